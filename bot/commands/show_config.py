@@ -1,0 +1,29 @@
+"""``rugsbot show-config``: the merged configuration with secrets redacted."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.commands.common import add_json_arg, add_profile_arg, emit_json, load
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_profile_arg(parser)
+    add_json_arg(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings, profile = load(args)
+    merged = {
+        "settings": {k: ("**********" if k == "wallet_password" and v is not None else v)
+                     for k, v in settings.model_dump(mode="json").items()},
+        "profile": profile.model_dump(mode="json"),
+    }
+    if args.json:
+        emit_json(merged)
+        return 0
+    from rich.console import Console
+    from rich.pretty import Pretty
+
+    Console().print(Pretty(merged))
+    return 0

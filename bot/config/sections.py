@@ -1,0 +1,99 @@
+"""Profile sections. Each is a strict model (unknown keys are errors) owned by the subsystem it configures."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+StrategyParam = int | float | bool | str
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StrategySpec(Strict):
+    """One strategy to run; ``params`` are validated against the strategy's own declared parameters."""
+
+    name: str
+    params: dict[str, StrategyParam] = Field(default_factory=dict)
+    weight: float = Field(1.0, gt=0, description="ranker preference when several strategies propose")
+
+
+class EngineConfig(Strict):
+    strategies: list[StrategySpec] = Field(default_factory=lambda: [StrategySpec(name="ev_threshold")])
+    prior_games: float = Field(2000.0, gt=0, description="strength of the provably-fair prior, in games")
+    promo_value_per_bet: float = Field(0.0, ge=0, le=0.5, description="e.g. rakeback, as a fraction of stake")
+    drift_alarm: bool = True
+    drift_log_lr_threshold: float = Field(9.2, gt=0, description="SPRT log-likelihood ratio to alarm (≈ 1e-4)")
+    adaptive: bool = True
+    max_tightening: float = Field(0.5, ge=0, le=0.9, description="max stake reduction from adaptation")
+
+
+class GuardsConfig(Strict):
+    """Every limit is optional (None = off) except the hard ones that default to safe values."""
+
+    max_stake_per_bet_sol: float = Field(0.01, gt=0)
+    max_stake_per_game_sol: float | None = Field(0.02, gt=0)
+    session_loss_limit_sol: float | None = Field(0.1, gt=0)
+    daily_loss_limit_sol: float | None = Field(0.2, gt=0)
+    take_profit_sol: float | None = Field(None, gt=0)
+    max_consecutive_losses: int | None = Field(15, ge=1)
+    max_drawdown_pct: float | None = Field(30.0, gt=0, le=100)
+    max_bets_per_hour: int | None = Field(120, ge=1)
+    min_reserve_sol: float | None = Field(0.0, ge=0)
+    loss_streak_cooldown: int | None = Field(8, ge=1, description="losses in a row that start a cooldown")
+    loss_streak_cooldown_s: float = Field(120.0, ge=0)
+    feed_silent_s: float = Field(5.0, gt=0)
+    max_tick_interval_s: float = Field(2.0, gt=0)
+    unconfirmed_bet_s: float = Field(3.0, gt=0)
+    balance_tolerance_sol: float = Field(0.000001, ge=0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GuardsConfig:
+        if self.max_stake_per_game_sol is not None and self.max_stake_per_game_sol < self.max_stake_per_bet_sol:
+            raise ValueError("max_stake_per_game_sol must be >= max_stake_per_bet_sol")
+        return self
+
+
+class TimingConfig(Strict):
+    click_latency_s: float = Field(0.22, gt=0, le=5, description="prior click → confirmation latency")
+    confirm_timeout_s: float = Field(3.0, gt=0, le=30)
+
+
+class SelectorsConfig(Strict):
+    """Selector lists (first match wins). Class names carry build hashes: match on prefixes."""
+
+    sidebet_button: list[str] = Field(
+        default_factory=lambda: ["div.sidebet-container > div.sidebet-banner > div.bet-button"]
+    )
+    sidebet_panel_toggle: list[str] = Field(default_factory=lambda: ['[class*="_sidebetToggle_"]', "text=Side Bet"])
+    amount_input: list[str] = Field(
+        default_factory=lambda: ['[class*="_amountInputContainer_"] input[type="number"]']
+    )
+    clear_button: list[str] = Field(default_factory=lambda: ['[class*="_clearButton_"]'])
+    coin_selector: list[str] = Field(default_factory=lambda: ['[class*="_coinSelector_"]'])
+    connect_button: list[str] = Field(default_factory=lambda: ["button:has-text('Connect')"])
+    phantom_option: list[str] = Field(default_factory=lambda: ["button:has-text('Phantom')"])
+    active_class: str = "but-button-active"
+
+
+class BrowserConfig(Strict):
+    url: str = "https://rugs.fun"
+    headless: bool = True
+    allowed_origins: list[str] = Field(default_factory=lambda: ["https://rugs.fun"])
+    user_agent: str | None = None
+    selectors: SelectorsConfig = Field(default_factory=SelectorsConfig)
+
+
+class ScheduleWindow(Strict):
+    name: str
+    cron: str = Field(description="crontab expression: minute hour day month day_of_week")
+    max_duration_min: float = Field(60.0, gt=0)
+    max_games: int | None = Field(None, ge=1)
+    stop_on_loss_sol: float | None = Field(None, gt=0)
+    stop_on_profit_sol: float | None = Field(None, gt=0)
+
+
+class ScheduleConfig(Strict):
+    timezone: str = "UTC"
+    windows: list[ScheduleWindow] = Field(default_factory=list)

@@ -1,0 +1,44 @@
+"""Machine-level settings and secrets, from ``RUGSBOT_*`` environment variables and ``.env``.
+
+The wallet password is a :class:`SecretStr`: its ``repr``/``str`` never shows the value, and the log
+redaction filter (bot/logs.py) also scrubs its raw value from every record as a second line of defence.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="RUGSBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    browser_path: Path | None = Field(None, description="Chromium/Chrome executable; found automatically if unset")
+    browser_profile_dir: Path = Field(Path("var/browser-profile"), description="persistent browser profile")
+    extension_dir: Path | None = Field(None, description="unpacked wallet extension (default: the stand-in)")
+    data_dir: Path = Field(Path("var"), description="database, logs, screenshots, traces")
+    recordings_dir: Path = Field(Path("recordings"), description="frame recordings")
+    profiles_dir: Path = Field(Path("profiles"), description="where profile TOML files are looked up by name")
+    strategies_dir: Path = Field(Path("strategies"), description="user strategy plug-ins")
+    wallet_password: SecretStr | None = Field(None, description="unlocks the wallet extension; never logged")
+    log_level: str = Field("INFO", description="console log level")
+    url: str | None = Field(None, description="override the site URL (e.g. a simulator)")
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "rugsbot.db"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    def secret_values(self) -> list[str]:
+        """Raw secret strings the log filter must scrub."""
+        out: list[str] = []
+        if self.wallet_password is not None and self.wallet_password.get_secret_value():
+            out.append(self.wallet_password.get_secret_value())
+        return out
