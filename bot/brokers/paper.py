@@ -104,11 +104,11 @@ class PaperBroker:
         return BrokerReport(bet.intent.bet_id, status, t, message=message)
 
 
-def DryBroker(latency_s: float) -> PaperBroker:  # noqa: N802 - a named constructor reads as a class at call sites
+def DryBroker(latency_s: float) -> PaperBroker:
     """Dry-run: decides and logs but never clicks; paper bets settle from the live feed."""
     return PaperBroker(Mode.DRY_RUN, latency_s)
 
 
-def ReplayBroker(latency_s: float) -> PaperBroker:  # noqa: N802
+def ReplayBroker(latency_s: float) -> PaperBroker:
     """Backtest: bets land ``latency_s`` after the decision on the recorded timeline."""
     return PaperBroker(Mode.REPLAY, latency_s)

@@ -1,0 +1,258 @@
+"""The session: one loop from frames to bets, identical in live, dry-run, practice and replay.
+
+``on_frame`` is the decision path: tracker → (on a new ACTIVE tick) probability → strategies/ranker →
+governor → write-ahead intent. It returns the :class:`BetIntent` for the caller to hand to the broker
+(async in a browser, immediate in replay) and everything the broker reports comes back through
+:meth:`Session.apply`. Heavy work that is not needed for the next decision — the provably-fair audit of
+``gameHistory`` frames — is queued and done in :meth:`Session.idle`, after the decision.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from loguru import logger
+
+from bot.brokers.base import TERMINAL, BetIntent, BetStatus, Broker, BrokerReport
+from bot.engine.types import Estimate, LedgerView, SideBet, Snapshot
+from bot.game.signals import (
+    GameRugged,
+    HistoryReceived,
+    MaintenanceNotice,
+    Signal,
+    TickAdvanced,
+)
+from bot.game.state import AccountView, FinishedGame, GameView, Mode, Phase, TickTiming
+
+# ----------------------------------------------------------------- collaborator contracts
+
+
+class TrackerLike(Protocol):
+    @property
+    def view(self) -> GameView: ...
+    @property
+    def account(self) -> AccountView: ...
+    def on_frame(self, t: float, direction: str, text: str) -> list[Signal]: ...
+
+
+class ModelLike(Protocol):
+    def observe_game(self, game: FinishedGame) -> None: ...
+    def observe_latency(self, latency_s: float) -> None: ...
+    def observe_tick_timing(self, timing: TickTiming) -> None: ...
+    def estimate(self, view: GameView, *, now: float | None = None) -> Estimate: ...
+    @property
+    def drift(self) -> Any: ...
+
+
+class DecisionLike(Protocol):
+    proposal: SideBet | None
+    reason: str
+
+
+class DeciderLike(Protocol):
+    def decide(self, snapshot: Snapshot) -> Any: ...
+    def on_settled(self, won: bool, stake_lamports: int, t: float) -> None: ...
+
+
+class VerdictLike(Protocol):
+    @property
+    def allowed(self) -> bool: ...
+
+
+class GovernorLike(Protocol):
+    def on_signal(self, signal: Signal, view: GameView) -> None: ...
+    def tick(self, view: GameView, now: float) -> None: ...
+    def review(self, proposal: SideBet, snapshot: Snapshot) -> Any: ...
+    def open_bet(self, proposal: SideBet, view: GameView, coin: str) -> BetIntent: ...
+    def on_report(self, report: BrokerReport) -> None: ...
+    def alarm(self, kind: str, reason: str) -> None: ...
+    def ledger_view(self) -> LedgerView: ...
+    @property
+    def can_bet(self) -> bool: ...
+
+
+class AuditorLike(Protocol):
+    def feed_raw(self, raw: Any, t: float) -> list[Any]: ...
+
+
+class RecorderLike(Protocol):
+    def write(self, t: float, direction: str, frame: str) -> None: ...
+
+
+# ----------------------------------------------------------------- the session
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    """What the session decided at one tick, for the screen, the log and the database."""
+
+    t: float
+    game_id: str | None
+    tick: int
+    estimate: Estimate
+    proposal: SideBet | None
+    reason: str
+    verdict: str
+    intent: BetIntent | None
+
+
+@dataclass(slots=True)
+class SessionStats:
+    frames: int = 0
+    decisions: int = 0
+    intents: int = 0
+    reports: dict[str, int] = field(default_factory=dict)
+    games_finished: int = 0
+    audits: int = 0
+    alarms: list[str] = field(default_factory=list)
+
+
+class Session:
+    """Glue between the parts; owns no policy of its own."""
+
+    def __init__(
+        self,
+        *,
+        mode: Mode,
+        coin: str,
+        tracker: TrackerLike,
+        model: ModelLike,
+        decider: DeciderLike,
+        governor: GovernorLike,
+        broker: Broker,
+        auditor: AuditorLike | None = None,
+        recorder: RecorderLike | None = None,
+        on_decision: Callable[[DecisionRecord], None] | None = None,
+    ) -> None:
+        self.mode = mode
+        self.coin = coin
+        self.tracker = tracker
+        self.model = model
+        self.decider = decider
+        self.governor = governor
+        self.broker = broker
+        self.auditor = auditor
+        self.recorder = recorder
+        self.on_decision = on_decision
+        self.stats = SessionStats()
+        self.last_decision: DecisionRecord | None = None
+        self.reports: list[BrokerReport] = []
+        self._stakes: dict[str, int] = {}
+        self._inflight: set[str] = set()
+        self._pending_history: deque[HistoryReceived] = deque(maxlen=8)
+        self._last_decided: tuple[str | None, int] = (None, -1)
+        self._drift_reported = False
+
+    # ------------------------------------------------------------- decision path
+
+    def on_frame(self, t: float, direction: str, text: str) -> BetIntent | None:
+        """Process one frame; return a bet intent (already written ahead) if one should be placed now."""
+        self.stats.frames += 1
+        if self.recorder is not None:
+            self.recorder.write(t, direction, text)
+        signals = self.tracker.on_frame(t, direction, text)
+        view = self.tracker.view
+        new_tick = False
+        for sig in signals:
+            self._route(sig, view)
+            if isinstance(sig, TickAdvanced):
+                new_tick = True
+        self.governor.tick(view, t)
+        if not new_tick or view.phase is not Phase.ACTIVE:
+            return None
+        if (view.game_id, view.tick) == self._last_decided:
+            return None
+        self._last_decided = (view.game_id, view.tick)
+        return self._decide(view, t)
+
+    def _decide(self, view: GameView, t: float) -> BetIntent | None:
+        ledger = self.governor.ledger_view()
+        if self._inflight or ledger.open_bet is not None:
+            # One active side bet per player; an unconfirmed or unknown bet also blocks (never bet twice).
+            return None
+        estimate = self.model.estimate(view, now=t)
+        snapshot = Snapshot(game=view, estimate=estimate, ledger=ledger, account=self.tracker.account, t=t,
+                            coin=self.coin)
+        decision = self.decider.decide(snapshot)
+        self.stats.decisions += 1
+        proposal: SideBet | None = decision.proposal
+        intent: BetIntent | None = None
+        verdict_text = "no proposal"
+        if proposal is not None:
+            verdict = self.governor.review(proposal, snapshot)
+            verdict_text = str(verdict)
+            if verdict.allowed:
+                intent = self.governor.open_bet(proposal, view, self.coin)
+                self._stakes[intent.bet_id] = intent.amount_lamports
+                self._inflight.add(intent.bet_id)
+                self.stats.intents += 1
+        record = DecisionRecord(t, view.game_id, view.tick, estimate, proposal, decision.reason, verdict_text, intent)
+        self.last_decision = record
+        if self.on_decision is not None:
+            self.on_decision(record)
+        return intent
+
+    # ------------------------------------------------------------- feedback
+
+    def apply(self, report: BrokerReport) -> None:
+        """A broker report (submit result, confirmation, settlement) reaches ledger, model and decider."""
+        self.reports.append(report)
+        self.stats.reports[report.status.value] = self.stats.reports.get(report.status.value, 0) + 1
+        self.governor.on_report(report)
+        if report.latency_s is not None and report.status is BetStatus.CONFIRMED:
+            self.model.observe_latency(report.latency_s)
+        if report.status in TERMINAL:
+            self._inflight.discard(report.bet_id)
+            stake = self._stakes.pop(report.bet_id, 0)
+            if report.status in (BetStatus.WON, BetStatus.LOST):
+                self.decider.on_settled(report.status is BetStatus.WON, stake, report.t)
+
+    def _route(self, sig: Signal, view: GameView) -> None:
+        self.governor.on_signal(sig, view)
+        for report in self.broker.on_signal(sig, view):
+            self.apply(report)
+        if isinstance(sig, TickAdvanced):
+            return
+        if isinstance(sig, GameRugged):
+            self.stats.games_finished += 1
+            self.model.observe_tick_timing(view.timing)
+            if sig.game.complete:
+                self.model.observe_game(sig.game)
+            drift = self.model.drift
+            if getattr(drift, "alarm", False) and not self._drift_reported:
+                self._drift_reported = True
+                self._alarm("drift", str(getattr(drift, "reason", "model drift")))
+        elif isinstance(sig, HistoryReceived):
+            self._pending_history.append(sig)
+        elif isinstance(sig, MaintenanceNotice) and sig.active:
+            logger.warning("maintenance notice: {}", sig.message)
+
+    # ------------------------------------------------------------- off the decision path
+
+    def idle(self) -> None:
+        """Work that must not delay a decision: the provably-fair audit of history frames."""
+        while self._pending_history:
+            sig = self._pending_history.popleft()
+            if self.auditor is None:
+                continue
+            for alarm in self.auditor.feed_raw(sig.raw, sig.t):
+                self._alarm("provably-fair", str(alarm))
+            self.stats.audits += 1
+
+    def _alarm(self, kind: str, reason: str) -> None:
+        self.stats.alarms.append(f"{kind}: {reason}")
+        logger.error("ALARM {}: {}", kind, reason)
+        self.governor.alarm(kind, reason)
+
+    # ------------------------------------------------------------- replay loop
+
+    async def run_frames(self, frames: Iterable[tuple[float, str, str]]) -> None:
+        """Drive the session from recorded frames (backtest, replay of a dry-run)."""
+        for t, direction, text in frames:
+            intent = self.on_frame(t, direction, text)
+            if intent is not None:
+                self.apply(await self.broker.submit(intent))
+            self.idle()
