@@ -1,0 +1,306 @@
+"""Frame recordings: JSON Lines (optionally gzip), one Socket.IO text frame a line.
+
+Format (shared with the real captures in tests/fixtures/real/captures)::
+
+    {"header": {...}}                                   # optional, first line only
+    {"t": 1765559818.62, "dir": "in", "frame": "42[...]"}
+
+Recordings are evidence: a crash must lose at most the line being written (every line is flushed,
+gzip with a sync flush), and reading must survive what crashes leave behind (a truncated gzip member,
+a half-written or corrupt line) by yielding every good line and *reporting* the bad ones instead of
+raising. Other players' ids and names are anonymised on the way in with a regex over the frame text,
+not a JSON parse, so recording never becomes the expensive part of the tick path.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO
+
+import msgspec
+
+__all__ = [
+    "RecordedFrame",
+    "RecordingReader",
+    "RecordingWriter",
+    "anonymize_frame",
+    "iter_frames",
+    "read_recording",
+    "recording_parts",
+]
+
+DIRECTIONS = ("in", "out")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedFrame:
+    t: float
+    dir: str
+    frame: str
+
+
+class _Line(msgspec.Struct, omit_defaults=True):
+    """One line as stored; ``header`` only on the optional first line."""
+
+    t: float | None = None
+    dir: str | None = None
+    frame: str | None = None
+    header: dict[str, Any] | None = None
+
+
+_LINE = msgspec.json.Decoder(_Line)
+_ENC = msgspec.json.Encoder()
+
+
+# ------------------------------------------------------------------ anonymisation
+
+# Privy and other DID-style ids as they appear inside the frame text. ``did:anon:`` (already hashed) is kept.
+_DID_RE = re.compile(r"did:[a-z0-9]+:[A-Za-z0-9_\-.]+")
+# "username":"…" inside the frame text (JSON string with escapes). A `null` username is left alone.
+_USERNAME_RE = re.compile(r'("username"\s*:\s*")((?:[^"\\]|\\.)*)(")')
+_ANON_USER_RE = re.compile(r"player_[0-9a-f]{8}")
+
+
+def _hash(value: str, n: int) -> str:
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:n]
+
+
+def anonymize_frame(frame: str, own_player_id: str | None = None) -> str:
+    """Replace other players' ids with ``did:anon:<hash16>`` and usernames with ``player_<hash8>``.
+
+    Hashes are unsalted and stable, so one player keeps one pseudonym across files (useful for
+    analysing the same opponents over days) while the real id never reaches the disk. The bot's own
+    id is kept so its own bets stay recognisable. Already-anonymised values are left unchanged, so
+    anonymising twice is the same as once.
+    """
+    if "did:" in frame:
+
+        def _did(m: re.Match[str]) -> str:
+            v = m.group(0)
+            if v.startswith("did:anon:") or v == own_player_id:
+                return v
+            return "did:anon:" + _hash(v, 16)
+
+        frame = _DID_RE.sub(_did, frame)
+    if '"username"' in frame:
+
+        def _user(m: re.Match[str]) -> str:
+            name = m.group(2)
+            if _ANON_USER_RE.fullmatch(name):
+                return m.group(0)
+            return m.group(1) + "player_" + _hash(name, 8) + m.group(3)
+
+        frame = _USERNAME_RE.sub(_user, frame)
+    return frame
+
+
+# ------------------------------------------------------------------ reading
+
+
+def _open_binary(path: Path) -> BinaryIO:
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
+class RecordingReader:
+    """Iterate the frames of one recording; survives truncation and corrupt lines.
+
+    After (or during) iteration, ``header`` holds the header line's object (or ``None``) and
+    ``bad_lines`` lists ``(line_number, reason)`` for every line that was skipped, so commands can
+    report them. Iterating again re-reads the file from the start.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.header: dict[str, Any] | None = None
+        self.bad_lines: list[tuple[int, str]] = []
+        self.frames_read = 0
+
+    def __iter__(self) -> Iterator[RecordedFrame]:
+        self.bad_lines = []
+        self.frames_read = 0
+        lineno = 0
+        try:
+            fh = _open_binary(self.path)
+        except OSError as exc:
+            self.bad_lines.append((0, f"cannot open: {exc}"))
+            return
+        with fh:
+            while True:
+                try:
+                    line = fh.readline()
+                except (EOFError, OSError, zlib.error) as exc:
+                    # A truncated gzip stream: everything before this point was already yielded.
+                    self.bad_lines.append((lineno + 1, f"truncated: {type(exc).__name__}: {exc}"[:200]))
+                    return
+                if not line:
+                    return
+                lineno += 1
+                frame = self._parse(lineno, line)
+                if frame is not None:
+                    self.frames_read += 1
+                    yield frame
+
+    def _parse(self, lineno: int, line: bytes) -> RecordedFrame | None:
+        stripped = line.strip()
+        if not stripped:
+            return None
+        try:
+            rec = _LINE.decode(stripped)
+        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
+            reason = "truncated line" if not line.endswith(b"\n") else f"bad json: {exc}"
+            self.bad_lines.append((lineno, reason[:200]))
+            return None
+        if rec.header is not None:
+            if lineno == 1 and rec.frame is None:
+                self.header = rec.header
+            else:
+                self.bad_lines.append((lineno, "header not on the first line"))
+            return None
+        if rec.t is None or rec.frame is None or rec.dir not in DIRECTIONS:
+            self.bad_lines.append((lineno, "missing or invalid t/dir/frame"))
+            return None
+        return RecordedFrame(float(rec.t), rec.dir, rec.frame)
+
+
+def read_recording(path: str | Path) -> Iterator[RecordedFrame]:
+    """Frames of one ``.jsonl`` / ``.jsonl.gz`` file; bad lines are skipped (use RecordingReader to see them)."""
+    return iter(RecordingReader(path))
+
+
+def iter_frames(paths: Iterable[str | Path]) -> Iterator[RecordedFrame]:
+    """Frames of several recordings, file after file, in the order given."""
+    for p in paths:
+        yield from RecordingReader(p)
+
+
+def recording_parts(path: str | Path) -> list[Path]:
+    """The file itself followed by its rotated parts (``name.1.jsonl``, ``name.2.jsonl`` …) that exist."""
+    first = Path(path)
+    parts = [first] if first.exists() else []
+    n = 1
+    while True:
+        p = _part_path(first, n)
+        if not p.exists():
+            return parts
+        parts.append(p)
+        n += 1
+
+
+def _split_suffix(path: Path) -> tuple[str, str]:
+    name = path.name
+    for suffix in (".jsonl.gz", ".jsonl", ".gz"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)], suffix
+    return name, ""
+
+
+def _part_path(first: Path, n: int) -> Path:
+    stem, suffix = _split_suffix(first)
+    return first.with_name(f"{stem}.{n}{suffix}")
+
+
+# ------------------------------------------------------------------ writing
+
+
+class RecordingWriter:
+    """Append frames to a recording, one flushed line each; optional rotation by size.
+
+    ``rotate_bytes``: when the current file reaches that many bytes on disk, it is closed and the next
+    part ``name.1.jsonl`` (``name.2.jsonl`` …) is started, each with the header (plus ``"part": n``).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        header: dict[str, Any],
+        *,
+        anonymize: bool = True,
+        own_player_id: str | None = None,
+        rotate_bytes: int | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.header = dict(header)
+        self.anonymize = anonymize
+        self.own_player_id = own_player_id
+        self.rotate_bytes = rotate_bytes
+        self.part = 0
+        self.frames_written = 0
+        self.paths: list[Path] = []
+        self._raw: BinaryIO | None = None
+        self._out: BinaryIO | None = None
+        self._open_part()
+
+    # the file currently written
+    @property
+    def current_path(self) -> Path:
+        return self.paths[-1]
+
+    def _open_part(self) -> None:
+        p = self.path if self.part == 0 else _part_path(self.path, self.part)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        raw = open(p, "wb")  # noqa: SIM115 - closed in close()
+        self._raw = raw
+        if p.name.endswith(".gz"):
+            self._out = gzip.GzipFile(filename=p.name, mode="wb", fileobj=raw)  # type: ignore[assignment]
+        else:
+            self._out = raw
+        self.paths.append(p)
+        header = dict(self.header)
+        if self.part:
+            header["part"] = self.part
+        self._write_line(_ENC.encode({"header": header}))
+
+    def _write_line(self, data: bytes) -> None:
+        out = self._out
+        if out is None:
+            raise ValueError("recording is closed")
+        out.write(data + b"\n")
+        if out is not self._raw:
+            out.flush(zlib.Z_SYNC_FLUSH)  # type: ignore[call-arg]
+        assert self._raw is not None
+        self._raw.flush()
+
+    def write(self, t: float, direction: str, frame: str) -> None:
+        if direction not in DIRECTIONS:
+            raise ValueError(f"direction must be 'in' or 'out', not {direction!r}")
+        if self.anonymize:
+            frame = anonymize_frame(frame, self.own_player_id)
+        self._write_line(_ENC.encode({"t": t, "dir": direction, "frame": frame}))
+        self.frames_written += 1
+        if self.rotate_bytes is not None and self._raw is not None and self._raw.tell() >= self.rotate_bytes:
+            self._close_part()
+            self.part += 1
+            self._open_part()
+
+    def _close_part(self) -> None:
+        out, raw = self._out, self._raw
+        self._out = self._raw = None
+        if out is not None and out is not raw:
+            out.close()
+        if raw is not None:
+            raw.close()
+
+    def close(self) -> None:
+        self._close_part()
+
+    @property
+    def closed(self) -> bool:
+        return self._out is None
+
+    def __enter__(self) -> RecordingWriter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
