@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bot.commands.common import add_json_arg, add_profile_arg, emit_json, load
+from bot.config.resolve import resolve
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -14,7 +15,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings, profile = load(args)
+    resolved = resolve(settings, profile)
     merged = {
+        "resolved": resolved.as_dict(),
         "settings": {k: ("**********" if k == "wallet_password" and v is not None else v)
                      for k, v in settings.model_dump(mode="json").items()},
         "profile": profile.model_dump(mode="json"),

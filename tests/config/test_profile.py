@@ -1,0 +1,76 @@
+"""Profiles: strict TOML, cross-field checks, one-line errors naming file, key and problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import ConfigError, RunMode, load_profile
+from bot.config.profile import Profile, profile_from_dict
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("name", ["default", "sim", "practice", "live-example"])
+def test_shipped_profiles_validate(name: str) -> None:
+    profile = load_profile(name, REPO / "profiles")
+    assert profile.name == name
+
+
+def test_default_profile_is_dry_run() -> None:
+    assert load_profile("default", REPO / "profiles").mode is RunMode.DRY_RUN
+    assert Profile().mode is RunMode.DRY_RUN
+
+
+BROKEN = [
+    # (toml text, key named in the error, words in the problem)
+    ('mode = "live"\n', "-", "confirm_live"),
+    ('confirm_live = true\n', "-", "only makes sense"),
+    ("[guards]\nmax_stake_per_bet_sol = -1\n", "guards.max_stake_per_bet_sol", "greater than 0"),
+    ("[guards]\nmax_stak_per_bet_sol = 0.01\n", "guards.max_stak_per_bet_sol", "unknown key"),
+    ("colour = 'red'\n", "colour", "unknown key"),
+    ('mode = "yolo"\n', "mode", "Input should be"),
+    ("[guards]\nmax_consecutive_losses = 'many'\n", "guards.max_consecutive_losses", "integer"),
+    ("[guards]\nmax_stake_per_bet_sol = 0.5\nmax_stake_per_game_sol = 0.1\n", "guards", "max_stake_per_game_sol"),
+    ("[timing]\nclick_latency_s = 0\n", "timing.click_latency_s", "greater than 0"),
+    ("this is = not toml [\n", "-", "not valid TOML"),
+    ("[[engine.strategies]]\nparams = {}\n", "engine.strategies.0.name", "Field required"),
+]
+
+
+@pytest.mark.parametrize(("text", "key", "problem"), BROKEN)
+def test_broken_profile_names_file_key_problem(tmp_path: Path, text: str, key: str, problem: str) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_profile(str(path))
+    err = info.value
+    assert err.source == str(path)
+    assert err.key == key
+    assert problem in err.problem
+    assert "\n" not in str(err)
+
+
+@pytest.mark.parametrize(("text", "key", "problem"), BROKEN[:4])
+def test_cli_exit_code_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, key: str,
+                                       problem: str) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text(text)
+    assert main(["show-config", "--profile", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert str(path) in err and key in err and problem in err
+
+
+def test_missing_profile_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_profile("nope", tmp_path)
+
+
+def test_live_profile_requires_both_flags() -> None:
+    live = profile_from_dict({"mode": "live", "confirm_live": True})
+    assert live.mode is RunMode.LIVE
+    assert live.coin == "So11111111111111111111111111111111111111112"
+    assert profile_from_dict({"mode": "practice"}).coin == "0xPractice"
