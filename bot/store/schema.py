@@ -1,0 +1,123 @@
+"""The database schema and its migrations.
+
+Migrations are numbered SQL scripts applied in order inside one transaction each; ``schema_version`` records
+which ran, so a newer bot opening an older file upgrades it in place and an older bot refuses a newer file
+(it cannot know what the new columns mean for money).
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (
+        1,
+        """
+        CREATE TABLE IF NOT EXISTS sessions (
+            id TEXT PRIMARY KEY,
+            mode TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            coin TEXT NOT NULL,
+            started REAL NOT NULL,
+            ended REAL,
+            starting_bankroll_lamports INTEGER,
+            summary TEXT
+        );
+        CREATE TABLE IF NOT EXISTS games (
+            id TEXT PRIMARY KEY,
+            final_tick INTEGER,
+            peak REAL,
+            seen_complete INTEGER,
+            version TEXT,
+            hash TEXT,
+            seed TEXT,
+            verified INTEGER
+        );
+        CREATE TABLE IF NOT EXISTS decisions (
+            id INTEGER PRIMARY KEY,
+            session TEXT,
+            t REAL NOT NULL,
+            game TEXT,
+            tick INTEGER,
+            p_win REAL,
+            p_low REAL,
+            p_high REAL,
+            ev REAL,
+            zone TEXT,
+            amount_lamports INTEGER,
+            strategy TEXT,
+            reason TEXT,
+            verdict TEXT
+        );
+        CREATE INDEX IF NOT EXISTS decisions_session ON decisions(session, t);
+        CREATE TABLE IF NOT EXISTS bets (
+            seq INTEGER PRIMARY KEY,
+            bet_id TEXT NOT NULL UNIQUE,
+            session TEXT NOT NULL,
+            game TEXT NOT NULL,
+            decided_tick INTEGER NOT NULL,
+            decided_t REAL NOT NULL,
+            amount_lamports INTEGER NOT NULL CHECK (amount_lamports > 0),
+            coin TEXT NOT NULL,
+            strategy TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            status TEXT NOT NULL,
+            start_tick INTEGER,
+            end_tick INTEGER,
+            payout_lamports INTEGER NOT NULL DEFAULT 0,
+            latency_s REAL,
+            message TEXT NOT NULL DEFAULT '',
+            created_t REAL NOT NULL,
+            updated_t REAL NOT NULL,
+            settled_t REAL
+        );
+        CREATE INDEX IF NOT EXISTS bets_status ON bets(status);
+        CREATE INDEX IF NOT EXISTS bets_session ON bets(session, seq);
+        CREATE TABLE IF NOT EXISTS halts (
+            id INTEGER PRIMARY KEY,
+            active INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            source TEXT NOT NULL,
+            set_at REAL NOT NULL,
+            cleared_at REAL,
+            cleared_by TEXT
+        );
+        CREATE INDEX IF NOT EXISTS halts_active ON halts(active);
+        CREATE TABLE IF NOT EXISTS guard_events (
+            id INTEGER PRIMARY KEY,
+            session TEXT,
+            t REAL NOT NULL,
+            guard TEXT NOT NULL,
+            action TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            until REAL
+        );
+        CREATE TABLE IF NOT EXISTS tick_stats (
+            id INTEGER PRIMARY KEY,
+            session TEXT,
+            t REAL NOT NULL,
+            game TEXT,
+            samples INTEGER,
+            ewma_s REAL,
+            jitter_s REAL,
+            p50_s REAL,
+            p99_s REAL,
+            max_s REAL,
+            stalls INTEGER
+        );
+        CREATE TABLE IF NOT EXISTS events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            t REAL NOT NULL,
+            session TEXT,
+            kind TEXT NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS events_session ON events(session, seq);
+        -- append-only: the log is the evidence a session's performance is rebuilt from
+        CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'events is append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'events is append-only'); END;
+        """,
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1][0]
