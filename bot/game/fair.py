@@ -175,8 +175,9 @@ def generate_prices(server_seed: str, game_id: str, version: str = "v3") -> Gene
     """Replay the server's price loop for one game.
 
     ``v3``: the god-candle draw is always consumed (even when the price is above 100). ``v1``: no god
-    candles and an uncapped volatility ``0.005 * sqrt(price)``. ``v2``: *assumption* — the v3 loop without
-    god candles (capped volatility); no public v2 source or v2 game was available to check it against.
+    candles and an uncapped volatility ``0.005 * sqrt(price)``. ``v2``: the v3 loop without god candles
+    (volatility capped at ``0.005 * 10``), as in the site's published verification code (``driftPrice`` with
+    ``version = 'v2'``); no real v2 game was available to test it against, so v2 is checked by that code only.
     Unknown versions raise ``ValueError`` so a caller never "verifies" a game against the wrong rules.
     """
     if version not in VERSIONS:
