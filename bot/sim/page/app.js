@@ -1,0 +1,551 @@
+/*
+ * rugs.fun stand-in page. It speaks Engine.IO 4 / Socket.IO 4 over a plain WebSocket (no socket.io-client
+ * bundle, no build step, no external URL) so that the bot's sniffer sees exactly the frames a real page sends:
+ * the bot drives this DOM and listens to this socket; it never talks to the server itself.
+ *
+ * Deliberate realism choices:
+ * - the side-bet button only *looks* enabled (class `but-button-active`); a click always sends
+ *   `requestSidebet` and the server decides. A bot that ignores the class is caught by a rejection on the wire.
+ * - after a reconnect the page re-sends its stored sign-in (like a session cookie) instead of asking the wallet
+ *   again; if the server refuses it, the page falls back to logged-out and the user must press Connect.
+ */
+(function () {
+  "use strict";
+
+  const SOL = "So11111111111111111111111111111111111111112";
+  const PRACTICE = "0xPractice";
+  const MIN_BET = 0.001;
+  const WINDOW_TICKS = 40;
+  const LAMPORTS = 1e9;
+
+  const el = (id) => document.getElementById(id);
+  const ui = {
+    conn: el("conn-status"),
+    username: el("username"),
+    balance: el("balance"),
+    connect: el("connect-button"),
+    maintenance: el("maintenance"),
+    phase: el("phase"),
+    price: el("price"),
+    tick: el("tick"),
+    gameId: el("game-id"),
+    cooldown: el("cooldown"),
+    coinSelector: el("coin-selector"),
+    coinTicker: el("coin-ticker"),
+    coinDropdown: el("coin-dropdown"),
+    amount: el("amount"),
+    buy: el("buy-button"),
+    sell: el("sell-button"),
+    toggle: el("sidebet-toggle"),
+    panel: el("sidebet-panel"),
+    betButton: el("bet-button"),
+    betWindow: el("sidebet-window"),
+    betStatus: el("sidebet-status"),
+    signResult: el("sign-result"),
+    modal: el("wallet-modal"),
+    phantom: el("phantom-option"),
+    modalClose: el("modal-close"),
+    modalError: el("modal-error"),
+    toasts: el("toasts"),
+  };
+
+  const state = {
+    ws: null,
+    sid: null,
+    pingTimeoutMs: 45000,
+    watchdog: null,
+    reconnectAttempts: 0,
+    reconnectTimer: null,
+    connected: false,
+    nextAckId: 0,
+    pendingAcks: new Map(),
+    game: { gameId: null, active: false, rugged: false, tickCount: null, price: 1.0, cooldownTimer: 0,
+            allowPreRoundBuys: false, cooldownPaused: false, pauseMessage: "" },
+    account: { loggedIn: false, auth: null, publicKey: null, playerId: null, username: null,
+               cash: null, practice: null },
+    coin: SOL,
+    sidebet: null,
+    lastResult: null,
+  };
+
+  // ------------------------------------------------------------------ helpers
+
+  function randomHex(bytes) {
+    const a = new Uint8Array(bytes);
+    crypto.getRandomValues(a);
+    return Array.from(a, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function traceHeader() {
+    return { __trace: true, traceparent: "00-" + randomHex(16) + "-" + randomHex(8) + "-01" };
+  }
+
+  function isTrace(arg) {
+    return arg !== null && typeof arg === "object" && !Array.isArray(arg) && arg.__trace === true;
+  }
+
+  function payloadOf(args) {
+    for (let i = args.length - 1; i >= 0; i--) {
+      if (!isTrace(args[i])) return args[i];
+    }
+    return undefined;
+  }
+
+  function toBase64(bytes) {
+    let s = "";
+    for (const b of bytes) s += String.fromCharCode(b);
+    return btoa(s);
+  }
+
+  function toLamports(v) {
+    const n = Number(v);
+    return Number.isFinite(n) ? Math.round(n * LAMPORTS) : 0;
+  }
+
+  function fmtSol(lamports) {
+    const s = (lamports / LAMPORTS).toFixed(9).replace(/0+$/, "").replace(/\.$/, "");
+    return s === "" ? "0" : s;
+  }
+
+  function fmt3(v) {
+    return Number.isFinite(v) ? v.toFixed(3) : "—";
+  }
+
+  function toast(message, kind) {
+    const t = document.createElement("div");
+    t.className = "_toast_q2w8e " + (kind === "error" ? "_toastError_r5t1y" : "_toastSuccess_u7i3o");
+    t.textContent = message;
+    ui.toasts.appendChild(t);
+    setTimeout(() => t.remove(), 6000);
+  }
+
+  // ------------------------------------------------------------------ socket (Engine.IO 4 / Socket.IO 4)
+
+  function socketUrl() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    return scheme + "://" + location.host + "/socket.io/?EIO=4&transport=websocket";
+  }
+
+  function openSocket() {
+    clearTimeout(state.reconnectTimer);
+    setConn("connecting");
+    let ws;
+    try {
+      ws = new WebSocket(socketUrl());
+    } catch (e) {
+      scheduleReconnect();
+      return;
+    }
+    state.ws = ws;
+    ws.onmessage = (ev) => { if (state.ws === ws) onFrame(String(ev.data)); };
+    ws.onclose = () => { if (state.ws === ws) onClosed(); };
+    ws.onerror = () => { /* onclose follows */ };
+  }
+
+  function armWatchdog() {
+    clearTimeout(state.watchdog);
+    state.watchdog = setTimeout(() => {
+      // No ping within pingInterval + pingTimeout: the link is dead even if TCP has not noticed.
+      if (state.ws) state.ws.close();
+    }, state.pingTimeoutMs);
+  }
+
+  function onClosed() {
+    clearTimeout(state.watchdog);
+    state.ws = null;
+    state.connected = false;
+    state.pendingAcks.clear();
+    scheduleReconnect();
+    render();
+  }
+
+  function scheduleReconnect() {
+    // socket.io-client defaults: 1 s doubling to 5 s, randomisation 0.5.
+    const base = Math.min(1000 * Math.pow(2, state.reconnectAttempts), 5000);
+    const delay = Math.round(base * (1 + (Math.random() * 2 - 1) * 0.5));
+    state.reconnectAttempts += 1;
+    setConn("reconnecting");
+    clearTimeout(state.reconnectTimer);
+    state.reconnectTimer = setTimeout(openSocket, delay);
+  }
+
+  function send(text) {
+    if (state.ws && state.ws.readyState === WebSocket.OPEN) {
+      state.ws.send(text);
+      return true;
+    }
+    return false;
+  }
+
+  function emit(name, args, onAck) {
+    let id = "";
+    if (onAck) {
+      id = String(state.nextAckId++);
+      state.pendingAcks.set(id, onAck);
+    }
+    const ok = send("42" + id + JSON.stringify([name, ...args]));
+    if (!ok && onAck) {
+      state.pendingAcks.delete(id);
+      toast("Not connected", "error");
+    }
+    return ok;
+  }
+
+  function onFrame(text) {
+    const eio = text.charAt(0);
+    if (eio === "0") {
+      let open = {};
+      try { open = JSON.parse(text.slice(1)); } catch (e) { /* keep defaults */ }
+      state.sid = open.sid || null;
+      state.pingTimeoutMs = (open.pingInterval || 25000) + (open.pingTimeout || 20000);
+      armWatchdog();
+      send("40");
+      return;
+    }
+    if (eio === "2") {
+      armWatchdog();
+      send("3" + text.slice(1));
+      return;
+    }
+    if (eio === "1") {
+      if (state.ws) state.ws.close();
+      return;
+    }
+    if (eio !== "4") return;
+    const sio = text.charAt(1);
+    let rest = text.slice(2);
+    if (rest.startsWith("/")) {
+      const comma = rest.indexOf(",");
+      if (comma < 0 || rest.slice(0, comma) !== "/") return; // only the main namespace
+      rest = rest.slice(comma + 1);
+    }
+    if (sio === "0") {
+      onConnected();
+    } else if (sio === "1") {
+      if (state.ws) state.ws.close();
+    } else if (sio === "4") {
+      toast("Connection refused by server", "error");
+    } else if (sio === "2" || sio === "3") {
+      const m = /^(\d*)(\[.*)$/s.exec(rest);
+      if (!m) return;
+      let arr;
+      try { arr = JSON.parse(m[2]); } catch (e) { return; }
+      if (!Array.isArray(arr)) return;
+      if (sio === "3") {
+        const cb = state.pendingAcks.get(m[1]);
+        state.pendingAcks.delete(m[1]);
+        if (cb) cb(payloadOf(arr));
+      } else if (arr.length && typeof arr[0] === "string") {
+        onEvent(arr[0], arr.slice(1));
+      }
+    }
+  }
+
+  function onConnected() {
+    state.connected = true;
+    state.reconnectAttempts = 0;
+    setConn("connected");
+    if (state.account.loggedIn && state.account.auth) {
+      authenticate(state.account.auth, true);
+    }
+    render();
+  }
+
+  function setConn(s) {
+    ui.conn.textContent = s;
+    ui.conn.dataset.state = s;
+  }
+
+  // ------------------------------------------------------------------ server events
+
+  function onEvent(name, args) {
+    const p = payloadOf(args);
+    switch (name) {
+      case "gameStateUpdate": onGameState(p); break;
+      case "playerUpdate": onPlayerUpdate(p); break;
+      case "currentSidebet": onCurrentSidebet(p); break;
+      case "currentSidebetResult": onSidebetResult(p); break;
+      case "usernameStatus":
+        if (p && p.username) state.account.username = p.username;
+        if (p && p.id) state.account.playerId = p.id;
+        break;
+      case "maintenanceUpdate": onMaintenance(p); break;
+      case "standard/newTrade": case "newTrade": break; // cosmetic in the sim
+      case "simSignRequest": onSignRequest(p); break;
+      default: break; // side features: ignored safely
+    }
+    render();
+  }
+
+  function onGameState(p) {
+    if (!p || typeof p !== "object") return;
+    const g = state.game;
+    const newGame = p.gameId && p.gameId !== g.gameId;
+    if (newGame || (p.cooldownTimer || 0) > 0 || p.allowPreRoundBuys === true) {
+      // Minimal cooldown frames omit active/rugged: between games they are false, not "unchanged".
+      g.active = false;
+      g.rugged = false;
+    }
+    if (newGame) {
+      g.tickCount = null;
+      g.price = 1.0;
+      if (state.sidebet && state.sidebet.gameId !== p.gameId) state.sidebet = null;
+    }
+    for (const k of ["gameId", "active", "rugged", "tickCount", "price", "cooldownTimer",
+                     "allowPreRoundBuys", "cooldownPaused", "pauseMessage"]) {
+      if (p[k] !== undefined && p[k] !== null) g[k] = p[k];
+    }
+    if ((p.cooldownTimer || 0) > 0) g.tickCount = null;
+  }
+
+  function phase() {
+    const g = state.game;
+    if (g.rugged) return "RUGGED";
+    if (g.active) return "ACTIVE";
+    if (g.allowPreRoundBuys) return "PRESALE";
+    if ((g.cooldownTimer || 0) > 0) return "COOLDOWN";
+    return "WAITING";
+  }
+
+  function onPlayerUpdate(p) {
+    if (!p || typeof p !== "object") return;
+    const a = state.account;
+    if (typeof p.cash === "number") a.cash = p.cash;
+    if (p.shitcoinBalances && typeof p.shitcoinBalances[PRACTICE] === "number") {
+      a.practice = p.shitcoinBalances[PRACTICE];
+    }
+    if (p.id) a.playerId = p.id;
+    if (p.username) a.username = p.username;
+  }
+
+  function onCurrentSidebet(p) {
+    if (!p || typeof p !== "object") return;
+    state.sidebet = { gameId: p.gameId, startTick: p.startTick, endTick: p.endTick,
+                      betAmount: p.betAmount, coinAddress: p.coinAddress };
+    state.lastResult = null;
+  }
+
+  function onSidebetResult(p) {
+    if (!p || typeof p !== "object") return;
+    state.sidebet = null;
+    const won = Number(p.payout) > 0;
+    state.lastResult = { won, payout: p.payout, betAmount: p.betAmount, startTick: p.startTick,
+                         endTick: p.endTick, tickIndex: p.tickIndex };
+    toast(won ? "Side bet WON +" + p.payout : "Side bet lost", won ? "success" : "error");
+  }
+
+  function onMaintenance(p) {
+    if (p && p.active) {
+      ui.maintenance.hidden = false;
+      ui.maintenance.textContent = p.message || "Maintenance";
+    } else {
+      ui.maintenance.hidden = true;
+      ui.maintenance.textContent = "";
+    }
+  }
+
+  // ------------------------------------------------------------------ wallet and login
+
+  function provider() {
+    const p = window.phantom && window.phantom.solana;
+    return p && p.isPhantom ? p : null;
+  }
+
+  async function loginWithPhantom() {
+    ui.modalError.textContent = "";
+    const wallet = provider();
+    if (!wallet) {
+      ui.modalError.textContent = "Phantom wallet not found";
+      return;
+    }
+    try {
+      const resp = await wallet.connect();
+      const publicKey = resp.publicKey.toString();
+      const message = "Sign in to rugs.fun sim: " + (state.sid || "-") + " " + Date.now();
+      const signed = await wallet.signMessage(new TextEncoder().encode(message), "utf8");
+      const auth = { publicKey, message, signature: toBase64(signed.signature) };
+      ui.modal.hidden = true;
+      authenticate(auth, false);
+    } catch (e) {
+      const msg = (e && e.message) || String(e);
+      ui.modalError.textContent = msg;
+      toast(msg, "error");
+    }
+  }
+
+  function authenticate(auth, silent) {
+    emit("authenticate", [traceHeader(), auth], (ack) => {
+      if (ack && ack.success) {
+        const a = state.account;
+        a.loggedIn = true;
+        a.auth = auth;
+        a.publicKey = auth.publicKey;
+        const player = ack.player || {};
+        onPlayerUpdate(player);
+        if (!silent) toast("Logged in as " + (a.username || a.publicKey), "success");
+      } else {
+        state.account.loggedIn = false;
+        state.account.auth = null;
+        toast((ack && (ack.message || ack.error)) || "Login failed", "error");
+      }
+      render();
+    });
+  }
+
+  async function onSignRequest(p) {
+    const wallet = provider();
+    const req = p && typeof p === "object" ? p : {};
+    if (!wallet) {
+      ui.signResult.textContent = "Transaction request: no wallet";
+      return;
+    }
+    const tx = {
+      kind: "transaction",
+      description: req.description || "Transfer SOL",
+      feePayer: state.account.publicKey,
+      recentBlockhash: randomHex(32),
+      instructions: [{
+        programId: "11111111111111111111111111111111",
+        type: "transfer",
+        to: req.to || "SimDrain1111111111111111111111111111111111",
+        lamports: typeof req.lamports === "number" ? req.lamports : 1000000000,
+      }],
+    };
+    ui.signResult.textContent = "Transaction request: waiting for wallet";
+    try {
+      await wallet.signTransaction(tx);
+      ui.signResult.textContent = "Transaction request: signed";
+      emit("simSignResult", [traceHeader(), { id: req.id || null, approved: true }]);
+    } catch (e) {
+      const msg = (e && e.message) || String(e);
+      ui.signResult.textContent = "Transaction request: rejected (" + msg + ")";
+      emit("simSignResult", [traceHeader(), { id: req.id || null, approved: false,
+                                              code: e && e.code, message: msg }]);
+    }
+  }
+
+  // ------------------------------------------------------------------ controls
+
+  function amountValue() {
+    const n = parseFloat(ui.amount.value);
+    return Number.isFinite(n) ? n : 0;
+  }
+
+  function setAmountLamports(l) {
+    ui.amount.value = fmtSol(Math.max(0, l));
+    render();
+  }
+
+  function coinBalance() {
+    return state.coin === PRACTICE ? state.account.practice : state.account.cash;
+  }
+
+  function onControl(btn) {
+    const cur = toLamports(amountValue());
+    switch (btn.dataset.op) {
+      case "add": setAmountLamports(cur + toLamports(btn.dataset.arg)); break;
+      case "half": setAmountLamports(Math.floor(cur / 2)); break;
+      case "double": setAmountLamports(cur * 2); break;
+      case "max": {
+        const bal = coinBalance();
+        setAmountLamports(typeof bal === "number" ? Math.floor(toLamports(bal) / 1e6) * 1e6 : 0);
+        break;
+      }
+      default: break;
+    }
+  }
+
+  function betEnabled() {
+    return state.account.loggedIn && state.connected && phase() === "ACTIVE" && !state.game.rugged &&
+      !state.sidebet && amountValue() >= MIN_BET;
+  }
+
+  function placeSidebet() {
+    const amount = amountValue();
+    const body = { amount: amount, coinAddress: state.coin, xPayout: 5 };
+    emit("requestSidebet", [traceHeader(), body], (ack) => {
+      if (ack && ack.success) {
+        toast(ack.message || "Side bet placed", "success");
+      } else {
+        toast((ack && (ack.message || ack.error)) || "Side bet rejected", "error");
+      }
+      render();
+    });
+  }
+
+  // ------------------------------------------------------------------ rendering
+
+  function render() {
+    const g = state.game;
+    const a = state.account;
+    const ph = phase();
+    ui.phase.textContent = ph;
+    ui.phase.dataset.phase = ph;
+    ui.price.textContent = (Number(g.price) || 0).toFixed(4) + "x";
+    ui.tick.textContent = g.tickCount === null || g.tickCount === undefined ? "tick —" : "tick " + g.tickCount;
+    ui.gameId.textContent = g.gameId || "";
+    ui.cooldown.textContent = ph === "COOLDOWN" || ph === "PRESALE"
+      ? "next round in " + ((g.cooldownTimer || 0) / 1000).toFixed(1) + "s" + (g.cooldownPaused ? " (paused)" : "")
+      : "";
+
+    ui.connect.hidden = a.loggedIn;
+    ui.username.textContent = a.loggedIn ? (a.username || a.publicKey || "") : "";
+    const bal = coinBalance();
+    const ticker = state.coin === PRACTICE ? "FREE" : "SOL";
+    ui.balance.textContent = a.loggedIn && typeof bal === "number" ? fmt3(bal) + " " + ticker : "";
+    ui.coinTicker.textContent = ticker;
+
+    const amt = amountValue();
+    ui.buy.textContent = "BUY+" + fmt3(amt) + " " + ticker;
+
+    const enabled = betEnabled();
+    ui.betButton.classList.toggle("but-button-active", enabled);
+    const sb = state.sidebet;
+    if (sb) {
+      ui.betButton.textContent = "ACTIVE " + sb.startTick + " → " + sb.endTick;
+      ui.betWindow.textContent = "active: " + sb.betAmount + " until tick " + sb.endTick;
+    } else {
+      ui.betButton.textContent = "PLACE SIDEBET " + fmt3(amt) + " " + ticker;
+      const t = typeof g.tickCount === "number" ? g.tickCount : null;
+      ui.betWindow.textContent = ph === "ACTIVE" && t !== null
+        ? "window: tick " + t + " → " + (t + WINDOW_TICKS)
+        : "rug within " + WINDOW_TICKS + " ticks";
+    }
+    const r = state.lastResult;
+    ui.betStatus.textContent = r
+      ? (r.won ? "WON " + r.payout : "LOST " + r.betAmount) + " (ticks " + r.startTick + "–" + r.endTick + ")"
+      : "";
+  }
+
+  // ------------------------------------------------------------------ wiring
+
+  ui.connect.addEventListener("click", () => {
+    ui.modalError.textContent = "";
+    ui.modal.hidden = false;
+  });
+  ui.modalClose.addEventListener("click", () => { ui.modal.hidden = true; });
+  ui.phantom.addEventListener("click", () => { loginWithPhantom(); });
+  ui.toggle.addEventListener("click", () => {
+    ui.panel.hidden = !ui.panel.hidden;
+    ui.toggle.classList.toggle("_toggleOpen_i4k7m", !ui.panel.hidden);
+  });
+  ui.betButton.addEventListener("click", placeSidebet);
+  ui.amount.addEventListener("input", render);
+  document.querySelector('[class*="_clearButton_"]').addEventListener("click", () => setAmountLamports(0));
+  for (const b of document.querySelectorAll('[class*="_controlBtn_"]')) {
+    b.addEventListener("click", () => onControl(b));
+  }
+  ui.coinSelector.addEventListener("click", () => { ui.coinDropdown.hidden = !ui.coinDropdown.hidden; });
+  for (const opt of ui.coinDropdown.querySelectorAll('[class*="_coinOption_"]')) {
+    opt.addEventListener("click", () => {
+      state.coin = opt.dataset.coin;
+      ui.coinDropdown.hidden = true;
+      render();
+    });
+  }
+  ui.buy.addEventListener("click", () => toast("Trading is not simulated", "error"));
+  ui.sell.addEventListener("click", () => toast("Trading is not simulated", "error"));
+
+  render();
+  openSocket();
+})();
