@@ -66,6 +66,7 @@ class GameAudit:
     rug_index: int | None = None
     final_wire_tick: int | None = None
     peak_ok: bool | None = None
+    announced_hash_ok: bool | None = None  # None: the pre-game announcement was not seen
 
     @property
     def ok(self) -> bool:
@@ -88,6 +89,7 @@ class GameAudit:
             "rug_index": self.rug_index,
             "final_wire_tick": self.final_wire_tick,
             "peak_ok": self.peak_ok,
+            "announced_hash_ok": self.announced_hash_ok,
         }
 
 
@@ -220,6 +222,7 @@ def verify_history_game(game: HistoryGame, announced_hash: str | None = None) ->
         rug_index=generated.rug_index,
         final_wire_tick=generated.final_wire_tick,
         peak_ok=peak_ok,
+        announced_hash_ok=None if not announced_hash else announced_hash.lower() == actual,
     )
 
 
@@ -360,6 +363,7 @@ class AuditCounts:
     sidebets_agree: int = 0
     sidebets_disagree: int = 0
     sidebets_implied: int = 0
+    announced_checked: int = 0
 
     @property
     def skipped(self) -> int:
@@ -377,6 +381,7 @@ class AuditCounts:
             "sidebets_agree": self.sidebets_agree,
             "sidebets_disagree": self.sidebets_disagree,
             "sidebets_implied": self.sidebets_implied,
+            "announced_checked": self.announced_checked,
         }
 
 
@@ -405,6 +410,7 @@ class _Tally:
     sidebets_agree: int = 0
     sidebets_disagree: int = 0
     sidebets_implied: int = 0
+    announced_checked: int = 0
     status: OrderedDict[str, AuditStatus] = field(default_factory=OrderedDict)
 
 
@@ -457,6 +463,7 @@ class Auditor:
             sidebets_agree=t.sidebets_agree,
             sidebets_disagree=t.sidebets_disagree,
             sidebets_implied=t.sidebets_implied,
+            announced_checked=t.announced_checked,
         )
 
     @property
@@ -553,6 +560,8 @@ class Auditor:
         old = tally.status.get(key)
         if old is None:
             tally.games += 1
+            if audit.announced_hash_ok is not None:
+                tally.announced_checked += 1
         else:
             self._adjust(old, -1)
         self._adjust(audit.status, +1)
