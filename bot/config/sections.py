@@ -25,6 +25,7 @@ class EngineConfig(Strict):
     promo_value_per_bet: float = Field(0.0, ge=0, le=0.5, description="e.g. rakeback, as a fraction of stake")
     drift_alarm: bool = True
     drift_log_lr_threshold: float = Field(9.2, gt=0, description="SPRT log-likelihood ratio to alarm (≈ 1e-4)")
+    drift_delta: float = Field(0.25, gt=0, lt=1, description="relative hazard change the drift test looks for (±)")
     adaptive: bool = True
     max_tightening: float = Field(0.5, ge=0, le=0.9, description="max stake reduction from adaptation")
 

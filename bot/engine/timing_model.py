@@ -1,0 +1,98 @@
+"""When does a click made now land, and how long (wall clock) does a 40-tick window last?
+
+Inputs are measurements only: tick intervals from feed receive times (``TickTiming``) and click → confirmation
+latencies the broker measured. Under the memoryless rules the landing tick does not change P(win); it matters for
+feasibility (a landing after the rug is no bet) and for telling the operator how long a window takes.
+
+Landing rule (conservative): ``tick + max(1, ceil((elapsed + latency) / interval))``. A real buy was acknowledged
+≈ 220 ms after the frame that prompted it and landed about one tick later (protocol.md), so a click never lands
+on the tick already seen; the ceiling may put the prediction one tick late, never early.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+from bot.game.state import TickTiming
+
+NOMINAL_TICK_S = 0.25
+_Z95 = 1.959963984540054
+_MAD_TO_SD = 1.2533141373155  # sqrt(pi/2): mean absolute deviation → standard deviation for a normal
+
+
+@dataclass(frozen=True, slots=True)
+class WindowTiming:
+    mean_s: float
+    low_s: float
+    high_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Landing:
+    tick: int
+    ticks_ahead: int
+    latency_s: float
+    interval_s: float
+    elapsed_s: float  # time since the last tick frame
+
+
+class TimingModel:
+    """Click latency estimate (prior + recent measurements) and landing/window predictions."""
+
+    def __init__(self, prior_latency_s: float = 0.22, *, prior_weight: float = 5.0, keep: int = 200) -> None:
+        if prior_latency_s <= 0:
+            raise ValueError("prior latency must be positive")
+        self.prior_latency_s = prior_latency_s
+        self.prior_weight = prior_weight
+        self._recent: deque[float] = deque(maxlen=keep)
+        self._latency_s = prior_latency_s
+        self._latency_p99_s = prior_latency_s
+
+    def observe_latency(self, seconds: float) -> None:
+        """A measured click → confirmation latency. Non-finite or negative values are ignored (clock glitch)."""
+        if not math.isfinite(seconds) or seconds < 0:
+            return
+        self._recent.append(seconds)
+        n = len(self._recent)
+        ordered = sorted(self._recent)
+        median = ordered[n // 2] if n % 2 else 0.5 * (ordered[n // 2 - 1] + ordered[n // 2])
+        # Shrink towards the prior while there are few measurements; a median resists one slow click.
+        self._latency_s = (self.prior_weight * self.prior_latency_s + n * median) / (self.prior_weight + n)
+        self._latency_p99_s = max(self._latency_s, ordered[min(n - 1, math.ceil(0.99 * n) - 1)])
+
+    @property
+    def latency_s(self) -> float:
+        return self._latency_s
+
+    @property
+    def latency_p99_s(self) -> float:
+        return self._latency_p99_s
+
+    @property
+    def latency_samples(self) -> int:
+        return len(self._recent)
+
+    @staticmethod
+    def interval_s(timing: TickTiming) -> float:
+        if timing.samples <= 0 or not (timing.ewma_s > 0):
+            return NOMINAL_TICK_S
+        return timing.ewma_s
+
+    def landing(self, tick: int, last_tick_t: float, timing: TickTiming, now: float | None) -> Landing:
+        interval = self.interval_s(timing)
+        elapsed = 0.0 if now is None else max(0.0, now - last_tick_t)
+        ahead = max(1, math.ceil((elapsed + self._latency_s) / interval - 1e-9))
+        return Landing(tick + ahead, ahead, self._latency_s, interval, elapsed)
+
+    def window(self, timing: TickTiming, ticks: int = 40) -> WindowTiming:
+        """Wall-clock length of ``ticks`` ticks: normal approximation of the sum of gaps, widened by one p99 gap."""
+        m = self.interval_s(timing)
+        sd = max(0.0, timing.jitter_s) * _MAD_TO_SD if timing.samples > 0 else 0.0
+        spread = _Z95 * math.sqrt(ticks) * sd
+        mean = ticks * m
+        p99 = timing.p99_s if timing.samples > 0 else m
+        high = max(mean + spread, (ticks - 1) * m + p99)
+        low = max(0.0, mean - spread)
+        return WindowTiming(mean, low, high)
