@@ -1,0 +1,555 @@
+"""The game tracker: frames in, small typed signals out.
+
+Everything downstream (engine, governor, brokers) sees the game only through this class, in every mode,
+so it must be right on real frames and must never raise on any input: a decision loop killed by one odd
+frame is a bot that stops settling its own bets. All time is the feed's receive time.
+
+Rules that come from real captures (tests/fixtures/real, shared protocol notes):
+
+* Phase of a ``gameStateUpdate``: ``rugged`` → RUGGED; else ``active`` → ACTIVE; else
+  ``allowPreRoundBuys`` → PRESALE; else ``cooldownTimer > 0`` → COOLDOWN; otherwise unchanged.
+* The rug is ``rugged == true`` (``active`` is still true on the rug frame) or, if that frame was lost,
+  a new ``gameId`` while ACTIVE. The final wire tick is the rug frame's ``tickCount``; a later rugged
+  frame (the post-rug ``gameHistory`` frame says tickCount 231 for a game that rugged at 229) only
+  counts through its ``partialPrices.endTick``.
+* The post-rug history frame of the previous game can arrive *after* the next game's first cooldown
+  frame: frames of a game that already finished are "stale", not a new game.
+* Skipped ticks are backfilled from ``partialPrices`` (string keys, the last five ticks).
+* Frames carrying ``gameHistory`` (~300 KB) are passed on as raw JSON, never parsed here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import dataclass, field
+
+import msgspec
+
+from bot.game.sidebet import WINDOW_TICKS, Outcome
+from bot.game.signals import (
+    AccountUpdated,
+    AckReceived,
+    FeedConnected,
+    FeedProblem,
+    GameRugged,
+    GameStarted,
+    HistoryReceived,
+    MaintenanceNotice,
+    OwnBetPlaced,
+    OwnBetSettled,
+    PhaseChanged,
+    SidebetRequested,
+    Signal,
+    TickAdvanced,
+)
+from bot.game.state import AccountView, FinishedGame, GameView, OwnSidebet, Phase
+from bot.game.timing import TickTimer
+from bot.money import SOL_MINT, sol_to_lamports
+from bot.protocol.events import (
+    CurrentSidebet,
+    CurrentSidebetResult,
+    GameStateUpdate,
+    InvalidEvent,
+    MaintenanceUpdate,
+    PlayerUpdate,
+    SidebetRecord,
+    SidebetRequest,
+    UnknownEvent,
+    decode_ack,
+    decode_event,
+)
+from bot.protocol.frames import EioType, Packet, SioType, Undecodable, decode
+
+__all__ = ["SIDE_FEATURE_EVENTS", "FeedCounters", "GameTracker"]
+
+# Side features of the site (protocol.md): counted as events, never reported as unknown.
+SIDE_FEATURE_EVENTS = frozenset(
+    {
+        "goldenHourUpdate", "goldenHourDrawing", "battleEventUpdate", "rugRoyaleUpdate", "sidebetEventUpdate",
+        "newChatMessage", "chatHistory", "leaderboardData", "playerLeaderboardPosition", "mutedPlayers",
+        "inboxMessages", "playerCosmetics", "rugpassStatus", "gameStatePlayerUpdate", "usernameStatus",
+    }
+)
+
+_GSU = "gameStateUpdate"
+_NULL_SIDEBET = b'"sideBet":null'
+
+
+@dataclass(slots=True)
+class FeedCounters:
+    """What the feed looked like; the replay command and the status screen print these."""
+
+    frames_in: int = 0
+    frames_out: int = 0
+    events: Counter[str] = field(default_factory=Counter)  # incoming events by name
+    events_out: Counter[str] = field(default_factory=Counter)  # outgoing (sniffed) events by name
+    undecodable: Counter[str] = field(default_factory=Counter)  # by reason
+    invalid: Counter[str] = field(default_factory=Counter)  # by event name
+    unknown: Counter[str] = field(default_factory=Counter)  # by event name
+    duplicates: int = 0
+    out_of_order: int = 0
+    stale_frames: int = 0  # frames of a game that already finished (late post-rug frames)
+    backfilled_ticks: int = 0
+    history_frames: int = 0
+    acks: int = 0
+    connects: int = 0
+    disconnects: int = 0
+    inferred_rugs: int = 0  # rugs detected by a new gameId because the rug frame never came
+    internal_errors: int = 0  # bugs caught by the last-resort guard; must stay 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "frames_in": self.frames_in,
+            "frames_out": self.frames_out,
+            "events": dict(self.events),
+            "events_out": dict(self.events_out),
+            "undecodable": dict(self.undecodable),
+            "invalid": dict(self.invalid),
+            "unknown": dict(self.unknown),
+            "duplicates": self.duplicates,
+            "out_of_order": self.out_of_order,
+            "stale_frames": self.stale_frames,
+            "backfilled_ticks": self.backfilled_ticks,
+            "history_frames": self.history_frames,
+            "acks": self.acks,
+            "connects": self.connects,
+            "disconnects": self.disconnects,
+            "inferred_rugs": self.inferred_rugs,
+            "internal_errors": self.internal_errors,
+        }
+
+
+def _phase_of(u: GameStateUpdate) -> Phase | None:
+    if u.rugged:
+        return Phase.RUGGED
+    if u.active:
+        return Phase.ACTIVE
+    if u.allow_pre_round_buys:
+        return Phase.PRESALE
+    if u.cooldown_timer is not None and u.cooldown_timer > 0:
+        return Phase.COOLDOWN
+    return None
+
+
+def _finite(x: float | None) -> bool:
+    return x is not None and x == x and abs(x) != float("inf")
+
+
+def _lamports(sol: float | None) -> int:
+    if not _finite(sol):
+        return 0
+    try:
+        return sol_to_lamports(sol)  # type: ignore[arg-type]
+    except (ArithmeticError, ValueError):
+        return 0
+
+
+class GameTracker:
+    """Feed → game state. ``on_frame`` never raises; problems become :class:`FeedProblem` signals."""
+
+    def __init__(self, *, finished_maxlen: int = 256, timing_window: int = 512) -> None:
+        self.counters = FeedCounters()
+        self.finished: deque[FinishedGame] = deque(maxlen=finished_maxlen)
+        self._finished_ids: deque[str] = deque(maxlen=64)
+        self._timer = TickTimer(window=timing_window)
+        # current game
+        self._game_id: str | None = None
+        self._phase = Phase.UNKNOWN
+        self._tick = -1
+        self._price = 1.0
+        self._peak = 1.0
+        self._first_tick: int | None = None
+        self._seen_before_active = False
+        self._started = False
+        self._rug_tick: int | None = None
+        self._version: str | None = None
+        self._seed_hash: str | None = None
+        self._cooldown_ms: int | None = None
+        self._paused = False
+        self._maintenance = False
+        self._t = 0.0
+        self._last_tick_t = 0.0
+        self._last_in_t: float | None = None
+        self._last_gsu_text = ""
+        self._open_pending = False
+        self._view: GameView | None = None
+        self._account = AccountView()
+
+    # ------------------------------------------------------------------ public views
+
+    @property
+    def view(self) -> GameView:
+        v = self._view
+        if v is None:
+            v = self._view = GameView(
+                game_id=self._game_id,
+                phase=self._phase,
+                tick=self._tick,
+                price=self._price,
+                t=self._t,
+                last_tick_t=self._last_tick_t,
+                version=self._version,
+                server_seed_hash=self._seed_hash,
+                cooldown_timer_ms=self._cooldown_ms,
+                paused=self._paused,
+                maintenance=self._maintenance,
+                rug_tick=self._rug_tick,
+                peak=self._peak,
+                timing=self._timer.snapshot(),
+            )
+        return v
+
+    @property
+    def account(self) -> AccountView:
+        return self._account
+
+    def feed_age(self, now: float) -> float:
+        """Seconds since the last incoming frame (``inf`` before the first); ``now`` is a feed/loop time."""
+        if self._last_in_t is None:
+            return float("inf")
+        return max(0.0, now - self._last_in_t)
+
+    # ------------------------------------------------------------------ the frame path
+
+    def on_frame(self, t: float, direction: str, text: str) -> list[Signal]:
+        self._view = None
+        try:
+            if direction == "out":
+                self.counters.frames_out += 1
+                return self._on_out(t, text)
+            self.counters.frames_in += 1
+            self._t = t
+            self._last_in_t = t
+            return self._on_in(t, text)
+        except Exception as exc:  # last-resort guard: a tracker bug must not stop the bot
+            self.counters.internal_errors += 1
+            return [FeedProblem("internal", f"{type(exc).__name__}: {exc}"[:200], t)]
+
+    def _on_in(self, t: float, text: str) -> list[Signal]:
+        pkt = decode(text)
+        if isinstance(pkt, Undecodable):
+            self.counters.undecodable[pkt.reason] += 1
+            return [FeedProblem("undecodable", f"{pkt.reason}: {pkt.sample}", t)]
+        if pkt.sio is SioType.EVENT:
+            name = pkt.name or ""
+            self.counters.events[name] += 1
+            if name == _GSU:
+                return self._on_game_state(t, text, pkt)
+            return self._on_event(t, name, pkt)
+        if pkt.sio is SioType.ACK:
+            return self._on_ack(t, pkt)
+        return self._on_control(t, pkt)
+
+    def _on_control(self, t: float, pkt: Packet) -> list[Signal]:
+        if pkt.eio is EioType.OPEN:
+            self.counters.connects += 1
+            self._open_pending = True
+            return [FeedConnected(t, _sid(pkt.data))]
+        if pkt.sio is SioType.CONNECT:
+            # A live socket sends "0{...}" then "40{...}": one connection, one signal.
+            if self._open_pending:
+                self._open_pending = False
+                return []
+            self.counters.connects += 1
+            return [FeedConnected(t, _sid(pkt.data))]
+        if pkt.sio is SioType.DISCONNECT or pkt.eio is EioType.CLOSE:
+            self.counters.disconnects += 1
+        return []  # ping/pong, noop, connect errors: nothing to track
+
+    def _on_ack(self, t: float, pkt: Packet) -> list[Signal]:
+        self.counters.acks += 1
+        ack = decode_ack(pkt)
+        if isinstance(ack, InvalidEvent):
+            self.counters.invalid["ack"] += 1
+            return [FeedProblem("invalid", f"ack {pkt.ack_id}: {ack.error}", t)]
+        return [AckReceived(pkt.ack_id if pkt.ack_id is not None else -1, ack, t)]
+
+    def _on_out(self, t: float, text: str) -> list[Signal]:
+        # Only the page's own requests matter; everything else it sends is counted, never decoded.
+        if "requestSidebet" not in text:
+            if text.startswith("42"):
+                pkt = decode(text)
+                if isinstance(pkt, Packet) and pkt.name is not None:
+                    self.counters.events_out[pkt.name] += 1
+            return []
+        pkt = decode(text)
+        if isinstance(pkt, Undecodable) or pkt.name != "requestSidebet":
+            return []
+        self.counters.events_out["requestSidebet"] += 1
+        ev = decode_event(pkt)
+        if not isinstance(ev, SidebetRequest):
+            self.counters.invalid["requestSidebet"] += 1
+            return [FeedProblem("invalid", f"requestSidebet: {getattr(ev, 'error', '')}", t)]
+        return [SidebetRequested(pkt.ack_id, _lamports(ev.amount), ev.coin_address or SOL_MINT, t)]
+
+    # ------------------------------------------------------------------ events other than game state
+
+    def _on_event(self, t: float, name: str, pkt: Packet) -> list[Signal]:
+        ev = decode_event(pkt)
+        if isinstance(ev, UnknownEvent):
+            if name in SIDE_FEATURE_EVENTS:
+                return []
+            first = name not in self.counters.unknown
+            self.counters.unknown[name] += 1
+            # Report a new kind once; the counter keeps the total.
+            return [FeedProblem("unknown", name[:80], t)] if first else []
+        if isinstance(ev, InvalidEvent):
+            self.counters.invalid[name] += 1
+            return [FeedProblem("invalid", f"{name}: {ev.error}", t)]
+        if isinstance(ev, PlayerUpdate):
+            return self._on_player_update(t, ev, pkt)
+        if isinstance(ev, CurrentSidebetResult):
+            return self._on_bet_result(t, ev)
+        if isinstance(ev, CurrentSidebet):
+            return self._on_bet_placed(t, ev)
+        if isinstance(ev, MaintenanceUpdate):
+            self._maintenance = bool(ev.active)
+            return [MaintenanceNotice(bool(ev.active), ev.message or "", t)]
+        return []
+
+    def _on_player_update(self, t: float, ev: PlayerUpdate, pkt: Packet) -> list[Signal]:
+        if ev.id is None and ev.cash is None and ev.shitcoin_balances is None and ev.side_bet is None:
+            return []  # stripped payload (trace header only): nothing learned
+        acc = self._account
+        balances = acc.coin_balances_lamports
+        if ev.shitcoin_balances is not None:
+            balances = tuple(sorted((str(k), _lamports(v)) for k, v in ev.shitcoin_balances.items()))
+        active = acc.active_bet
+        if ev.side_bet is not None:
+            active = self._own_bet(ev.side_bet, t, placed_t=acc.active_bet.placed_t
+                                   if acc.active_bet is not None else t)
+        elif pkt.payload is not None and _NULL_SIDEBET in bytes(pkt.payload):
+            active = None  # the server says there is no active bet (missing field: keep what we know)
+        self._account = AccountView(
+            player_id=ev.id if ev.id is not None else acc.player_id,
+            cash_lamports=_lamports(ev.cash) if ev.cash is not None else acc.cash_lamports,
+            coin_balances_lamports=balances,
+            authenticated=bool(ev.authenticated) if ev.authenticated is not None else acc.authenticated,
+            active_bet=active,
+            updated_t=t,
+        )
+        return [AccountUpdated(self._account)]
+
+    def _own_bet(self, rec: SidebetRecord, t: float, *, placed_t: float) -> OwnSidebet:
+        start = rec.start_tick if rec.start_tick is not None else rec.started_at_tick
+        start = start if start is not None else -1
+        end = rec.end_tick if rec.end_tick is not None else start + WINDOW_TICKS
+        return OwnSidebet(
+            game_id=rec.game_id or self._game_id or "",
+            start_tick=start,
+            end_tick=end,
+            amount_lamports=_lamports(rec.bet_amount),
+            coin=rec.coin_address or SOL_MINT,
+            placed_t=placed_t,
+        )
+
+    def _on_bet_placed(self, t: float, ev: CurrentSidebet) -> list[Signal]:
+        if ev.start_tick is None and ev.bet_amount is None:
+            return []  # stripped traced payload
+        bet = self._own_bet(ev, t, placed_t=t)
+        self._set_active_bet(bet, t)
+        return [OwnBetPlaced(bet)]
+
+    def _on_bet_result(self, t: float, ev: CurrentSidebetResult) -> list[Signal]:
+        if ev.start_tick is None and ev.payout is None:
+            return []
+        placed = self._account.active_bet
+        base = self._own_bet(ev, t, placed_t=placed.placed_t if placed is not None else t)
+        payout = _lamports(ev.payout)
+        bet = OwnSidebet(
+            game_id=base.game_id,
+            start_tick=base.start_tick,
+            end_tick=base.end_tick,
+            amount_lamports=base.amount_lamports,
+            coin=base.coin,
+            placed_t=base.placed_t,
+            outcome=(Outcome.WON if payout > 0 else Outcome.LOST).value,
+            payout_lamports=payout,
+            settled_tick=ev.tick_index,
+        )
+        if placed is not None and placed.game_id == bet.game_id and placed.start_tick == bet.start_tick:
+            self._set_active_bet(None, t)
+        return [OwnBetSettled(bet)]
+
+    def _set_active_bet(self, bet: OwnSidebet | None, t: float) -> None:
+        a = self._account
+        self._account = AccountView(a.player_id, a.cash_lamports, a.coin_balances_lamports, a.authenticated,
+                                    bet, t)
+
+    # ------------------------------------------------------------------ game state
+
+    def _on_game_state(self, t: float, text: str, pkt: Packet) -> list[Signal]:
+        ev = decode_event(pkt)
+        if not isinstance(ev, GameStateUpdate):
+            reason = ev.error if isinstance(ev, InvalidEvent) else "no payload"
+            self.counters.invalid[_GSU] += 1
+            return [FeedProblem("invalid", f"{_GSU}: {reason}", t)]
+        out: list[Signal] = []
+        if ev.has_history:
+            self.counters.history_frames += 1
+            out.append(HistoryReceived(ev.game_history, t))
+        if text == self._last_gsu_text:
+            self.counters.duplicates += 1
+            out.append(FeedProblem("duplicate", f"{self._game_id} tick {ev.tick_count}", t))
+            return out
+        self._last_gsu_text = text
+        gid = ev.game_id
+        if gid is not None and gid != self._game_id:
+            if gid in self._finished_ids:
+                self.counters.stale_frames += 1  # e.g. the old game's post-rug history frame
+                return out
+            self._new_game(t, gid, out)
+        elif self._game_id is None:
+            return out  # no game id yet and none in the frame: nothing to attach it to
+        if ev.provably_fair is not None:
+            if ev.provably_fair.server_seed_hash:
+                self._seed_hash = ev.provably_fair.server_seed_hash
+            if ev.provably_fair.version:
+                self._version = ev.provably_fair.version
+        if ev.game_version and self._version is None:
+            self._version = ev.game_version
+        if ev.cooldown_timer is not None:
+            self._cooldown_ms = ev.cooldown_timer
+        if ev.cooldown_paused is not None:
+            self._paused = ev.cooldown_paused
+        phase = _phase_of(ev)
+        if phase is Phase.RUGGED:
+            self._on_rugged(t, ev, out)
+        elif self._rug_tick is not None:
+            return out  # a late non-rugged frame of a rugged game: never resurrect it
+        elif phase is Phase.ACTIVE:
+            self._on_active(t, ev, out)
+        elif phase is not None:
+            if phase is Phase.PRESALE or phase is Phase.COOLDOWN:
+                self._seen_before_active = True
+            self._set_phase(phase, t, out)
+        return out
+
+    def _new_game(self, t: float, gid: str, out: list[Signal]) -> None:
+        if self._phase is Phase.ACTIVE and self._game_id is not None:
+            # The rug frame was lost: the last tick seen is only a lower bound of the rug tick,
+            # so the game is never marked complete (it must not feed the hazard estimate).
+            self.counters.inferred_rugs += 1
+            self._set_phase(Phase.RUGGED, t, out)
+            self._finish(self._tick, t, complete=False, out=out)
+        self._game_id = gid
+        self._tick = -1
+        self._price = 1.0
+        self._peak = 1.0
+        self._first_tick = None
+        self._seen_before_active = False
+        self._started = False
+        self._rug_tick = None
+        self._version = None
+        self._seed_hash = None
+        self._cooldown_ms = None
+
+    def _set_phase(self, phase: Phase, t: float, out: list[Signal]) -> None:
+        if phase is not self._phase:
+            out.append(PhaseChanged(self._game_id, self._phase, phase, t))
+            self._phase = phase
+
+    def _on_active(self, t: float, ev: GameStateUpdate, out: list[Signal]) -> None:
+        tick = ev.tick_count
+        if tick is None or tick < 0:
+            self._set_phase(Phase.ACTIVE, t, out)
+            return
+        if tick < self._tick:
+            self.counters.out_of_order += 1
+            out.append(FeedProblem("out-of-order", f"{self._game_id} tick {tick} after {self._tick}", t))
+            return
+        self._set_phase(Phase.ACTIVE, t, out)
+        gid = self._game_id or ""
+        if not self._started:
+            self._started = True
+            out.append(GameStarted(gid, t, self._seed_hash, self._version))
+        price = ev.price if _finite(ev.price) else self._price
+        if tick == self._tick:
+            self._price = price  # same tick, new content (e.g. trade count): update, no new tick
+            if price > self._peak:
+                self._peak = price
+            return
+        prev = self._tick
+        # Backfill skipped ticks (or, for a game seen before it started, ticks 0.. before the first frame).
+        backfilled, lowest = 0, tick
+        low = prev + 1 if prev >= 0 else (0 if self._seen_before_active else tick)
+        if tick > low:
+            backfilled, lowest = self._backfill(ev, low, tick)
+        if self._first_tick is None:
+            self._first_tick = lowest
+        if prev >= 0:
+            self._timer.add(t - self._last_tick_t)
+        self._tick = tick
+        self._price = price
+        if price > self._peak:
+            self._peak = price
+        self._last_tick_t = t
+        out.append(TickAdvanced(gid, tick, price, t, backfilled))
+
+    def _backfill(self, ev: GameStateUpdate, low: int, tick: int) -> tuple[int, int]:
+        """Fill ticks ``low .. tick-1`` from partialPrices; returns (how many were there, lowest filled)."""
+        pp = ev.partial_prices
+        if pp is None or not pp.values:
+            return 0, tick
+        n = 0
+        lowest = tick
+        peak = self._peak
+        values = pp.values
+        for k in range(low, tick):
+            v = values.get(str(k))
+            if v is not None and _finite(v):
+                n += 1
+                lowest = min(lowest, k)
+                if v > peak:
+                    peak = v
+        self._peak = peak
+        self.counters.backfilled_ticks += n
+        return n, lowest
+
+    def _on_rugged(self, t: float, ev: GameStateUpdate, out: list[Signal]) -> None:
+        if self._rug_tick is not None:
+            return  # the post-rug frame(s) of the same game: the rug tick is already known
+        tick = ev.tick_count if ev.tick_count is not None and ev.tick_count >= 0 else self._tick
+        pp = ev.partial_prices
+        if pp is not None and pp.end_tick is not None and 0 <= pp.end_tick < tick:
+            tick = pp.end_tick  # this is a later rugged frame; the rug itself was at endTick
+        if pp is not None and pp.values:
+            for k, v in pp.values.items():
+                if _finite(v) and v > self._peak and k.isdigit() and int(k) <= tick:
+                    self._peak = v
+        if _finite(ev.price):
+            self._price = ev.price  # type: ignore[assignment]
+        if self._phase is Phase.ACTIVE and not self._started:
+            self._started = True
+        self._set_phase(Phase.RUGGED, t, out)
+        complete = self._first_tick is not None and self._first_tick <= 1
+        self._finish(max(tick, self._tick), t, complete=complete, out=out)
+
+    def _finish(self, final_tick: int, t: float, *, complete: bool, out: list[Signal]) -> None:
+        gid = self._game_id or ""
+        game = FinishedGame(
+            game_id=gid,
+            final_tick=final_tick,
+            peak=self._peak,
+            rug_t=t,
+            first_tick_seen=self._first_tick if self._first_tick is not None else final_tick,
+            complete=complete,
+            version=self._version,
+            server_seed_hash=self._seed_hash,
+        )
+        self._rug_tick = final_tick
+        self._tick = final_tick
+        self.finished.append(game)
+        self._finished_ids.append(gid)
+        out.append(GameRugged(game))
+
+
+def _sid(data: msgspec.Raw | None) -> str | None:
+    if data is None:
+        return None
+    try:
+        obj = msgspec.json.decode(data)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    sid = obj.get("sid") if isinstance(obj, dict) else None
+    return sid if isinstance(sid, str) else None
