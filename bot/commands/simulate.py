@@ -1,0 +1,74 @@
+"""``rugsbot simulate``: Monte Carlo over freshly generated games — no sockets, no sleeps, seeded."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.cli import EXIT_OK, EXIT_USAGE
+from bot.commands.common import add_profile_arg, emit_json, load
+from bot.money import sol_to_lamports
+from bot.report import cliargs
+from bot.report.metrics import evaluate
+from bot.report.montecarlo import SimPlan, StrategyUnavailable, records_from_log, sim_guards, simulate
+from bot.report.summary import print_summary
+from bot.sim.fastsim import ticks_for_seconds
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_profile_arg(parser)
+    cliargs.add_strategy_args(parser)
+    parser.add_argument("--games", "-n", type=int, default=10_000, help="games to generate")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (same seed → same result)")
+    parser.add_argument("--jobs", "-j", type=int, default=1, help="worker processes")
+    parser.add_argument("--latency", type=float, default=None,
+                        help="click latency in seconds (default: the profile's timing.click_latency_s)")
+    parser.add_argument("--enforce-guards", action="store_true",
+                        help="halt at the first guard trip (default: count trips, keep betting)")
+    parser.add_argument("--exact", action="store_true",
+                        help="call the strategy object at every decision even for tick-only rules")
+    cliargs.add_output_args(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings, profile = load(args)
+    if args.games < 1 or args.jobs < 1:
+        print("rugsbot simulate: --games and --jobs must be ≥ 1")
+        return EXIT_USAGE
+    name, params = cliargs.strategy_choice(profile, args.strategy, cliargs.parse_assignments(args.param))
+    latency = args.latency if args.latency is not None else profile.timing.click_latency_s
+    g = profile.guards
+    plan = SimPlan(
+        strategy=name, params=params, games=args.games, seed=args.seed, jobs=args.jobs,
+        lag_ticks=ticks_for_seconds(latency), starting_bankroll=sol_to_lamports(profile.starting_bankroll_sol),
+        stake_cap=sol_to_lamports(g.max_stake_per_bet_sol),
+        game_cap=None if g.max_stake_per_game_sol is None else sol_to_lamports(g.max_stake_per_game_sol),
+        guards=sim_guards(g, args.enforce_guards), exact=args.exact, strategies_dir=settings.strategies_dir,
+    )
+    try:
+        log = _run_with_progress(plan, quiet=args.json)
+    except StrategyUnavailable as exc:
+        print(f"rugsbot simulate: {exc}")
+        return EXIT_USAGE
+    meta = {"command": "simulate", "strategy": name, "params": params, "games": args.games, "seed": args.seed,
+            "jobs": args.jobs, "latency_s": latency, "lag_ticks": plan.lag_ticks, "profile": profile.name}
+    report = evaluate(records_from_log(log), label=f"simulate {name}", seed=args.seed,
+                      baseline=not args.no_baseline, meta=meta)
+    data = report.to_dict()
+    if args.out is not None:
+        cliargs.write_result(args.out, data)
+    if args.json:
+        data.pop("series")
+        emit_json(data)
+    else:
+        print_summary(report)
+    return EXIT_OK
+
+
+def _run_with_progress(plan: SimPlan, quiet: bool):  # type: ignore[no-untyped-def]
+    if quiet or plan.games <= 50_000:
+        return simulate(plan)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as progress:
+        task = progress.add_task("simulating", total=plan.games)
+        return simulate(plan, on_progress=lambda n: progress.advance(task, n))

@@ -1,0 +1,68 @@
+"""Command-line pieces shared by simulate, backtest and sweep: strategy choice, parameters, output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from bot.config import ConfigError, Profile
+from bot.config.sections import StrategyParam
+
+
+def add_strategy_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--strategy", "-s", default=None, help="strategy name (default: the profile's first)")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a strategy parameter (repeatable)")
+
+
+def add_output_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--out", type=Path, default=None, help="write the full result (JSON) for `rugsbot report`")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the random-entry bootstrap")
+
+
+def parse_value(text: str) -> StrategyParam:
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for cast in (int, float):
+        try:
+            return cast(text)  # type: ignore[no-any-return]
+        except ValueError:
+            pass
+    return text
+
+
+def parse_assignments(items: list[str]) -> dict[str, StrategyParam]:
+    out: dict[str, StrategyParam] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError("--param", item, "expected NAME=VALUE")
+        out[name.strip()] = parse_value(value)
+    return out
+
+
+def strategy_choice(profile: Profile, name: str | None, overrides: Mapping[str, StrategyParam]
+                    ) -> tuple[str, dict[str, StrategyParam]]:
+    """The strategy and its params: the profile's spec of that name, then command-line overrides."""
+    specs = profile.engine.strategies
+    if name is None:
+        if not specs:
+            raise ConfigError("--strategy", "-", "the profile names no strategy; pass --strategy")
+        name = specs[0].name
+    params: dict[str, StrategyParam] = {}
+    for spec in specs:
+        if spec.name == name:
+            params.update(spec.params)
+            break
+    params.update(overrides)
+    return name, params
+
+
+def write_result(path: Path, data: Mapping[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str), encoding="utf-8")

@@ -1,0 +1,56 @@
+"""The one-screen text summary: the same numbers as the HTML report, readable in a terminal or a log."""
+
+from __future__ import annotations
+
+from bot.money import fmt_sol
+from bot.report.metrics import BREAK_EVEN, P_WIN_THEORY, EvidenceReport
+
+
+def verdict(report: EvidenceReport) -> str:
+    """One honest sentence: is the rule distinguishable from the provably-fair odds and from random timing?"""
+    if report.bets == 0:
+        return "no bets placed"
+    if report.above_break_even:
+        head = f"win rate above break-even {BREAK_EVEN:.2f} (whole 95% interval) — check for a bug or a changed game"
+    elif report.theory_in_interval:
+        head = f"win rate consistent with the provably-fair {P_WIN_THEORY:.4f}: no edge"
+    else:
+        head = f"win rate differs from {P_WIN_THEORY:.4f} (p={report.p_value_vs_theory:.3g}) but is below break-even"
+    if report.baseline is not None:
+        beats = report.baseline.p_value <= 0.05
+        head += "; " + ("beats" if beats else "does not beat") + f" random timing (p={report.baseline.p_value:.3f})"
+    return head
+
+
+def summary_lines(report: EvidenceReport) -> list[str]:
+    r = report
+    lines = [
+        f"{r.label or 'run'}: {r.games:,} games, {r.bets:,} bets, {r.wins:,} wins",
+        f"win rate   {r.win_rate:.4f}  95% CI [{r.cp_low:.4f}, {r.cp_high:.4f}] (Clopper-Pearson), "
+        f"Wilson [{r.wilson_low:.4f}, {r.wilson_high:.4f}]",
+        f"           theory {P_WIN_THEORY:.4f} (p={r.p_value_vs_theory:.3g}), break-even {BREAK_EVEN:.2f}",
+        f"EV/bet     {r.ev_per_bet * 100:+.2f}%  95% CI [{r.ev_low * 100:+.2f}%, {r.ev_high * 100:+.2f}%]; "
+        f"ROI {r.roi * 100:+.2f}%",
+        f"money      staked {fmt_sol(r.staked_lamports)} SOL, paid {fmt_sol(r.payout_lamports)}, "
+        f"P&L {fmt_sol(r.profit_lamports)} SOL",
+        f"bankroll   {fmt_sol(r.starting_bankroll_lamports)} → {fmt_sol(r.final_bankroll_lamports)} SOL; "
+        f"max drawdown {fmt_sol(r.max_drawdown_lamports)} SOL ({r.max_drawdown_pct:.1f}%)",
+        f"streaks    longest losing {r.max_losing_streak} (P(≥ that in {r.bets:,} bets) = {r.p_max_streak:.3f})",
+    ]
+    if r.baseline is not None:
+        b = r.baseline
+        lines.append(
+            f"baseline   random entry win rate {b.baseline_win_rate:.4f}, mean P&L {fmt_sol(int(b.baseline_mean_profit))} "
+            f"SOL; p(random ≥ rule) = {b.p_value:.3f} ({b.replicates} replicates)"
+        )
+    lines.append(f"guards     {', '.join(r.guard_trips) if r.guard_trips else 'no trips'}")
+    lines.append(f"verdict    {verdict(r)}")
+    return lines
+
+
+def print_summary(report: EvidenceReport) -> None:
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    for line in summary_lines(report):
+        console.print(line, markup=False)
