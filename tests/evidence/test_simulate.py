@@ -1,0 +1,80 @@
+"""``rugsbot simulate`` end to end: the honest odds come out, with their intervals, reproducibly."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.cli import main
+from bot.report.metrics import P_WIN_THEORY
+
+EV_THEORY = 5 * P_WIN_THEORY - 1
+
+
+def simulate(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    code = main(["simulate", "--json", *args])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def test_fixed_100k_games_shows_the_house_edge(capsys: pytest.CaptureFixture[str]) -> None:
+    t0 = time.perf_counter()
+    r = simulate(capsys, "--strategy", "fixed", "--games", "100000", "--seed", "1")
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 10, f"100k games took {elapsed:.1f}s"
+    assert r["games"] == 100_000 and r["bets"] > 400_000
+    assert r["cp_low"] <= P_WIN_THEORY <= r["cp_high"] and r["theory_in_interval"]
+    assert r["cp_high"] < 0.20 and not r["above_break_even"]
+    assert r["ev_low"] <= EV_THEORY <= r["ev_high"]
+    assert -0.11 < r["ev_per_bet"] < -0.07
+    assert r["baseline"]["p_value"] > 0.05
+
+
+def test_late_game_has_no_edge_over_random_entry(capsys: pytest.CaptureFixture[str]) -> None:
+    r = simulate(capsys, "--strategy", "late_game", "--param", "min_tick=250", "--games", "100000", "--seed", "2")
+    assert r["bets"] > 10_000
+    assert r["baseline"]["p_value"] > 0.05
+    assert r["theory_in_interval"]
+
+
+def test_seeded_runs_reproduce_and_jobs_do_not_change_results(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ("--strategy", "fixed", "--games", "45000", "--no-baseline")
+    a = simulate(capsys, *args, "--seed", "5")
+    b = simulate(capsys, *args, "--seed", "5", "--jobs", "2")
+    c = simulate(capsys, *args, "--seed", "6")
+    keys = ("bets", "wins", "profit_lamports", "max_losing_streak", "max_drawdown_lamports")
+    assert [a[k] for k in keys] == [b[k] for k in keys]
+    assert [a[k] for k in keys] != [c[k] for k in keys]
+
+
+@pytest.mark.parametrize(
+    ("extra", "check"),
+    [
+        (("--enforce-guards",), lambda r: len(r["guard_trips"]) == 1 and r["bets"] < 2000),
+        ((), lambda r: len(r["guard_trips"]) >= 1 and r["bets"] > 20_000),
+        (("--latency", "1.0"), lambda r: r["meta"]["lag_ticks"] == 4),
+        (("--param", "stake_sol=0.05"), lambda r: r["bets"] == 0),  # above max_stake_per_bet: refused
+    ],
+)
+def test_guards_and_options(capsys: pytest.CaptureFixture[str], extra: tuple[str, ...], check: Any) -> None:
+    r = simulate(capsys, "--strategy", "fixed", "--games", "5000", "--no-baseline", *extra)
+    assert check(r), r
+
+
+def test_out_file_and_text_summary(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "sim.json"
+    assert main(["simulate", "--strategy", "fixed", "--games", "2000", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "win rate" in text and "verdict" in text
+    data = json.loads(out.read_text())
+    assert data["series"]["equity"] and data["meta"]["command"] == "simulate"
+
+
+def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "--games", "0", "--strategy", "fixed"]) == 2
+    assert main(["simulate", "--strategy", "fixed", "--param", "oops"]) == 2
