@@ -1,0 +1,184 @@
+"""Browser helpers for the sim-page tests: a persistent Chromium profile with the stand-in wallet loaded.
+
+Kept apart from the tests so each test reads as a scenario. Everything here drives the real page through the
+DOM and the real extension through its own pages, the way the bot (and a human) would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.async_api import BrowserContext, Page, Playwright, WebSocket, async_playwright
+
+from bot.sim.assets import extension_dir
+
+CHROMIUM = Path("/usr/bin/chromium")
+PASSWORD = "correct horse battery"  # test-only wallet password
+BET_BUTTON = "div.sidebet-container > div.sidebet-banner > div.bet-button"
+AMOUNT_INPUT = '[class*="_amountInputContainer_"] input[type="number"]'
+ACK_RE = re.compile(r"^43(\d+)(\[.*)$", re.S)
+EVENT_RE = re.compile(r"^42(\d*)(\[.*)$", re.S)
+
+
+def launch_args(ext: Path) -> list[str]:
+    return [
+        f"--disable-extensions-except={ext}",
+        f"--load-extension={ext}",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
+
+
+@dataclass
+class Wire:
+    """Every frame of the page's own socket(s), in order, as the bot's sniffer would see them."""
+
+    sent: list[str] = field(default_factory=list)
+    received: list[str] = field(default_factory=list)
+    sockets: int = 0
+    closed: int = 0
+
+    def attach(self, page: Page) -> None:
+        def on_ws(ws: WebSocket) -> None:
+            if "/socket.io/" not in ws.url:
+                return
+            self.sockets += 1
+            ws.on("framesent", lambda payload: self.sent.append(_text(payload)))
+            ws.on("framereceived", lambda payload: self.received.append(_text(payload)))
+            ws.on("close", lambda _ws: self._on_close())
+
+        page.on("websocket", on_ws)
+
+    def _on_close(self) -> None:
+        self.closed += 1
+
+    def sent_events(self, name: str) -> list[tuple[str, list[object]]]:
+        """(ack id, args) of each ``42<id>[name, ...]`` the page sent."""
+        out = []
+        for f in self.sent:
+            m = EVENT_RE.match(f)
+            if m:
+                arr = json.loads(m.group(2))
+                if arr and arr[0] == name:
+                    out.append((m.group(1), arr[1:]))
+        return out
+
+    def events(self, name: str) -> list[object]:
+        """Payloads (last non-trace argument) of each received event ``name``."""
+        out = []
+        for f in self.received:
+            m = EVENT_RE.match(f)
+            if m:
+                arr = json.loads(m.group(2))
+                if arr and arr[0] == name:
+                    out.append(payload_of(arr[1:]))
+        return out
+
+    def ack(self, ack_id: str) -> object | None:
+        for f in self.received:
+            m = ACK_RE.match(f)
+            if m and m.group(1) == ack_id:
+                return payload_of(json.loads(m.group(2)))
+        return None
+
+
+def _text(payload: str | bytes) -> str:
+    return payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
+
+
+def payload_of(args: list[object]) -> object | None:
+    for a in reversed(args):
+        if not (isinstance(a, dict) and a.get("__trace") is True):
+            return a
+    return None
+
+
+async def until(predicate, timeout: float = 10.0, what: str = "condition") -> None:  # type: ignore[no-untyped-def]
+    """Poll ``predicate`` (sync) until true; feed-driven tests cannot know the exact frame timing."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+@contextlib.asynccontextmanager
+async def wallet_browser(user_data_dir: Path) -> AsyncIterator[tuple[Playwright, BrowserContext, str]]:
+    """A persistent Chromium profile with the stand-in wallet; yields (playwright, context, extension id)."""
+    ext = extension_dir()
+    async with async_playwright() as pw:
+        ctx = await pw.chromium.launch_persistent_context(
+            user_data_dir=str(user_data_dir),
+            headless=True,
+            executable_path=str(CHROMIUM),
+            ignore_default_args=["--disable-extensions"],
+            args=launch_args(ext),
+        )
+        try:
+            workers = ctx.service_workers or [await ctx.wait_for_event("serviceworker", timeout=15_000)]
+            ext_id = workers[0].url.split("/")[2]
+            yield pw, ctx, ext_id
+        finally:
+            await ctx.close()
+
+
+async def create_wallet(ctx: BrowserContext, ext_id: str, password: str = PASSWORD) -> str:
+    """Fill the onboarding page; returns the new base58 public key."""
+    page = await ctx.new_page()
+    await page.goto(f"chrome-extension://{ext_id}/onboarding.html")
+    await page.fill("#password", password)
+    await page.fill("#confirm-password", password)
+    await page.click("#create-button")
+    await page.wait_for_selector("#done-view:not([hidden])")
+    key = (await page.text_content("#public-key")) or ""
+    await page.close()
+    return key
+
+
+def is_approval(page: Page) -> bool:
+    return "approval.html" in page.url
+
+
+async def handle_popup(popup: Page, click: str = "#approve-button", password: str | None = None) -> dict[str, str]:
+    """Optionally unlock the wallet's approval window, read what it shows, then click ``click``."""
+    await popup.wait_for_load_state()
+    if password is not None:
+        await popup.wait_for_selector("#unlock-view:not([hidden])")
+        await popup.fill("#password", password)
+        await popup.click("#unlock-button")
+    await popup.wait_for_selector("#request-view:not([hidden])")
+    seen = {
+        "kind": (await popup.text_content("#request-kind")) or "",
+        "origin": (await popup.text_content("#request-origin")) or "",
+        "detail": (await popup.text_content("#request-detail")) or "",
+        "approve": (await popup.text_content("#approve-button")) or "",
+        "reject": (await popup.text_content("#reject-button")) or "",
+    }
+    await popup.click(click)
+    return seen
+
+
+async def login(ctx: BrowserContext, page: Page, password: str | None = None) -> dict[str, dict[str, str]]:
+    """Connect → Phantom → approve connect → approve the sign-in message; returns what both popups showed.
+
+    ``expect_page`` wraps the action that opens each popup, so a fast popup cannot slip past the listener.
+    """
+    await page.click("button:has-text('Connect')")
+    async with ctx.expect_page(is_approval, timeout=15_000) as first:
+        await page.click("button:has-text('Phantom')")
+    async with ctx.expect_page(is_approval, timeout=15_000) as second:
+        connect = await handle_popup(await first.value, password=password)
+    sign = await handle_popup(await second.value)
+    await page.wait_for_selector("#username:not(:empty)")
+    return {"connect": connect, "sign": sign}
