@@ -1,0 +1,365 @@
+"""Table-driven tick scenarios for GameTracker: what signals each frame yields and what the view says."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from bot.game.signals import (
+    AccountUpdated,
+    AckReceived,
+    FeedConnected,
+    FeedProblem,
+    GameRugged,
+    GameStarted,
+    HistoryReceived,
+    MaintenanceNotice,
+    OwnBetPlaced,
+    OwnBetSettled,
+    PhaseChanged,
+    SidebetRequested,
+    Signal,
+    TickAdvanced,
+)
+from bot.game.state import Phase
+from bot.game.tracker import GameTracker
+from tests.core.builders import G1, G2, TRACE, active, cooldown, event, presale, rug
+
+TICK = 0.25
+
+
+def summary(sig: Signal) -> str:
+    """A compact, comparable text for one signal."""
+    if isinstance(sig, TickAdvanced):
+        return f"tick {sig.tick}" + (f" +{sig.backfilled}" if sig.backfilled else "")
+    if isinstance(sig, PhaseChanged):
+        return f"phase {sig.old.value}>{sig.new.value}"
+    if isinstance(sig, GameStarted):
+        return f"start {sig.game_id[-4:]}"
+    if isinstance(sig, GameRugged):
+        g = sig.game
+        return f"rug {g.final_tick} {'complete' if g.complete else 'partial'} first={g.first_tick_seen}"
+    if isinstance(sig, HistoryReceived):
+        return "history"
+    if isinstance(sig, FeedProblem):
+        return f"problem {sig.kind}"
+    if isinstance(sig, MaintenanceNotice):
+        return f"maintenance {sig.active}"
+    if isinstance(sig, FeedConnected):
+        return f"connected {sig.sid}"
+    if isinstance(sig, AccountUpdated):
+        return f"account {sig.account.cash_lamports}"
+    if isinstance(sig, OwnBetPlaced):
+        b = sig.bet
+        return f"placed {b.start_tick}-{b.end_tick} {b.amount_lamports}"
+    if isinstance(sig, OwnBetSettled):
+        b = sig.bet
+        return f"settled {b.outcome} {b.payout_lamports} @{b.settled_tick}"
+    if isinstance(sig, AckReceived):
+        return f"ack {sig.ack_id} {sig.ack.success}"
+    if isinstance(sig, SidebetRequested):
+        return f"request {sig.ack_id} {sig.amount_lamports}"
+    return type(sig).__name__
+
+
+def ticks(game: str, first: int, last: int, t0: float = 100.0) -> list[tuple[float, str]]:
+    return [(t0 + (k - first) * TICK, active(game, k)) for k in range(first, last + 1)]
+
+
+@dataclass
+class Scenario:
+    name: str
+    frames: list[tuple[float, str]]
+    expect_tail: list[str]  # the summaries of the signals of the last frames (see tail_frames)
+    tail_frames: int = 1
+    view: dict[str, Any] = field(default_factory=dict)
+    counters: dict[str, Any] = field(default_factory=dict)
+
+
+SCENARIOS = [
+    Scenario(
+        "first tick of a joined game",
+        [(100.0, active(G1, 50))],
+        ["phase UNKNOWN>ACTIVE", f"start {G1[-4:]}", "tick 50"],
+        view={"phase": Phase.ACTIVE, "tick": 50, "game_id": G1},
+    ),
+    Scenario(
+        "consecutive ticks: one TickAdvanced each",
+        ticks(G1, 10, 13),
+        ["tick 11", "tick 12", "tick 13"],
+        tail_frames=3,
+        view={"tick": 13, "last_tick_t": 100.75},
+        counters={"backfilled_ticks": 0},
+    ),
+    Scenario(
+        "two skipped ticks backfilled from partialPrices",
+        [*ticks(G1, 0, 3), (101.5, active(G1, 6))],
+        ["tick 6 +2"],
+        view={"tick": 6},
+        counters={"backfilled_ticks": 2},
+    ),
+    Scenario(
+        "gap longer than the partialPrices window: only the last 4 are backfilled",
+        [*ticks(G1, 0, 3), (103.0, active(G1, 12))],
+        ["tick 12 +4"],
+        counters={"backfilled_ticks": 4},
+    ),
+    Scenario(
+        "skipped tick without partialPrices: no backfill",
+        [*ticks(G1, 0, 3), (101.5, active(G1, 5, skip_pp=True))],
+        ["tick 5"],
+        counters={"backfilled_ticks": 0},
+    ),
+    Scenario(
+        "duplicate frame counted, not applied",
+        [*ticks(G1, 0, 3), (100.8, active(G1, 3))],
+        ["problem duplicate"],
+        view={"tick": 3, "t": 100.8},
+        counters={"duplicates": 1},
+    ),
+    Scenario(
+        "out-of-order tick counted, not applied",
+        [*ticks(G1, 0, 6), (101.6, active(G1, 4, price=9.0))],
+        ["problem out-of-order"],
+        view={"tick": 6, "price": 1.06},
+        counters={"out_of_order": 1},
+    ),
+    Scenario(
+        "same tick, new content: updates price, no new tick",
+        [*ticks(G1, 0, 3), (100.8, active(G1, 3, price=1.5))],
+        [],
+        view={"tick": 3, "price": 1.5, "peak": 1.5},
+    ),
+    Scenario(
+        "rug by flag after a game seen from presale",
+        [(90.0, presale(G1)), *ticks(G1, 0, 10), (103.0, rug(G1, 11))],
+        ["phase ACTIVE>RUGGED", "rug 11 complete first=0"],
+        view={"phase": Phase.RUGGED, "tick": 11, "rug_tick": 11, "peak": 1.1},
+    ),
+    Scenario(
+        "post-rug history frame of the same game: history only, final tick unchanged",
+        [*ticks(G1, 0, 10), (103.0, rug(G1, 11)), (104.5, rug(G1, 11, tick_count=13, history=True))],
+        ["history"],
+        view={"phase": Phase.RUGGED, "rug_tick": 11},
+        counters={"history_frames": 1},
+    ),
+    Scenario(
+        "rug frame lost: a later rugged frame counts only to partialPrices.endTick",
+        [*ticks(G1, 0, 10), (104.5, rug(G1, 11, tick_count=13, history=True))],
+        ["history", "phase ACTIVE>RUGGED", "rug 11 complete first=0"],
+    ),
+    Scenario(
+        "rug inferred from a new gameId while ACTIVE",
+        [*ticks(G1, 0, 20), (120.0, cooldown(G2, 14900))],
+        ["phase ACTIVE>RUGGED", "rug 20 partial first=0", "phase RUGGED>COOLDOWN"],
+        view={"phase": Phase.COOLDOWN, "game_id": G2, "tick": -1, "rug_tick": None},
+        counters={"inferred_rugs": 1},
+    ),
+    Scenario(
+        "old game's post-rug frame after the next game's cooldown began (real ordering)",
+        [*ticks(G1, 0, 6), (102.0, rug(G1, 7)), (107.0, cooldown(G2, 14900)),
+         (107.1, rug(G1, 7, tick_count=9, history=True))],
+        ["history"],
+        view={"phase": Phase.COOLDOWN, "game_id": G2},
+        counters={"stale_frames": 1, "history_frames": 1},
+    ),
+    Scenario(
+        "full cycle: rugged → cooldown → presale → tick 0 of the next game",
+        [*ticks(G1, 0, 2), (101.0, rug(G1, 3)), (106.0, cooldown(G2, 14900)), (111.0, presale(G2)),
+         (121.0, active(G2, 0))],
+        ["phase RUGGED>COOLDOWN", "phase COOLDOWN>PRESALE", "phase PRESALE>ACTIVE", f"start {G2[-4:]}", "tick 0"],
+        tail_frames=3,
+        view={"phase": Phase.ACTIVE, "game_id": G2, "tick": 0, "peak": 1.0},
+    ),
+    Scenario(
+        "presale seen, first active frame at tick 2: ticks 0 and 1 backfilled, game complete",
+        [(90.0, presale(G1)), (100.5, active(G1, 2)), (101.0, rug(G1, 4))],
+        ["phase PRESALE>ACTIVE", f"start {G1[-4:]}", "tick 2 +2", "phase ACTIVE>RUGGED",
+         "rug 4 complete first=0"],
+        tail_frames=2,
+    ),
+    Scenario(
+        "joined mid-game: partial",
+        [*ticks(G1, 50, 55), (102.0, rug(G1, 56))],
+        ["phase ACTIVE>RUGGED", "rug 56 partial first=50"],
+    ),
+    Scenario(
+        "first frame seen is a rug: partial, final tick from the frame",
+        [(100.0, rug(G1, 42))],
+        ["phase UNKNOWN>RUGGED", "rug 42 partial first=42"],
+        view={"rug_tick": 42},
+    ),
+    Scenario(
+        "maintenance notice",
+        [*ticks(G1, 0, 2), (101.0, event("maintenanceUpdate", {"active": True,
+                                                                "message": "Server will reboot after this round",
+                                                                "mega": False}))],
+        ["maintenance True"],
+        view={"maintenance": True, "tick": 2},
+    ),
+    Scenario(
+        "paused cooldown",
+        [(100.0, cooldown(G1, 12000, paused=True))],
+        ["phase UNKNOWN>COOLDOWN"],
+        view={"paused": True, "cooldown_timer_ms": 12000},
+    ),
+    Scenario(
+        "Engine.IO open then namespace connect: one connection",
+        [(100.0, '0{"sid":"abc","upgrades":[],"pingInterval":25000,"pingTimeout":20000}'),
+         (100.1, '40{"sid":"xyz"}')],
+        ["connected abc"],
+        tail_frames=2,
+        counters={"connects": 1},
+    ),
+    Scenario(
+        "namespace connect alone (re-encoded captures)",
+        [(100.0, '40{"sid":"anon"}')],
+        ["connected anon"],
+    ),
+    Scenario(
+        "ping, pong and disconnect: no signals",
+        [(100.0, "2"), (100.1, "3"), (100.2, "41")],
+        [],
+        tail_frames=3,
+        counters={"disconnects": 1},
+    ),
+    Scenario(
+        "garbage and an invalid payload are problems, not exceptions",
+        [(100.0, "not a frame"), (100.1, '42["gameStateUpdate",{"tickCount":"five"}]'),
+         (100.2, '42["someNewEvent",{}]'), (100.3, '42["someNewEvent",{}]')],
+        ["problem undecodable", "problem invalid", "problem unknown"],
+        tail_frames=4,
+        counters={"unknown": {"someNewEvent": 2}, "invalid": {"gameStateUpdate": 1}},
+    ),
+]
+
+
+@pytest.mark.parametrize("sc", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_tick_scenarios(sc: Scenario) -> None:
+    tr = GameTracker()
+    per_frame = [[summary(s) for s in tr.on_frame(t, "in", f)] for t, f in sc.frames]
+    tail = [s for frame in per_frame[-sc.tail_frames:] for s in frame]
+    assert tail == sc.expect_tail
+    view = tr.view
+    for key, want in sc.view.items():
+        got = getattr(view, key)
+        assert got == pytest.approx(want) if isinstance(want, float) else got == want, key
+    counters = tr.counters.as_dict()
+    for key, want in sc.counters.items():
+        assert counters[key] == want, key
+    assert tr.counters.internal_errors == 0
+
+
+def test_tick_timing_only_counts_gaps_within_a_game() -> None:
+    tr = GameTracker()
+    frames = [*ticks(G1, 0, 4, t0=100.0), (101.2, rug(G1, 5)), (106.0, cooldown(G2, 14900)),
+              (111.0, presale(G2)), *ticks(G2, 0, 4, t0=121.0)]
+    for t, f in frames:
+        tr.on_frame(t, "in", f)
+    timing = tr.view.timing
+    assert timing.samples == 8  # 4 gaps in each game; none across the rug and cooldown
+    assert timing.max_s == pytest.approx(TICK)
+    assert timing.p50_s == pytest.approx(TICK)
+    assert timing.stalls == 0
+
+
+def test_stalls_counted_and_percentiles() -> None:
+    tr = GameTracker()
+    gaps = [0.25] * 97 + [1.5, 2.0, 0.5]
+    t = 100.0
+    tr.on_frame(t, "in", active(G1, 0))
+    for k, gap in enumerate(gaps, start=1):
+        t += gap
+        tr.on_frame(t, "in", active(G1, k))
+    timing = tr.view.timing
+    assert timing.samples == 100
+    assert timing.stalls == 2
+    assert timing.max_s == pytest.approx(2.0)
+    assert timing.p50_s == pytest.approx(0.25)
+    assert timing.p99_s == pytest.approx(2.0)
+    assert timing.last_gap_s == pytest.approx(0.5)
+
+
+def test_feed_age_uses_feed_times() -> None:
+    tr = GameTracker()
+    assert tr.feed_age(5.0) == float("inf")
+    tr.on_frame(100.0, "in", active(G1, 1))
+    assert tr.feed_age(103.5) == pytest.approx(3.5)
+    tr.on_frame(104.0, "out", event("ping", {"lastPing": 1}))
+    assert tr.feed_age(104.0) == pytest.approx(4.0)  # our own outgoing frames are not feed life
+
+
+def test_finished_games_bounded() -> None:
+    tr = GameTracker(finished_maxlen=3)
+    t = 100.0
+    for n in range(5):
+        gid = f"20251212-{n:016x}"
+        tr.on_frame(t, "in", active(gid, 0))
+        tr.on_frame(t + 0.25, "in", rug(gid, 1))
+        t += 20
+    assert [g.game_id[-1] for g in tr.finished] == ["2", "3", "4"]
+
+
+# ------------------------------------------------------------------ own account, bets, acks
+
+OWN = "did:privy:me"
+PLAYER_UPDATE = event("playerUpdate", {"id": OWN, "cash": 0.017619831, "bonusBalance": 0,
+                                       "shitcoinBalances": {"0xPractice": 100}, "authenticated": True,
+                                       "sideBet": None, "sidebets": []})
+PLACED = event("currentSidebet", TRACE, {
+    "playerId": OWN, "gameId": G1, "price": 0.1008, "betAmount": 0.002, "xPayout": 5,
+    "coinAddress": "So11111111111111111111111111111111111111112", "startTick": 102, "endTick": 142,
+    "tickIndex": 102, "timestamp": 1766897774669, "type": "placed"})
+WON = event("currentSidebetResult", TRACE, {
+    "playerId": OWN, "gameId": G1, "type": "payout", "betAmount": 0.002, "payout": 0.01, "profit": 0.008,
+    "startTick": 102, "endTick": 142, "tickIndex": 130, "price": 0.00925})
+LOST = event("currentSidebetResult", TRACE, {
+    "playerId": OWN, "gameId": G1, "type": "payout", "betAmount": 0.002, "payout": 0, "profit": -0.002,
+    "startTick": 102, "endTick": 142, "tickIndex": 102, "price": 0.5})
+REQUEST = event("requestSidebet", TRACE, {"amount": 0.002, "coinAddress": "So11111111111111111111111111111111111111112",
+                                          "xPayout": 5}, ack_id=17)
+ACK = '4317[{"success":true,"message":"Side bet placed","sidebet":{"startTick":102,"endTick":142}}]'
+
+OWN_CASES = [
+    ("player update", [("in", PLAYER_UPDATE)], ["account 17619831"]),
+    ("placed then won", [("in", PLACED), ("in", WON)], ["placed 102-142 2000000", "settled won 10000000 @130"]),
+    ("placed then lost", [("in", PLACED), ("in", LOST)], ["placed 102-142 2000000", "settled lost 0 @102"]),
+    ("request, ack", [("out", REQUEST), ("in", ACK)], ["request 17 2000000", "ack 17 True"]),
+    ("stripped traced payloads (CDP capture) yield nothing",
+     [("in", event("currentSidebet", TRACE)), ("in", event("currentSidebetResult", TRACE))], []),
+    ("other outgoing events are only counted", [("out", event("getLeaderboard", {"period": "7d"}))], []),
+]
+
+
+@pytest.mark.parametrize(("name", "frames", "expected"), OWN_CASES, ids=[c[0] for c in OWN_CASES])
+def test_own_account_and_bets(name: str, frames: list[tuple[str, str]], expected: list[str]) -> None:
+    tr = GameTracker()
+    got = [summary(s) for i, (d, f) in enumerate(frames) for s in tr.on_frame(100.0 + i, d, f)]
+    assert got == expected
+    assert tr.counters.internal_errors == 0
+
+
+def test_account_view_tracks_balances_and_active_bet() -> None:
+    tr = GameTracker()
+    tr.on_frame(1.0, "in", PLAYER_UPDATE)
+    acc = tr.account
+    assert acc.player_id == OWN and acc.authenticated
+    assert acc.cash_lamports == 17_619_831
+    assert acc.balance("0xPractice") == 100_000_000_000
+    assert acc.balance("So11111111111111111111111111111111111111112") == 17_619_831
+    assert acc.active_bet is None
+    tr.on_frame(2.0, "in", PLACED)
+    bet = tr.account.active_bet
+    assert bet is not None and (bet.start_tick, bet.end_tick, bet.amount_lamports) == (102, 142, 2_000_000)
+    assert bet.placed_t == 2.0
+    # a playerUpdate without a sideBet field keeps the bet; one with "sideBet":null clears it
+    tr.on_frame(3.0, "in", event("playerUpdate", {"cash": 0.015619831}))
+    assert tr.account.active_bet == bet
+    assert tr.account.cash_lamports == 15_619_831
+    tr.on_frame(4.0, "in", WON)
+    assert tr.account.active_bet is None
+    tr.on_frame(5.0, "in", PLACED)
+    tr.on_frame(6.0, "in", PLAYER_UPDATE)
+    assert tr.account.active_bet is None
