@@ -16,7 +16,10 @@ Two runners with the same decision semantics:
 Decision semantics (both runners): a decision on tick ``d`` lands ``lag`` ticks later on ``s = d + lag``;
 it is placed only if ``s`` is still an ACTIVE tick (``s < final_tick``), its window is
 ``Window.starting_at(s)`` and it is settled by :func:`bot.game.sidebet.settle`. The next decision point is
-the window's end tick (``can_place``), i.e. ``d' = s + 40``.
+the first tick on which the loss is *known* — the tick after the window's end, ``d' = s + 41`` — because
+that is when the session's ledger shows no open bet (the paper/replay broker settles a loss on the first
+tick past ``end_tick``). The server would accept a bet on ``end_tick`` itself (``can_place``), but the bot
+cannot know on that tick whether the window still wins.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ BIG_P = 0.125
 TICK_S = 0.25
 P_WIN_THEORY = 1.0 - (1.0 - RUG_P) ** WINDOW_TICKS  # 0.18168
 BREAK_EVEN = 1.0 / PAYOUT_MULTIPLIER
+SETTLE_DELAY = 1  # a loss is known on the first tick after end_tick
 
 
 # --------------------------------------------------------------------------- game generation
@@ -179,7 +183,7 @@ def run_entry_rule(
     rule: EntryRule, final: np.ndarray, *, lag_ticks: int = 1, starting_bankroll: int = 10**9
 ) -> BetLog:
     """All bets of ``rule`` over games with the given final ticks, without a loop over bets."""
-    step = WINDOW_TICKS + lag_ticks
+    step = WINDOW_TICKS + SETTLE_DELAY + lag_ticks
     final = np.asarray(final, dtype=np.int64)
     # decision points d_j = min_tick + j*step with d_j <= final-1 (the tick must have been seen)
     last_tick = final - 1
@@ -267,7 +271,7 @@ def run_strategy(
     ledger = _Ledger(starting_bankroll, starting_bankroll)
     rows = _Rows()
     account = AccountView()
-    step_wait = WINDOW_TICKS
+    step_wait = WINDOW_TICKS + SETTLE_DELAY
     for g in range(games.final.size):
         final = int(games.final[g])
         path = games.path(g)

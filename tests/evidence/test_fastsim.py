@@ -34,7 +34,7 @@ class TickRule:
         if r.max_bets_per_game is not None and self.count >= r.max_bets_per_game:
             return None
         # only decision points reach here, so aligning to the vector rule's grid is the rule itself
-        if (g.tick - r.min_tick) % (40 + self.lag) != 0:
+        if (g.tick - r.min_tick) % (40 + 1 + self.lag) != 0:
             return None
         self.count += 1
         return SideBet(r.stake_lamports, "tick rule")
