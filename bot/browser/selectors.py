@@ -32,6 +32,8 @@ class WalletSelectors:
     request_detail: str
     approve: str
     reject: str
+    approval_unlock_password: str  # some approval windows ask for the password first
+    approval_unlock_submit: str
     onboarding_password: str
     onboarding_confirm: str
     onboarding_submit: str
@@ -51,16 +53,18 @@ STAND_IN_WALLET = WalletSelectors(
     request_kind="#request-kind",
     request_origin="#request-origin",
     request_detail="#request-detail",
-    approve="#approve",
-    reject="#reject",
-    onboarding_password="#password",
-    onboarding_confirm="#password-confirm",
-    onboarding_submit="#create",
-    onboarding_done="#created",
-    unlock_password="#unlock-password",
-    unlock_submit="#unlock",
-    unlocked_marker="#unlocked",
-    needs_onboarding_marker="#needs-onboarding",
+    approve="#approve-button",
+    reject="#reject-button",
+    approval_unlock_password="#unlock-view #password",
+    approval_unlock_submit="#unlock-view #unlock-button",
+    onboarding_password="#create-view #password",
+    onboarding_confirm="#confirm-password",
+    onboarding_submit="#create-button",
+    onboarding_done="#done-view",
+    unlock_password="#locked-view #password",
+    unlock_submit="#locked-view #unlock-button",
+    unlocked_marker="#unlocked-view",
+    needs_onboarding_marker="#setup-view",
 )
 
 # The real Phantom extension (as documented by its UI, Dec 2025). Kept as data for the hand-held
@@ -75,6 +79,8 @@ PHANTOM_WALLET = WalletSelectors(
     request_detail='[data-testid="approval-detail"]',
     approve='[data-testid="primary-button"]',
     reject='[data-testid="secondary-button"]',
+    approval_unlock_password='[data-testid="unlock-form-password-input"]',
+    approval_unlock_submit='[data-testid="unlock-form-submit-button"]',
     onboarding_password='[data-testid="onboarding-form-password-input"]',
     onboarding_confirm='[data-testid="onboarding-form-confirm-password-input"]',
     onboarding_submit='[data-testid="onboarding-form-submit-button"]',

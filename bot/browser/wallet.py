@@ -34,10 +34,10 @@ class RequestKind(StrEnum):
 
     @classmethod
     def parse(cls, text: str | None) -> RequestKind:
-        t = (text or "").strip().lower().replace("_", "").replace("-", "")
+        t = "".join(ch for ch in (text or "").lower() if ch.isalnum())
         if t in ("connect",):
             return cls.CONNECT
-        if t in ("signmessage", "signin"):
+        if t in ("signmessage", "signin", "signinmessage"):
             return cls.SIGN_MESSAGE
         if "transaction" in t or t in ("signandsend", "signall"):
             return cls.SIGN_TRANSACTION
@@ -119,6 +119,7 @@ class WalletAutomation:
     policy: ApprovalPolicy
     selectors: WalletSelectors
     on_halt: HaltSink
+    password: SecretStr | None = None
     decisions: list[tuple[ApprovalRequest, ApprovalDecision]] = field(default_factory=list)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
     _handled: set[int] = field(default_factory=set, repr=False)
@@ -155,8 +156,19 @@ class WalletAutomation:
 
     async def read_request(self, page: Page) -> ApprovalRequest:
         s = self.selectors
-        await page.locator(s.request_kind).first.wait_for(state="attached", timeout=10_000)
-        kind_text = await page.locator(s.request_kind).first.text_content() or ""
+        kind_loc = page.locator(s.request_kind).first
+        unlock_loc = page.locator(s.approval_unlock_password).first
+        await kind_loc.or_(unlock_loc).wait_for(state="visible", timeout=10_000)
+        if await unlock_loc.is_visible():
+            if self.password is None:
+                raise WalletError("the approval window asks for the wallet password, which is not set")
+            await unlock_loc.fill(self.password.get_secret_value())
+            await page.locator(s.approval_unlock_submit).first.click()
+            await kind_loc.wait_for(state="visible", timeout=10_000)
+        # The machine-readable kind (data-kind) beats the human title when the wallet offers it.
+        kind_text = await page.evaluate("document.body && document.body.dataset.kind || ''")
+        if not kind_text:
+            kind_text = await kind_loc.text_content() or ""
         origin = (await page.locator(s.request_origin).first.text_content() or "").strip()
         detail = ""
         if s.request_detail:
