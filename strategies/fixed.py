@@ -1,0 +1,43 @@
+"""A fixed stake from ``start_tick`` on, one window after another (``every`` ticks apart), a few per game.
+
+No edge: every window has the same P(win) under the rules. It exists because it is the simplest thing an
+operator may deliberately want (e.g. to farm a promotion), and because backtests of it show the house edge
+cleanly. The bets placed this game are read from the ledger (``staked_this_game_lamports``), so the strategy
+keeps no state and replays are deterministic.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from bot.engine.strategy import Param, Strategy
+from bot.engine.types import SideBet, Snapshot
+from bot.money import sol_to_lamports
+
+
+class Fixed(Strategy):
+    name = "fixed"
+    description = "fixed stake at start_tick, start_tick + every, … (max_bets_per_game per game)"
+    params: ClassVar[dict[str, Param]] = {
+        "stake_sol": Param("float", 0.001, "stake per bet in SOL", min=0.001, max=10.0),
+        "start_tick": Param("int", 0, "first tick a bet may land on", min=0, max=5000),
+        "every": Param("int", 40, "ticks between bet starts (40 = windows back to back)", min=1, max=1000),
+        "max_bets_per_game": Param("int", 1, "bets per game at most", min=1, max=200),
+    }
+
+    def propose(self, snapshot: Snapshot) -> SideBet | None:
+        stake = sol_to_lamports(self.num("stake_sol"))
+        placed = snapshot.ledger.staked_this_game_lamports // stake if stake else 0
+        limit = self.integer("max_bets_per_game")
+        if placed >= limit:
+            return self.skip(f"already {placed} bet(s) this game (max_bets_per_game {limit})")
+        target = self.integer("start_tick") + placed * self.integer("every")
+        landing = snapshot.estimate.landing_tick
+        if landing < target:
+            return self.skip(f"landing tick {landing} < slot tick {target} (bet {placed + 1} of {limit})")
+        e = snapshot.estimate
+        return self.bet(
+            stake,
+            f"slot {placed + 1}/{limit}: landing tick {landing} ≥ {target}; window {landing}–{landing + 40}, "
+            f"P(win) {e.p_win:.2%}, EV {e.ev:+.2%} (no edge: fixed schedule)",
+        )
