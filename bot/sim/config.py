@@ -1,0 +1,60 @@
+"""Simulator settings: one frozen dataclass, built from CLI flags or by tests.
+
+Kept separate from the bot's Profile: the simulator is a stand-in for the *site*, so none of its knobs
+belong in a bot profile (a bot must not be able to configure the server it is tested against).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.money import LAMPORTS_PER_SOL, PRACTICE_COIN, SOL_MINT
+
+__all__ = ["CoinRule", "SimConfig"]
+
+
+@dataclass(frozen=True, slots=True)
+class CoinRule:
+    """Side-bet limits for one coin (lamport-like integer units: 1e-9 of the coin)."""
+
+    address: str
+    min_bet: int
+    max_bet: int
+    start_balance: int
+
+
+def _default_coins() -> tuple[CoinRule, ...]:
+    return (
+        CoinRule(SOL_MINT, min_bet=1_000_000, max_bet=5 * LAMPORTS_PER_SOL, start_balance=1 * LAMPORTS_PER_SOL),
+        CoinRule(PRACTICE_COIN, min_bet=1_000_000, max_bet=10_000 * LAMPORTS_PER_SOL,
+                 start_balance=10_000 * LAMPORTS_PER_SOL),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SimConfig:
+    """``seed`` makes the whole run reproducible (server seeds, players, jitter); ``None`` = fresh secrets.
+
+    ``speed`` divides every wait (20 → 12.5 ms ticks). ``faults`` is the ``--faults`` text
+    (``drop@30,stall:5@60``; times in sim seconds). ``presale_sidebets``: the real rule is unknown
+    (protocol.md); by default the simulator rejects side bets outside the active phase.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    seed: str | None = None
+    speed: float = 1.0
+    faults: str = ""
+    jitter: bool = True
+    coins: tuple[CoinRule, ...] = field(default_factory=_default_coins)
+    presale_sidebets: bool = False
+    players: int = 24
+    connected_players: int = 170
+    history_len: int = 10
+    ping_interval_ms: int = 25_000
+    ping_timeout_ms: int = 20_000
+    skip_tick_prob: float = 0.0026  # real feeds skip 0.26 % of active ticks (partialPrices backfills them)
+    sparse_tick_prob: float = 0.02  # tradeCount / rugpool missing on ~2 % of ticks
+
+    def coin(self, address: str) -> CoinRule | None:
+        return next((c for c in self.coins if c.address == address), None)

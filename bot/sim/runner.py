@@ -1,0 +1,111 @@
+"""Run the simulator on its own event loop in a daemon thread, for sync code (``rugsbot run --sim``, pytest).
+
+Everything that touches the server is marshalled onto its loop (``run_coroutine_threadsafe``), so the
+server itself never needs locks and the caller's thread never blocks the game clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from bot.sim.config import SimConfig
+from bot.sim.faults import FaultEvent
+from bot.sim.server import SimServer, SimTruth
+
+__all__ = ["SimHandle", "start_sim_in_thread"]
+
+T = TypeVar("T")
+
+
+class SimHandle:
+    """A running simulator: ``.url``, ``.ws_url``, ``.truth()``, ``.fault(name, value)``, ``.stop()``."""
+
+    def __init__(self, server: SimServer, loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> None:
+        self.server = server
+        self._loop = loop
+        self._thread = thread
+        self._stopped = False
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://", 1) + "/socket.io/?EIO=4&transport=websocket"
+
+    def call(self, fn: Callable[[], T], timeout: float = 10.0) -> T:
+        """Run ``fn`` on the simulator's loop and return its result."""
+
+        async def _run() -> T:
+            return fn()
+
+        return asyncio.run_coroutine_threadsafe(_run(), self._loop).result(timeout)
+
+    def truth(self) -> SimTruth:
+        return self.call(self.server.truth)
+
+    def fault(self, name: str, value: float | str | None = None) -> FaultEvent:
+        return self.call(lambda: self.server.faults.trigger(name, value))
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        try:
+            asyncio.run_coroutine_threadsafe(self.server.stop(), self._loop).result(timeout)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout)
+
+    def __enter__(self) -> SimHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_sim_in_thread(config: SimConfig | None = None, timeout: float = 10.0) -> SimHandle:
+    """Start a simulator and return once it listens (port 0 in the config picks a free port)."""
+    server = SimServer(config or SimConfig())
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    failure: list[BaseException] = []
+
+    def _main() -> None:
+        asyncio.set_event_loop(loop)
+
+        async def _start() -> None:
+            try:
+                await server.start()
+            except BaseException as exc:  # reported to the caller's thread
+                failure.append(exc)
+            finally:
+                ready.set()
+
+        loop.create_task(_start())
+        try:
+            loop.run_forever()
+        finally:
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.close()
+
+    thread = threading.Thread(target=_main, name="rugs-sim", daemon=True)
+    thread.start()
+    if not ready.wait(timeout):
+        raise TimeoutError("simulator did not start in time")
+    if failure:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout)
+        raise failure[0]
+    return SimHandle(server, loop, thread)
