@@ -277,11 +277,16 @@
     render();
   }
 
+  const GAME_FIELDS = [["gameId", "string"], ["active", "boolean"], ["rugged", "boolean"],
+    ["tickCount", "number"], ["price", "number"], ["cooldownTimer", "number"], ["allowPreRoundBuys", "boolean"],
+    ["cooldownPaused", "boolean"], ["pauseMessage", "string"]];
+
   function onGameState(p) {
-    if (!p || typeof p !== "object") return;
+    if (!p || typeof p !== "object" || Array.isArray(p)) return;
     const g = state.game;
-    const newGame = p.gameId && p.gameId !== g.gameId;
-    if (newGame || (p.cooldownTimer || 0) > 0 || p.allowPreRoundBuys === true) {
+    const newGame = typeof p.gameId === "string" && p.gameId !== g.gameId;
+    const between = (typeof p.cooldownTimer === "number" && p.cooldownTimer > 0) || p.allowPreRoundBuys === true;
+    if (newGame || between) {
       // Minimal cooldown frames omit active/rugged: between games they are false, not "unchanged".
       g.active = false;
       g.rugged = false;
@@ -291,11 +296,11 @@
       g.price = 1.0;
       if (state.sidebet && state.sidebet.gameId !== p.gameId) state.sidebet = null;
     }
-    for (const k of ["gameId", "active", "rugged", "tickCount", "price", "cooldownTimer",
-                     "allowPreRoundBuys", "cooldownPaused", "pauseMessage"]) {
-      if (p[k] !== undefined && p[k] !== null) g[k] = p[k];
+    // Copy only well-typed fields: a malformed frame must not flip the phase (e.g. "active": "yes").
+    for (const [k, type] of GAME_FIELDS) {
+      if (typeof p[k] === type && (type !== "number" || Number.isFinite(p[k]))) g[k] = p[k];
     }
-    if ((p.cooldownTimer || 0) > 0) g.tickCount = null;
+    if (between) g.tickCount = null;
   }
 
   function phase() {
