@@ -1,0 +1,174 @@
+"""Logging setup: readable console lines and JSON lines on disk, both labelled with the run mode, both redacted.
+
+Why this shape:
+
+* The operator must never mistake a LIVE run for a dry one, so every line carries the mode label.
+* The wallet password must never reach a terminal, a file or a bug report. Redaction happens twice:
+  a loguru *patcher* rewrites the record (message, extras, the exception text) before any sink sees
+  it, and every sink redacts its final text again — so a secret smuggled in through an f-string, a
+  ``bind()`` extra, an exception message or a colour-markup message is caught by at least one layer.
+  Tracebacks are rendered without variable values (``diagnose=False``) for the same reason.
+* The file is JSON Lines (``rugsbot.jsonl``, rotated by size) so that sessions can be analysed later
+  with the same tools as recordings.
+
+loguru's logger is process-wide by design; :func:`configure` is the one place that changes it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from loguru import logger
+
+from bot.game.state import Mode
+
+__all__ = ["LOG_FILE_NAME", "Redactor", "configure"]
+
+LOG_FILE_NAME = "rugsbot.jsonl"
+MASK = "***"
+_CONSOLE_FORMAT = "{time:YYYY-MM-DD HH:mm:ss.SSS} | {extra[mode]: <8} | {level: <7} | {name}:{line} | {message}{extra[exc_text]}"
+# password=..., password: ..., "password": "...", wallet_password=... (any case)
+_PASSWORD_RE = re.compile(
+    r"""(?ix)
+    (\b[\w-]*(?:password|passwd|passphrase|secret|api[_-]?key|token)["']?\s*[=:]\s*)   # key and separator
+    ("[^"]*"|'[^']*'|[^\s,;&}\]]+)                                                      # the value
+    """
+)
+_SECRET_KEY_RE = re.compile(r"(?i)(password|passwd|passphrase|secret|api[_-]?key|token)")
+_INTERNAL_EXTRAS = ("mode", "exc_text", "_json")
+
+
+class Redactor:
+    """Replaces every secret value and anything shaped like ``password=…`` with ``***``."""
+
+    def __init__(self, secrets: Sequence[str] = ()) -> None:
+        values = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self._secrets = re.compile("|".join(re.escape(v) for v in values)) if values else None
+
+    def text(self, s: str) -> str:
+        if self._secrets is not None:
+            s = self._secrets.sub(MASK, s)
+        return _PASSWORD_RE.sub(_mask_value, s)
+
+    def value(self, v: Any, key: str = "", depth: int = 0) -> Any:
+        """Redact a structured value (extras): strings, containers, secret-named keys."""
+        if key and _SECRET_KEY_RE.search(key):
+            return MASK
+        if depth > 8:
+            return MASK
+        if isinstance(v, str):
+            return self.text(v)
+        if isinstance(v, bool | int | float) or v is None:
+            return v
+        if isinstance(v, Mapping):
+            return {str(k): self.value(x, str(k), depth + 1) for k, x in v.items()}
+        if isinstance(v, list | tuple | set | frozenset):
+            return [self.value(x, "", depth + 1) for x in v]
+        return self.text(str(v))  # arbitrary objects: their text, redacted (SecretStr prints as ****)
+
+
+def _mask_value(m: re.Match[str]) -> str:
+    value = m.group(2)
+    if value[:1] in "\"'":
+        return m.group(1) + value[0] + MASK + value[0]
+    return m.group(1) + MASK
+
+
+def _patcher(mode: Mode, red: Redactor) -> Callable[[Any], None]:
+    label = mode.value
+
+    def patch(record: Any) -> None:
+        record["message"] = red.text(record["message"])
+        extra = record["extra"]
+        for k in list(extra):
+            if k not in _INTERNAL_EXTRAS:
+                extra[k] = red.value(extra[k], k)
+        exc = record["exception"]
+        exc_text = ""
+        if exc is not None:
+            lines = traceback.format_exception(exc.type, exc.value, exc.traceback)
+            exc_text = "\n" + red.text("".join(lines)).rstrip("\n")
+            record["exception"] = None  # rendered (and redacted) here, never by loguru itself
+        extra["exc_text"] = exc_text
+        extra["mode"] = label
+
+    return patch
+
+
+class _RedactingStream:
+    """A sink that redacts the final text once more before writing it."""
+
+    def __init__(self, stream: TextIO, red: Redactor) -> None:
+        self._stream = stream
+        self._red = red
+
+    def write(self, message: str) -> None:
+        self._stream.write(self._red.text(str(message)))
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+
+def _json_formatter(red: Redactor) -> Callable[[Any], str]:
+    def fmt(record: Any) -> str:
+        extra = record["extra"]
+        doc = {
+            "t": record["time"].timestamp(),
+            "time": record["time"].isoformat(),
+            "mode": extra.get("mode", ""),
+            "level": record["level"].name,
+            "logger": record["name"],
+            "function": record["function"],
+            "line": record["line"],
+            "message": record["message"],
+            "extra": {k: v for k, v in extra.items() if k not in _INTERNAL_EXTRAS},
+        }
+        if extra.get("exc_text"):
+            doc["exception"] = extra["exc_text"].lstrip("\n")
+        extra["_json"] = red.text(json.dumps(doc, default=str, ensure_ascii=False))
+        return "{extra[_json]}\n"
+
+    return fmt
+
+
+def configure(
+    mode: Mode,
+    *,
+    level: str = "INFO",
+    log_dir: Path | None = None,
+    secrets: Sequence[str] = (),
+    console: TextIO | None = None,
+    rotation: str | int = "20 MB",
+    retention: int = 10,
+) -> None:
+    """(Re)configure loguru for this run. ``console`` defaults to stderr (tests pass a buffer)."""
+    red = Redactor(secrets)
+    logger.remove()
+    logger.configure(patcher=_patcher(mode, red), extra={"mode": mode.value, "exc_text": ""})
+    logger.add(
+        _RedactingStream(console if console is not None else sys.stderr, red),
+        level=level,
+        format=_CONSOLE_FORMAT,
+        colorize=False,
+        backtrace=False,
+        diagnose=False,
+    )
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        logger.add(
+            log_dir / LOG_FILE_NAME,
+            level=level,
+            format=_json_formatter(red),
+            rotation=rotation,
+            retention=retention,
+            encoding="utf-8",
+            backtrace=False,
+            diagnose=False,
+            enqueue=False,
+        )
