@@ -1,0 +1,97 @@
+"""``rugsbot replay`` through the real CLI entry point on the real captures."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+RAW = "2025-12-12_17-16-58_raw.frames.jsonl.gz"
+CDP = "2025-12-15_00-39-17_cdp.frames.jsonl.gz"
+
+
+def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, dict]:  # type: ignore[type-arg]
+    rc = main(argv)
+    return rc, json.loads(capsys.readouterr().out)
+
+
+def test_replay_json_on_both_real_captures(capsys: pytest.CaptureFixture[str], real_dir: Path) -> None:
+    caps = real_dir / "captures"
+    rc, doc = _json(capsys, ["replay", "--json", str(caps / RAW), str(caps / CDP)])
+    assert rc == 0
+    tot = doc["totals"]
+    assert (tot["frames"], tot["frames_in"], tot["frames_out"]) == (973, 966, 7)
+    assert tot["undecodable"] == tot["invalid"] == tot["unknown"] == tot["bad_lines"] == 0
+    assert (tot["games_finished"], tot["games_complete"]) == (3, 2)
+    assert tot["events"]["gameStateUpdate"] == 510 + 189
+    raw, cdp = doc["files"]
+    assert raw["counters"]["events"] == {"gameStateUpdate": 510, "standard/newTrade": 31, "newChatMessage": 11,
+                                         "battleEventUpdate": 1}
+    assert raw["counters"]["history_frames"] == 4
+    games = {g["game_id"]: g for g in raw["games"]}
+    b = games["20251212-6114b2ff44ef4b71"]
+    assert (b["final_tick"], b["complete"], b["first_tick_seen"]) == (16, True, 0)
+    assert [p for p, _ in b["phases"]] == ["COOLDOWN", "PRESALE", "ACTIVE", "RUGGED"]
+    a = games["20251212-25dcb17086a24ad7"]
+    assert (a["final_tick"], a["complete"], a["first_tick_seen"]) == (229, False, 4)
+    assert games["20251212-6f491efbd808458b"]["final_tick"] is None
+    assert cdp["counters"]["events_out"]["authenticate"] == 1
+    assert cdp["timing"]["samples"] == 98  # ticks 0..99 of one game: 99 gaps, the rug frame is not a tick
+    assert raw["timing"]["stalls"] == 1
+
+
+def test_replay_human_output(capsys: pytest.CaptureFixture[str], real_dir: Path) -> None:
+    rc = main(["replay", str(real_dir / "captures" / RAW)])
+    out = capsys.readouterr().out
+    assert rc == 0
+    for text in ("gameStateUpdate", "20251212-6114b2ff44ef4b71", "complete", "229", "tick gaps"):
+        assert text in out
+
+
+def _damaged(tmp_path: Path, real_dir: Path) -> Path:
+    lines = gzip.decompress((real_dir / "captures" / CDP).read_bytes()).decode().splitlines()
+    lines[10] = lines[10][:40]  # a half-written line mid-file
+    lines[20] = json.dumps({"t": 1.0, "dir": "in", "frame": "42[\"gameStateUpdate\",{\"tickCount\":\"x\"}]"})
+    lines[30] = json.dumps({"t": 1.0, "dir": "in", "frame": "9garbage"})
+    path = tmp_path / "damaged.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_replay_reports_damage(capsys: pytest.CaptureFixture[str], tmp_path: Path, real_dir: Path) -> None:
+    path = _damaged(tmp_path, real_dir)
+    rc, doc = _json(capsys, ["replay", "--json", str(path)])
+    assert rc == 0  # damage is reported, not fatal, without --strict
+    f = doc["files"][0]
+    assert [ln for ln, _ in f["bad_lines"]] == [11]
+    assert f["frames_read"] == 418
+    assert f["counters"]["undecodable"] == {"bad-eio-type": 1}
+    assert f["counters"]["invalid"] == {"gameStateUpdate": 1}
+    rc = main(["replay", "--json", "--strict", str(path)])
+    capsys.readouterr()
+    assert rc == 1
+
+
+def test_replay_missing_file_fails(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    rc, doc = _json(capsys, ["replay", "--json", str(tmp_path / "nope.jsonl")])
+    assert rc == 1
+    assert doc["files"][0]["bad_lines"][0][0] == 0
+
+
+def test_replay_continuous_parts(capsys: pytest.CaptureFixture[str], tmp_path: Path, real_dir: Path) -> None:
+    """A recording split mid-game: per-file trackers see two partial pictures, --continuous one game."""
+    lines = gzip.decompress((real_dir / "captures" / CDP).read_bytes()).decode().splitlines()
+    p1, p2 = tmp_path / "rec.jsonl", tmp_path / "rec.1.jsonl"
+    p1.write_text("\n".join(lines[:250]) + "\n")
+    p2.write_text("\n".join(lines[250:]) + "\n")
+    rc, doc = _json(capsys, ["replay", "--json", "--continuous", str(p1), str(p2)])
+    assert rc == 0 and len(doc["files"]) == 1
+    g = {x["game_id"]: x for x in doc["files"][0]["games"]}["20251215-0229cacf684f458c"]
+    assert (g["final_tick"], g["complete"]) == (99, True)
+    rc, doc = _json(capsys, ["replay", "--json", str(p1), str(p2)])
+    second = {x["game_id"]: x for x in doc["files"][1]["games"]}["20251215-0229cacf684f458c"]
+    assert second["complete"] is False
