@@ -48,6 +48,9 @@ class GuardsConfig(Strict):
     max_tick_interval_s: float = Field(2.0, gt=0)
     unconfirmed_bet_s: float = Field(3.0, gt=0)
     balance_tolerance_sol: float = Field(0.000001, ge=0)
+    balance_mismatch_grace_s: float = Field(
+        5.0, ge=0, description="a ledger/server balance difference older than this halts (shorter ones pause)"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> GuardsConfig:

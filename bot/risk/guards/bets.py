@@ -1,0 +1,69 @@
+"""Own-bet and account guards: a bet whose fate is unknown, and our ledger disagreeing with the server.
+
+An ``unknown`` bet (clicked, never confirmed) blocks new bets until the feed reconciles it: betting again could
+double the exposure or, if the first click did land, break the one-bet rule. A balance the ledger cannot
+explain means something else moves money on the account: halt.
+"""
+
+from __future__ import annotations
+
+from bot.brokers.base import BetStatus
+from bot.config.sections import GuardsConfig
+from bot.money import fmt_sol, sol_to_lamports
+from bot.risk.guards.base import GuardContext
+from bot.risk.verdict import Verdict
+
+
+class UnconfirmedBet:
+    name = "unconfirmed_bet"
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+
+    @classmethod
+    def from_config(cls, cfg: GuardsConfig) -> UnconfirmedBet:
+        return cls(cfg.unconfirmed_bet_s)
+
+    def check(self, ctx: GuardContext) -> Verdict:
+        for b in ctx.ledger.open_bets:
+            if b.status is BetStatus.UNKNOWN:
+                return Verdict.pause(f"bet {b.bet_id} unknown: waiting for reconciliation", None, self.name)
+            if b.status in (BetStatus.INTENT, BetStatus.CLICKED) and ctx.now - b.updated_t > self.timeout_s:
+                return Verdict.pause(
+                    f"bet {b.bet_id} still {b.status.value} after {ctx.now - b.updated_t:.1f} s", None, self.name)
+        return Verdict.allow()
+
+
+class BalanceMismatch:
+    """Logged in only. A difference is normal for a moment (the server debits ~one tick after our write-ahead
+    intent; a payout may be credited before the settlement report), so it pauses first and halts when it
+    outlives ``balance_mismatch_grace_s`` of feed time. No server balance yet → pause."""
+
+    name = "balance_mismatch"
+
+    def __init__(self, tolerance_lamports: int, grace_s: float) -> None:
+        self.tolerance = tolerance_lamports
+        self.grace_s = grace_s
+        self._since: float | None = None
+
+    @classmethod
+    def from_config(cls, cfg: GuardsConfig) -> BalanceMismatch:
+        return cls(sol_to_lamports(cfg.balance_tolerance_sol), cfg.balance_mismatch_grace_s)
+
+    def check(self, ctx: GuardContext) -> Verdict:
+        led = ctx.ledger
+        if not led.logged_in:
+            return Verdict.allow()
+        if led.server_cash is None:
+            return Verdict.pause("no server balance yet", None, self.name)
+        diff = led.balance_difference()
+        if diff is None or abs(diff) <= self.tolerance:
+            self._since = None
+            return Verdict.allow()
+        if self._since is None or ctx.now < self._since:
+            self._since = ctx.now
+        what = (f"server balance {fmt_sol(led.server_cash, 6)} != ledger {fmt_sol(led.server_cash - diff, 6)} "
+                f"(diff {fmt_sol(diff, 6)})")
+        if ctx.now - self._since > self.grace_s:
+            return Verdict.halt(f"{what} for {ctx.now - self._since:.1f} s", self.name)
+        return Verdict.pause(what, None, self.name)
