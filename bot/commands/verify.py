@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     per_file = [audit_file(f, auditor) for f in files]
     counts = auditor.counts
     mismatches: list[dict[str, object]] = [{"kind": "provably-fair", **a.as_dict()} for a in auditor.mismatches]
-    mismatches += [{"kind": "settlement", **c.as_dict()} for c in auditor.disagreements]
+    mismatches += [{**c.as_dict(), "kind": "settlement", "record": c.kind} for c in auditor.disagreements]
     result: dict[str, object] = {
         **counts.as_dict(),
         "files": [s.as_dict() for s in per_file],

@@ -441,7 +441,8 @@ class Auditor:
         self._tally = _Tally()
         self._digests: OrderedDict[str, bytes] = OrderedDict()
         self._announced: OrderedDict[str, str] = OrderedDict()
-        self._settled: OrderedDict[tuple[object, ...], bool] = OrderedDict()
+        # (game, player, start, kind) -> (signature of what was checked, agreed)
+        self._settled: OrderedDict[tuple[object, ...], tuple[tuple[object, ...], bool]] = OrderedDict()
         self._alarms: list[AuditAlarm] = []
         self._taken = 0
         self.mismatches: list[GameAudit] = []
@@ -562,10 +563,13 @@ class Auditor:
             tally.games += 1
             if audit.announced_hash_ok is not None:
                 tally.announced_checked += 1
-        else:
+        # A mismatch is sticky: a feed that once showed a wrong copy of a game stays suspect even if
+        # a later copy is right (the alarm has been raised; the count must not silently heal).
+        status = AuditStatus.MISMATCH if old is AuditStatus.MISMATCH else audit.status
+        if old is not None:
             self._adjust(old, -1)
-        self._adjust(audit.status, +1)
-        tally.status[key] = audit.status
+        self._adjust(status, +1)
+        tally.status[key] = status
         tally.status.move_to_end(key)
         while len(tally.status) > self._remember:
             tally.status.popitem(last=False)
@@ -576,27 +580,48 @@ class Auditor:
             _keep(self.unverifiable, audit)
 
         for check in settle_history_sidebets(game):
-            ck = (check.game_id, check.player_id, check.start_tick, check.kind)
-            if ck in self._settled:
-                continue
-            if check.kind == "payout":
-                # A payout supersedes an implied check counted from an earlier copy of this game.
-                implied = (check.game_id, check.player_id, check.start_tick, "implied")
-                if self._settled.pop(implied, None) is not None:
-                    tally.sidebets_implied -= 1
-            self._settled[ck] = True
-            while len(self._settled) > self._remember * 20:
-                self._settled.popitem(last=False)
-            if check.kind == "implied":
+            self._count_settlement(check, t)
+
+    def _count_settlement(self, check: SettlementCheck, t: float | None) -> None:
+        """Count each bet once; re-check it when a later copy changes it (a disagreement is sticky)."""
+        tally = self._tally
+        ck = (check.game_id, check.player_id, check.start_tick, check.kind)
+        signature = (check.bet_lamports, check.end_tick, check.real_payout_lamports, check.final_wire_tick,
+                     check.reason)
+        previous = self._settled.get(ck)
+        if previous is not None and previous[0] == signature:
+            return
+        if check.kind == "implied":
+            if previous is None:
                 tally.sidebets_implied += 1
-                continue
+            self._settled[ck] = (signature, True)
+            self._trim_settled()
+            return
+        # A payout supersedes an implied check counted from an earlier copy of this game.
+        implied = (check.game_id, check.player_id, check.start_tick, "implied")
+        if self._settled.pop(implied, None) is not None:
+            tally.sidebets_implied -= 1
+        agreed = bool(check.agree) and (previous is None or previous[1])
+        if previous is None:
             tally.sidebets += 1
-            if check.agree:
-                tally.sidebets_agree += 1
-            else:
-                tally.sidebets_disagree += 1
-                _keep(self.disagreements, check)
-                self._alarms.append(AuditAlarm("settlement", check.game_id, check.reason, t))
+        elif previous[1]:
+            tally.sidebets_agree -= 1
+        else:
+            tally.sidebets_disagree -= 1
+        if agreed:
+            tally.sidebets_agree += 1
+        else:
+            tally.sidebets_disagree += 1
+        if not check.agree:
+            _keep(self.disagreements, check)
+            self._alarms.append(AuditAlarm("settlement", check.game_id, check.reason, t))
+        self._settled[ck] = (signature, agreed)
+        self._settled.move_to_end(ck)
+        self._trim_settled()
+
+    def _trim_settled(self) -> None:
+        while len(self._settled) > self._remember * 20:
+            self._settled.popitem(last=False)
 
     def _adjust(self, status: AuditStatus, delta: int) -> None:
         tally = self._tally

@@ -207,3 +207,26 @@ def test_revised_copies_of_a_game() -> None:
     assert c2.sidebets == n_payout  # not counted twice
     assert [a.kind for a in auditor.take_alarms()] == ["provably-fair"]
     assert auditor.mismatches[0].status is AuditStatus.MISMATCH
+
+
+def test_mismatch_and_disagreement_are_sticky() -> None:
+    """A wrong copy followed by a right copy of the same game must not heal the counts."""
+    games = json.loads(GAMES_FILE.read_bytes())
+    game = games[1]
+    bad_settlement = json.loads(json.dumps(game))
+    loss = next(r for r in bad_settlement["globalSidebets"] if r["type"] == "payout" and r["payout"] == 0)
+    loss["payout"] = loss["betAmount"] * 5
+    n_payout = sum(1 for r in game["globalSidebets"] if r["type"] == "payout")
+    auditor = Auditor()
+    auditor.feed_raw(json.dumps([_doctor_price(bad_settlement)]).encode())
+    auditor.feed_raw(json.dumps([game]).encode())
+    c = auditor.counts
+    assert c.games == 1 and c.mismatched == 1 and c.verified == 0
+    assert c.sidebets == n_payout and c.sidebets_disagree == 1 and c.sidebets_agree == n_payout - 1
+    assert sorted(a.kind for a in auditor.take_alarms()) == ["provably-fair", "settlement"]
+    # and the other way round: right first, then wrong → alarms on the wrong copy
+    auditor2 = Auditor()
+    auditor2.feed_raw(json.dumps([game]).encode())
+    assert auditor2.feed_raw(json.dumps([bad_settlement]).encode())[0].kind == "settlement"
+    c2 = auditor2.counts
+    assert c2.sidebets == n_payout and c2.sidebets_disagree == 1 and c2.verified == 1
