@@ -1,0 +1,50 @@
+"""``rugsbot halt [--reason R]``: halt a running bot from another terminal.
+
+Writes an active halt row (fsync'd) to the bot's database; the running bot polls it and stops betting within one
+tick; a bot started later starts halted. Only ``rugsbot resume`` clears it. Works when no bot is running too
+(the database is created if needed), so an operator can arm the brake before starting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from bot.cli import EXIT_ENVIRONMENT, EXIT_OK
+from bot.commands.common import add_json_arg, emit_json
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--reason", "-r", default="halted by the operator", help="why (shown by status)")
+    add_json_arg(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.config import Settings
+    from bot.store.db import Store
+
+    path = Settings().db_path
+    try:
+        store = Store.open(path)
+    except Exception as exc:  # sqlite3.Error, OSError, StoreError: the brake must say loudly that it failed
+        print(f"rugsbot halt: cannot open {path}: {exc}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    with store:
+        before = store.active_halt()
+        row = store.set_halt(args.reason, source=f"cli:{_user()}")
+    if args.json:
+        emit_json({"halted": True, "already": before is not None, "id": row.id, "reason": row.reason,
+                   "source": row.source, "set_at": row.set_at, "db": str(path)})
+    elif before is not None:
+        print(f"already halted since {row.set_at:.0f}: {row.reason} (source {row.source})")
+    else:
+        print(f"HALTED: {row.reason} (written to {path}; `rugsbot resume` clears it)")
+    return EXIT_OK
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "operator"
