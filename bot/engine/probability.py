@@ -167,6 +167,11 @@ class _Counts:
         self._bins = None
         return at_risk
 
+    def mean(self) -> float:
+        """Posterior mean without the (costlier) interval: for per-tick callers that need only P(win)."""
+        a = self.a0 + self.rugs
+        return a / (a + self.b0 + self.at_risk - self.rugs)
+
     def pooled(self) -> HazardPosterior:
         if self._pooled is None:
             a = self.a0 + self.rugs
@@ -284,7 +289,7 @@ class ProbabilityModel:
     def p_win_at(self, tick: int, *, version: str | None = DEFAULT_VERSION, by_bin: bool = False) -> float:
         """P(win) for a window starting at wire ``tick``. ``by_bin`` uses the per-bin hazards (diagnostic only)."""
         if not by_bin:
-            return p_win_from_hazard(self.hazard_posterior(version).mean, self.window)
+            return p_win_from_hazard(self._counts_for(version).mean(), self.window)
         bins = self.hazard_by_bin(version)
         survive = 1.0
         for i in range(tick, tick + self.window):

@@ -1,0 +1,69 @@
+"""``rugsbot calibrate FILE... [--json]``: predicted P(win) vs what happened, on recordings or game-length CSVs.
+
+Recordings (``.jsonl``/``.jsonl.gz``, rotated parts included) go through the real tracker and model; a ``.csv``
+with ``game_key, final_tick`` columns is checked from final ticks alone. Exit 1 when there was nothing to
+calibrate on.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bot.commands.common import add_json_arg, add_profile_arg, emit_json, load
+from bot.engine.calibration import (
+    CalibrationReport,
+    calibrate_game_lengths,
+    calibrate_recordings,
+    read_game_lengths,
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", type=Path, help="recordings (.jsonl[.gz]) or game-length CSVs")
+    add_profile_arg(parser)
+    add_json_arg(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    _, profile = load(args)
+    missing = [p for p in args.files if not p.exists()]
+    if missing:
+        print(f"rugsbot calibrate: no such file: {', '.join(map(str, missing))}")
+        return 2
+    csvs = [p for p in args.files if p.suffix == ".csv"]
+    recs = [p for p in args.files if p.suffix != ".csv"]
+    reports: list[tuple[str, CalibrationReport]] = []
+    if recs:
+        from bot.feeds.recording import recording_parts
+
+        parts = [part for p in recs for part in (recording_parts(p) or [p])]
+        reports.append(("recordings", calibrate_recordings(parts, profile.engine)))
+    for p in csvs:
+        reports.append((p.name, calibrate_game_lengths(read_game_lengths(p), profile.engine)))
+    if args.json:
+        emit_json({name: r.as_dict() for name, r in reports})
+    else:
+        _print(reports)
+    return 0 if any(r.observations for _, r in reports) else 1
+
+
+def _print(reports: list[tuple[str, CalibrationReport]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    for name, r in reports:
+        console.print(
+            f"[bold]{name}[/]: {r.games} games, {r.observations} tick observations; "
+            f"predicted P(win) {r.predicted:.4f}, realised {r.realised:.4f}; "
+            f"Brier {r.brier:.5f} (rules' constant 0.1817: {r.brier_rules:.5f})"
+        )
+        for title, rows in (("by predicted P(win)", r.by_p), ("by landing tick", r.by_tick)):
+            table = Table(title=title)
+            for col in ("bin", "n", "predicted", "realised", "wins"):
+                table.add_column(col, justify="right")
+            for b in rows:
+                table.add_row(b.label, str(b.n), f"{b.predicted:.4f}", f"{b.realised:.4f}", str(b.wins))
+            console.print(table)
+        console.print(f"[dim]note: {r.note}; unresolved predictions: {r.unresolved}[/]")

@@ -1,0 +1,86 @@
+"""Calibration on real data: recordings through the real tracker, and the 1,760 real game lengths."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config.sections import EngineConfig
+from bot.engine.calibration import (
+    Calibrator,
+    calibrate_game_lengths,
+    calibrate_recordings,
+    read_game_lengths,
+)
+
+from .helpers import GAME_LENGTHS, REAL
+
+CAPTURES = sorted((REAL / "captures").glob("*.frames.jsonl.gz"))
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_game_lengths_are_calibrated_at_every_entry_tick() -> None:
+    """Realised window-win rate matches P(win) overall and in every entry-tick bin (no "bet late" edge)."""
+    rep = calibrate_game_lengths(read_game_lengths(GAME_LENGTHS), EngineConfig())
+    assert rep.games >= 1740
+    assert rep.realised == pytest.approx(0.1817, abs=0.005)
+    assert rep.predicted == pytest.approx(0.1817, abs=0.003)
+    assert len(rep.by_tick) == 5
+    for b in rep.by_tick:
+        # ~40 correlated ticks per game: a tolerance from the game count, not the tick count
+        assert abs(b.realised - b.predicted) < 0.03, b
+    assert rep.brier == pytest.approx(rep.realised * (1 - rep.realised), abs=0.002)
+
+
+def test_calibrator_resolves_windows_exactly() -> None:
+    cal = Calibrator()
+    for landing in (1, 59, 60, 99, 100):
+        cal.add_prediction("g", landing, 0.2)
+    used = cal.on_game_finished("g", 100)  # rug frame at wire tick 100
+    assert used == 4  # landing 100 would be after the rug
+    rep = cal.report()
+    assert rep.observations == 4
+    assert rep.realised == pytest.approx(2 / 4)  # win iff 100 ≤ landing + 40: landings 60 and 99; 59 loses
+    assert rep.brier == pytest.approx((2 * 0.8**2 + 2 * 0.2**2) / 4)
+
+
+def test_game_length_aggregation_equals_tick_by_tick() -> None:
+    a, b = Calibrator(), Calibrator()
+    for final in (2, 39, 41, 120, 455):
+        a.add_game_length(final, 0.18)
+        for s in range(1, final):
+            b.add_prediction(f"g{final}", s, 0.18)
+        b.on_game_finished(f"g{final}", final)
+    ra, rb = a.report(), b.report()
+    assert (ra.observations, ra.realised, ra.brier) == (rb.observations, rb.realised, pytest.approx(rb.brier))
+    assert [(x.label, x.n, x.wins) for x in ra.by_tick] == [(x.label, x.n, x.wins) for x in rb.by_tick]
+
+
+def test_recordings_through_the_real_tracker() -> None:
+    rep = calibrate_recordings(CAPTURES)
+    assert rep.games >= 2
+    assert rep.observations > 200
+    assert rep.predicted == pytest.approx(0.1817, abs=0.001)
+    assert rep.unresolved == 0 or rep.unresolved < rep.observations
+
+
+def test_cli_json(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "calibrate", str(CAPTURES[0]), str(GAME_LENGTHS), "--json"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) == {"recordings", "game_lengths.csv"}
+    assert data["game_lengths.csv"]["observations"] > 300_000
+    assert data["recordings"]["by_tick"]
+
+
+def test_cli_missing_file(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "bot.cli", "calibrate", str(tmp_path / "nope.jsonl")],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert out.returncode == 2
