@@ -321,13 +321,17 @@
     }
     if (p.id) a.playerId = p.id;
     if (p.username) a.username = p.username;
+    // The server's view of our open bet wins: it restores the bet after a reconnect and clears it on settlement.
+    if (p.sideBet === null) state.sidebet = null;
+    else if (p.sideBet && typeof p.sideBet === "object") onCurrentSidebet(p.sideBet);
   }
 
   function onCurrentSidebet(p) {
     if (!p || typeof p !== "object") return;
+    const known = state.sidebet && state.sidebet.gameId === p.gameId && state.sidebet.startTick === p.startTick;
     state.sidebet = { gameId: p.gameId, startTick: p.startTick, endTick: p.endTick,
                       betAmount: p.betAmount, coinAddress: p.coinAddress };
-    state.lastResult = null;
+    if (!known) state.lastResult = null;
   }
 
   function onSidebetResult(p) {

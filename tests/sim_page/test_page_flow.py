@@ -1,0 +1,288 @@
+"""The page against the real simulator, driven like the bot drives it: DOM in, the page's own socket observed.
+
+Each scenario launches Chromium with the stand-in wallet, creates the wallet, logs in through the approval
+windows and then checks the wire (what the page sent and what the server answered) against the simulator's
+ground truth. The simulator runs 10x fast (25 ms ticks) so a 40-tick window closes in about a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import BrowserContext, Page
+
+from bot.config.sections import SelectorsConfig
+from bot.money import PRACTICE_COIN, SOL_MINT
+from bot.sim.config import SimConfig
+from bot.sim.runner import SimHandle, start_sim_in_thread
+from tests.sim_page.harness import (
+    AMOUNT_INPUT,
+    BET_BUTTON,
+    Wire,
+    create_wallet,
+    handle_popup,
+    is_approval,
+    login,
+    until,
+    wallet_browser,
+)
+
+pytestmark = pytest.mark.browser
+
+TRACE = re.compile(r"^00-[0-9a-f]{32}-[0-9a-f]{16}-01$")
+ACTIVE_BUTTON = BET_BUTTON + ".but-button-active"
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[SimHandle]:
+    handle = start_sim_in_thread(SimConfig(speed=10, seed="sim-page-tests", jitter=False))
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+Scenario = Callable[[BrowserContext, Page, Wire], Awaitable[None]]
+
+
+def run_scenario(sim: SimHandle, tmp_path: Path, scenario: Scenario, logged_in: bool = True) -> None:
+    async def main() -> None:
+        async with wallet_browser(tmp_path / "profile") as (_pw, ctx, ext_id):
+            await create_wallet(ctx, ext_id)
+            page = await ctx.new_page()
+            wire = Wire()
+            wire.attach(page)  # before goto: a socket opened before listening is invisible
+            await page.goto(sim.url + "/")
+            await until(lambda: wire.events("gameStateUpdate"), 10, "first gameStateUpdate")
+            if logged_in:
+                await login(ctx, page)
+            await scenario(ctx, page, wire)
+
+    asyncio.run(asyncio.wait_for(main(), 120))
+
+
+async def truth(sim: SimHandle) -> Any:
+    return await asyncio.to_thread(sim.truth)
+
+
+def player_id(wire: Wire) -> str:
+    """Our player as the simulator names it: from the public key the page signed in with."""
+    return "did:sim:" + wire.sent_events("authenticate")[0][1][-1]["publicKey"]  # type: ignore[index]
+
+
+async def account(sim: SimHandle, wire: Wire) -> Any:
+    """This test's account (the module's simulator also holds the other tests' players)."""
+    [acct] = [a for a in (await truth(sim)).accounts if a.player_id == player_id(wire)]
+    return acct
+
+
+async def click_bet(page: Page, wire: Wire, timeout: float = 5.0) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Click the bet button once; return (the requestSidebet payload sent, the ack the server returned)."""
+    before = len(wire.sent_events("requestSidebet"))
+    await page.click(BET_BUTTON)
+    await until(lambda: len(wire.sent_events("requestSidebet")) > before, timeout, "requestSidebet sent")
+    ack_id, args = wire.sent_events("requestSidebet")[before]
+    await until(lambda: wire.ack(ack_id) is not None, timeout, f"ack {ack_id}")
+    assert isinstance(args[0], dict) and TRACE.match(args[0]["traceparent"]), args
+    return args[-1], wire.ack(ack_id)  # type: ignore[return-value]
+
+
+async def place_accepted(page: Page, wire: Wire, tries: int = 6) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Wait for the button to turn active and click; a rug between the two can refuse it, so retry a few games."""
+    for _ in range(tries):
+        await page.wait_for_selector(ACTIVE_BUTTON, timeout=15_000)
+        sent, ack = await click_bet(page, wire)
+        if ack.get("success"):
+            return sent, ack
+        assert ack["message"] in ("Game already rugged", "Game not active"), ack
+    raise AssertionError("no side bet accepted")
+
+
+async def open_panel(page: Page) -> None:
+    if not await page.is_visible("div.sidebet-container"):
+        await page.click('[class*="_sidebetToggle_"]')
+    await page.wait_for_selector("div.sidebet-container", state="visible")
+
+
+def test_page_shows_live_game_and_every_default_selector_resolves(chromium: Path, sim: SimHandle,
+                                                                   tmp_path: Path) -> None:
+    async def scenario(ctx: BrowserContext, page: Page, wire: Wire) -> None:
+        # ticks on screen follow the server's game
+        await page.wait_for_selector("#phase[data-phase='ACTIVE']", timeout=15_000)
+        t = await truth(sim)
+        shown = int(((await page.text_content("#tick")) or "tick -1").split()[-1])
+        assert t.phase == "ACTIVE" and abs(t.tick - shown) <= 10, (t.phase, t.tick, shown)
+        assert await page.text_content("#game-id") == t.game_id
+        await page.wait_for_selector("#phase[data-phase='COOLDOWN'], #phase[data-phase='RUGGED']", timeout=30_000)
+        # the page answered the server's Engine.IO handshake the way socket.io-client does
+        assert wire.sent[0] == "40" and wire.received[0].startswith("0{")
+        # every selector the bot ships with finds exactly the element it means on this page
+        sel = SelectorsConfig()
+        for field in ("sidebet_button", "sidebet_panel_toggle", "amount_input", "clear_button", "coin_selector",
+                      "connect_button", "phantom_option"):
+            for s in getattr(sel, field):
+                assert await page.locator(s).count() == 1, (field, s)
+        texts = await page.locator('[class*="_controlBtn_"]').all_text_contents()
+        assert texts == ["+0.001", "+0.01", "+0.1", "+1", "1/2", "X2", "MAX"]
+        # quick buttons: table of click sequences → the amount the input holds
+        for clicks, expected in [
+            (["+0.001"], "0.001"),
+            (["+0.01", "+0.001", "X2"], "0.022"),
+            (["+1", "1/2"], "0.5"),
+            (["+0.1", "+0.1", "+0.1"], "0.3"),  # integer lamports: no 0.30000000000000004
+            (["+0.001", "1/2"], "0.0005"),
+            (["MAX"], "0"),  # not logged in: no balance
+        ]:
+            await page.click('[class*="_clearButton_"]')
+            for c in clicks:
+                await page.locator('[class*="_controlBtn_"]', has_text=re.compile(f"^{re.escape(c)}$")).click()
+            assert await page.input_value(AMOUNT_INPUT) == expected, clicks
+        # logged out: the button never looks enabled, whatever the amount
+        await open_panel(page)
+        await page.fill(AMOUNT_INPUT, "0.01")
+        await page.wait_for_selector("#phase[data-phase='ACTIVE']", timeout=15_000)
+        assert "but-button-active" not in ((await page.get_attribute(BET_BUTTON, "class")) or "")
+
+    run_scenario(sim, tmp_path, scenario, logged_in=False)
+
+
+def test_login_then_bet_is_confirmed_and_settled(chromium: Path, sim: SimHandle, tmp_path: Path) -> None:
+    async def scenario(ctx: BrowserContext, page: Page, wire: Wire) -> None:
+        # the authenticate frame has the real shape: ack id, trace header, wallet-signed payload
+        [(ack_id, args)] = wire.sent_events("authenticate")
+        assert ack_id != "" and TRACE.match(args[0]["traceparent"])
+        auth = args[1]
+        assert set(auth) == {"publicKey", "message", "signature"}
+        assert auth["message"].startswith("Sign in to rugs.fun sim: ")
+        assert wire.ack(ack_id)["success"] is True  # type: ignore[index]
+        acct = await account(sim, wire)
+        assert acct.player_id == f"did:sim:{auth['publicKey']}"
+        assert await page.text_content("#username") == acct.username
+        assert await page.text_content("#balance") == f"{acct.balances[SOL_MINT] / 1e9:.3f} SOL"
+        assert await page.is_hidden("button:has-text('Connect')")
+
+        await page.fill(AMOUNT_INPUT, "0.01")
+        await open_panel(page)
+        sent, ack = await place_accepted(page, wire)
+        assert sent == {"amount": 0.01, "coinAddress": SOL_MINT, "xPayout": 5}
+        assert ack["message"] == "Side bet placed"
+        await until(lambda: wire.events("currentSidebet"), 5, "currentSidebet")
+        placed = wire.events("currentSidebet")[-1]
+        assert isinstance(placed, dict) and placed["betAmount"] == 0.01
+        assert placed["endTick"] == placed["startTick"] + 40
+        # the page shows the active bet and refuses to look clickable while it runs
+        await page.wait_for_selector(f"{BET_BUTTON}:has-text('ACTIVE {placed['startTick']}')", timeout=5_000)
+        # settled by the server: loss after the window or win at the rug
+        await until(lambda: wire.events("currentSidebetResult"), 15, "currentSidebetResult")
+        result = wire.events("currentSidebetResult")[-1]
+        assert isinstance(result, dict)
+        [bet] = [b for b in (await truth(sim)).bets if b.player_id == player_id(wire)]
+        assert (bet.start_tick, bet.end_tick) == (placed["startTick"], placed["endTick"])
+        assert str(bet.outcome).lower().endswith(("won", "lost")), bet
+        won = bet.payout_lamports > 0
+        assert result["payout"] == (0.05 if won else 0)
+        status = "WON 0.05" if won else "LOST 0.01"
+        await page.wait_for_selector(f"#sidebet-status:has-text('{status}')", timeout=5_000)
+        acct = await account(sim, wire)
+        await page.wait_for_selector(f"#balance:text-is('{acct.balances[SOL_MINT] / 1e9:.3f} SOL')", timeout=5_000)
+        # practice coin: the selector switches what is sent
+        await page.click('[class*="_coinSelector_"]')
+        await page.click('[class*="_coinOption_"]:text-is("FREE")')
+        assert (await page.inner_text('[class*="_coinSelector_"]')).strip() == "FREE"
+        sent, ack = await place_accepted(page, wire)
+        assert sent["coinAddress"] == PRACTICE_COIN and ack["success"] is True
+
+    run_scenario(sim, tmp_path, scenario)
+
+
+def test_every_refusal_reaches_the_wire_and_the_toast(chromium: Path, sim: SimHandle, tmp_path: Path) -> None:
+    async def scenario(ctx: BrowserContext, page: Page, wire: Wire) -> None:
+        await open_panel(page)
+
+        async def below_minimum() -> None:
+            await page.fill(AMOUNT_INPUT, "0.0005")
+            await page.wait_for_selector("#phase[data-phase='ACTIVE']", timeout=15_000)
+
+        async def while_one_is_active() -> None:
+            await page.fill(AMOUNT_INPUT, "0.002")
+            await place_accepted(page, wire)
+            await page.wait_for_selector(f"{BET_BUTTON}:has-text('ACTIVE')", timeout=5_000)
+
+        async def not_active() -> None:
+            await page.wait_for_selector("#phase[data-phase='COOLDOWN'], #phase[data-phase='PRESALE']",
+                                         timeout=30_000)
+
+        async def server_fault() -> None:
+            await page.wait_for_selector(ACTIVE_BUTTON, timeout=15_000)
+            await asyncio.to_thread(sim.fault, "reject", 1)
+
+        cases: list[tuple[str, Callable[[], Awaitable[None]], str]] = [
+            ("below minimum", below_minimum, "Minimum side bet is 0.001"),
+            ("already active", while_one_is_active, "You already have an active side bet"),
+            ("not active", not_active, "Game not active"),
+            ("server refuses", server_fault, "Side bet rejected, please try again"),
+        ]
+        for name, setup, message in cases:
+            await setup()
+            if name == "server refuses":
+                await page.fill(AMOUNT_INPUT, "0.002")
+            else:
+                # the page's cue was right: this click was not expected to work
+                assert "but-button-active" not in ((await page.get_attribute(BET_BUTTON, "class")) or ""), name
+            sent, ack = await click_bet(page, wire)
+            assert ack == {"success": False, "message": message}, (name, sent, ack)
+            toast = page.locator('[class*="_toastError_"]', has_text=message)
+            await toast.first.wait_for(timeout=5_000)
+        # raw wire shape of a refusal: 43<id>[{"success":false,...}]
+        refusals = [f for f in wire.received if re.match(r'^43\d+\[\{"success":false', f)]
+        assert len(refusals) >= len(cases)
+        acct = await account(sim, wire)
+        assert (await truth(sim)).sidebet_requests[acct.player_id] == len(wire.sent_events("requestSidebet"))
+
+    run_scenario(sim, tmp_path, scenario)
+
+
+def test_sign_request_opens_a_transaction_approval_and_rejection_is_reported(
+        chromium: Path, sim: SimHandle, tmp_path: Path) -> None:
+    async def scenario(ctx: BrowserContext, page: Page, wire: Wire) -> None:
+        async with ctx.expect_page(is_approval, timeout=15_000) as info:
+            await asyncio.to_thread(sim.fault, "sign_request")
+        seen = await handle_popup(await info.value, click="#reject-button")
+        assert seen["kind"] == "Approve transaction"
+        assert seen["origin"] == sim.url
+        assert (seen["approve"], seen["reject"]) == ("Approve", "Reject")
+        assert json.loads(seen["detail"])["instructions"][0]["type"] == "transfer"
+        await page.wait_for_selector("#sign-result:has-text('rejected (User rejected the request.)')",
+                                     timeout=5_000)
+        await until(lambda: wire.sent_events("simSignResult"), 5, "simSignResult")
+        report = wire.sent_events("simSignResult")[-1][1][-1]
+        assert report["approved"] is False and report["code"] == 4001
+
+    run_scenario(sim, tmp_path, scenario)
+
+
+def test_page_reconnects_after_a_drop_and_stays_logged_in(chromium: Path, sim: SimHandle, tmp_path: Path) -> None:
+    async def scenario(ctx: BrowserContext, page: Page, wire: Wire) -> None:
+        first_auth = wire.sent_events("authenticate")[0][1][-1]
+        await asyncio.to_thread(sim.fault, "drop")
+        await until(lambda: wire.sockets >= 2, 15, "a second socket")
+        await page.wait_for_selector("#conn-status[data-state='connected']", timeout=15_000)
+        await until(lambda: len(wire.sent_events("authenticate")) >= 2, 10, "re-authentication")
+        ack_id, args = wire.sent_events("authenticate")[-1]
+        assert args[-1] == first_auth  # the stored sign-in, no new wallet prompt
+        await until(lambda: wire.ack(ack_id) is not None, 5, "re-auth ack")
+        assert wire.ack(ack_id)["success"] is True  # type: ignore[index]
+        assert [p for p in ctx.pages if is_approval(p)] == []
+        assert await page.is_hidden("button:has-text('Connect')")
+        # and the game keeps flowing on the new socket
+        n = len(wire.events("gameStateUpdate"))
+        await until(lambda: len(wire.events("gameStateUpdate")) > n + 20, 10, "frames after reconnect")
+        assert (await truth(sim)).connections == 1
+
+    run_scenario(sim, tmp_path, scenario)
