@@ -27,13 +27,12 @@ from bot.sim import fastsim
 from bot.sim.fastsim import BetLog, EntryRule, SimGuards
 
 CHUNK_GAMES = 20_000
-STAKE_KEYS = ("stake_sol", "amount_sol", "stake", "bet_sol")
-MIN_TICK_KEYS = ("min_tick", "after_tick", "entry_tick", "start_tick", "from_tick")
-MAX_TICK_KEYS = ("max_tick", "until_tick", "to_tick")
-MAX_BETS_KEYS = ("max_bets_per_game", "bets_per_game")
-VECTOR_RULES = ("fixed", "late_game")
-DEFAULT_STAKE_SOL = 0.001
-DEFAULT_LATE_TICK = 200
+# Tick-only rules and their parameters (strategies/fixed.py, strategies/late_game.py). Defaults come from
+# the strategies' own Param declarations when the engine is importable; these are only the fallback.
+VECTOR_RULES: dict[str, dict[str, StrategyParam]] = {
+    "fixed": {"stake_sol": 0.001, "start_tick": 0, "every": 40, "max_bets_per_game": 1},
+    "late_game": {"min_tick": 200, "stake_sol": 0.001, "max_bets_per_game": 1},
+}
 
 
 class StrategyUnavailable(Exception):
@@ -57,43 +56,53 @@ class SimPlan:
     chunk_games: int = CHUNK_GAMES
 
 
-def _first(params: Mapping[str, StrategyParam], keys: tuple[str, ...]) -> StrategyParam | None:
-    for k in keys:
-        if k in params:
-            return params[k]
-    return None
+def declared_params(name: str, params: Mapping[str, StrategyParam], strategies_dir: Path | None = None
+                    ) -> dict[str, StrategyParam]:
+    """Params validated and completed with defaults by the strategy's own declarations (engine loader)."""
+    try:
+        mod = importlib.import_module("bot.engine.strategy")
+    except ModuleNotFoundError:
+        merged = dict(VECTOR_RULES.get(name, {}))
+        merged.update(params)
+        return merged
+    try:
+        cls = mod.strategy_class(name, strategies_dir)
+        return dict(mod.validate_params(cls.params, params, name))
+    except Exception as exc:
+        raise StrategyUnavailable(f"strategy {name!r}: {exc}") from exc
 
 
 def entry_rule_for(
-    name: str, params: Mapping[str, StrategyParam], stake_cap: int | None = None, game_cap: int | None = None
+    name: str,
+    params: Mapping[str, StrategyParam],
+    *,
+    lag_ticks: int = 1,
+    stake_cap: int | None = None,
+    game_cap: int | None = None,
+    strategies_dir: Path | None = None,
 ) -> EntryRule | None:
-    """The vectorised equivalent of a tick-only rule, or ``None`` if the params say more than that.
+    """The vectorised equivalent of a tick-only rule, or ``None`` if it is not one.
 
-    A stake above the per-bet cap is refused by the governor (no bet), and the per-game cap becomes a
-    number of bets per game, exactly as the governor's review would cut them."""
+    Mirrors the strategies' ``propose``: ``fixed`` bets when the *landing* tick reaches its slot
+    ``start_tick + k·every`` (so it decides ``lag`` ticks earlier); ``late_game`` when the decision tick
+    reaches ``min_tick``. A stake above the per-bet cap is refused (no bet), as the governor does, and the
+    per-game cap becomes a number of bets per game.
+    """
     if name not in VECTOR_RULES:
         return None
-    known = set(STAKE_KEYS + MIN_TICK_KEYS + MAX_TICK_KEYS + MAX_BETS_KEYS)
-    if set(params) - known:
-        return None
-    stake_value = _first(params, STAKE_KEYS)
-    stake = sol_to_lamports(stake_value if isinstance(stake_value, int | float | str) else DEFAULT_STAKE_SOL)
+    full = declared_params(name, params, strategies_dir)
+    if set(full) != set(VECTOR_RULES[name]):
+        return None  # a strategy file of that name with other parameters: not the rule we know
+    stake = sol_to_lamports(full["stake_sol"])
+    per_game = int(full["max_bets_per_game"])
     if stake_cap is not None and stake > stake_cap:
-        return EntryRule(stake_lamports=stake, min_tick=0, max_bets_per_game=0)
-    min_tick = _first(params, MIN_TICK_KEYS)
-    max_tick = _first(params, MAX_TICK_KEYS)
-    max_bets = _first(params, MAX_BETS_KEYS)
-    default_min = DEFAULT_LATE_TICK if name == "late_game" else 0
-    per_game = int(max_bets) if max_bets is not None else None
+        per_game = 0
     if game_cap is not None:
-        by_cap = game_cap // stake if stake > 0 else 0
-        per_game = by_cap if per_game is None else min(per_game, by_cap)
-    return EntryRule(
-        stake_lamports=stake,
-        min_tick=int(min_tick) if min_tick is not None else default_min,
-        max_tick=int(max_tick) if max_tick is not None else None,
-        max_bets_per_game=per_game,
-    )
+        per_game = min(per_game, game_cap // stake if stake > 0 else 0)
+    if name == "fixed":
+        return EntryRule(stake_lamports=stake, first_tick=int(full["start_tick"]) - lag_ticks,
+                         every=int(full["every"]), max_bets_per_game=per_game)
+    return EntryRule(stake_lamports=stake, first_tick=int(full["min_tick"]), max_bets_per_game=per_game)
 
 
 def load_engine_strategy(name: str, params: Mapping[str, StrategyParam], strategies_dir: Path) -> Any:
@@ -121,7 +130,10 @@ def stake_filter(stake_cap: int | None, game_cap: int | None) -> Callable[[int, 
 
 
 def _rule(plan: SimPlan) -> EntryRule | None:
-    return None if plan.exact else entry_rule_for(plan.strategy, plan.params, plan.stake_cap, plan.game_cap)
+    if plan.exact:
+        return None
+    return entry_rule_for(plan.strategy, plan.params, lag_ticks=plan.lag_ticks, stake_cap=plan.stake_cap,
+                          game_cap=plan.game_cap, strategies_dir=plan.strategies_dir)
 
 
 def run_chunk(plan: SimPlan, seed: np.random.SeedSequence, games: int) -> BetLog:

@@ -32,7 +32,7 @@ from typing import Protocol
 import numpy as np
 
 from bot.engine.types import Estimate, LedgerView, SideBet, Snapshot, Zone
-from bot.game.sidebet import PAYOUT_MULTIPLIER, WINDOW_TICKS, Outcome, Window, settle
+from bot.game.sidebet import MIN_BET_LAMPORTS, PAYOUT_MULTIPLIER, WINDOW_TICKS, Outcome, Window, settle
 from bot.game.state import AccountView, GameView, Phase
 from bot.money import SOL_MINT
 
@@ -171,10 +171,16 @@ class BetLog:
 
 @dataclass(frozen=True, slots=True)
 class EntryRule:
-    """A rule that bets ``stake`` at every decision point between ``min_tick`` and ``max_tick``."""
+    """A rule whose decision depends on the tick alone, with a constant stake.
+
+    Bet ``k`` (0-based, per game) is proposed at the first decision point ``d ≥ first_tick + k·every`` and
+    ``d ≤ max_tick``. ``first_tick`` may be negative (a slot whose landing is at tick 0 is decided before it).
+    ``every = 0`` means no spacing beyond "one bet at a time".
+    """
 
     stake_lamports: int
-    min_tick: int = 0
+    first_tick: int = 0
+    every: int = 0
     max_tick: int | None = None
     max_bets_per_game: int | None = None
 
@@ -182,24 +188,40 @@ class EntryRule:
 def run_entry_rule(
     rule: EntryRule, final: np.ndarray, *, lag_ticks: int = 1, starting_bankroll: int = 10**9
 ) -> BetLog:
-    """All bets of ``rule`` over games with the given final ticks, without a loop over bets."""
-    step = WINDOW_TICKS + SETTLE_DELAY + lag_ticks
+    """All bets of ``rule`` over games with the given final ticks; the loop is over the k-th bet of a game
+    (a handful of iterations), vectorised over games."""
     final = np.asarray(final, dtype=np.int64)
-    # decision points d_j = min_tick + j*step with d_j <= final-1 (the tick must have been seen)
-    last_tick = final - 1
+    last_seen = final - 1  # the last ACTIVE tick: decisions happen on ticks the feed showed
     if rule.max_tick is not None:
-        last_tick = np.minimum(last_tick, rule.max_tick)
-    n_dec = np.where(last_tick >= rule.min_tick, (last_tick - rule.min_tick) // step + 1, 0)
-    if rule.max_bets_per_game is not None:
-        n_dec = np.minimum(n_dec, rule.max_bets_per_game)
-    game = np.repeat(np.arange(final.size), n_dec)
-    first = np.cumsum(n_dec) - n_dec
-    j = np.arange(game.size) - np.repeat(first, n_dec)
-    decided = rule.min_tick + j * step
+        last_seen = np.minimum(last_seen, rule.max_tick)
+    games = np.arange(final.size)
+    d = np.full(final.size, max(0, rule.first_tick), dtype=np.int64)
+    out_g: list[np.ndarray] = []
+    out_d: list[np.ndarray] = []
+    k = 0
+    limit = rule.max_bets_per_game if rule.max_bets_per_game is not None else MAX_LOOPS
+    while games.size and k < limit:
+        seen = d <= last_seen[games]
+        games, d = games[seen], d[seen]
+        s = d + lag_ticks
+        placed = s < final[games]  # a click landing on/after the rug frame is never placed
+        games, d = games[placed], d[placed]
+        out_g.append(games)
+        out_d.append(d)
+        s = d + lag_ticks
+        lost = final[games] > s + WINDOW_TICKS
+        games, s = games[lost], s[lost]
+        k += 1
+        d = np.maximum(s + WINDOW_TICKS + SETTLE_DELAY, rule.first_tick + k * rule.every)
+    if out_g:
+        game = np.concatenate(out_g)
+        decided = np.concatenate(out_d)
+        order = np.lexsort((decided, game))
+        game, decided = game[order], decided[order]
+    else:
+        game = decided = np.zeros(0, dtype=np.int64)
     start = decided + lag_ticks
     fin = final[game]
-    placed = start < fin  # a click landing on/after the rug frame is never placed
-    game, decided, start, fin = game[placed], decided[placed], start[placed], fin[placed]
     won = fin <= start + WINDOW_TICKS
     stake = np.full(game.size, rule.stake_lamports, dtype=np.int64)
     return BetLog(game, decided, start, fin, stake, won, int(final.size), final, starting_bankroll)
@@ -272,20 +294,28 @@ def run_strategy(
     rows = _Rows()
     account = AccountView()
     step_wait = WINDOW_TICKS + SETTLE_DELAY
+    estimates: dict[int, Estimate] = {}
+    trips: tuple[str, ...] = ()
     for g in range(games.final.size):
+        if ledger.bankroll < MIN_BET_LAMPORTS:
+            # the governor refuses every bet from here on: stop asking (and stop spending CPU on it)
+            trips = (f"bankroll_exhausted@bet{ledger.bets}",)
+            break
         final = int(games.final[g])
         path = games.path(g)
         peaks = np.maximum.accumulate(path)
         ledger.game_stake = 0
         d = 0
         t0 = g * 1000.0
+        game_id = f"sim-{g}"
+        ledger_view = ledger.view()
         while d < final:
-            price = float(path[d])
             t = t0 + d * TICK_S
-            view = GameView(game_id=f"sim-{g}", phase=Phase.ACTIVE, tick=d, price=price, t=t,
-                            last_tick_t=t, version="v3", peak=float(peaks[d]))
-            snap = Snapshot(game=view, estimate=estimate(d + lag_ticks), ledger=ledger.view(),
-                            account=account, t=t, coin=coin)
+            view = GameView(game_id, Phase.ACTIVE, d, float(path[d]), t, t, "v3", peak=float(peaks[d]))
+            est = estimates.get(d)
+            if est is None:
+                est = estimates[d] = estimate(d + lag_ticks)
+            snap = Snapshot(view, est, ledger_view, account, t, coin)
             bet = strategy.propose(snap)
             if bet is None:
                 d += 1
@@ -307,6 +337,7 @@ def run_strategy(
             ledger.streak = 0 if won else ledger.streak + 1
             ledger.bets += 1
             ledger.game_stake += stake
+            ledger_view = ledger.view()
             rows.game.append(g)
             rows.decided.append(d)
             rows.start.append(s)
@@ -321,6 +352,7 @@ def run_strategy(
         start_tick=np.asarray(rows.start, dtype=np.int64), final_tick=np.asarray(rows.final, dtype=np.int64),
         stake=np.asarray(rows.stake, dtype=np.int64), won=np.asarray(rows.won, dtype=bool),
         games=int(games.final.size), game_final_ticks=games.final, starting_bankroll=starting_bankroll,
+        guard_trips=trips,
     )
 
 

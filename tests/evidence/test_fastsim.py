@@ -17,29 +17,22 @@ from bot.sim.fastsim import EntryRule, SimGuards
 
 
 class TickRule:
-    """A propose() object equivalent to an EntryRule: lets the object runner be checked against the vector one."""
+    """A propose() object with an EntryRule's meaning: checks the vector runner against the object runner."""
 
     def __init__(self, rule: EntryRule) -> None:
         self.rule = rule
-        self.game = ""
-        self.count = 0
 
     def propose(self, snapshot: Snapshot) -> SideBet | None:
-        g = snapshot.game
-        if g.game_id != self.game:
-            self.game, self.count = g.game_id or "", 0
         r = self.rule
-        if g.tick < r.min_tick or (r.max_tick is not None and g.tick > r.max_tick):
+        placed = snapshot.ledger.staked_this_game_lamports // r.stake_lamports
+        tick = snapshot.game.tick
+        if r.max_tick is not None and tick > r.max_tick:
             return None
-        if r.max_bets_per_game is not None and self.count >= r.max_bets_per_game:
+        if r.max_bets_per_game is not None and placed >= r.max_bets_per_game:
             return None
-        # only decision points reach here, so aligning to the vector rule's grid is the rule itself
-        if (g.tick - r.min_tick) % (40 + 1 + self.lag) != 0:
+        if tick < r.first_tick + placed * r.every:
             return None
-        self.count += 1
         return SideBet(r.stake_lamports, "tick rule")
-
-    lag = 1
 
 
 @pytest.mark.parametrize(
@@ -47,17 +40,17 @@ class TickRule:
     [
         (EntryRule(1_000_000), 1),
         (EntryRule(1_000_000), 3),
-        (EntryRule(2_000_000, min_tick=150), 1),
-        (EntryRule(1_000_000, min_tick=10, max_tick=120), 2),
+        (EntryRule(2_000_000, first_tick=150), 1),
+        (EntryRule(1_000_000, first_tick=10, max_tick=120), 2),
         (EntryRule(1_000_000, max_bets_per_game=2), 1),
+        (EntryRule(1_000_000, first_tick=-1, every=60, max_bets_per_game=4), 1),
+        (EntryRule(1_000_000, first_tick=30, every=10), 2),
     ],
 )
 def test_vector_runner_equals_object_runner(rule: EntryRule, lag: int) -> None:
     games = fastsim.priced_games(np.random.default_rng(7), 500)
-    obj = TickRule(rule)
-    obj.lag = lag
     a = fastsim.run_entry_rule(rule, games.final, lag_ticks=lag)
-    b = fastsim.run_strategy(obj, games, lag_ticks=lag, starting_bankroll=10**15)
+    b = fastsim.run_strategy(TickRule(rule), games, lag_ticks=lag, starting_bankroll=10**15)
     assert len(a) == len(b) > 40
     for name in ("game", "decided_tick", "start_tick", "final_tick", "stake", "won"):
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
@@ -65,7 +58,7 @@ def test_vector_runner_equals_object_runner(rule: EntryRule, lag: int) -> None:
 
 def test_vector_outcomes_follow_sidebet_settle() -> None:
     final = fastsim.rug_final_ticks(np.random.default_rng(3), 3000)
-    log = fastsim.run_entry_rule(EntryRule(1_000_000, min_tick=5), final, lag_ticks=1)
+    log = fastsim.run_entry_rule(EntryRule(1_000_000, first_tick=5), final, lag_ticks=1)
     expected = [settle(Window.starting_at(int(s)), rug_tick=int(f), current_tick=int(f)) is Outcome.WON
                 for s, f in zip(log.start_tick, log.final_tick, strict=True)]
     assert np.array_equal(log.won, np.array(expected))

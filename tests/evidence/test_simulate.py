@@ -24,7 +24,7 @@ def simulate(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
 
 def test_fixed_100k_games_shows_the_house_edge(capsys: pytest.CaptureFixture[str]) -> None:
     t0 = time.perf_counter()
-    r = simulate(capsys, "--strategy", "fixed", "--games", "100000", "--seed", "1")
+    r = simulate(capsys, "--strategy", "fixed", "--param", "max_bets_per_game=200", "--games", "100000", "--seed", "1")
     elapsed = time.perf_counter() - t0
     assert elapsed < 10, f"100k games took {elapsed:.1f}s"
     assert r["games"] == 100_000 and r["bets"] > 400_000
@@ -43,7 +43,7 @@ def test_late_game_has_no_edge_over_random_entry(capsys: pytest.CaptureFixture[s
 
 
 def test_seeded_runs_reproduce_and_jobs_do_not_change_results(capsys: pytest.CaptureFixture[str]) -> None:
-    args = ("--strategy", "fixed", "--games", "45000", "--no-baseline")
+    args = ("--strategy", "fixed", "--param", "max_bets_per_game=5", "--games", "45000", "--no-baseline")
     a = simulate(capsys, *args, "--seed", "5")
     b = simulate(capsys, *args, "--seed", "5", "--jobs", "2")
     c = simulate(capsys, *args, "--seed", "6")
@@ -62,7 +62,8 @@ def test_seeded_runs_reproduce_and_jobs_do_not_change_results(capsys: pytest.Cap
     ],
 )
 def test_guards_and_options(capsys: pytest.CaptureFixture[str], extra: tuple[str, ...], check: Any) -> None:
-    r = simulate(capsys, "--strategy", "fixed", "--games", "5000", "--no-baseline", *extra)
+    r = simulate(capsys, "--strategy", "fixed", "--param", "max_bets_per_game=20", "--games", "5000", "--no-baseline",
+                 *extra)
     assert check(r), r
 
 
@@ -78,3 +79,37 @@ def test_out_file_and_text_summary(capsys: pytest.CaptureFixture[str], tmp_path:
 def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", "--games", "0", "--strategy", "fixed"]) == 2
     assert main(["simulate", "--strategy", "fixed", "--param", "oops"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("fixed", {}),
+        ("fixed", {"max_bets_per_game": 200}),
+        ("fixed", {"start_tick": 30, "every": 70, "max_bets_per_game": 3}),
+        ("late_game", {"min_tick": 120, "max_bets_per_game": 2}),
+    ],
+)
+def test_vector_path_equals_the_real_strategy_objects(name: str, params: dict[str, Any]) -> None:
+    """The fast path is only allowed because it places exactly the bets the real strategy would."""
+    import numpy as np
+
+    from bot.engine.strategy import load_strategy
+    from bot.report.montecarlo import entry_rule_for, stake_filter
+    from bot.sim import fastsim
+
+    games = fastsim.priced_games(np.random.default_rng(21), 400)
+    cap, game_cap = 10_000_000, 20_000_000
+    rule = entry_rule_for(name, params, lag_ticks=1, stake_cap=cap, game_cap=game_cap,
+                          strategies_dir=Path("strategies"))
+    assert rule is not None
+    fast = fastsim.run_entry_rule(rule, games.final, lag_ticks=1)
+    slow = fastsim.run_strategy(load_strategy(name, params, Path("strategies")), games, lag_ticks=1,
+                                starting_bankroll=10**15, stake_filter=stake_filter(cap, game_cap))
+    assert len(fast) == len(slow) > 20
+    for col in ("game", "decided_tick", "start_tick", "won", "stake"):
+        assert np.array_equal(getattr(fast, col), getattr(slow, col)), col
+
+
+def test_unknown_strategy_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "--strategy", "no_such_rule", "--games", "10"]) == 2
