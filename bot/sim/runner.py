@@ -90,11 +90,11 @@ def start_sim_in_thread(config: SimConfig | None = None, timeout: float = 10.0) 
             finally:
                 ready.set()
 
-        loop.create_task(_start())
+        starter = loop.create_task(_start())
         try:
             loop.run_forever()
         finally:
-            pending = asyncio.all_tasks(loop)
+            pending = asyncio.all_tasks(loop) | ({starter} if not starter.done() else set())
             for task in pending:
                 task.cancel()
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))

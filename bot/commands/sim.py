@@ -1,0 +1,69 @@
+"""``rugsbot sim``: run the local rugs.fun simulator (socket + page) until Ctrl-C.
+
+Binds 127.0.0.1 by default: the simulator has a fault-injection endpoint and fake money, and is never
+meant to be reachable from another machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+
+from bot.sim.config import SimConfig
+from bot.sim.faults import FaultError, parse_faults
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8787, help="port (0 = any free port; default 8787)")
+    parser.add_argument("--seed", default=None, help="seed for a reproducible run (server seeds, players, jitter)")
+    parser.add_argument("--speed", type=float, default=1.0, help="clock multiplier (20 → 12.5 ms ticks)")
+    parser.add_argument("--faults", default="", help="e.g. drop@30,stall:5@60,maintenance:20@120 (sim seconds)")
+    parser.add_argument("--no-jitter", action="store_true", help="exact 250 ms ticks instead of real jitter")
+    parser.add_argument("--presale-sidebets", action="store_true", help="accept side bets during presale")
+
+
+def build_config(args: argparse.Namespace) -> SimConfig:
+    parse_faults(args.faults)  # fail before binding
+    if args.speed <= 0:
+        raise FaultError("--speed must be > 0")
+    return SimConfig(host=args.host, port=args.port, seed=args.seed, speed=args.speed, faults=args.faults,
+                     jitter=not args.no_jitter, presale_sidebets=args.presale_sidebets)
+
+
+async def _serve(config: SimConfig) -> None:
+    from bot.sim.server import SimServer
+
+    server = SimServer(config)
+    await server.start()
+    print(f"rugs.fun simulator: open {server.url}/ in a browser", flush=True)
+    print(f"  socket  {server.url.replace('http', 'ws', 1)}/socket.io/?EIO=4&transport=websocket", flush=True)
+    print(f"  truth   {server.url}/__sim/state   faults  {server.url}/__sim/fault?name=stall&value=5",
+          flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # non-Unix loops
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await server.stop()
+        print("rugs.fun simulator stopped", flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = build_config(args)
+    except FaultError as exc:
+        print(f"rugsbot sim: {exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(_serve(config))
+    except OSError as exc:
+        print(f"rugsbot sim: cannot listen on {config.host}:{config.port}: {exc}", file=sys.stderr)
+        return 4
+    return 0

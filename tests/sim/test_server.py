@@ -1,0 +1,139 @@
+"""The simulator speaks Engine.IO 4 / Socket.IO 4 to an independent client and serves HTTP on the same port."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import socketio
+
+from bot.protocol.events import GameStateUpdate, decode_event
+from bot.protocol.frames import Packet, decode
+from bot.sim.config import SimConfig
+from bot.sim.runner import SimHandle, start_sim_in_thread
+from tests.sim.wire import RawClient
+
+
+def _get(url: str) -> tuple[int, str, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status, r.headers.get("Content-Type", ""), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type", ""), e.read()
+
+
+def test_python_socketio_client_receives_game_state(sim: SimHandle) -> None:
+    client = socketio.Client(reconnection=False)
+    states: list[dict] = []
+    got_enough = threading.Event()
+
+    def on_state(data: dict) -> None:
+        states.append(data)
+        if len({s.get("gameId") for s in states}) >= 2 and any(s.get("rugged") for s in states):
+            got_enough.set()
+
+    client.on("gameStateUpdate", on_state)
+    client.connect(sim.url, transports=["websocket"], wait_timeout=5)
+    try:
+        assert client.connected and client.transport() == "websocket"
+        assert got_enough.wait(30), f"saw {len(states)} states"
+    finally:
+        client.disconnect()
+    # first frame after connect is the heavy one with gameHistory
+    assert "gameHistory" in states[0]
+    ticks = [s["tickCount"] for s in states if s.get("active") and not s.get("rugged") and "tickCount" in s]
+    assert len(ticks) > 20
+    rug = next(s for s in states if s.get("rugged"))
+    assert rug["active"] is True  # the rug frame still says active
+
+
+def test_python_socketio_ack_round_trip(sim: SimHandle) -> None:
+    client = socketio.Client(reconnection=False)
+    client.connect(sim.url, transports=["websocket"], wait_timeout=5)
+    try:
+        reply = client.call("getLeaderboard", {"period": "7d"}, timeout=5)
+        assert reply == {"success": True}
+        reply = client.call("requestSidebet", ({"__trace": True}, {"amount": 0.01,
+                            "coinAddress": "0xPractice", "xPayout": 5}), timeout=5)
+        assert reply == {"success": False, "message": "Not authenticated"}
+    finally:
+        client.disconnect()
+
+
+def test_raw_handshake_ping_and_frames_decode(tmp_path: object) -> None:
+    h = start_sim_in_thread(SimConfig(seed="ping", speed=20, ping_interval_ms=200, ping_timeout_ms=300))
+    try:
+        with RawClient(h.ws_url) as c:
+            assert c.open_packet["pingInterval"] == 200 and c.open_packet["pingTimeout"] == 300
+            assert c.open_packet["sid"] and c.sio_sid
+            c.wait_for(lambda f: f.text == "2", timeout=3)
+            time.sleep(0.8)  # several ping rounds answered by the reader: still connected
+            assert not c.closed.is_set()
+            n_before = len(c.snapshot())
+            c.wait_for(lambda f: f.text.startswith('42["gameStateUpdate"'), start=n_before, timeout=3)
+            frames = c.snapshot()
+        events = [decode(f.text) for f in frames if f.text.startswith("42")]
+        assert events and all(isinstance(p, Packet) for p in events)
+        states = [decode_event(p) for p in events if isinstance(p, Packet) and p.name == "gameStateUpdate"]
+        assert states and all(isinstance(s, GameStateUpdate) for s in states)
+    finally:
+        h.stop()
+
+
+def test_client_that_stops_answering_pings_is_dropped() -> None:
+    h = start_sim_in_thread(SimConfig(seed="ping", speed=20, ping_interval_ms=100, ping_timeout_ms=150))
+    try:
+        from websockets.sync.client import connect
+
+        with connect(h.ws_url, max_size=None) as ws:
+            assert str(ws.recv(timeout=5)).startswith("0")
+            ws.send("40")
+            deadline = time.monotonic() + 5
+            closed = False
+            while time.monotonic() < deadline:
+                try:
+                    ws.recv(timeout=1)  # never answers "2"
+                except TimeoutError:
+                    continue
+                except Exception:
+                    closed = True
+                    break
+            assert closed, "server kept a silent client"
+        deadline = time.monotonic() + 3
+        while h.truth().connections and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert h.truth().connections == 0
+    finally:
+        h.stop()
+
+
+def test_non_eio4_request_is_refused(sim: SimHandle) -> None:
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    with connect(sim.ws_url.replace("EIO=4", "EIO=3")) as ws:
+        try:
+            ws.recv(timeout=5)
+            raise AssertionError("expected a close")
+        except ConnectionClosed as exc:
+            assert exc.rcvd is not None and exc.rcvd.code == 1008
+
+
+def test_http_routes(sim: SimHandle) -> None:
+    status, ctype, body = _get(sim.url + "/")
+    assert status == 200 and ctype.startswith("text/html") and b"<html" in body.lower()
+    status, ctype, body = _get(sim.url + "/__sim/state")
+    assert status == 200 and ctype == "application/json"
+    state = json.loads(body)
+    assert {"game_id", "phase", "tick", "games", "accounts", "sidebet_requests", "bets", "faults_active"} <= set(state)
+    status, _, body = _get(sim.url + "/__sim/fault?name=duplicate&value=2")
+    assert status == 200 and json.loads(body)["fault"]["name"] == "duplicate"
+    assert any(e["name"] == "duplicate" for e in sim.truth().to_json()["fault_log"])
+    status, _, body = _get(sim.url + "/__sim/fault?name=nonsense")
+    assert status == 400 and "unknown fault" in json.loads(body)["error"]
+    for path, want in (("/nope.js", 404), ("/../../etc/passwd", 404), ("/%2e%2e/%2e%2e/etc/passwd", 404),
+                       ("/socket.io/?EIO=4&transport=polling", 400), ("/__sim/other", 404)):
+        assert _get(sim.url + path)[0] == want, path
