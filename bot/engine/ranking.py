@@ -66,7 +66,9 @@ class Decider:
         est = snapshot.estimate
         self._last_p_win = est.p_win
         if self.config.adaptive:
-            self.adaptation.on_timing(snapshot.game.timing.p99_s if snapshot.game.timing.samples else 0.0,
+            timing = snapshot.game.timing
+            # p99 from a handful of gaps is noise (bursts after silences); judge it once there are enough.
+            self.adaptation.on_timing(timing.p99_s if timing.samples >= 50 else 0.0,
                                       est.landing_tick - snapshot.game.tick, snapshot.t)
         factor = self.adaptation.factor
 

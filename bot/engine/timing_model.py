@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from bot.game.state import TickTiming
 
 NOMINAL_TICK_S = 0.25
+INTERVAL_PRIOR_SAMPLES = 20
+MIN_INTERVAL_S = 0.1
+MAX_INTERVAL_S = 2.0
 _Z95 = 1.959963984540054
 _MAD_TO_SD = 1.2533141373155  # sqrt(pi/2): mean absolute deviation → standard deviation for a normal
 
@@ -76,9 +79,17 @@ class TimingModel:
 
     @staticmethod
     def interval_s(timing: TickTiming) -> float:
-        if timing.samples <= 0 or not (timing.ewma_s > 0):
+        """Robust tick interval: the median receive gap shrunk towards the nominal 250 ms while samples are few.
+
+        The server ticks on its own clock (250.8 ms/tick); receive gaps are that plus network noise, and right
+        after a silence the backlog arrives in a burst of ~10 ms gaps. An EWMA seeded by such a burst would
+        predict clicks landing 20 ticks later, so use the median, a prior, and sane bounds.
+        """
+        if timing.samples <= 0 or not (timing.p50_s > 0) or not math.isfinite(timing.p50_s):
             return NOMINAL_TICK_S
-        return timing.ewma_s
+        n = timing.samples
+        blended = (INTERVAL_PRIOR_SAMPLES * NOMINAL_TICK_S + n * timing.p50_s) / (INTERVAL_PRIOR_SAMPLES + n)
+        return min(MAX_INTERVAL_S, max(MIN_INTERVAL_S, blended))
 
     def landing(self, tick: int, last_tick_t: float, timing: TickTiming, now: float | None) -> Landing:
         interval = self.interval_s(timing)
@@ -89,10 +100,10 @@ class TimingModel:
     def window(self, timing: TickTiming, ticks: int = 40) -> WindowTiming:
         """Wall-clock length of ``ticks`` ticks: normal approximation of the sum of gaps, widened by one p99 gap."""
         m = self.interval_s(timing)
-        sd = max(0.0, timing.jitter_s) * _MAD_TO_SD if timing.samples > 0 else 0.0
+        sd = max(0.0, timing.jitter_s) * _MAD_TO_SD if timing.samples >= INTERVAL_PRIOR_SAMPLES else 0.05
         spread = _Z95 * math.sqrt(ticks) * sd
         mean = ticks * m
-        p99 = timing.p99_s if timing.samples > 0 else m
+        p99 = max(m, timing.p99_s) if timing.samples >= INTERVAL_PRIOR_SAMPLES else max(m, 2 * NOMINAL_TICK_S)
         high = max(mean + spread, (ticks - 1) * m + p99)
         low = max(0.0, mean - spread)
         return WindowTiming(mean, low, high)

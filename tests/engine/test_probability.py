@@ -185,9 +185,25 @@ def test_measured_latency_moves_landing() -> None:
 def test_window_timing_from_real_like_jitter() -> None:
     est = ProbabilityModel(EngineConfig()).estimate(
         view(10, timing=TickTiming(samples=1000, ewma_s=0.2508, jitter_s=0.03, p50_s=0.2503, p99_s=0.531)))
-    assert est.window_s_mean == pytest.approx(40 * 0.2508)
+    interval = (20 * 0.25 + 1000 * 0.2503) / 1020  # median gap shrunk towards the nominal 250 ms
+    assert est.window_s_mean == pytest.approx(40 * interval)
     assert est.window_s_low < est.window_s_mean < est.window_s_high
-    assert est.window_s_high >= 39 * 0.2508 + 0.531 - 1e-9
+    assert est.window_s_high >= 39 * interval + 0.531 - 1e-9
+
+
+@pytest.mark.parametrize(
+    "timing",
+    [
+        # real: the first gaps of a game after the rug silence arrive as a ~10 ms burst (2025-12-12 capture)
+        TickTiming(samples=1, ewma_s=0.0116, jitter_s=0.0, p50_s=0.0116, p99_s=0.0116, max_s=0.0116),
+        TickTiming(samples=6, ewma_s=0.099, jitter_s=0.08, p50_s=0.1197, p99_s=0.41, max_s=0.41),
+        TickTiming(samples=0),
+    ],
+)
+def test_burst_gaps_do_not_push_landing_far_ahead(timing: TickTiming) -> None:
+    est = ProbabilityModel(EngineConfig()).estimate(view(5, t=3.0, last_tick_t=3.0, timing=timing), now=3.0)
+    assert est.landing_tick in (6, 7)  # was 13–24 with an EWMA seeded by the burst
+    assert 8.0 < est.window_s_mean < 12.0
 
 
 def test_p_win_from_hazard() -> None:
