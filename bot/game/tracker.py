@@ -72,6 +72,10 @@ SIDE_FEATURE_EVENTS = frozenset(
 )
 
 _GSU = "gameStateUpdate"
+_GSU_PREFIX = '42["gameStateUpdate",{'
+# The tick path: a plain gameStateUpdate decodes in one pass straight into its model (≈3× faster than
+# frame → Raw args → model). Anything unusual falls back to the general codec path.
+_GSU_FAST = msgspec.json.Decoder(tuple[str, GameStateUpdate])
 _NULL_SIDEBET = b'"sideBet":null'
 
 
@@ -226,6 +230,14 @@ class GameTracker:
             return [FeedProblem("internal", f"{type(exc).__name__}: {exc}"[:200], t)]
 
     def _on_in(self, t: float, text: str) -> list[Signal]:
+        if text.startswith(_GSU_PREFIX):
+            try:
+                ev = _GSU_FAST.decode(text[2:])[1]
+            except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+                pass  # the general path below reports exactly what is wrong with it
+            else:
+                self.counters.events[_GSU] += 1
+                return self._on_game_state(t, text, ev)
         pkt = decode(text)
         if isinstance(pkt, Undecodable):
             self.counters.undecodable[pkt.reason] += 1
@@ -234,7 +246,12 @@ class GameTracker:
             name = pkt.name or ""
             self.counters.events[name] += 1
             if name == _GSU:
-                return self._on_game_state(t, text, pkt)
+                gsu = decode_event(pkt)
+                if not isinstance(gsu, GameStateUpdate):
+                    reason = gsu.error if isinstance(gsu, InvalidEvent) else "no payload"
+                    self.counters.invalid[_GSU] += 1
+                    return [FeedProblem("invalid", f"{_GSU}: {reason}", t)]
+                return self._on_game_state(t, text, gsu)
             return self._on_event(t, name, pkt)
         if pkt.sio is SioType.ACK:
             return self._on_ack(t, pkt)
@@ -378,12 +395,7 @@ class GameTracker:
 
     # ------------------------------------------------------------------ game state
 
-    def _on_game_state(self, t: float, text: str, pkt: Packet) -> list[Signal]:
-        ev = decode_event(pkt)
-        if not isinstance(ev, GameStateUpdate):
-            reason = ev.error if isinstance(ev, InvalidEvent) else "no payload"
-            self.counters.invalid[_GSU] += 1
-            return [FeedProblem("invalid", f"{_GSU}: {reason}", t)]
+    def _on_game_state(self, t: float, text: str, ev: GameStateUpdate) -> list[Signal]:
         out: list[Signal] = []
         if ev.has_history:
             self.counters.history_frames += 1

@@ -107,3 +107,24 @@ def test_real_captures_have_no_feed_problems(real_dir: Path, name: str) -> None:
     timing = tr.view.timing
     # receive gaps of real ticks: median ≈ 250 ms
     assert 0.2 < timing.p50_s < 0.3
+
+
+@pytest.mark.parametrize("name", [RAW, CDP])
+def test_fast_game_state_path_equals_general_codec_path(real_dir: Path, name: str) -> None:
+    """The tracker's one-pass gameStateUpdate decoder must give exactly what frame → event decoding gives."""
+    from bot.game.tracker import _GSU_FAST, _GSU_PREFIX
+    from bot.protocol.events import decode_event
+    from bot.protocol.frames import Packet, decode
+
+    n = 0
+    for f in read_recording(real_dir / "captures" / name):
+        if not f.frame.startswith(_GSU_PREFIX):
+            continue
+        pkt = decode(f.frame)
+        assert isinstance(pkt, Packet)
+        general = decode_event(pkt)
+        fast = _GSU_FAST.decode(f.frame[2:])[1]
+        assert fast == general
+        assert bytes(fast.game_history) == bytes(general.game_history)  # type: ignore[union-attr]
+        n += 1
+    assert n > 150
