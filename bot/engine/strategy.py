@@ -87,7 +87,7 @@ class Param:
         if self.choices is not None and out not in self.choices:
             raise StrategyError(f"{name}: {out!r} is not one of {list(self.choices)}")
         if kind in ("int", "float"):
-            num = float(out)  # type: ignore[arg-type]
+            num = float(out)
             if self.min is not None and num < self.min:
                 raise StrategyError(f"{name}: {out} is below the minimum {self.min:g}")
             if self.max is not None and num > self.max:
@@ -105,7 +105,7 @@ class Param:
             raw = [lo + (hi - lo) * i / (n - 1) for i in range(n)]
             if self.type == "int":
                 return list(dict.fromkeys(round(v) for v in raw))
-            return raw
+            return list(raw)
         return [self.default]
 
 
@@ -141,7 +141,8 @@ class Strategy:
         """A bet this strategy proposed settled. Stateless strategies ignore it."""
 
     # --- helpers for subclasses ---------------------------------------------------------------------------
-    def skip(self, reason: str) -> None:
+    def skip(self, reason: str) -> SideBet | None:
+        """Record why there is no bet and return None (``return self.skip(...)``)."""
         self.why = reason
         return None
 
@@ -150,10 +151,10 @@ class Strategy:
         return SideBet(amount_lamports=amount_lamports, reason=reason, strategy=self.name)
 
     def num(self, key: str) -> float:
-        return float(self.p[key])  # type: ignore[arg-type]
+        return float(self.p[key])
 
     def integer(self, key: str) -> int:
-        return int(self.p[key])  # type: ignore[arg-type]
+        return int(self.p[key])
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({dict(self.p)})"

@@ -164,3 +164,15 @@ def test_user_strategy_loads_and_validates(tmp_path: Path) -> None:
     assert "mine" in available_strategies(tmp_path)
     # built-ins stay reachable next to a user dir
     assert load_strategy("fixed", {}, tmp_path).name == "fixed"
+
+
+def test_readme_example_strategy_loads_and_runs(tmp_path: Path) -> None:
+    import re
+
+    readme = (BUILTIN_STRATEGIES_DIR / "README.md").read_text()
+    code = re.search(r"## Anatomy\n\n```python\n(.*?)```", readme, re.S)
+    assert code is not None
+    (tmp_path / "every_other_game.py").write_text(code.group(1))
+    strat = load_strategy("every_other_game", {"tick": 5}, tmp_path)
+    prop = strat.propose(snapshot(100))
+    assert prop is not None and "landing 101" in prop.reason
