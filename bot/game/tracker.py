@@ -72,6 +72,7 @@ SIDE_FEATURE_EVENTS = frozenset(
 )
 
 _GSU = "gameStateUpdate"
+_RANK = {Phase.UNKNOWN: 0, Phase.COOLDOWN: 1, Phase.PRESALE: 2, Phase.ACTIVE: 3, Phase.RUGGED: 4}
 _GSU_PREFIX = '42["gameStateUpdate",{'
 # The tick path: a plain gameStateUpdate decodes in one pass straight into its model (≈3× faster than
 # frame → Raw args → model). Anything unusual falls back to the general codec path.
@@ -176,6 +177,8 @@ class GameTracker:
         self._last_in_t: float | None = None
         self._last_gsu_text = ""
         self._open_pending = False
+        self._gap_valid = False
+        self._game_rank = 0  # furthest phase this game has reached (the cycle only moves forward)
         self._view: GameView | None = None
         self._account = AccountView()
 
@@ -261,6 +264,7 @@ class GameTracker:
         if pkt.eio is EioType.OPEN:
             self.counters.connects += 1
             self._open_pending = True
+            self._on_reconnect()
             return [FeedConnected(t, _sid(pkt.data))]
         if pkt.sio is SioType.CONNECT:
             # A live socket sends "0{...}" then "40{...}": one connection, one signal.
@@ -268,10 +272,17 @@ class GameTracker:
                 self._open_pending = False
                 return []
             self.counters.connects += 1
+            self._on_reconnect()
             return [FeedConnected(t, _sid(pkt.data))]
         if pkt.sio is SioType.DISCONNECT or pkt.eio is EioType.CLOSE:
             self.counters.disconnects += 1
         return []  # ping/pong, noop, connect errors: nothing to track
+
+    def _on_reconnect(self) -> None:
+        """Frames were possibly lost: the silence is not a tick gap, and having watched this game's
+        presale no longer proves we saw its start (until a pre-start frame of it is seen again)."""
+        self._gap_valid = False
+        self._seen_before_active = False
 
     def _on_ack(self, t: float, pkt: Packet) -> list[Signal]:
         self.counters.acks += 1
@@ -432,8 +443,12 @@ class GameTracker:
         elif phase is Phase.ACTIVE:
             self._on_active(t, ev, out)
         elif phase is not None:
-            if phase is Phase.PRESALE or phase is Phase.COOLDOWN:
-                self._seen_before_active = True
+            if _RANK[phase] < self._game_rank:
+                # e.g. a delayed presale frame after tick 0: the cycle only moves forward within a game
+                self.counters.out_of_order += 1
+                out.append(FeedProblem("out-of-order", f"{self._game_id} {phase.value} after {self._phase.value}", t))
+                return out
+            self._seen_before_active = True
             self._set_phase(phase, t, out)
         return out
 
@@ -445,6 +460,7 @@ class GameTracker:
             self._set_phase(Phase.RUGGED, t, out)
             self._finish(self._tick, t, complete=False, out=out)
         self._game_id = gid
+        self._game_rank = 0
         self._tick = -1
         self._price = 1.0
         self._peak = 1.0
@@ -457,6 +473,7 @@ class GameTracker:
         self._cooldown_ms = None
 
     def _set_phase(self, phase: Phase, t: float, out: list[Signal]) -> None:
+        self._game_rank = max(self._game_rank, _RANK[phase])
         if phase is not self._phase:
             out.append(PhaseChanged(self._game_id, self._phase, phase, t))
             self._phase = phase
@@ -489,8 +506,9 @@ class GameTracker:
             backfilled, lowest = self._backfill(ev, low, tick)
         if self._first_tick is None:
             self._first_tick = lowest
-        if prev >= 0:
+        if prev >= 0 and self._gap_valid:
             self._timer.add(t - self._last_tick_t)
+        self._gap_valid = True
         self._tick = tick
         self._price = price
         if price > self._peak:
@@ -534,7 +552,7 @@ class GameTracker:
         if self._phase is Phase.ACTIVE and not self._started:
             self._started = True
         self._set_phase(Phase.RUGGED, t, out)
-        complete = self._first_tick is not None and self._first_tick <= 1
+        complete = self._seen_before_active or (self._first_tick is not None and self._first_tick <= 1)
         self._finish(max(tick, self._tick), t, complete=complete, out=out)
 
     def _finish(self, final_tick: int, t: float, *, complete: bool, out: list[Signal]) -> None:

@@ -192,6 +192,29 @@ SCENARIOS = [
         view={"rug_tick": 42},
     ),
     Scenario(
+        "instarug watched from presale: complete although no ACTIVE frame was seen",
+        [(90.0, cooldown(G1, 12000)), (93.0, presale(G1)), (103.0, rug(G1, 1))],
+        ["phase PRESALE>RUGGED", "rug 1 complete first=1"],
+    ),
+    Scenario(
+        "delayed presale frame after tick 0 is out of order, the phase stays ACTIVE",
+        [(90.0, presale(G1)), *ticks(G1, 0, 3), (101.0, presale(G1, 200))],
+        ["problem out-of-order"],
+        view={"phase": Phase.ACTIVE, "tick": 3},
+        counters={"out_of_order": 1},
+    ),
+    Scenario(
+        "reconnect mid-game: the silence is not a tick gap",
+        [*ticks(G1, 0, 5), (102.0, '40{"sid":"b"}'), (112.0, active(G1, 45))],
+        ["tick 45 +4"],
+        view={"timing.samples": 5, "timing.stalls": 0, "timing.max_s": TICK},
+    ),
+    Scenario(
+        "reconnect between presale and start: the start was not seen, the game is partial",
+        [(90.0, presale(G1)), (95.0, '40{"sid":"b"}'), *ticks(G1, 30, 32, t0=110.0), (111.0, rug(G1, 33))],
+        ["phase ACTIVE>RUGGED", "rug 33 partial first=30"],
+    ),
+    Scenario(
         "maintenance notice",
         [*ticks(G1, 0, 2), (101.0, event("maintenanceUpdate", {"active": True,
                                                                 "message": "Server will reboot after this round",
@@ -244,7 +267,9 @@ def test_tick_scenarios(sc: Scenario) -> None:
     assert tail == sc.expect_tail
     view = tr.view
     for key, want in sc.view.items():
-        got = getattr(view, key)
+        got: Any = view
+        for part in key.split("."):
+            got = getattr(got, part)
         assert got == pytest.approx(want) if isinstance(want, float) else got == want, key
     counters = tr.counters.as_dict()
     for key, want in sc.counters.items():
