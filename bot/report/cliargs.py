@@ -66,3 +66,13 @@ def strategy_choice(profile: Profile, name: str | None, overrides: Mapping[str, 
 def write_result(path: Path, data: Mapping[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str), encoding="utf-8")
+
+
+def quiet_logs(level: str = "WARNING") -> None:
+    """Backtests and sweeps replay thousands of decisions: keep the console for warnings and the result."""
+    import sys
+
+    from loguru import logger
+
+    logger.remove()
+    logger.add(sys.stderr, level=level)

@@ -21,6 +21,7 @@ P_WIN_THEORY = 1.0 - (1.0 - RUG_P) ** WINDOW_TICKS
 Q_LOSS_THEORY = 1.0 - P_WIN_THEORY
 BREAK_EVEN = 1.0 / PAYOUT_MULTIPLIER
 MAX_SERIES_POINTS = 1500
+MIN_BASELINE_GAMES = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +127,8 @@ def random_entry_baseline(
     again (a stopping rule that never sees the future). Pooling outcomes, the wins for the bets of one
     stake size are binomial, so each replicate costs one draw per distinct stake, not one per bet.
     """
-    if records.final_pool is None or records.final_pool.size == 0 or records.stake.size == 0:
-        return None
+    if records.final_pool is None or records.final_pool.size < MIN_BASELINE_GAMES or records.stake.size == 0:
+        return None  # a handful of games is no picture of "random timing"
     pool = np.asarray(records.final_pool, dtype=np.int64)
     draws = int(min(2_000_000, max(200_000, 4 * records.stake.size)))
     fin = pool[rng.integers(0, pool.size, draws)]

@@ -98,6 +98,6 @@ def test_report_round_trips_through_json() -> None:
 
     from bot.report.metrics import EvidenceReport
 
-    rep = evaluate(_records(np.array([True, False, False]), pool=np.array([5, 80, 300])), seed=2)
+    rep = evaluate(_records(np.array([True, False, False]), pool=np.arange(5, 305, 10)), seed=2)
     back = EvidenceReport.from_dict(json.loads(json.dumps(rep.to_dict())))
     assert back == rep

@@ -1,0 +1,73 @@
+"""``rugsbot backtest``: recordings through the same session, engine and governor, with the replay broker."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from bot.cli import EXIT_OK, EXIT_USAGE
+from bot.commands.common import add_profile_arg, emit_json, load
+from bot.report import cliargs
+from bot.report.backtest import BacktestResult, engine_for, frames_of, run_backtest
+from bot.report.cliargs import quiet_logs
+from bot.report.metrics import evaluate
+from bot.report.summary import print_summary
+from bot.sim.fastsim import ticks_for_seconds
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_profile_arg(parser)
+    cliargs.add_strategy_args(parser)
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="recordings (.jsonl / .jsonl.gz)")
+    parser.add_argument("--latency", type=float, default=None,
+                        help="seconds from decision to landing (default: the profile's timing.click_latency_s)")
+    parser.add_argument("--db", type=Path, default=None,
+                        help="keep the backtest's database here (default: a temporary file; never the live DB)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random-entry bootstrap")
+    cliargs.add_output_args(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings, profile = load(args)
+    quiet_logs()
+    missing = [str(p) for p in args.files if not p.exists()]
+    if missing:
+        print(f"rugsbot backtest: no such file: {', '.join(missing)}")
+        return EXIT_USAGE
+    overrides = cliargs.parse_assignments(args.param)
+    if args.strategy is None and not overrides:
+        engine = profile.engine
+        name = ",".join(s.name for s in engine.strategies)
+        params: dict[str, object] = {}
+    else:
+        name, full = cliargs.strategy_choice(profile, args.strategy, overrides)
+        engine = engine_for(profile, name, full)
+        params = dict(full)
+    latency = args.latency if args.latency is not None else profile.timing.click_latency_s
+    with tempfile.TemporaryDirectory(prefix="rugsbot-backtest-") as tmp:
+        db = args.db if args.db is not None else Path(tmp) / "backtest.db"
+        result = run_backtest(frames_of(args.files), profile, db_path=db, strategies_dir=settings.strategies_dir,
+                              latency_s=latency, engine=engine)
+    report = evaluate(result.records(ticks_for_seconds(latency)), label=f"backtest {name}", seed=args.seed,
+                      baseline=not args.no_baseline, meta=_meta(result, args, name, params, latency, profile.name))
+    data = report.to_dict()
+    data["bet_list"] = [asdict(b) for b in result.bets]
+    if args.out is not None:
+        cliargs.write_result(args.out, data)
+    if args.json:
+        data.pop("series")
+        emit_json(data)
+    else:
+        print_summary(report)
+        print(f"frames {result.frames:,}, ticks {result.ticks:,}, games {result.games}, decisions {result.decisions:,}, "
+              f"{result.ticks / max(result.elapsed_s, 1e-9):,.0f} ticks/s")
+    return EXIT_OK
+
+
+def _meta(result: BacktestResult, args: argparse.Namespace, name: str, params: dict[str, object], latency: float,
+          profile: str) -> dict[str, object]:
+    return {"command": "backtest", "strategy": name, "params": params, "files": [str(p) for p in args.files],
+            "latency_s": latency, "profile": profile, "frames": result.frames, "ticks": result.ticks,
+            "decisions": result.decisions, "elapsed_s": round(result.elapsed_s, 3), "session": result.session_id}

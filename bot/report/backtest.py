@@ -1,0 +1,191 @@
+"""Backtest: recordings through the very session that runs live — tracker, model, decider, governor — with
+the replay broker (bets land ``latency`` after the decision on the recorded timeline) and a real database.
+
+Nothing here decides anything: it assembles the live parts (as ``rugsbot run`` does for a dry run), feeds
+frames, and reads the outcome back from the bets table. What the bot *would have* done is therefore what it
+does, and docs/BACKTESTING.md lists the assumptions that remain (landing tick, rejected bets, rug tick).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bot.brokers.base import BetStatus
+from bot.config import Profile
+from bot.config.sections import EngineConfig, StrategyParam, StrategySpec
+from bot.game.signals import GameRugged, Signal, TickAdvanced
+from bot.game.state import AccountView, GameView
+from bot.report.metrics import BetRecords
+
+
+class _WatchingTracker:
+    """The real tracker, plus a note of rug ticks and tick gaps for the report (no behaviour of its own)."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.final_ticks: list[int] = []
+        self.tick_gaps: list[float] = []
+        self.ticks = 0
+        self._last: tuple[str, int, float] | None = None
+
+    @property
+    def view(self) -> GameView:
+        return self.inner.view  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def account(self) -> AccountView:
+        return self.inner.account  # type: ignore[attr-defined,no-any-return]
+
+    def on_frame(self, t: float, direction: str, text: str) -> list[Signal]:
+        signals: list[Signal] = self.inner.on_frame(t, direction, text)  # type: ignore[attr-defined]
+        for sig in signals:
+            if isinstance(sig, TickAdvanced):
+                self.ticks += 1
+                last = self._last
+                if last is not None and last[0] == sig.game_id and sig.tick == last[1] + 1:
+                    self.tick_gaps.append(sig.t - last[2])
+                self._last = (sig.game_id, sig.tick, sig.t)
+            elif isinstance(sig, GameRugged) and sig.game.complete:
+                self.final_ticks.append(sig.game.final_tick)
+        return signals
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestBet:
+    bet_id: str
+    game: str
+    decided_tick: int
+    start_tick: int | None
+    end_tick: int | None
+    amount_lamports: int
+    status: str
+    payout_lamports: int
+    p_win: float | None
+    latency_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestResult:
+    session_id: str
+    frames: int
+    ticks: int
+    games: int
+    decisions: int
+    bets: list[BacktestBet]
+    final_ticks: list[int]
+    tick_gaps: list[float]
+    starting_bankroll: int
+    elapsed_s: float
+    guard_trips: list[str] = field(default_factory=list)
+
+    def settled(self) -> list[BacktestBet]:
+        return [b for b in self.bets if b.status in (BetStatus.WON.value, BetStatus.LOST.value)]
+
+    def records(self, lag_ticks: int = 1) -> BetRecords:
+        done = self.settled()
+        p = [b.p_win for b in done]
+        lat = [b.latency_s for b in done if b.latency_s is not None]
+        return BetRecords(
+            stake=np.array([b.amount_lamports for b in done], dtype=np.int64),
+            won=np.array([b.status == BetStatus.WON.value for b in done], dtype=bool),
+            starting_bankroll=self.starting_bankroll, games=self.games,
+            p_pred=np.array(p, dtype=float) if done and all(x is not None for x in p) else None,
+            latency_s=np.array(lat, dtype=float) if lat else None,
+            tick_intervals_s=np.array(self.tick_gaps, dtype=float) if self.tick_gaps else None,
+            final_pool=np.array(self.final_ticks, dtype=np.int64) if self.final_ticks else None,
+            guard_trips=tuple(self.guard_trips), lag_ticks=lag_ticks,
+        )
+
+
+def engine_for(profile: Profile, strategy: str | None, params: dict[str, StrategyParam] | None) -> EngineConfig:
+    """The profile's engine, or the same engine running only ``strategy`` with ``params``."""
+    if strategy is None:
+        return profile.engine
+    spec = StrategySpec(name=strategy, params=dict(params or {}))
+    return profile.engine.model_copy(update={"strategies": [spec]})
+
+
+def frames_of(paths: Sequence[Path]) -> Iterable[tuple[float, str, str]]:
+    from bot.feeds.recording import iter_frames
+
+    for fr in iter_frames(paths):
+        yield fr.t, fr.dir, fr.frame
+
+
+def run_backtest(
+    frames: Iterable[tuple[float, str, str]],
+    profile: Profile,
+    *,
+    db_path: Path,
+    strategies_dir: Path | None,
+    latency_s: float,
+    engine: EngineConfig | None = None,
+    live_dry_run: bool = False,
+) -> BacktestResult:
+    """Feed frames through a fresh session with the replay broker; read bets back from the database.
+
+    ``live_dry_run`` assembles a dry run instead (DryBroker, DRY-RUN mode) for frames arriving live from a
+    socket: the acceptance test compares the two on the same frames."""
+    from bot.brokers.paper import DryBroker, ReplayBroker
+    from bot.engine.probability import ProbabilityModel
+    from bot.engine.ranking import Decider
+    from bot.game.state import Mode
+    from bot.game.tracker import GameTracker
+    from bot.money import sol_to_lamports
+    from bot.risk.governor import Governor
+    from bot.session import DecisionRecord, Session
+    from bot.store.db import Store
+
+    engine = engine or profile.engine
+    coin = profile.coin
+    start_bankroll = sol_to_lamports(profile.starting_bankroll_sol)
+    tracker = _WatchingTracker(GameTracker())
+    broker = DryBroker(latency_s) if live_dry_run else ReplayBroker(latency_s)
+    mode = Mode.DRY_RUN if live_dry_run else Mode.REPLAY
+    p_by_bet: dict[str, float] = {}
+
+    def on_decision(rec: DecisionRecord) -> None:
+        if rec.intent is not None:
+            p_by_bet[rec.intent.bet_id] = rec.estimate.p_win
+
+    t0 = time.perf_counter()
+    store = Store.open(db_path)
+    try:
+        governor: Governor | None = None
+        session: Session | None = None
+        frames_n = 0
+        for t, direction, text in frames:
+            if session is None:
+                # the governor's clock starts at the first frame: replays never read the wall clock
+                governor = Governor.start(profile.guards, store, mode=mode.value, profile=profile.name,
+                                          coin=coin, logged_in=False, starting_bankroll_lamports=start_bankroll, t=t)
+                session = Session(mode=mode, coin=coin, tracker=tracker, model=ProbabilityModel(engine),
+                                  decider=Decider(engine, strategies_dir), governor=governor, broker=broker,
+                                  on_decision=on_decision)
+            frames_n += 1
+            intent = session.on_frame(t, direction, text)
+            if intent is not None:
+                session.apply(broker.place(intent))
+            session.idle()
+        if session is None or governor is None:
+            raise ValueError("no frames to backtest")
+        governor.close(session.tracker.view.t)
+        rows = store.bets(governor.session)
+        trips = [f"{e['guard']}: {e['action']} ({e['reason']})" for e in store.guard_events(governor.session)]
+        bets = [
+            BacktestBet(r.bet_id, r.game, r.decided_tick, r.start_tick, r.end_tick, r.amount_lamports, r.status.value,
+                        r.payout_lamports, p_by_bet.get(r.bet_id), r.latency_s)
+            for r in rows
+        ]
+        return BacktestResult(
+            session_id=governor.session, frames=frames_n, ticks=tracker.ticks, games=session.stats.games_finished,
+            decisions=session.stats.decisions, bets=bets, final_ticks=tracker.final_ticks, tick_gaps=tracker.tick_gaps,
+            starting_bankroll=start_bankroll, elapsed_s=time.perf_counter() - t0, guard_trips=trips,
+        )
+    finally:
+        store.close()
