@@ -67,6 +67,7 @@ class GameAudit:
     final_wire_tick: int | None = None
     peak_ok: bool | None = None
     announced_hash_ok: bool | None = None  # None: the pre-game announcement was not seen
+    basis: str = ""  # "prices" (full check) or "peak" (entry without prices)
 
     @property
     def ok(self) -> bool:
@@ -90,6 +91,7 @@ class GameAudit:
             "final_wire_tick": self.final_wire_tick,
             "peak_ok": self.peak_ok,
             "announced_hash_ok": self.announced_hash_ok,
+            "basis": self.basis,
         }
 
 
@@ -170,18 +172,23 @@ def verify_history_game(game: HistoryGame, announced_hash: str | None = None) ->
     revealed seed must hash to it, which is the actual commitment (the history's own hash field could be
     rewritten together with the seed). A game without a declared version is tried as v3, v2, v1 and
     verified if any matches, so captures of other eras are audited rather than skipped.
+
+    Entries without a price list (the Feb 2026 samples carry none) are checked on ``peakMultiplier``
+    instead (``basis == "peak"``): the generator's peak must equal it to the last bit, which pins the run
+    down to its highest tick; the rug tick is then taken from the generator, and the side-bet check
+    (winning payouts name the rug tick) covers it.
     """
     gid = game.id
     version = _game_version(game)
     pf = game.provably_fair
     seed = pf.server_seed if pf is not None else None
-    prices = game.prices
+    prices = game.prices if game.prices and len(game.prices) >= 2 else None
     if not gid:
         return GameAudit(None, version, AuditStatus.UNVERIFIABLE, reason="no game id")
     if not seed:
         return GameAudit(gid, version, AuditStatus.UNVERIFIABLE, reason="no server seed revealed")
-    if not prices or len(prices) < 2:
-        return GameAudit(gid, version, AuditStatus.UNVERIFIABLE, reason="no price list")
+    if prices is None and game.peak_multiplier is None:
+        return GameAudit(gid, version, AuditStatus.UNVERIFIABLE, reason="no price list and no peakMultiplier")
     if version is not None and version not in VERSIONS:
         return GameAudit(gid, version, AuditStatus.UNVERIFIABLE, reason=f"unknown version {version!r}")
 
@@ -190,26 +197,42 @@ def verify_history_game(game: HistoryGame, announced_hash: str | None = None) ->
     hash_ok = all(h == actual for h in hashes) if hashes else None
 
     candidates = (version,) if version is not None else ("v3", "v2", "v1")
-    results = []
+    tried: list[tuple[str, GeneratedGame, bool | None, bool | None, int | None, bool | None]] = []
     for v in candidates:
         generated = generate_prices(seed, gid, v)
-        prices_ok, length_ok, first = _compare(generated, prices)
-        results.append((v, generated, prices_ok, length_ok, first))
-        if prices_ok and length_ok:
+        peak_ok = None if game.peak_multiplier is None else game.peak_multiplier == generated.peak
+        if prices is not None:
+            prices_ok, length_ok, first = _compare(generated, prices)
+            matched = prices_ok and length_ok
+        else:
+            prices_ok = length_ok = first = None
+            matched = bool(peak_ok)
+        tried.append((v, generated, prices_ok, length_ok, first, peak_ok))
+        if matched:
             break
-    v, generated, prices_ok, length_ok, first = results[-1] if results[-1][2] and results[-1][3] else results[0]
-    peak_ok = None if game.peak_multiplier is None else game.peak_multiplier == generated.peak
+    else:
+        tried.append(tried[0])  # nothing matched: report against the first candidate
+    v, generated, prices_ok, length_ok, first, peak_ok = tried[-1]
 
     reasons = []
     if hash_ok is False:
         which = "announced" if announced_hash and announced_hash.lower() != actual else "revealed"
         reasons.append(f"sha256(serverSeed) != {which} serverSeedHash")
-    if not prices_ok:
-        reasons.append(f"price {first} differs from the generator ({v})")
-    if not length_ok:
-        reasons.append(f"{len(prices)} prices on the wire, generator rugs at loop index {generated.rug_index} "
-                       f"(expects {generated.rug_index + 2})")
+    if prices is not None:
+        if not prices_ok:
+            reasons.append(f"price {first} differs from the generator ({v})")
+        if not length_ok:
+            reasons.append(f"{len(prices)} prices on the wire, generator rugs at loop index {generated.rug_index} "
+                           f"(expects {generated.rug_index + 2})")
+    elif not peak_ok:
+        reasons.append(f"peakMultiplier {game.peak_multiplier!r} differs from the generator's {generated.peak!r} "
+                       f"({v}; no price list in the entry)")
     status = AuditStatus.VERIFIED if not reasons else AuditStatus.MISMATCH
+    notes = []
+    if version is None:
+        notes.append(f"matched as {v} (undeclared)")
+    if prices is None:
+        notes.append("verified on peakMultiplier (no price list in the entry)")
     return GameAudit(
         game_id=gid,
         version=v,
@@ -218,11 +241,12 @@ def verify_history_game(game: HistoryGame, announced_hash: str | None = None) ->
         prices_ok=prices_ok,
         length_ok=length_ok,
         first_mismatch=first,
-        reason="; ".join(reasons) if reasons else (f"matched as {v} (undeclared)" if version is None else ""),
+        reason="; ".join(reasons) if reasons else "; ".join(notes),
         rug_index=generated.rug_index,
         final_wire_tick=generated.final_wire_tick,
         peak_ok=peak_ok,
         announced_hash_ok=None if not announced_hash else announced_hash.lower() == actual,
+        basis="prices" if prices is not None else "peak",
     )
 
 
@@ -243,16 +267,22 @@ def _lamports(value: float | None) -> int | None:
         return None
 
 
-def settle_history_sidebets(game: HistoryGame) -> list[SettlementCheck]:
+def settle_history_sidebets(game: HistoryGame, final_wire_tick: int | None = None) -> list[SettlementCheck]:
     """Every side bet of a finished game, settled by our rules and compared with the server's payout.
 
-    The final wire tick is ``len(prices) - 1`` (the rug frame). Records that lack a start tick or an
-    amount are left out (the caller counts ``len(game.global_sidebets)`` if it wants the total).
+    The final wire tick is ``len(prices) - 1`` (the rug frame); for an entry without prices pass it in
+    (from the generator, once the game is verified on its peak). A winning payout's ``tickIndex`` is the
+    rug tick (true of every real record), so a different one is a disagreement; a loss's ``tickIndex``
+    (the window start) is informational. Records that lack a start tick, an amount or a payout are left
+    out.
     """
     prices = game.prices
-    if not prices:
+    if prices and len(prices) >= 2:
+        final_tick = len(prices) - 1
+    elif final_wire_tick is not None:
+        final_tick = final_wire_tick
+    else:
         return []
-    final_tick = len(prices) - 1
     records = game.global_sidebets or []
     checks: list[SettlementCheck] = []
     paid: set[tuple[object, ...]] = set()
@@ -281,6 +311,8 @@ def settle_history_sidebets(game: HistoryGame) -> list[SettlementCheck]:
         tick_ok = None
         if rec.tick_index is not None:
             tick_ok = rec.tick_index == (final_tick if expected is Outcome.WON else start)
+            if real_outcome is Outcome.WON and rec.tick_index != final_tick:
+                reasons.append(f"won at tickIndex {rec.tick_index}, final wire tick is {final_tick}")
         checks.append(
             SettlementCheck(
                 game_id=rec.game_id or game.id,
@@ -579,7 +611,8 @@ class Auditor:
         elif audit.status is AuditStatus.UNVERIFIABLE and old is None:
             _keep(self.unverifiable, audit)
 
-        for check in settle_history_sidebets(game):
+        final = audit.final_wire_tick if audit.ok and audit.basis == "peak" else None
+        for check in settle_history_sidebets(game, final):
             self._count_settlement(check, t)
 
     def _count_settlement(self, check: SettlementCheck, t: float | None) -> None:

@@ -82,8 +82,15 @@ MUTATIONS: list[tuple[str, Doctor, AuditStatus, bool | None, bool | None, bool |
     ("seed not revealed", lambda g: replace(g, provably_fair=ProvablyFair(server_seed_hash="ab")),
      AuditStatus.UNVERIFIABLE, None, None, None, None),
     ("no provablyFair", lambda g: replace(g, provably_fair=None), AuditStatus.UNVERIFIABLE, None, None, None, None),
-    ("no prices", lambda g: replace(g, prices=None), AuditStatus.UNVERIFIABLE, None, None, None, None),
-    ("one price", lambda g: replace(g, prices=[1.0]), AuditStatus.UNVERIFIABLE, None, None, None, None),
+    ("no prices: checked on the peak", lambda g: replace(g, prices=None), AuditStatus.VERIFIED, True, None, None,
+     None),
+    ("one price: checked on the peak", lambda g: replace(g, prices=[1.0]), AuditStatus.VERIFIED, True, None, None,
+     None),
+    ("no prices, peak off by one ulp",
+     lambda g: replace(g, prices=None, peak_multiplier=math.nextafter(g.peak_multiplier or 0.0, 0.0)),
+     AuditStatus.MISMATCH, True, None, None, None),
+    ("no prices, no peak", lambda g: replace(g, prices=None, peak_multiplier=None), AuditStatus.UNVERIFIABLE,
+     None, None, None, None),
     ("no id", lambda g: replace(g, id=None), AuditStatus.UNVERIFIABLE, None, None, None, None),
 ]
 
@@ -112,7 +119,7 @@ def test_doctored_games(
         assert audit.first_mismatch == first
     if status is AuditStatus.MISMATCH:
         assert audit.reason
-        assert audit.first_mismatch is not None or audit.hash_ok is False
+        assert audit.first_mismatch is not None or audit.hash_ok is False or audit.peak_ok is False
     if status is AuditStatus.UNVERIFIABLE:
         assert audit.reason
 
@@ -191,6 +198,7 @@ SETTLEMENT_DOCTORS: list[tuple[str, bool, dict[str, Any], str]] = [
     ("win paid 4x", True, {"payout": "4x"}, "payout"),
     ("window of 41 ticks", False, {"end_tick": "start+41"}, "endTick"),
     ("xPayout 10", True, {"x_payout": 10.0}, "xPayout"),
+    ("win named at another tick", True, {"tick_index": "tick-1"}, "won at tickIndex"),
 ]
 
 
@@ -212,6 +220,8 @@ def test_doctored_settlement_disagrees(
             value = float(value[:-1]) * bet
         elif value == "start+41":
             value = (rec.start_tick or 0) + 41
+        elif value == "tick-1":
+            value = (rec.tick_index or 0) - 1
         resolved[key] = value
     checks = settle_history_sidebets(_doctor_record(game, i, **resolved))
     bad = [c for c in checks if not c.agree]
@@ -229,9 +239,12 @@ def test_one_tick_longer_game_flips_boundary_bets(history_games: list[HistoryGam
         final = len(prices) - 1
         longer = replace(game, prices=[*prices[:-1], 1.0, prices[-1]])
         checks = settle_history_sidebets(longer)
-        flipped = [c for c in checks if not c.agree]
+        flipped = [c for c in checks if "server says" in c.reason]
         on_edge = [c for c in checks if c.end_tick == final and (c.real_payout_lamports or 0) > 0]
         assert {(c.player_id, c.start_tick) for c in flipped} == {(c.player_id, c.start_tick) for c in on_edge}
+        # and every real win now names a tick that is not the (new) rug tick
+        wins = [c for c in checks if (c.real_payout_lamports or 0) > 0]
+        assert all(not c.agree for c in wins)
         total_flipped += len(flipped)
     assert total_flipped > 0  # the real data does contain bets settled exactly on endTick
 
@@ -261,5 +274,12 @@ def test_partial_records_are_skipped_not_fatal(history_games: list[HistoryGame],
     assert settle_history_sidebets(game) == []
 
 
-def test_no_prices_no_settlements(history_games: list[HistoryGame]) -> None:
-    assert settle_history_sidebets(replace(history_games[0], prices=None)) == []
+def test_no_prices_no_settlements_unless_final_tick_given(history_games: list[HistoryGame]) -> None:
+    game = history_games[1]
+    assert settle_history_sidebets(replace(game, prices=None)) == []
+    final = len(game.prices or []) - 1
+    with_prices = settle_history_sidebets(game)
+    assert settle_history_sidebets(replace(game, prices=None), final) == with_prices
+    # one tick off: the winners' tickIndex no longer names the rug tick
+    off = settle_history_sidebets(replace(game, prices=None), final + 1)
+    assert any(not c.agree and "won at tickIndex" in c.reason for c in off)
