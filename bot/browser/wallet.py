@@ -145,7 +145,8 @@ class WalletAutomation:
         try:
             await self.handle_approval(page)
         except Exception as exc:  # a window that closed under us is not a bot failure
-            logger.warning("wallet approval window not handled: {e}", e=type(exc).__name__)
+            logger.warning("wallet approval window not handled: {e}: {m}", e=type(exc).__name__,
+                           m=(str(exc).splitlines() or [""])[0])
 
     def _is_approval(self, url: str) -> bool:
         if not url.startswith("chrome-extension://"):
@@ -158,7 +159,12 @@ class WalletAutomation:
         s = self.selectors
         kind_loc = page.locator(s.request_kind).first
         unlock_loc = page.locator(s.approval_unlock_password).first
-        await kind_loc.or_(unlock_loc).wait_for(state="visible", timeout=10_000)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10.0
+        while not await kind_loc.is_visible() and not await unlock_loc.is_visible():
+            if loop.time() > deadline:
+                raise WalletError("the approval window shows neither a request nor an unlock form")
+            await asyncio.sleep(0.05)
         if await unlock_loc.is_visible():
             if self.password is None:
                 raise WalletError("the approval window asks for the wallet password, which is not set")
@@ -238,15 +244,20 @@ class WalletAutomation:
             with contextlib.suppress(Exception):
                 await page.close()
 
-    async def _popup_state(self, page: Page) -> str:
+    async def _popup_state(self, page: Page, timeout_s: float = 10.0) -> str:
+        """Which of the popup's three views is showing: "unlocked" | "locked" | "onboarding"."""
         s = self.selectors
-        loc = page.locator(f"{s.unlocked_marker}, {s.unlock_password}, {s.needs_onboarding_marker}").first
-        await loc.wait_for(state="visible", timeout=10_000)
-        if await page.locator(s.unlocked_marker).first.is_visible():
-            return "unlocked"
-        if await page.locator(s.needs_onboarding_marker).first.is_visible():
-            return "onboarding"
-        return "locked"
+        views = (("unlocked", s.unlocked_marker), ("onboarding", s.needs_onboarding_marker),
+                 ("locked", s.unlock_password))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while True:
+            for state, sel in views:
+                if await page.locator(sel).first.is_visible():
+                    return state
+            if loop.time() >= deadline:
+                raise WalletError("the wallet popup shows none of its known views (wrong extension?)")
+            await asyncio.sleep(0.05)
 
 
 async def connect_site(page: Page, connect: Callable[[], Awaitable[bool]], is_connected: Callable[[], Awaitable[bool]],
