@@ -31,12 +31,12 @@ from bot.sim.config import SimConfig
 from bot.sim.players import Crowd
 from bot.sim.timing import COOLDOWN_FRAME_MS, COOLDOWN_MS, PRESALE_MS, TickGaps
 
-__all__ = ["GameLoop", "GameRecord", "Out", "Step", "fast_games", "iter_timeline", "trace_header"]
+__all__ = ["FastGame", "GameLoop", "GameRecord", "Out", "Step", "fast_games", "iter_timeline", "trace_header"]
 
 VERSION = "v3"
 _SHITCOINS = [{"address": PRACTICE_COIN, "ticker": "FREE", "name": "Practice SOL", "max_bet": 10000,
                "max_win": 100000}]
-_RUG_ROYALE = {"status": "INACTIVE", "activeEventId": None, "currentEvent": None, "upcomingEvents": [],
+_RUG_ROYALE: dict[str, Any] = {"status": "INACTIVE", "activeEventId": None, "currentEvent": None, "upcomingEvents": [],
                "events": []}
 
 

@@ -129,6 +129,10 @@ class _Conn:
     def send(self, text: str) -> None:
         self.queue.put_nowait(text)
 
+    def close(self) -> None:
+        """Close after everything queued so far has been written."""
+        self.queue.put_nowait(None)
+
 
 class SimServer:
     """The simulator. ``await start()`` binds (port 0 = free port); ``faults.trigger(name, value)`` injects."""
@@ -291,7 +295,8 @@ class SimServer:
             if path == "/__sim/fault":
                 q = parse_qs(parts.query)
                 name = (q.get("name") or [""])[0]
-                value = (q.get("value") or [None])[0]
+                values = q.get("value")
+                value = values[0] if values else None
                 try:
                     event = self.faults.trigger(name, value)
                 except FaultError as exc:
@@ -342,7 +347,7 @@ class SimServer:
             conn.send("2")
             await asyncio.sleep(timeout)
             if conn.pong_due is not None:  # no pong: the client is gone
-                conn.send(None)  # type: ignore[arg-type]
+                conn.close()
                 return
 
     def _on_message(self, conn: _Conn, text: str) -> None:
@@ -357,7 +362,7 @@ class SimServer:
             conn.send("3" + pkt.text)
             return
         if eio is EioType.CLOSE:
-            conn.send(None)  # type: ignore[arg-type]
+            conn.close()
             return
         if eio is not EioType.MESSAGE:
             return

@@ -21,7 +21,7 @@ import numpy as np
 from scipy import stats
 
 from bot.game.sidebet import WINDOW_TICKS, Outcome, Window, settle
-from bot.sim.game import fast_games
+from bot.sim.game import FastGame, fast_games
 from bot.sim.timing import GAP_QUANTILES
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
@@ -67,7 +67,7 @@ def derive_gap_table() -> list[tuple[float, float]]:
 
 
 @cache
-def sim_games() -> list:  # type: ignore[type-arg]
+def sim_games() -> list[FastGame]:
     return list(fast_games(N_GAMES, seed="fidelity"))
 
 

@@ -135,7 +135,7 @@ class RawClient:
     def login(self) -> dict[str, Any]:
         ack_id = self.emit("authenticate", TRACE, LOGIN)
         assert ack_id is not None
-        return self.wait_ack(ack_id)  # type: ignore[no-any-return]
+        return self.wait_ack(ack_id)
 
     def wait_active(self, *, min_ticks_left: int = 0, timeout: float = 20.0) -> dict[str, Any]:
         """Wait for an active, not-rugged tick frame; returns its payload."""
@@ -143,4 +143,4 @@ class RawClient:
         _, payload = self.wait_event(
             "gameStateUpdate", timeout, start,
             where=lambda p: bool(p.get("active")) and not p.get("rugged") and "tickCount" in p)
-        return payload  # type: ignore[no-any-return]
+        return payload
