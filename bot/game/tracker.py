@@ -181,6 +181,8 @@ class GameTracker:
         self._game_rank = 0  # furthest phase this game has reached (the cycle only moves forward)
         self._view: GameView | None = None
         self._account = AccountView()
+        self._own_order: deque[tuple[str, str, int]] = deque(maxlen=256)
+        self._own_keys: set[tuple[str, str, int]] = set()
 
     # ------------------------------------------------------------------ public views
 
@@ -375,6 +377,9 @@ class GameTracker:
         if ev.start_tick is None and ev.bet_amount is None:
             return []  # stripped traced payload
         bet = self._own_bet(ev, t, placed_t=t)
+        if self._seen_own(("placed", bet.game_id, bet.start_tick)):
+            self.counters.duplicates += 1
+            return [FeedProblem("duplicate", f"currentSidebet {bet.game_id} {bet.start_tick}", t)]
         self._set_active_bet(bet, t)
         return [OwnBetPlaced(bet)]
 
@@ -383,6 +388,10 @@ class GameTracker:
             return []
         placed = self._account.active_bet
         base = self._own_bet(ev, t, placed_t=placed.placed_t if placed is not None else t)
+        if self._seen_own(("settled", base.game_id, base.start_tick)):
+            # a repeated settlement must never be booked twice
+            self.counters.duplicates += 1
+            return [FeedProblem("duplicate", f"currentSidebetResult {base.game_id} {base.start_tick}", t)]
         payout = _lamports(ev.payout)
         bet = OwnSidebet(
             game_id=base.game_id,
@@ -398,6 +407,16 @@ class GameTracker:
         if placed is not None and placed.game_id == bet.game_id and placed.start_tick == bet.start_tick:
             self._set_active_bet(None, t)
         return [OwnBetSettled(bet)]
+
+    def _seen_own(self, key: tuple[str, str, int]) -> bool:
+        """True if this own-bet event was already reported (bounded memory of recent ones)."""
+        if key in self._own_keys:
+            return True
+        if len(self._own_order) == self._own_order.maxlen:
+            self._own_keys.discard(self._own_order[0])
+        self._own_order.append(key)
+        self._own_keys.add(key)
+        return False
 
     def _set_active_bet(self, bet: OwnSidebet | None, t: float) -> None:
         a = self._account
