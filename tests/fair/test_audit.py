@@ -151,19 +151,44 @@ def test_settlement_csv_has_all_rows() -> None:
     assert {r["gameId"] for r in ROWS} == set(GAME_IDS)
 
 
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r['gameId'][-6:]}-{r['playerId'][-4:]}-{r['startTick']}")
-def test_every_real_settlement_follows_our_rules(row: dict[str, str]) -> None:
+def _row_problems(row: dict[str, str]) -> list[str]:
     start, end = int(row["startTick"]), int(row["endTick"])
     window = Window.starting_at(start)
-    assert window.end_tick == end
     final = int(row["final_wire_tick"])
     outcome = settle(window, rug_tick=final, current_tick=final)
-    assert outcome is (Outcome.WON if row["won"] == "1" else Outcome.LOST)
     stake = sol_to_lamports(row["betAmount"])
-    assert payout_lamports(stake, outcome) == sol_to_lamports(row["payout"])
-    assert profit_lamports(stake, outcome) == sol_to_lamports(row["profit"])
-    # loss settles at the window start, a win at the rug tick
-    assert int(row["tickIndex"]) == (final if outcome is Outcome.WON else start)
+    checks = {
+        "window": window.end_tick == end,
+        "outcome": outcome is (Outcome.WON if row["won"] == "1" else Outcome.LOST),
+        "payout": payout_lamports(stake, outcome) == sol_to_lamports(row["payout"]),
+        "profit": profit_lamports(stake, outcome) == sol_to_lamports(row["profit"]),
+        # a loss settles at the window start, a win at the rug tick
+        "tickIndex": int(row["tickIndex"]) == (final if outcome is Outcome.WON else start),
+    }
+    return [name for name, ok in checks.items() if not ok]
+
+
+def test_every_real_settlement_follows_our_rules() -> None:
+    """All 1,071 rows of the real settlements table, one row = one scenario; every failing row is listed."""
+    failures = {f"{r['gameId']}/{r['playerId']}/{r['startTick']}": p for r in ROWS if (p := _row_problems(r))}
+    assert failures == {}
+    assert sum(1 for r in ROWS if r["won"] == "1") == 224
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [("won", "flip", "outcome"), ("payout", "0.5", "payout"), ("endTick", "+1", "window"),
+     ("tickIndex", "+1", "tickIndex"), ("final_wire_tick", "+100", "outcome")],
+)
+def test_row_checker_can_fail(field: str, value: str, problem: str) -> None:
+    row = dict(next(r for r in ROWS if r["won"] == "1"))
+    if value == "flip":
+        row[field] = "0"
+    elif value.startswith("+"):
+        row[field] = str(int(row[field]) + int(value[1:]))
+    else:
+        row[field] = value
+    assert problem in _row_problems(row)
 
 
 def test_history_settlements_match_the_csv(history_games: list[HistoryGame]) -> None:

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.game.fair import (
@@ -114,6 +114,7 @@ def test_real_rug_prices_fit_the_documented_rule(game: dict[str, Any]) -> None:
     assert rug <= 0.02 * prev * (1 + 1e-12)
 
 
+@settings(max_examples=60, deadline=None)
 @given(last=st.floats(min_value=0.0, max_value=1e4, allow_nan=False), seed=st.text(max_size=8))
 def test_make_rug_price_bounds(last: float, seed: str) -> None:
     rug = make_rug_price(SeedRandom(seed), last)
