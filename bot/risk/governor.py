@@ -178,6 +178,7 @@ class Governor:
         """Write the intent row (durable) and return the intent for the broker. Re-checks every guard first."""
         self._view = view
         now = max(view.t, self._now or view.t)
+        self._poll_halt(now)  # opens are rare: always look for a halt written since the last poll
         verdict = self._evaluate(now, proposal)
         if not verdict.allowed:
             raise BetRefused(verdict)
