@@ -23,7 +23,7 @@ import msgspec
 
 from bot.game.fair import VERSIONS, GeneratedGame, generate_prices, seed_hash
 from bot.game.sidebet import PAYOUT_MULTIPLIER, WINDOW_TICKS, Outcome, Window, payout_lamports, settle
-from bot.game.signals import HistoryReceived
+from bot.game.signals import GameStarted, HistoryReceived, Signal
 from bot.money import sol_to_lamports
 from bot.protocol.events import GameStateUpdate, HistoryGame, SidebetRecord
 
@@ -513,6 +513,17 @@ class Auditor:
 
     def feed_signal(self, signal: HistoryReceived) -> list[AuditAlarm]:
         return self.feed_raw(signal.raw, signal.t)
+
+    def on_signal(self, signal: Signal) -> list[AuditAlarm]:
+        """Route any tracker signal: ``GameStarted`` records the announced hash (the commitment the
+        later reveal is checked against), ``HistoryReceived`` is audited; everything else is ignored."""
+        if isinstance(signal, GameStarted):
+            if signal.server_seed_hash:
+                self._remember_announced(signal.game_id, signal.server_seed_hash)
+            return []
+        if isinstance(signal, HistoryReceived):
+            return self.feed_raw(signal.raw, signal.t)
+        return []
 
     def feed_raw(self, raw: msgspec.Raw | bytes, t: float | None = None) -> list[AuditAlarm]:
         """Audit a raw ``gameHistory`` array, or a whole ``gameStateUpdate`` payload carrying one.
