@@ -378,12 +378,15 @@ class FastGame:
     gaps: tuple[float, ...]
 
 
-def fast_games(n: int, *, seed: str = "fidelity", jitter: bool = True) -> Iterator[FastGame]:
-    """``n`` games on the same seed scheme, generator and tick timing, skipping frame building (for statistics)."""
+def fast_games(n: int, *, seed: str = "fidelity", jitter: bool = True, gaps: bool = True) -> Iterator[FastGame]:
+    """``n`` games on the same seed scheme, generator and tick timing, skipping frame building (for statistics).
+
+    ``gaps=False`` skips drawing tick gaps (empty ``gaps``) when only lengths matter.
+    """
     config = SimConfig(seed=seed, jitter=jitter, players=0)
     loop = GameLoop(config, now_ms=lambda: 1_767_225_600_000)
     for _ in range(n):
         cur = loop.current
-        gaps = tuple(loop.gaps.next_gap() for _ in range(cur.gen.final_wire_tick))
-        yield FastGame(cur.id, cur.seed, cur.gen.final_wire_tick, cur.gen.peak, gaps)
+        drawn = tuple(loop.gaps.next_gap() for _ in range(cur.gen.final_wire_tick)) if gaps else ()
+        yield FastGame(cur.id, cur.seed, cur.gen.final_wire_tick, cur.gen.peak, drawn)
         loop.current = loop._new_game()

@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import pytest
 from scipy import stats
 
 from bot.game.sidebet import WINDOW_TICKS, Outcome, Window, settle
@@ -25,7 +26,8 @@ from bot.sim.game import FastGame, fast_games
 from bot.sim.timing import GAP_QUANTILES
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
-N_GAMES = 2500
+N_GAMES = 2000
+SOAK_GAMES = 20000
 P_WIN = 1 - 0.995**WINDOW_TICKS
 ALPHA = 0.01
 
@@ -68,7 +70,7 @@ def derive_gap_table() -> list[tuple[float, float]]:
 
 @cache
 def sim_games() -> list[FastGame]:
-    return list(fast_games(N_GAMES, seed="fidelity"))
+    return list(fast_games(N_GAMES, seed="fidelity", gaps=False))
 
 
 def test_game_lengths_match_real_games_ks() -> None:
@@ -96,13 +98,28 @@ def test_side_bet_win_rate_within_99pct_interval() -> None:
     assert abs(P_WIN - 0.1817) < 1e-4
 
 
+@pytest.mark.soak
+def test_game_lengths_and_win_rate_soak() -> None:
+    """Ten times more games: KS against the real lengths and the win rate with a tighter interval."""
+    sim = np.array([g.final_wire_tick for g in fast_games(SOAK_GAMES, seed="fidelity-soak", gaps=False)])
+    assert stats.ks_2samp(sim, real_final_ticks()).pvalue > ALPHA
+    wins = bets = 0
+    for final in sim.tolist():
+        start = 1
+        while start < final:
+            wins += final <= start + WINDOW_TICKS
+            bets += 1
+            start += WINDOW_TICKS + 1
+    assert abs(wins / bets - P_WIN) < 2.576 * math.sqrt(P_WIN * (1 - P_WIN) / bets)
+
+
 def test_embedded_gap_table_matches_real_recordings() -> None:
     for (p, embedded), (_, derived) in zip(GAP_QUANTILES, derive_gap_table(), strict=True):
         assert abs(embedded - derived) < 5e-4, f"quantile {p}: embedded {embedded} vs derived {derived:.4f}"
 
 
 def test_sampled_tick_gaps_match_real_distribution() -> None:
-    sim = np.array([gap for g in sim_games()[:200] for gap in g.gaps])
+    sim = np.array([gap for g in fast_games(150, seed="gaps") for gap in g.gaps])
     real = real_gaps()
     d = stats.ks_2samp(sim, real).statistic
     assert d < 0.025, f"KS distance {d:.4f}"
