@@ -140,6 +140,10 @@ def _finite(x: float | None) -> bool:
     return x is not None and x == x and abs(x) != float("inf")
 
 
+def _price_or(x: float | None, default: float) -> float:
+    return x if x is not None and _finite(x) else default
+
+
 def _lamports(sol: float | None) -> int:
     if not _finite(sol):
         return 0
@@ -511,7 +515,7 @@ class GameTracker:
         if not self._started:
             self._started = True
             out.append(GameStarted(gid, t, self._seed_hash, self._version))
-        price = ev.price if _finite(ev.price) else self._price
+        price = _price_or(ev.price, self._price)
         if tick == self._tick:
             self._price = price  # same tick, new content (e.g. trade count): update, no new tick
             if price > self._peak:
@@ -566,8 +570,7 @@ class GameTracker:
             for k, v in pp.values.items():
                 if _finite(v) and v > self._peak and k.isdigit() and int(k) <= tick:
                     self._peak = v
-        if _finite(ev.price):
-            self._price = ev.price  # type: ignore[assignment]
+        self._price = _price_or(ev.price, self._price)
         if self._phase is Phase.ACTIVE and not self._started:
             self._started = True
         self._set_phase(Phase.RUGGED, t, out)
