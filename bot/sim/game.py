@@ -29,7 +29,7 @@ from bot.money import PRACTICE_COIN
 from bot.sim.accounts import Accounts, GamePoint, Settlement
 from bot.sim.config import SimConfig
 from bot.sim.players import Crowd
-from bot.sim.timing import COOLDOWN_FRAME_MS, COOLDOWN_MS, PRESALE_MS, TickGaps
+from bot.sim.timing import COOLDOWN_FRAME_MS, COOLDOWN_MS, HISTORY_GAP_S, PRESALE_MS, TickGaps
 
 __all__ = ["FastGame", "GameLoop", "GameRecord", "Out", "Step", "fast_games", "iter_timeline", "trace_header"]
 
@@ -337,7 +337,7 @@ class GameLoop:
         if len(self.finished) > self.config.history_len:
             old = self.finished[-self.config.history_len - 1]
             old.prices, old.global_sidebets = [], []  # keep truth light: id, seed, final tick, peak
-        yield self._wait(0.5)
+        yield self._wait(HISTORY_GAP_S)
         self.current = self._new_game()
         self.crowd.new_game()
         self.phase, self.tick, self.price, self.rug_price = "COOLDOWN", 0, 1.0, None

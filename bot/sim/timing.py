@@ -19,6 +19,7 @@ __all__ = [
     "COOLDOWN_FRAME_MS",
     "COOLDOWN_MS",
     "GAP_QUANTILES",
+    "HISTORY_GAP_S",
     "NOMINAL_TICK_S",
     "PRESALE_MS",
     "TickGaps",
@@ -28,7 +29,8 @@ NOMINAL_TICK_S = 0.25
 COOLDOWN_MS = 15_000  # cooldownTimer 15000 → 0
 PRESALE_MS = 10_000  # allowPreRoundBuys during the last 10 s of the cooldown
 COOLDOWN_FRAME_MS = 100  # one cooldown frame every 100 ms
-RUG_SILENCE_S = (0.8, 2.2)  # silence after the rug frame before the history frames (rug → tick 0 ≈ 16.4 s)
+RUG_SILENCE_S = (0.5, 1.5)  # silence after the rug frame before the first history frame
+HISTORY_GAP_S = 0.4  # first → second history frame; rug → tick 0 ≈ 1.0 + 0.4 + 15 = 16.4 s (protocol.md)
 
 # (cumulative probability, gap seconds); derived by tests/sim/test_fidelity.py::derive_gap_table
 GAP_QUANTILES: tuple[tuple[float, float], ...] = (
@@ -115,6 +117,6 @@ class TickGaps:
 
     def rug_silence(self) -> float:
         if not self.jitter:
-            return 1.4
+            return 1.0
         lo, hi = RUG_SILENCE_S
         return self.rng.uniform(lo, hi)

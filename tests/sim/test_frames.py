@@ -8,6 +8,7 @@ announced hash matches the revealed seed and the generator reproduces every broa
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import math
 import random
@@ -265,3 +266,19 @@ def test_recording_of_the_simulator_passes_rugsbot_verify(tmp_path: Path) -> Non
                 doctored = True
             w.write(t, "in", text)
     assert main(["verify", str(bad)]) == 1
+
+
+def test_round_cycle_timing_on_the_sim_clock() -> None:
+    """Rug → tick 0 ≈ 16.4 s; cooldown frames every 100 ms; presale = the last 10 s; ids change at the rug."""
+    rows = [(t, o.args[-1]) for t, o, _ in timeline() if o.event == "gameStateUpdate"]
+    rug_times = [(t, p["gameId"]) for t, p in rows if p.get("rugged") and "gameHistory" not in p]
+    starts = [(t, p["gameId"]) for t, p in rows if p.get("active") and p.get("tickCount") == 0 and len(p) == 14]
+    for (t_rug, gid), (t_start, next_gid) in zip(rug_times, starts[1:], strict=False):
+        assert next_gid != gid
+        assert 15.4 <= t_start - t_rug <= 17.6, t_start - t_rug
+    cooldown = [(t, p["cooldownTimer"]) for t, p in rows if len(p) == 7]
+    steps = {round(b[0] - a[0], 6) for a, b in itertools.pairwise(cooldown) if a[1] - b[1] == 100}
+    assert steps == {0.1}
+    presale = [(t, p) for t, p in rows if len(p) == 7 and p["allowPreRoundBuys"]]
+    assert all(p["cooldownTimer"] <= 10000 for _, p in presale)
+    assert all(not p["allowPreRoundBuys"] for _, p in rows if len(p) == 7 and p["cooldownTimer"] > 10000)

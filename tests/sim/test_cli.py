@@ -1,0 +1,47 @@
+"""``rugsbot sim`` as a real subprocess: prints the URL, serves, stops cleanly on Ctrl-C (SIGINT)."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_sim_command_serves_and_stops_on_sigint() -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "sim", "--port", "0", "--seed", "cli", "--speed", "20",
+                             "--faults", "duplicate:2@1"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        m = re.search(r"open (http://127\.0\.0\.1:\d+)/", line)
+        assert m, line
+        url = m.group(1)
+        with urllib.request.urlopen(url + "/__sim/state", timeout=5) as r:
+            state = json.loads(r.read())
+        assert state["game_id"][:8].isdigit()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "stopped" in out
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["--faults", "explode@3"], 2, "unknown fault"),
+    (["--speed", "0"], 2, "speed"),
+])
+def test_sim_command_refuses_bad_arguments(args: list[str], code: int, message: str) -> None:
+    proc = subprocess.run([sys.executable, "-m", "bot.cli", "sim", "--port", "0", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == code and message in proc.stderr
