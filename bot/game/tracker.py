@@ -430,15 +430,14 @@ class GameTracker:
     # ------------------------------------------------------------------ game state
 
     def _on_game_state(self, t: float, text: str, ev: GameStateUpdate) -> list[Signal]:
+        if text == self._last_gsu_text:
+            self.counters.duplicates += 1
+            return [FeedProblem("duplicate", f"{self._game_id} tick {ev.tick_count}", t)]
+        self._last_gsu_text = text
         out: list[Signal] = []
         if ev.has_history:
             self.counters.history_frames += 1
             out.append(HistoryReceived(ev.game_history, t))
-        if text == self._last_gsu_text:
-            self.counters.duplicates += 1
-            out.append(FeedProblem("duplicate", f"{self._game_id} tick {ev.tick_count}", t))
-            return out
-        self._last_gsu_text = text
         gid = ev.game_id
         if gid is not None and gid != self._game_id:
             if gid in self._finished_ids:

@@ -120,6 +120,14 @@ SCENARIOS = [
         counters={"duplicates": 1},
     ),
     Scenario(
+        "duplicated history frame: one HistoryReceived only",
+        [*ticks(G1, 0, 3), (101.0, rug(G1, 4)), (102.0, rug(G1, 4, tick_count=6, history=True)),
+         (102.1, rug(G1, 4, tick_count=6, history=True))],
+        ["history", "problem duplicate"],
+        tail_frames=2,
+        counters={"duplicates": 1, "history_frames": 1},
+    ),
+    Scenario(
         "out-of-order tick counted, not applied",
         [*ticks(G1, 0, 6), (101.6, active(G1, 4, price=9.0))],
         ["problem out-of-order"],
