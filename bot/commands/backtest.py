@@ -70,4 +70,5 @@ def _meta(result: BacktestResult, args: argparse.Namespace, name: str, params: d
           profile: str) -> dict[str, object]:
     return {"command": "backtest", "strategy": name, "params": params, "files": [str(p) for p in args.files],
             "latency_s": latency, "profile": profile, "frames": result.frames, "ticks": result.ticks,
-            "decisions": result.decisions, "elapsed_s": round(result.elapsed_s, 3), "session": result.session_id}
+            "decisions": result.decisions, "elapsed_s": round(result.elapsed_s, 3), "session": result.session_id,
+            "no_bet_reasons": result.no_bet_reasons}

@@ -9,6 +9,7 @@ does, and docs/BACKTESTING.md lists the assumptions that remain (landing tick, r
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,7 @@ class BacktestResult:
     starting_bankroll: int
     elapsed_s: float
     guard_trips: list[str] = field(default_factory=list)
+    no_bet_reasons: dict[str, int] = field(default_factory=dict)
 
     def settled(self) -> list[BacktestBet]:
         return [b for b in self.bets if b.status in (BetStatus.WON.value, BetStatus.LOST.value)]
@@ -149,9 +151,14 @@ def run_backtest(
     mode = Mode.DRY_RUN if live_dry_run else Mode.REPLAY
     p_by_bet: dict[str, float] = {}
 
+    why: Counter[str] = Counter()
+
     def on_decision(rec: DecisionRecord) -> None:
         if rec.intent is not None:
             p_by_bet[rec.intent.bet_id] = rec.estimate.p_win
+        else:  # why no bet: the strategy's reason, or the governor's verdict on a proposal
+            text = rec.reason if rec.proposal is None else f"refused: {rec.verdict}"
+            why[text.split(";")[0][:80]] += 1
 
     t0 = time.perf_counter()
     store = Store.open(db_path)
@@ -186,6 +193,7 @@ def run_backtest(
             session_id=governor.session, frames=frames_n, ticks=tracker.ticks, games=session.stats.games_finished,
             decisions=session.stats.decisions, bets=bets, final_ticks=tracker.final_ticks, tick_gaps=tracker.tick_gaps,
             starting_bankroll=start_bankroll, elapsed_s=time.perf_counter() - t0, guard_trips=trips,
+            no_bet_reasons=dict(why.most_common(12)),
         )
     finally:
         store.close()

@@ -130,5 +130,5 @@ def test_backtest_of_a_simulator_recording_equals_the_live_dry_run(tmp_path: Pat
     replay = run_backtest(frames_of([rec_path]), _profile(), db_path=tmp_path / "replay.db",
                           strategies_dir=STRATEGIES, latency_s=latency)
     assert live.games >= 2 and live.ticks > 300
-    assert len(live.settled()) >= 3
+    assert len(live.settled()) >= 3, live.no_bet_reasons
     assert [_key(b) for b in live.bets] == [_key(b) for b in replay.bets]
