@@ -539,17 +539,19 @@ class GameTracker:
         out.append(TickAdvanced(gid, tick, price, t, backfilled))
 
     def _backfill(self, ev: GameStateUpdate, low: int, tick: int) -> tuple[int, int]:
-        """Fill ticks ``low .. tick-1`` from partialPrices; returns (how many were there, lowest filled)."""
+        """Fill ticks ``low .. tick-1`` from partialPrices; returns (how many were there, lowest filled).
+
+        Iterates the (≤ 5) values, never the tick range: a corrupt tickCount must not become a long loop.
+        """
         pp = ev.partial_prices
         if pp is None or not pp.values:
             return 0, tick
         n = 0
         lowest = tick
         peak = self._peak
-        values = pp.values
-        for k in range(low, tick):
-            v = values.get(str(k))
-            if v is not None and _finite(v):
+        for key, v in pp.values.items():
+            k = _tick_key(key)
+            if k is not None and low <= k < tick and _finite(v):
                 n += 1
                 lowest = min(lowest, k)
                 if v > peak:
@@ -566,8 +568,9 @@ class GameTracker:
         if pp is not None and pp.end_tick is not None and 0 <= pp.end_tick < tick:
             tick = pp.end_tick  # this is a later rugged frame; the rug itself was at endTick
         if pp is not None and pp.values:
-            for k, v in pp.values.items():
-                if _finite(v) and v > self._peak and k.isdigit() and int(k) <= tick:
+            for key, v in pp.values.items():
+                k = _tick_key(key)
+                if k is not None and k <= tick and _finite(v) and v > self._peak:
                     self._peak = v
         self._price = _price_or(ev.price, self._price)
         if self._phase is Phase.ACTIVE and not self._started:
@@ -593,6 +596,13 @@ class GameTracker:
         self.finished.append(game)
         self._finished_ids.append(gid)
         out.append(GameRugged(game))
+
+
+def _tick_key(key: str) -> int | None:
+    """partialPrices keys are decimal tick numbers as strings; anything else is ignored."""
+    if 0 < len(key) <= 9 and key.isascii() and key.isdigit():
+        return int(key)
+    return None
 
 
 def _sid(data: msgspec.Raw | None) -> str | None:

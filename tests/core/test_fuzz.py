@@ -68,6 +68,28 @@ def typed_frames(draw: st.DrawFn) -> str:
     return kind + ("" if ack is None else str(ack)) + body
 
 
+numbers = st.none() | st.integers(-5, 300) | st.integers(-2**63, 2**63) | st.floats() | st.sampled_from(["1", True])
+
+
+@st.composite
+def game_frames(draw: st.DrawFn) -> str:
+    """Plausible gameStateUpdates from a few games: exercise phases, ticks, backfill, rugs, with odd numbers."""
+    body: dict[str, Any] = {"gameId": draw(st.sampled_from(["20251212-a", "20251212-b", "20251212-c", None]))}
+    for key in ("active", "rugged", "allowPreRoundBuys", "cooldownPaused"):
+        if draw(st.booleans()):
+            body[key] = draw(st.booleans() | st.none())
+    for key in ("tickCount", "cooldownTimer", "price"):
+        if draw(st.booleans()):
+            body[key] = draw(numbers)
+    if draw(st.booleans()):
+        keys = st.integers(-3, 400).map(str) | st.text(max_size=4) | st.sampled_from(["²", "1e3", "٣"])
+        body["partialPrices"] = {"startTick": draw(numbers), "endTick": draw(numbers),
+                                 "values": draw(st.dictionaries(keys, st.floats(), max_size=6))}
+    if draw(st.integers(0, 9)) == 0:
+        body["gameHistory"] = [{"id": "x", "prices": [1.0]}]
+    return "42" + json.dumps(["gameStateUpdate", body])
+
+
 @st.composite
 def mutated_real(draw: st.DrawFn) -> str:
     f = draw(st.sampled_from(REAL_FRAMES))
@@ -91,7 +113,7 @@ def mutated_real(draw: st.DrawFn) -> str:
     return f[: len(f) // 2] + g[len(g) // 2:]
 
 
-any_frame = st.one_of(st.text(max_size=200), typed_frames(), mutated_real(),
+any_frame = st.one_of(st.text(max_size=200), typed_frames(), mutated_real(), game_frames(), game_frames(),
                       st.sampled_from(REAL_FRAMES), st.binary(max_size=50).map(lambda b: b.decode("latin-1")))
 
 QUICK = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

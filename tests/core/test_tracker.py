@@ -107,6 +107,16 @@ SCENARIOS = [
         counters={"backfilled_ticks": 4},
     ),
     Scenario(
+        "absurd tickCount after a gap: no long loop, only real keys backfill",
+        [*ticks(G1, 0, 3), (101.0, event("gameStateUpdate", {
+            "gameId": G1, "active": True, "rugged": False, "tickCount": 10**15, "price": 1.2,
+            "partialPrices": {"startTick": 1, "endTick": 10**15,
+                              "values": {"5": 1.1, "²": 9.0, "x": 9.0, "-1": 9.0, "99999999999": 9.0}}}))],
+        ["tick 1000000000000000 +1"],
+        view={"peak": 1.2},
+        counters={"backfilled_ticks": 1},
+    ),
+    Scenario(
         "skipped tick without partialPrices: no backfill",
         [*ticks(G1, 0, 3), (101.5, active(G1, 5, skip_pp=True))],
         ["tick 5"],
