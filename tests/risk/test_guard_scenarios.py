@@ -199,3 +199,48 @@ def test_every_guard_has_a_tripping_scenario() -> None:
     text = " ".join(f"{n} {steps}" for n, _c, steps, _k in SCENARIOS)
     missing = [c.name for c in GUARD_CLASSES if c.name not in text and c.name.replace("_", " ") not in text]
     assert missing == []
+
+
+# scenario name -> (guard, action) rows that must be in guard_events afterwards
+STORED = {
+    "session loss limit reached halts": ("session_loss_limit", "halt"),
+    "daily loss limit pauses until the next UTC midnight": ("daily_loss_limit", "pause"),
+    "take_profit kills the session": ("take_profit", "kill"),
+    "max stake per bet": ("max_stake_per_bet", "deny"),
+    "feed silent pauses until frames return": ("feed_silent", "clear"),
+    "alarm fair_mismatch halts": ("alarm:fair_mismatch", "halt"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STORED))
+def test_guard_trips_are_stored(tmp_path: Path, name: str) -> None:
+    _n, cfg, steps, kwargs = next(s for s in SCENARIOS if s[0] == name)
+    r = run_scenario(tmp_path / "bot.db", cfg, steps, **kwargs)  # type: ignore[arg-type]
+    rows = {(e["guard"], e["action"]) for e in r.gov.store.guard_events(r.gov.session)}
+    assert STORED[name] in rows, rows
+    if STORED[name][1] == "halt":
+        halt = r.gov.store.active_halt()
+        assert halt is not None and halt.source == f"guard:{STORED[name][0]}"
+
+
+def test_operator_kill_and_halt_row_written_before_state_changes(tmp_path: Path) -> None:
+    """The halt row must be in the database by the time the governor reports HALTED (another connection sees it)."""
+    from bot.store.db import Store
+    from bot.store.rows import HaltRow
+
+    r = run_scenario(tmp_path / "bot.db", guards(), [Frame(level=ACTIVE)])
+    seen: list[bool] = []
+    original = r.gov.store.set_halt
+
+    def spy(reason: str, source: str, t: float | None = None) -> HaltRow:
+        row = original(reason, source, t)
+        other = Store.open(tmp_path / "bot.db")
+        seen.append(other.active_halt() is not None and r.gov.state.level is not HALTED)
+        other.close()
+        return row
+
+    r.gov.store.set_halt = spy  # type: ignore[method-assign]
+    r.gov.alarm("model_drift", "SPRT")
+    assert seen == [True] and r.gov.state.level is HALTED
+    r.gov.kill("operator pressed q")
+    assert r.gov.state.level is KILLED
