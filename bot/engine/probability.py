@@ -73,21 +73,35 @@ def beta_cdf(x: float, a: float, b: float) -> float:
 
 
 def beta_ppf(q: float, a: float, b: float) -> float:
-    """Quantile of Beta(a, b) by bisection on the exact CDF (≈ 1 ms; computed once per observed game).
+    """Quantile of Beta(a, b): safeguarded Newton on the exact CDF, started from the normal approximation.
 
-    No scipy at run time: it is a dev-only dependency. tests/engine compare this against scipy.
+    Typically 3–6 CDF evaluations (≈ 0.1 ms); steps that leave the bracket fall back to bisection (in log
+    space for the tiny lower quantiles of small shapes), so it always converges. No scipy at run time (it is
+    a dev-only dependency); tests/engine compare this against scipy.
     """
+    if not 0.0 < q < 1.0:
+        return 0.0 if q <= 0.0 else 1.0
+    lbeta = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+    mean = a / (a + b)
+    sd = math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1.0)))
+    z = 1.959963984540054 * (1 if q > 0.5 else -1) if abs(q - 0.5) > 0.4 else 0.0
     lo, hi = 0.0, 1.0
-    # Bisection in log space for tiny quantiles, linear near the middle.
+    x = min(max(mean + z * sd, 1e-300), 1.0 - 1e-15)
     for _ in range(200):
-        mid = 0.5 * (lo + hi) if lo > 0.0 and hi / max(lo, 1e-300) < 4 else math.sqrt(max(lo, 1e-300) * hi)
-        if beta_cdf(mid, a, b) < q:
-            lo = mid
+        f = beta_cdf(x, a, b) - q
+        if f < 0:
+            lo = x
         else:
-            hi = mid
-        if hi - lo <= 1e-12 * hi:
-            break
-    return 0.5 * (lo + hi)
+            hi = x
+        if hi - lo <= 1e-12 * hi or abs(f) < 1e-13 or hi <= 1e-300:
+            return x
+        log_pdf = (a - 1.0) * math.log(x) + (b - 1.0) * math.log1p(-x) - lbeta
+        pdf = math.exp(log_pdf) if log_pdf < 700 else math.inf
+        nx = x - f / pdf if pdf > 0 and math.isfinite(pdf) else -1.0
+        if not lo < nx < hi:
+            nx = 0.5 * (lo + hi) if lo > 0.0 and hi / lo < 4 else math.sqrt(max(lo, 1e-300) * hi)
+        x = max(nx, 1e-300)
+    return x
 
 
 # ------------------------------------------------------------------------------------------------ posterior
@@ -259,6 +273,7 @@ class ProbabilityModel:
         final = max(1, game.final_tick) if game.complete else game.final_tick
         if final - 1 < first:
             return False  # joined at the rug itself: no check at risk that we saw
+        # The interval is recomputed lazily by the next estimate (≈ 0.1–0.2 ms): bulk loads stay cheap.
         at_risk = self._counts_for(game.version).add(first, final)
         if self.config.drift_alarm:
             self._drift.observe(at_risk, 1)

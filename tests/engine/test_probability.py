@@ -84,7 +84,11 @@ def test_bins_show_non_memoryless_data() -> None:
     assert model.p_win_at(55) < model.p_win_at(55, by_bin=True)
 
 
-@pytest.mark.parametrize(("a", "b"), [(1, 199), (0.5, 100), (3, 20), (50, 9950), (2000, 398000), (2300.0, 460000.0)])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [(1, 199), (0.5, 100), (3, 20), (50, 9950), (2000, 398000), (2300.0, 460000.0), (0.01, 2), (1, 1), (0.5, 0.5),
+     (5000, 1e6)],
+)
 def test_beta_quantiles_match_scipy(a: float, b: float) -> None:
     for q in (0.025, 0.5, 0.975):
         assert beta_ppf(q, a, b) == pytest.approx(stats.beta.ppf(q, a, b), rel=1e-6)
