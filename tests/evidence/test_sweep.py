@@ -1,0 +1,85 @@
+"""Sweeps: grid expansion, shards that merge back to the full run, ranking, recordings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.cli import main
+from bot.report.cliargs import parse_value
+from bot.report.sweep import SweepError, declared_grid, expand, parse_grid, shard
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        (["min_tick=0,100"], {"min_tick": [0, 100]}),
+        (["stake_sol=0.001,0.002", "flag=true,false"], {"stake_sol": [0.001, 0.002], "flag": [True, False]}),
+    ],
+)
+def test_parse_grid(items: list[str], expected: dict[str, list[Any]]) -> None:
+    assert parse_grid(items, parse_value) == expected
+
+
+@pytest.mark.parametrize("bad", ["min_tick", "=1,2", "min_tick="])
+def test_parse_grid_rejects(bad: str) -> None:
+    with pytest.raises(SweepError):
+        parse_grid([bad], parse_value)
+
+
+def test_expand_and_shards_partition_the_grid() -> None:
+    points = expand({"a": [1, 2, 3], "b": [True, False]}, {"c": 9, "a": 0})
+    assert len(points) == 6 and all(p["c"] == 9 for p in points)
+    assert {(p["a"], p["b"]) for p in points} == {(a, b) for a in (1, 2, 3) for b in (True, False)}
+    parts = [shard(points, f"{i}/4") for i in range(4)]
+    assert sorted(str(p) for part in parts for p in part) == sorted(map(str, points))
+    for bad in ("4/4", "x", "1/0"):
+        with pytest.raises(SweepError):
+            shard(points, bad)
+
+
+def test_declared_grid_comes_from_the_strategy_params() -> None:
+    grid = declared_grid("late_game", Path("strategies"), 3)
+    assert set(grid) == {"min_tick", "stake_sol", "max_bets_per_game"}
+    assert grid["min_tick"] == [0, 2500, 5000]
+
+
+def _sweep(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    code = main(["sweep", "--json", *args])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def test_sweep_on_simulated_games_is_ranked(capsys: pytest.CaptureFixture[str]) -> None:
+    d = _sweep(capsys, "--strategy", "late_game", "--grid", "min_tick=0,150,300", "--games", "20000")
+    rows = d["rows"]
+    assert [r["params"]["min_tick"] for r in rows] != [] and len(rows) == 3
+    evs = [r["ev_per_bet"] for r in rows]
+    assert evs == sorted(evs, reverse=True)
+    assert all(r["cp_low"] < 0.1817 < r["cp_high"] for r in rows)  # no point escapes the house edge
+
+
+def test_shards_merge_to_the_full_sweep(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    args = ["--strategy", "fixed", "--grid", "start_tick=0,50", "--grid", "max_bets_per_game=1,3", "--games", "5000"]
+    full = _sweep(capsys, *args)
+    for i in range(2):
+        assert main(["sweep", *args, "--shard", f"{i}/2", "--out", str(tmp_path / f"s{i}.json")]) == 0
+    capsys.readouterr()
+    merged = _sweep(capsys, "--merge", str(tmp_path / "s0.json"), str(tmp_path / "s1.json"))
+    assert merged["rows"] == full["rows"]
+
+
+def test_sweep_on_recordings(capsys: pytest.CaptureFixture[str], capture_paths: list[Path]) -> None:
+    d = _sweep(capsys, "--strategy", "fixed", "--grid", "max_bets_per_game=1,20", "--no-baseline",
+               *map(str, capture_paths))
+    bets = {r["params"]["max_bets_per_game"]: r["bets"] for r in d["rows"]}
+    assert bets[20] > bets[1] >= 1
+
+
+def test_sweep_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sweep", "--strategy", "fixed", "--grid", "bad"]) == 2
+    assert main(["sweep", "--strategy", "fixed", "--points", "9"]) == 2  # 9^4 points: too many
