@@ -119,7 +119,7 @@ class BotRun:
     """One run of the bot; owns every resource it opens and closes them in reverse order."""
 
     def __init__(self, settings: Settings, profile: Profile, mode: RunMode, args: argparse.Namespace,
-                 *, headless: bool) -> None:
+                 *, headless: bool, sim: Any = None) -> None:
         self.settings = settings
         self.profile = profile
         self.mode = mode
@@ -127,7 +127,8 @@ class BotRun:
         self.headless = headless
         self.reason = "finished"
         self.code = EXIT_OK
-        self.sim: Any = None
+        self.sim: Any = sim  # a simulator started by the caller (tests) is used, and left running
+        self._own_sim = sim is None
         self.browser: Any = None
         self.session: Any = None
         self.sniffer: Any = None
@@ -226,9 +227,10 @@ class BotRun:
         from bot.sim.config import SimConfig
         from bot.sim.runner import start_sim_in_thread
 
-        cfg = SimConfig(speed=self.args.sim_speed, seed=self.args.sim_seed, faults=self.args.sim_faults)
-        self.sim = start_sim_in_thread(cfg)
-        logger.info("simulator started at {url} (speed {s}x)", url=self.sim.url, s=cfg.speed)
+        if self.sim is None:
+            cfg = SimConfig(speed=self.args.sim_speed, seed=self.args.sim_seed, faults=self.args.sim_faults)
+            self.sim = start_sim_in_thread(cfg)
+            logger.info("simulator started at {url} (speed {s}x)", url=self.sim.url, s=cfg.speed)
         if password is None:
             # No password configured: a throw-away profile and wallet for this run only.
             self._tmp = tempfile.TemporaryDirectory(prefix="rugsbot-sim-profile-")
@@ -478,7 +480,7 @@ class BotRun:
         if self.store is not None:
             with contextlib.suppress(Exception):
                 self.store.close()
-        if self.sim is not None:
+        if self.sim is not None and self._own_sim:
             with contextlib.suppress(Exception):
                 self.sim.stop()
         if getattr(self, "_tmp", None) is not None:

@@ -1,0 +1,240 @@
+"""End to end: real headless Chromium + the stand-in wallet + the real simulator, driven by `rugsbot run`'s BotRun.
+
+Every scenario checks the simulator's ground truth (``SimTruth``) against what the bot believes: requests
+received per player (no double bet), the account's balance against the bot's own ledger, bets settled.
+The simulator runs at a fast clock (ticks of ~25 ms) so a few games fit in seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.brokers.base import BetStatus
+from bot.browser.wallet import RequestKind
+from bot.cli import EXIT_HALTED, EXIT_OK
+from bot.commands.run import BotRun
+from bot.config import RunMode, Settings
+from bot.config.profile import profile_from_dict
+from bot.money import PRACTICE_COIN
+from tests.execution.conftest import browser_available
+
+pytestmark = pytest.mark.browser
+
+SPEED = 10.0
+
+PROFILE = {
+    "name": "e2e", "mode": "practice", "starting_bankroll_sol": 10.0,
+    "engine": {"strategies": [{"name": "fixed", "params": {"stake_sol": 0.01, "start_tick": 3, "every": 40,
+                                                           "max_bets_per_game": 3}}], "adaptive": False},
+    "guards": {"max_stake_per_bet_sol": 0.05, "max_stake_per_game_sol": 0.2, "session_loss_limit_sol": 5.0,
+               "daily_loss_limit_sol": 5.0, "max_consecutive_losses": 100, "max_drawdown_pct": 90.0,
+               "max_bets_per_hour": 5000, "loss_streak_cooldown": 100},
+    "timing": {"confirm_timeout_s": 2.0},
+    "browser": {"headless": True, "allowed_origins": ["http://127.0.0.1"]},
+}
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[Any]:
+    if not browser_available():
+        pytest.skip("no Chromium found")
+    from bot.sim.config import SimConfig
+    from bot.sim.runner import start_sim_in_thread
+
+    handle = start_sim_in_thread(SimConfig(speed=SPEED, seed="e2e-execution", players=6))
+    yield handle
+    handle.stop()
+
+
+def make_args(**kw: Any) -> argparse.Namespace:
+    base = dict(profile=None, headless=True, duration=None, games=None, sim=True, sim_speed=SPEED, sim_seed=None,
+                sim_faults="", dry_run=False, practice=False, yes_live=False, no_trace=False, no_record=False)
+    base.update(kw)
+    return argparse.Namespace(**base)
+
+
+def settings_for(tmp: Path) -> Settings:
+    return Settings(data_dir=tmp / "var", recordings_dir=tmp / "rec", strategies_dir=tmp / "strategies",
+                    browser_profile_dir=tmp / "profile", wallet_password=None, url=None)
+
+
+async def drive(bot: BotRun, during: Callable[[BotRun], Awaitable[None]] | None = None) -> int:
+    """Run the bot; ``during`` runs concurrently (fault injection) once the broker is armed."""
+
+    async def side() -> None:
+        if during is None:
+            return
+        for _ in range(600):
+            if bot.broker is not None and getattr(bot.broker, "armed", False):
+                break
+            await asyncio.sleep(0.05)
+        await during(bot)
+
+    side_task = asyncio.ensure_future(side())
+    code = await bot.main()
+    side_task.cancel()
+    return code
+
+
+def our_truth(bot: BotRun, truth: Any) -> tuple[Any, list[Any], int]:
+    pid = bot.tracker.account.player_id
+    acct = next(a for a in truth.accounts if a.player_id == pid)
+    bets = [b for b in truth.bets if b.player_id == pid]
+    return acct, bets, truth.sidebet_requests.get(pid, 0)
+
+
+async def wait_for(cond: Callable[[], bool], timeout_s: float) -> bool:
+    for _ in range(int(timeout_s / 0.05)):
+        if cond():
+            return True
+        await asyncio.sleep(0.05)
+    return cond()
+
+
+def confirmed_clicks(bot: BotRun) -> int:
+    return sum(1 for r in bot.session.reports if r.status is BetStatus.CONFIRMED)
+
+
+def check_consistent(bot: BotRun, sim: Any) -> tuple[Any, list[Any], int]:
+    """No double bet, and every bet the bot settled matches the simulator's bet exactly (the database too)."""
+    from bot.store.db import Store
+
+    truth = sim.truth()
+    acct, bets, requests = our_truth(bot, truth)
+    clicks = len(bot.broker.clicks)
+    assert requests <= clicks, f"{requests} requests for {clicks} clicks: a click was doubled"
+    server = {(b.game_id, b.start_tick): b for b in bets}
+    with Store.open(bot.settings.db_path) as store:
+        rows = store.bets(bot.governor.session)
+    placed = [r for r in rows if r.status in (BetStatus.CONFIRMED, BetStatus.WON, BetStatus.LOST)]
+    assert len(placed) == len(bets), (placed, bets)  # one server bet per placed row, none extra
+    settled_pnl = 0
+    for r in placed:
+        b = server[(r.game, r.start_tick)]
+        assert b.amount_lamports == r.amount_lamports and b.end_tick == r.end_tick
+        if r.status in (BetStatus.WON, BetStatus.LOST):
+            assert b.outcome == r.status.value, (b, r)
+            assert r.payout_lamports == b.payout_lamports
+            settled_pnl += b.payout_lamports - b.amount_lamports
+    led = bot.governor.ledger
+    assert led.session_pnl == settled_pnl
+    # The bot's books against the server's balance: open stakes are debited on both sides; a bet still open
+    # in the bot's book may have been settled by the server after the bot stopped (it keeps running).
+    late_payouts = sum(server[(r.game, r.start_tick)].payout_lamports for r in placed
+                       if r.status is BetStatus.CONFIRMED and server[(r.game, r.start_tick)].outcome in ("won", "lost"))
+    start = next(c.start_balance for c in sim.server.config.coins if c.address == PRACTICE_COIN)
+    assert acct.balances[PRACTICE_COIN] == start + led.session_pnl - led.open_exposure + late_payouts
+    return acct, bets, requests
+
+
+def test_practice_run_connects_clicks_confirms_and_settles(sim: Any, tmp_path: Path,
+                                                          run: Callable[[Awaitable[Any]], Any]) -> None:
+    profile = profile_from_dict(PROFILE)
+    bot = BotRun(settings_for(tmp_path), profile, RunMode.PRACTICE, make_args(), headless=True, sim=sim)
+
+    async def until_settled(b: BotRun) -> None:
+        await wait_for(lambda: sum(1 for r in b.session.reports if r.status in (BetStatus.WON, BetStatus.LOST)) >= 3,
+                       40)
+        b._request_stop("test: enough settled bets")
+
+    code = run(drive(bot, until_settled))
+    assert code == EXIT_OK, bot.reason
+    kinds = [(req.kind, dec.approve) for req, dec in bot.wallet.decisions]
+    assert (RequestKind.CONNECT, True) in kinds and (RequestKind.SIGN_MESSAGE, True) in kinds
+    settled = [r for r in bot.session.reports if r.status in (BetStatus.WON, BetStatus.LOST)]
+    assert len(settled) >= 3
+    assert all(c.method == "mouse" for c in bot.broker.clicks)
+    lat = [r.latency_s for r in bot.session.reports if r.status is BetStatus.CONFIRMED and r.latency_s is not None]
+    assert lat and max(lat) < 2.0
+    _acct, _bets, requests = check_consistent(bot, sim)
+    assert requests == len(bot.broker.clicks) == confirmed_clicks(bot)
+    assert bot.recorder is not None and bot.recorder.closed
+    assert bot.summary["bets"] >= 3
+
+
+def test_dry_run_never_sends_a_request(sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]) -> None:
+    before = sum(sim.truth().sidebet_requests.values())
+    profile = profile_from_dict(PROFILE)
+    bot = BotRun(settings_for(tmp_path), profile, RunMode.DRY_RUN, make_args(dry_run=True, duration=6.0),
+                 headless=True, sim=sim)
+    code = run(bot.main())
+    assert code == EXIT_OK, bot.reason
+    assert bot.session.stats.intents >= 1  # it decided to (paper) bet ...
+    assert sum(sim.truth().sidebet_requests.values()) == before  # ... and never clicked
+    assert bot.wallet is None
+
+
+def test_faults_reject_drop_and_delayed_ack(sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]) -> None:
+    """A rejected bet, a socket drop mid-game and slow acks: no double bet, books still equal the server's."""
+    profile = profile_from_dict(PROFILE)
+    bot = BotRun(settings_for(tmp_path), profile, RunMode.PRACTICE, make_args(), headless=True, sim=sim)
+
+    async def faults(b: BotRun) -> None:
+        await asyncio.to_thread(sim.fault, "reject", 1)
+        assert await wait_for(lambda: any(r.status is BetStatus.REJECTED for r in b.session.reports), 30)
+        await asyncio.to_thread(sim.fault, "ack_delay", 400)
+        n = confirmed_clicks(b)
+        assert await wait_for(lambda: confirmed_clicks(b) > n, 30)
+        await asyncio.to_thread(sim.fault, "ack_delay", 0)
+        await asyncio.to_thread(sim.fault, "drop")
+        assert await wait_for(lambda: b.sniffer.health.sockets_opened >= 2, 20)
+        n = confirmed_clicks(b)
+        await wait_for(lambda: confirmed_clicks(b) > n, 30)
+        # let the open bet settle so the books can be compared exactly
+        await wait_for(lambda: b.broker.unresolved == 0, 20)
+        b._request_stop("test: faults done")
+
+    code = run(drive(bot, faults))
+    assert code == EXIT_OK, bot.reason
+    statuses = [r.status for r in bot.session.reports]
+    assert BetStatus.REJECTED in statuses
+    assert bot.sniffer.health.sockets_opened >= 2  # followed the reconnect
+    assert statuses.count(BetStatus.CONFIRMED) >= 2
+    check_consistent(bot, sim)
+
+
+def test_signing_request_is_rejected_and_halts(sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]) -> None:
+    profile = profile_from_dict(PROFILE)
+    settings = settings_for(tmp_path)
+    bot = BotRun(settings, profile, RunMode.PRACTICE, make_args(), headless=True, sim=sim)
+
+    async def sign(b: BotRun) -> None:
+        await asyncio.to_thread(sim.fault, "sign_request")
+
+    code = run(drive(bot, sign))
+    assert code == EXIT_HALTED
+    tx = [(req, dec) for req, dec in bot.wallet.decisions if req.kind is RequestKind.SIGN_TRANSACTION]
+    assert tx and not tx[0][1].approve and tx[0][1].halt
+    from bot.store.db import Store
+
+    with Store.open(settings.db_path) as store:
+        halt = store.active_halt()
+    assert halt is not None and "signature" in halt.reason
+    assert any(p.suffix == ".png" for p in settings.log_dir.iterdir())
+    check_consistent(bot, sim)
+
+
+def test_missing_control_halts_with_screenshot(sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]) -> None:
+    data = dict(PROFILE)
+    data["browser"] = {**PROFILE["browser"], "selectors": {"sidebet_button": ["div.renamed-bet-button"]}}
+    profile = profile_from_dict(data)
+    settings = settings_for(tmp_path)
+    before = sum(sim.truth().sidebet_requests.values())
+    bot = BotRun(settings, profile, RunMode.PRACTICE, make_args(), headless=True, sim=sim)
+    code = run(bot.main())
+    assert code == EXIT_HALTED
+    assert "div.renamed-bet-button" in bot.reason
+    shots = [p for p in settings.log_dir.iterdir() if p.suffix == ".png"]
+    traces = [p for p in settings.log_dir.iterdir() if p.name.endswith("trace.zip")]
+    assert shots and traces
+    assert sum(sim.truth().sidebet_requests.values()) == before
+    from bot.store.db import Store
+
+    with Store.open(settings.db_path) as store:
+        assert store.active_halt() is not None
