@@ -20,7 +20,8 @@ from bot.engine.calibration import (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", type=Path, help="recordings (.jsonl[.gz]) or game-length CSVs")
+    parser.add_argument("files", nargs="+", type=Path,
+                        help="recordings (.jsonl[.gz]), game-length CSVs, or directories of them")
     add_profile_arg(parser)
     add_json_arg(parser)
 
@@ -31,8 +32,9 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         print(f"rugsbot calibrate: no such file: {', '.join(map(str, missing))}")
         return 2
-    csvs = [p for p in args.files if p.suffix == ".csv"]
-    recs = [p for p in args.files if p.suffix != ".csv"]
+    files = _expand(args.files)
+    csvs = [p for p in files if p.suffix == ".csv"]
+    recs = [p for p in files if p.suffix != ".csv"]
     reports: list[tuple[str, CalibrationReport]] = []
     if recs:
         from bot.feeds.recording import recording_parts
@@ -46,6 +48,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print(reports)
     return 0 if any(r.observations for _, r in reports) else 1
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    """Directories become their recordings and CSVs (sorted); files stay as given."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(f for f in p.iterdir()
+                              if f.is_file() and f.name.endswith((".jsonl", ".jsonl.gz", ".csv"))))
+        else:
+            out.append(p)
+    return list(dict.fromkeys(out))
 
 
 def _print(reports: list[tuple[str, CalibrationReport]]) -> None:

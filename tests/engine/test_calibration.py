@@ -84,3 +84,19 @@ def test_cli_missing_file(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "bot.cli", "calibrate", str(tmp_path / "nope.jsonl")],
                          capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert out.returncode == 2
+
+
+def test_cli_directory_of_recordings(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "bot.cli", "calibrate", str(REAL / "captures"), "--json"],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["recordings"]["games"] >= 2
+
+
+def test_cli_nothing_to_calibrate_exits_1(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    out = subprocess.run([sys.executable, "-m", "bot.cli", "calibrate", str(empty)],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert out.returncode == 1
