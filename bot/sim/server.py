@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import msgspec
+from loguru import logger
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
@@ -49,6 +50,7 @@ from bot.sim.game import GameLoop, Out, trace_header
 
 __all__ = ["AccountTruth", "BetTruth", "GameTruth", "SimServer", "SimTruth"]
 
+MAX_QUEUED_FRAMES = 20_000  # ~80 s of frames at speed 1
 _LOCAL = {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
 _MINIMAL_PAGE = (b"<!doctype html><html><head><title>rugs.fun simulator</title></head><body>"
                  b"<h1>rugs.fun simulator</h1><p>The page files are not installed; the socket is at "
@@ -127,6 +129,12 @@ class _Conn:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def send(self, text: str) -> None:
+        if self.queue.qsize() >= MAX_QUEUED_FRAMES:
+            # a client this far behind is dead weight (a real server drops it too); never grow without bound
+            transport = self.ws.transport
+            if transport is not None:
+                transport.abort()
+            return
         self.queue.put_nowait(text)
 
     def close(self) -> None:
@@ -202,6 +210,16 @@ class SimServer:
     # ------------------------------------------------------------ the game driver
 
     async def _drive(self) -> None:
+        try:
+            await self._drive_steps()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # a frozen simulator would look like a site stall to the bot: make the cause loud instead
+            logger.exception("simulator game loop crashed")
+            raise
+
+    async def _drive_steps(self) -> None:
         loop = asyncio.get_running_loop()
         start = loop.time()
         speed = max(self.config.speed, 1e-6)
