@@ -160,7 +160,7 @@ class Governor:
         if view is not None:
             self._view = view
         self._now = now
-        if self._last_poll is None or now - self._last_poll >= self.halt_poll_s or now < self._last_poll:
+        if self._last_poll is None or now - self._last_poll >= self.halt_poll_s - 1e-6 or now < self._last_poll:
             self._poll_halt(now)
         self._evaluate(now, None)
         return self.state
