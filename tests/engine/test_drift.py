@@ -81,3 +81,31 @@ def test_monitor_reset_and_validation() -> None:
         DriftMonitor(0.0)
     with pytest.raises(ValueError):
         DriftMonitor(0.005, delta=1.5)
+
+
+def test_real_provably_fair_generator_games_fit_the_model() -> None:
+    """Games from the project's bit-exact v3 generator: one rug check per tick, final wire tick = rug index + 1."""
+    from bot.game.fair import generate_prices
+
+    model = ProbabilityModel(EngineConfig(prior_games=0.5))
+    at_risk = 0
+    for i in range(200):
+        g = generate_prices(f"engine-test-seed-{i}", f"20251207-{i:016x}")
+        assert g.final_wire_tick == g.rug_index + 1
+        at_risk += g.rug_index + 1
+        model.observe_game(finished(f"fair{i}", g.final_wire_tick))
+    post = model.hazard_posterior()
+    assert post.at_risk == at_risk and post.rugs == 200
+    assert post.low <= 0.005 <= post.high
+    assert not model.drift.alarm
+
+
+@pytest.mark.soak
+def test_false_alarm_rate_is_small() -> None:
+    """40 independent streams of 3,000 games at the rules' hazard: expect ≲ 1 alarm (ARL ≈ e^9.2 games)."""
+    alarms = 0
+    rng = np.random.default_rng(11)
+    for s in range(40):
+        model = ProbabilityModel(EngineConfig())
+        alarms += _feed(model, rng.geometric(0.005, size=3000), f"s{s}-") is not None
+    assert alarms <= 3
