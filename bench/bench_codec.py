@@ -124,6 +124,35 @@ def run(passes: int) -> dict[str, object]:
     }
 
 
+def bench_recording(passes: int) -> dict[str, float]:
+    """Per-frame cost of RecordingWriter.write (anonymising on, ids made to look like live Privy ids)."""
+    import tempfile
+
+    from bot.feeds.recording import Anonymizer, RecordingWriter
+
+    frames = [f.frame.replace("did:anon:", "did:privy:cm").replace('"username":"player_', '"username":"Real')
+              for p in CAPTURES for f in read_recording(p) if len(f.frame) < 50_000]
+    out: dict[str, float] = {}
+    anon = Anonymizer()
+    best = min(_timed(lambda: [anon(x) for x in frames]) for _ in range(max(3, passes // 3)))
+    out["anonymize_us"] = best / len(frames) * 1e6
+    with tempfile.TemporaryDirectory() as d:
+        for suffix in (".jsonl", ".jsonl.gz"):
+            runs = []
+            for i in range(max(3, passes // 3)):
+                with RecordingWriter(Path(d) / f"r{i}{suffix}", {"bench": True}) as w:
+                    runs.append(_timed(lambda w=w: [w.write(1.0, "in", x) for x in frames]))
+            out[f"write{suffix}_us"] = min(runs) / len(frames) * 1e6
+    out["frames"] = float(len(frames))
+    return out
+
+
+def _timed(fn: object) -> float:
+    t0 = time.perf_counter()
+    fn()  # type: ignore[operator]
+    return time.perf_counter() - t0
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -136,7 +165,7 @@ def machine() -> str:
     return f"{cpu}, Python {platform.python_version()}, {platform.system()} {platform.release()}"
 
 
-def markdown(r: dict[str, object], when: str) -> str:
+def markdown(r: dict[str, object], rec: dict[str, float], when: str) -> str:
     sizes = r["mean_bytes"]
     assert isinstance(sizes, dict)
     return f"""## Codec + tracker throughput (bench/bench_codec.py)
@@ -159,6 +188,12 @@ history {sizes['history']:.0f} B, other {sizes['other']:.0f} B.
 | codec only (decode + decode_event), tick frames/s | {r['codec_tick_frames_per_s']:,.0f} |
 | codec only, all frames/s | {r['codec_all_frames_per_s']:,.0f} |
 
+Recording (same frames minus the history frames, ids rewritten to look like live `did:privy:` ids, so
+the anonymiser has real work; best of several passes over {rec['frames']:.0f} frames): anonymise
+{rec['anonymize_us']:.1f} µs/frame; `RecordingWriter.write` with anonymisation and a flush per line
+{rec['write.jsonl_us']:.1f} µs/frame (`.jsonl`), {rec['write.jsonl.gz_us']:.1f} µs/frame (`.jsonl.gz`, sync-flushed
+gzip). The live feed brings ~4–10 frames/s, so recording costs well under 0.2 % of a core.
+
 A history frame costs one scan by the codec (the `gameHistory` array stays `msgspec.Raw` and is handed
 to the auditor off the decision path); at ~2 such frames a game it does not stall the tick path
 (a tick arrives every ~250 ms; a history frame takes well under 1 ms).
@@ -171,8 +206,9 @@ def main() -> int:
     ap.add_argument("--write", action="store_true", help="write docs/bench/codec.md")
     args = ap.parse_args()
     r = run(args.passes)
+    rec = bench_recording(args.passes)
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    md = markdown(r, when)
+    md = markdown(r, rec, when)
     print(md)
     if args.write:
         out = ROOT / "docs" / "bench" / "codec.md"
