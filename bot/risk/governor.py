@@ -133,6 +133,11 @@ class Governor:
             return GovernorState(Level.PAUSED, tuple(f"{p.guard}: {p.reason}" for p in pauses), None, pauses)
         return GovernorState(Level.ACTIVE)
 
+    @property
+    def can_bet(self) -> bool:
+        """ACTIVE right now (a proposal must still pass ``review``; ``open_bet`` checks again)."""
+        return self.state.level is Level.ACTIVE
+
     def ledger_view(self) -> LedgerView:
         game_id = self._view.game_id if self._view is not None else None
         return self.ledger.view(game_id, self._now if self._now is not None else 0.0)

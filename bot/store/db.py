@@ -75,15 +75,20 @@ def legal_transition(old: BetStatus, new: BetStatus) -> bool:
 class Store:
     """One connection to the database file. Not thread-safe: use one Store per thread or process."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, durable: bool = True) -> None:
         self._conn = conn
         self.path = path
+        self.durable = durable
         self.db = sqlite_utils.Database(conn)
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
-    def open(cls, path: Path, *, busy_timeout_s: float = 10.0) -> Store:
-        """Open (creating the file, its directory and the schema if needed) and migrate to the latest schema."""
+    def open(cls, path: Path, *, busy_timeout_s: float = 10.0, durable: bool = True) -> Store:
+        """Open (creating the file, its directory and the schema if needed) and migrate to the latest schema.
+
+        ``durable=False`` skips the fsync of money rows: only for backtests and simulations, whose database is
+        evidence about recorded games, never about real money (``":memory:"`` works too).
+        """
         path = Path(path)
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,7 +97,7 @@ class Store:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-        store = cls(conn, path)
+        store = cls(conn, path, durable=durable)
         store._migrate()
         return store
 
@@ -126,6 +131,7 @@ class Store:
     @contextmanager
     def _tx(self, *, durable: bool = False) -> Iterator[sqlite3.Connection]:
         """One write transaction. ``durable``: fsync the commit (synchronous=FULL) before returning."""
+        durable = durable and self.durable
         if durable:
             self._conn.execute("PRAGMA synchronous = FULL")
         try:
@@ -218,7 +224,7 @@ class Store:
         return self._session_row(row) if row else None
 
     def sessions(self, *, mode: str | None = None, coin: str | None = None) -> list[SessionRow]:
-        sql, params = "SELECT * FROM sessions WHERE 1=1", []
+        sql, params = "SELECT * FROM sessions WHERE 1=1", list[str]()
         if mode is not None:
             sql, params = sql + " AND mode = ?", [*params, mode]
         if coin is not None:

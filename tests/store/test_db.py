@@ -215,3 +215,16 @@ def test_rebuild_session_matches_real_settlements(store: Store, real_dir: Path) 
     assert perf.pnl_lamports == expected == sum(b.pnl_lamports for b in store.bets(sid))
     assert perf.won + perf.lost == len(sol_rows) and perf.open == 0
 
+
+
+def test_non_durable_store_for_backtests_never_raises_sync(tmp_path: Path) -> None:
+    for path in (tmp_path / "bt.db", Path(":memory:")):
+        s = Store.open(path, durable=False)
+        seen: list[str] = []
+        s._conn.set_trace_callback(seen.append)
+        sid = s.start_session(mode="REPLAY", profile="p", coin=SOL_MINT, started=T)
+        s.update_bet(_intent(s, sid), BetStatus.LOST, t=T + 1)
+        s.set_halt("x", "y")
+        assert not any("synchronous = FULL" in x for x in seen)
+        assert s.integrity_check() == "ok" and s.rebuild_session(sid).pnl_lamports == -1_000_000
+        s.close()
