@@ -1,0 +1,88 @@
+"""``rugsbot login``: a headed browser on the bot's persistent profile, for the one-time wallet setup by hand.
+
+What the operator does (once per profile directory):
+1. ``rugsbot login --profile practice`` (needs a display; on a server use ``xvfb-run`` + VNC, or run it on a
+   desktop and copy the profile directory);
+2. in the wallet extension tab: import or create the wallet and set its password (the same password goes
+   into ``RUGSBOT_WALLET_PASSWORD`` / ``.env`` so the bot can unlock it later);
+3. in the site tab: Connect → Phantom → approve the connection and the sign-in message;
+4. close the browser window. The bot reuses the profile (wallet vault + site login) from then on.
+
+The bot never automates the real wallet's setup: seed phrases and passwords stay with the human. The
+profile lock applies here too, so a login cannot run while a bot uses the same profile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+from bot.browser.errors import BrowserEnvironmentError
+from bot.cli import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
+from bot.commands.common import add_profile_arg, load
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_profile_arg(parser)
+    parser.add_argument("--sim", action="store_true", help="set up the stand-in wallet against a local simulator")
+    parser.add_argument("--url", default=None, help="site to open (default: the profile's browser.url)")
+    parser.add_argument("--timeout", type=float, default=None, metavar="S",
+                        help="close the browser after S seconds (default: wait until the window is closed)")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings, profile = load(args)
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        print("rugsbot login needs a display (it opens a visible browser). On a server: "
+              "`xvfb-run -a rugsbot login ...` with a VNC viewer, or set the profile up on a desktop.",
+              file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    if args.timeout is not None and args.timeout <= 0:
+        print("rugsbot login: --timeout must be > 0", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return asyncio.run(_login(settings, profile, args))
+    except BrowserEnvironmentError as exc:
+        print(f"rugsbot login: {exc}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+
+
+async def _login(settings, profile, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    from bot.browser.launch import launch
+
+    sim = None
+    url = args.url or settings.url or profile.browser.url
+    ext = Path(settings.extension_dir) if settings.extension_dir is not None else None
+    if args.sim:
+        from bot.sim.assets import extension_dir
+        from bot.sim.runner import start_sim_in_thread
+
+        sim = start_sim_in_thread()
+        url = sim.url
+        ext = ext or extension_dir()
+    if ext is None:
+        print("rugsbot login: RUGSBOT_EXTENSION_DIR is not set (the unpacked Phantom extension directory)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    browser = await launch(settings, profile, headless=False, extension_dir=ext, trace=False)
+    try:
+        page = await browser.page()
+        await page.goto(url, wait_until="domcontentloaded")
+        if browser.extension_id:
+            setup = await browser.context.new_page()
+            await setup.goto(f"chrome-extension://{browser.extension_id}/popup.html")
+        print(f"browser open on profile {browser.profile_dir}: set up the wallet, connect on {url}, then close "
+              "the window.", file=sys.stderr)
+        closed = asyncio.Event()
+        browser.context.on("close", lambda _ctx: closed.set())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(closed.wait(), timeout=args.timeout)
+    finally:
+        await browser.close()
+        if sim is not None:
+            sim.stop()
+    return EXIT_OK
