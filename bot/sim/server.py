@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import ipaddress
 import json
 import mimetypes
 import secrets
@@ -51,7 +52,6 @@ from bot.sim.game import GameLoop, Out, trace_header
 __all__ = ["AccountTruth", "BetTruth", "GameTruth", "SimServer", "SimTruth"]
 
 MAX_QUEUED_FRAMES = 20_000  # ~80 s of frames at speed 1
-_LOCAL = {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
 _MINIMAL_PAGE = (b"<!doctype html><html><head><title>rugs.fun simulator</title></head><body>"
                  b"<h1>rugs.fun simulator</h1><p>The page files are not installed; the socket is at "
                  b"/socket.io/?EIO=4&amp;transport=websocket and ground truth at /__sim/state.</p></body></html>")
@@ -306,7 +306,7 @@ class SimServer:
             return _text(HTTPStatus.BAD_REQUEST, "websocket transport only\n")
         if path.startswith("/__sim/"):
             remote = connection.remote_address[0] if connection.remote_address else ""
-            if remote not in _LOCAL:
+            if not _is_loopback(remote):
                 return _text(HTTPStatus.FORBIDDEN, "local requests only\n")
             if path == "/__sim/state":
                 return _json(HTTPStatus.OK, self.truth().to_json())
@@ -432,6 +432,16 @@ class SimServer:
 
 
 # ---------------------------------------------------------------- HTTP helpers
+
+
+def _is_loopback(address: str) -> bool:
+    """127.0.0.0/8, ::1 and IPv4-mapped loopback; anything unparsable is not local."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return bool(ip.is_loopback or (mapped is not None and mapped.is_loopback))
 
 
 def _response(status: HTTPStatus, body: bytes, content_type: str) -> Response:

@@ -8,12 +8,14 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
 import socketio
 
 from bot.protocol.events import GameStateUpdate, decode_event
 from bot.protocol.frames import Packet, decode
 from bot.sim.config import SimConfig
 from bot.sim.runner import SimHandle, start_sim_in_thread
+from bot.sim.server import _is_loopback
 from tests.sim.wire import RawClient
 
 
@@ -132,8 +134,22 @@ def test_http_routes(sim: SimHandle) -> None:
     status, _, body = _get(sim.url + "/__sim/fault?name=duplicate&value=2")
     assert status == 200 and json.loads(body)["fault"]["name"] == "duplicate"
     assert any(e["name"] == "duplicate" for e in sim.truth().to_json()["fault_log"])
+    post = urllib.request.Request(sim.url + "/__sim/fault?name=reject&value=2", method="POST", data=b"")
+    with urllib.request.urlopen(post, timeout=5) as r:
+        assert json.loads(r.read())["fault"] == {"name": "reject", "value": 2.0, "sim_t": sim.truth().fault_log[-1]["sim_t"]}
+    assert "reject next 2" in sim.truth().faults_active
     status, _, body = _get(sim.url + "/__sim/fault?name=nonsense")
     assert status == 400 and "unknown fault" in json.loads(body)["error"]
     for path, want in (("/nope.js", 404), ("/../../etc/passwd", 404), ("/%2e%2e/%2e%2e/etc/passwd", 404),
                        ("/socket.io/?EIO=4&transport=polling", 400), ("/__sim/other", 404)):
         assert _get(sim.url + path)[0] == want, path
+
+
+@pytest.mark.parametrize(
+    ("address", "local"),
+    [("127.0.0.1", True), ("127.0.0.2", True), ("::1", True), ("::ffff:127.0.0.1", True),
+     ("192.0.2.2", False), ("10.0.0.1", False), ("::ffff:10.0.0.1", False), ("fd00::2", False), ("", False),
+     ("not-an-ip", False)],
+)
+def test_control_endpoints_accept_only_loopback_addresses(address: str, local: bool) -> None:
+    assert _is_loopback(address) is local
