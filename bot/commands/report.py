@@ -1,0 +1,61 @@
+"""``rugsbot report``: an offline HTML report with charts and a one-screen summary, from a session or a result file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from bot.cli import EXIT_OK, EXIT_USAGE
+from bot.commands.common import emit_json
+from bot.report.metrics import EvidenceReport, evaluate
+from bot.report.render import render_html
+from bot.report.summary import print_summary
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    src = parser.add_mutually_exclusive_group(required=True)
+    src.add_argument("--session", default=None, metavar="ID", help="a session in the database (or 'last')")
+    src.add_argument("file", nargs="?", type=Path, default=None, metavar="FILE",
+                     help="a result file written by simulate/backtest --out")
+    parser.add_argument("--db", type=Path, default=None, help="database (default: the configured one)")
+    parser.add_argument("--html", type=Path, default=None, metavar="OUT", help="write the HTML report here")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def load_report(args: argparse.Namespace) -> EvidenceReport:
+    if args.file is not None:
+        data = json.loads(args.file.read_text(encoding="utf-8"))
+        data.pop("bet_list", None)
+        return EvidenceReport.from_dict(data)
+    from bot.config import Settings
+    from bot.report.from_store import records_from_store
+
+    db = args.db if args.db is not None else Settings().db_path
+    session, records = records_from_store(db, args.session)
+    return evaluate(records, label=f"session {session}", meta={"command": "report", "session": session,
+                                                                "db": str(db)})
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.report.from_store import SessionNotFound
+
+    try:
+        report = load_report(args)
+    except (OSError, ValueError, TypeError, KeyError, SessionNotFound) as exc:
+        print(f"rugsbot report: cannot read the input: {exc}")
+        return EXIT_USAGE
+    if args.html is not None:
+        args.html.parent.mkdir(parents=True, exist_ok=True)
+        args.html.write_text(render_html(report), encoding="utf-8")
+    if args.json:
+        data = report.to_dict()
+        data.pop("series")
+        if args.html is not None:
+            data["html"] = str(args.html)
+        emit_json(data)
+    else:
+        print_summary(report)
+        if args.html is not None:
+            print(f"HTML report: {args.html}")
+    return EXIT_OK
