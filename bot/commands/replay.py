@@ -55,6 +55,7 @@ class FileSummary:
     counters: dict[str, Any] = field(default_factory=dict)
     games: list[GameSummary] = field(default_factory=list)
     timing: dict[str, Any] = field(default_factory=dict)
+    signals: dict[str, int] = field(default_factory=dict)  # what the tracker emitted, by signal type
     first_t: float | None = None
     last_t: float | None = None
 
@@ -65,9 +66,11 @@ class _Collector:
     def __init__(self) -> None:
         self.tracker = GameTracker()
         self.games: dict[str, GameSummary] = {}
+        self.signals: Counter[str] = Counter()
 
     def feed(self, t: float, direction: str, frame: str) -> None:
         for sig in self.tracker.on_frame(t, direction, frame):
+            self.signals[type(sig).__name__] += 1
             if isinstance(sig, PhaseChanged) and sig.game_id is not None:
                 self._game(sig.game_id).phases.append((sig.new.value, sig.t))
             elif isinstance(sig, GameRugged):
@@ -122,6 +125,7 @@ def _finish(summary: FileSummary, collector: _Collector) -> None:
     summary.counters = collector.tracker.counters.as_dict()
     summary.games = list(collector.games.values())
     summary.timing = collector.timing()
+    summary.signals = dict(sorted(collector.signals.items()))
 
 
 def _totals(files: list[FileSummary]) -> dict[str, Any]:
@@ -200,6 +204,7 @@ def _print_human(files: list[FileSummary], totals: dict[str, Any]) -> None:
         for n in names:
             ev.add_row(n, str(c["events"].get(n, "")), str(c["events_out"].get(n, "")))
         console.print(ev)
+        console.print("signals: " + ", ".join(f"{k} {v}" for k, v in f.signals.items()))
         games = Table(title="games")
         games.add_column("game", no_wrap=True)
         for col in ("seen", "final tick", "peak", "phases"):

@@ -40,8 +40,11 @@ def test_replay_json_on_both_real_captures(capsys: pytest.CaptureFixture[str], r
     assert (a["final_tick"], a["complete"], a["first_tick_seen"]) == (229, False, 4)
     assert games["20251212-6f491efbd808458b"]["final_tick"] is None
     assert cdp["counters"]["events_out"]["authenticate"] == 1
-    assert cdp["timing"]["samples"] == 98  # ticks 0..99 of one game: 99 gaps, the rug frame is not a tick
+    assert cdp["timing"]["samples"] == 98  # ticks 0..98 (99 frames, 98 gaps); the rug frame (99) is not a tick
     assert raw["timing"]["stalls"] == 1
+    assert raw["signals"]["GameRugged"] == 2 and raw["signals"]["HistoryReceived"] == 4
+    assert raw["signals"]["TickAdvanced"] == 241  # game A ticks 4..228 (225) + game B ticks 0..15 (16)
+    assert cdp["signals"]["AccountUpdated"] == 1  # the other two playerUpdates carry only a trace header
 
 
 def test_replay_human_output(capsys: pytest.CaptureFixture[str], real_dir: Path) -> None:
