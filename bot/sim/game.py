@@ -304,6 +304,9 @@ class GameLoop:
         trades = self.crowd.on_tick(cur.id, tick, self.price, now, cur.global_sidebets)
         cur.trade_count += len(trades)
         outs = [Out("standard/newTrade", (trace_header(self.rng), t)) for t in trades]
+        chat = self.crowd.maybe_chat(now)
+        if chat is not None:
+            outs.append(Out("newChatMessage", (trace_header(self.rng), chat)))
         outs.extend(self._settlement_outs(self.accounts.on_tick(cur.id, tick, self.price, now)))
         return tuple(outs)
 

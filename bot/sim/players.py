@@ -18,6 +18,9 @@ from bot.money import SOL_MINT
 
 __all__ = ["Crowd", "SimPlayer", "sidebet_payout_record", "sidebet_placed_record"]
 
+_CHAT = ("gm", "rug incoming", "sidebet hit!", "nice 2x", "lol", "wen moon", "rip", "who else is in",
+         "send it", "that was fast")
+CHAT_RATE = 0.03  # per tick: the Dec 2025 capture shows ~0.12 chat messages a second
 _BET_SIZES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1)
 
 
@@ -85,7 +88,7 @@ class Crowd:
             hexid = f"{rng.getrandbits(64):016x}"
             self.players.append(SimPlayer(
                 id=f"did:sim:{hexid}", username=f"sim_{hexid[:8]}", level=rng.randint(0, 70),
-                side_bettor=rng.random() < 0.6, trade_rate=rng.uniform(0.005, 0.04)))
+                side_bettor=rng.random() < 0.6, trade_rate=rng.uniform(0.002, 0.008)))
 
     def new_game(self) -> None:
         for p in self.players:
@@ -153,6 +156,16 @@ class Crowd:
         return {"id": new_uuid(rng), "gameId": game_id, "playerId": p.id, "price": price, "type": "buy",
                 "qty": qty, "tickIndex": tick, "coin": "solana", "amount": amount, "bonusPortion": 0,
                 "realPortion": amount, "username": p.username, "level": p.level}
+
+    def maybe_chat(self, now_ms: int) -> dict[str, Any] | None:
+        """A ``newChatMessage`` payload now and then (real key order), so bots meet side events too."""
+        rng = self.rng
+        if not self.players or rng.random() >= CHAT_RATE:
+            return None
+        p = rng.choice(self.players)
+        return {"playerId": p.id, "username": p.username, "level": p.level, "message": rng.choice(_CHAT),
+                "timestamp": now_ms, "filtered": False, "role": None, "tag": None, "verified": True,
+                "discordUsername": None, "replyTo": None}
 
     def leaderboard(self, *, full: bool = True) -> list[dict[str, Any]]:
         """Top 10 by pnl, real key order; ``full=False`` is the shorter presale entry shape."""

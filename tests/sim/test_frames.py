@@ -156,12 +156,19 @@ def test_every_frame_decodes_with_the_bot_models() -> None:
         pkt = decode(text)
         assert isinstance(pkt, Packet), text[:80]
         ev = decode_event(pkt)
-        assert type(ev).__name__ not in ("InvalidEvent", "UnknownEvent"), (out.event, ev)
+        assert type(ev).__name__ != "InvalidEvent", (out.event, ev)
+        if out.event != "newChatMessage":  # a side event the bot has no model for, as on the real feed
+            assert type(ev).__name__ != "UnknownEvent", (out.event, ev)
         kinds[out.event] = kinds.get(out.event, 0) + 1
         if isinstance(ev, GameStateUpdate) and ev.has_history:
             games = ev.history_games()
             assert games and all(g.provably_fair and g.provably_fair.server_seed for g in games)
-    assert kinds["gameStateUpdate"] > 1000 and kinds["standard/newTrade"] > 50
+    assert kinds["gameStateUpdate"] > 1000 and kinds["standard/newTrade"] > 50 and kinds["newChatMessage"] > 10
+    # trade and chat rates near the Dec 2025 capture (31 trades, 11 chats in 89 s): per active second
+    active_s = 0.25 * sum(1 for _, o, _ in timeline() if o.event == "gameStateUpdate"
+                          and o.args[-1].get("active") and "gameHistory" not in o.args[-1])
+    assert 0.1 < kinds["standard/newTrade"] / active_s < 1.5
+    assert 0.03 < kinds["newChatMessage"] / active_s < 0.4
 
 
 def test_history_frames_are_heavy_and_come_twice_per_rug() -> None:
@@ -202,7 +209,7 @@ def test_timeline_is_provably_fair_and_follows_the_rules() -> None:
         assert h["prices"][:-1] == gen.prices  # float-exact
         assert rug["tickCount"] == gen.final_wire_tick == len(h["prices"]) - 1
         assert rug["active"] is True and rug["price"] == h["prices"][-1]
-        assert 0 < rug["price"] <= max(0.02 * gen.prices[-1], 1e-12) + 1e-12 and rug["price"] <= 0.02
+        assert 0 < rug["price"] <= max(0.02 * gen.prices[-1], 1e-12) + 1e-12 and rug["price"] <= 0.02 + 1e-12
         assert math.isclose(h["peakMultiplier"], gen.peak)
         assert gid[:8].isdigit() and len(gid) == 25 and gid[8] == "-"
         checked += 1
