@@ -241,6 +241,11 @@ class Ledger:
     def staked_in_game(self, game_id: str | None) -> int:
         return 0 if game_id is None else self._staked_game.get(game_id, 0)
 
+    @property
+    def balance_fresh(self) -> bool:
+        """Logged in: a balance has been seen in *this* session (a restart must not bet on yesterday's number)."""
+        return self.logged_in and self._anchor_session == self.session
+
     def balance_difference(self) -> int | None:
         """server − expected (logged in, once both are known)."""
         if not self.logged_in or self.server_cash is None or self.expected_cash is None:

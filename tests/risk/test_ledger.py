@@ -138,8 +138,12 @@ def test_logged_in_bankroll_is_the_servers_and_anchors_per_session(tmp_path: Pat
     # restart: the next session anchors on the server's number again (deposits in between are not losses)
     again = make_governor(tmp_path / "bot.db", logged_in=True, t=T0 + 100)
     assert again.ledger.bankroll == 5_040 * MILLI  # the last balance seen, until a fresh one arrives
+    again.tick(view(T0 + 100.5), T0 + 100.5)
+    assert again.state.level.value == "PAUSED" and "no server balance" in again.state.reasons[0]
     balance(again, 7_000 * MILLI, T0 + 101)
     assert again.ledger.balance_difference() == 0 and again.ledger.peak_equity == 7_000 * MILLI
+    again.tick(view(T0 + 101.5), T0 + 101.5)
+    assert again.state.level.value == "ACTIVE"
 
 
 @pytest.mark.parametrize(("t", "day_start"), [

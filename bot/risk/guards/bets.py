@@ -54,7 +54,7 @@ class BalanceMismatch:
         led = ctx.ledger
         if not led.logged_in:
             return Verdict.allow()
-        if led.server_cash is None:
+        if led.server_cash is None or not led.balance_fresh:
             return Verdict.pause("no server balance yet", None, self.name)
         diff = led.balance_difference()
         if diff is None or abs(diff) <= self.tolerance:
