@@ -44,7 +44,7 @@ def test_replay_json_on_both_real_captures(capsys: pytest.CaptureFixture[str], r
     assert raw["timing"]["stalls"] == 1
     assert raw["signals"]["GameRugged"] == 2 and raw["signals"]["HistoryReceived"] == 4
     assert raw["signals"]["TickAdvanced"] == 241  # game A ticks 4..228 (225) + game B ticks 0..15 (16)
-    assert cdp["signals"]["AccountUpdated"] == 1  # the other two playerUpdates carry only a trace header
+    assert cdp["signals"]["AccountUpdated"] == 3  # three full playerUpdate frames in the capture
 
 
 def test_replay_human_output(capsys: pytest.CaptureFixture[str], real_dir: Path) -> None:
