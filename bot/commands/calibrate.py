@@ -80,4 +80,13 @@ def _print(reports: list[tuple[str, CalibrationReport]]) -> None:
             for b in rows:
                 table.add_row(b.label, str(b.n), f"{b.predicted:.4f}", f"{b.realised:.4f}", str(b.wins))
             console.print(table)
+        if r.hazard_bins:
+            table = Table(title="rug hazard by tick bin (memoryless rules: 0.005 everywhere)")
+            for col in ("ticks", "rugs", "checks at risk", "data only", "posterior", "95 % interval"):
+                table.add_column(col, justify="right")
+            for h in r.hazard_bins:
+                mle = f"{h.mle:.5f}" if h.mle is not None else "—"
+                table.add_row(h.label, str(h.rugs), str(h.at_risk), mle, f"{h.mean:.5f}",
+                              f"[{h.low:.5f}, {h.high:.5f}]")
+            console.print(table)
         console.print(f"[dim]note: {r.note}; unresolved predictions: {r.unresolved}[/]")

@@ -50,6 +50,19 @@ class CalibrationBin:
 
 
 @dataclass(frozen=True, slots=True)
+class HazardBin:
+    """Rug hazard of one tick bin after all games: data alone (``mle``) and the posterior (with the prior)."""
+
+    label: str
+    rugs: int
+    at_risk: int
+    mle: float | None
+    mean: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True, slots=True)
 class CalibrationReport:
     games: int
     observations: int
@@ -60,6 +73,7 @@ class CalibrationReport:
     by_p: tuple[CalibrationBin, ...]
     by_tick: tuple[CalibrationBin, ...]
     unresolved: int = 0
+    hazard_bins: tuple[HazardBin, ...] = ()
     note: str = ("ticks of one game are correlated (one rug decides ~40 of them): "
                  "the effective sample size is about the number of games")
 
@@ -69,6 +83,8 @@ class CalibrationReport:
             "realised": self.realised, "brier": self.brier, "brier_rules": self.brier_rules,
             "unresolved": self.unresolved, "note": self.note,
             "by_p": [vars_of(b) for b in self.by_p], "by_tick": [vars_of(b) for b in self.by_tick],
+            "hazard_bins": [{"label": h.label, "rugs": h.rugs, "at_risk": h.at_risk, "mle": h.mle, "mean": h.mean,
+                             "low": h.low, "high": h.high} for h in self.hazard_bins],
         }
 
 
@@ -136,7 +152,7 @@ class Calibrator:
             self._add(a, n, wins, p_win)
         self.games += 1
 
-    def report(self) -> CalibrationReport:
+    def report(self, model: ProbabilityModel | None = None) -> CalibrationReport:
         def bins(src: dict[int, _Acc], label: object) -> tuple[CalibrationBin, ...]:
             return tuple(CalibrationBin(label(k), a.n, a.sum_p / a.n, a.wins / a.n, a.wins)  # type: ignore[operator]
                          for k, a in sorted(src.items()) if a.n)
@@ -149,7 +165,15 @@ class Calibrator:
             by_p=bins(self._by_p, lambda k: f"{k * P_BIN_WIDTH:.2f}–{(k + 1) * P_BIN_WIDTH:.2f}"),
             by_tick=bins(self._by_tick, _tick_label),
             unresolved=sum(len(v) for v in self._pending.values()),
+            hazard_bins=hazard_bins(model) if model is not None else (),
         )
+
+
+def hazard_bins(model: ProbabilityModel) -> tuple[HazardBin, ...]:
+    return tuple(
+        HazardBin(_tick_label(i), h.rugs, h.at_risk, h.mle, h.mean, h.low, h.high)
+        for i, h in enumerate(model.hazard_by_bin())
+    )
 
 
 def calibrate_recordings(paths: Iterable[Path], config: EngineConfig | None = None) -> CalibrationReport:
@@ -172,7 +196,7 @@ def calibrate_recordings(paths: Iterable[Path], config: EngineConfig | None = No
             elif isinstance(sig, GameRugged):
                 cal.on_game_finished(sig.game.game_id, sig.game.final_tick)
                 model.observe_game(sig.game)
-    return cal.report()
+    return cal.report(model)
 
 
 def read_game_lengths(path: Path) -> list[tuple[str, int]]:
@@ -191,4 +215,4 @@ def calibrate_game_lengths(games: Iterable[tuple[str, int]], config: EngineConfi
     for gid, final in games:
         cal.add_game_length(final, model.p_win_at(0))
         model.observe_game(FinishedGame(gid, final, 1.0, 0.0, 0, True, "v3"))
-    return cal.report()
+    return cal.report(model)

@@ -100,3 +100,13 @@ def test_cli_nothing_to_calibrate_exits_1(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "bot.cli", "calibrate", str(empty)],
                          capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert out.returncode == 1
+
+
+def test_real_hazard_is_flat_across_tick_bins() -> None:
+    """The "bet late" folklore would need a rising hazard; the real games show 0.005 in every bin."""
+    rep = calibrate_game_lengths(read_game_lengths(GAME_LENGTHS), EngineConfig(prior_games=0.5))
+    assert [h.label for h in rep.hazard_bins] == ["0–50", "50–100", "100–200", "200–400", "400+"]
+    assert sum(h.rugs for h in rep.hazard_bins) >= 1740
+    for h in rep.hazard_bins:
+        assert h.mle is not None and abs(h.mle - 0.005) < 0.001, h
+        assert h.low <= 0.005 <= h.high, h
