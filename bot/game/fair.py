@@ -221,12 +221,13 @@ def generate_prices(server_seed: str, game_id: str, version: str = "v3") -> Gene
 
 
 def make_rug_price(rng: Callable[[], float], last_price: float) -> float:
-    """A plausible rug price for the simulator (the server's rule is not published).
+    """A rug price for the simulator. The server's rule is not published; this one is inferred from data.
 
-    Real rug prices lie in 0.002–0.02 and never above 2 % of the previous price (checked on the 23 verified
-    games; 0.02 itself occurs). Rule: uniform in ``[lo, hi]`` with ``hi = min(0.02, 0.02 * last_price)``
-    and ``lo = min(0.002, hi)``.
+    Evidence (23 Dec 2025 games + the Feb 2026 rug): the rug price never exceeds 2 % of
+    ``min(previous price, 1)``, and 3 of the 15 rugs from a price >= 1 show exactly
+    ``0.020000000000000018``, which is the double ``1 - 0.98`` — a clamped drop. protocol.md's "0.002–0.02"
+    floor does not hold (Feb 2026: 0.10600 → 0.00178). Model: the price falls by a fraction
+    ``max(0.98, 1 - u * 0.025)`` (u uniform; clamped 20 % of the time) of ``min(last_price, 1)``.
     """
-    hi = min(0.02, 0.02 * max(last_price, 0.0))
-    lo = min(0.002, hi)
-    return lo + rng() * (hi - lo)
+    base = min(max(last_price, 0.0), 1.0)
+    return base * (1 - max(0.98, 1 - rng() * 0.025))
