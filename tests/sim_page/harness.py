@@ -41,55 +41,75 @@ def launch_args(ext: Path) -> list[str]:
 
 @dataclass
 class Wire:
-    """Every frame of the page's own socket(s), in order, as the bot's sniffer would see them."""
+    """Every frame of the page's own socket(s), in order, as the bot's sniffer would see them.
+
+    Frames are parsed once on arrival (not on every poll), so waiting loops stay cheap on long runs.
+    """
 
     sent: list[str] = field(default_factory=list)
     received: list[str] = field(default_factory=list)
     sockets: int = 0
     closed: int = 0
+    _sent_events: list[tuple[str, list[object]]] = field(default_factory=list)
+    _recv_events: list[tuple[str, list[object]]] = field(default_factory=list)
+    _acks: dict[str, list[object]] = field(default_factory=dict)
 
     def attach(self, page: Page) -> None:
         def on_ws(ws: WebSocket) -> None:
             if "/socket.io/" not in ws.url:
                 return
             self.sockets += 1
-            ws.on("framesent", lambda payload: self.sent.append(_text(payload)))
-            ws.on("framereceived", lambda payload: self.received.append(_text(payload)))
+            ws.on("framesent", lambda payload: self._on_sent(_text(payload)))
+            ws.on("framereceived", lambda payload: self._on_received(_text(payload)))
             ws.on("close", lambda _ws: self._on_close())
 
         page.on("websocket", on_ws)
+
+    def _on_sent(self, text: str) -> None:
+        self.sent.append(text)
+        parsed = _parse(text, EVENT_RE)
+        if parsed is not None:
+            self._sent_events.append(parsed)
+
+    def _on_received(self, text: str) -> None:
+        self.received.append(text)
+        parsed = _parse(text, EVENT_RE)
+        if parsed is not None:
+            self._recv_events.append(parsed)
+            return
+        parsed = _parse(text, ACK_RE)
+        if parsed is not None:
+            self._acks.setdefault(parsed[0], parsed[1])
 
     def _on_close(self) -> None:
         self.closed += 1
 
     def sent_events(self, name: str) -> list[tuple[str, list[object]]]:
         """(ack id, args) of each ``42<id>[name, ...]`` the page sent."""
-        out = []
-        for f in self.sent:
-            m = EVENT_RE.match(f)
-            if m:
-                arr = json.loads(m.group(2))
-                if arr and arr[0] == name:
-                    out.append((m.group(1), arr[1:]))
-        return out
+        return [(ack_id, arr[1:]) for ack_id, arr in self._sent_events if arr and arr[0] == name]
 
     def events(self, name: str) -> list[object]:
         """Payloads (last non-trace argument) of each received event ``name``."""
-        out = []
-        for f in self.received:
-            m = EVENT_RE.match(f)
-            if m:
-                arr = json.loads(m.group(2))
-                if arr and arr[0] == name:
-                    out.append(payload_of(arr[1:]))
-        return out
+        return [payload_of(arr[1:]) for _id, arr in self._recv_events if arr and arr[0] == name]
+
+    def count(self, name: str) -> int:
+        return sum(1 for _id, arr in self._recv_events if arr and arr[0] == name)
 
     def ack(self, ack_id: str) -> object | None:
-        for f in self.received:
-            m = ACK_RE.match(f)
-            if m and m.group(1) == ack_id:
-                return payload_of(json.loads(m.group(2)))
+        arr = self._acks.get(ack_id)
+        return None if arr is None else payload_of(arr)
+
+
+def _parse(frame: str, pattern: re.Pattern[str]) -> tuple[str, list[object]] | None:
+    """(ack id, JSON array) of a matching frame; garbage (the simulator's malformed fault) gives None."""
+    m = pattern.match(frame)
+    if not m:
         return None
+    try:
+        arr = json.loads(m.group(2))
+    except ValueError:
+        return None
+    return (m.group(1), arr) if isinstance(arr, list) else None
 
 
 def _text(payload: str | bytes) -> str:

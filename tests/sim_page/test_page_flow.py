@@ -2,7 +2,7 @@
 
 Each scenario launches Chromium with the stand-in wallet, creates the wallet, logs in through the approval
 windows and then checks the wire (what the page sent and what the server answered) against the simulator's
-ground truth. The simulator runs 10x fast (25 ms ticks) so a 40-tick window closes in about a second.
+ground truth. The simulator runs 20x fast (12.5 ms ticks) so a 40-tick window closes in half a second.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ ACTIVE_BUTTON = BET_BUTTON + ".but-button-active"
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[SimHandle]:
-    handle = start_sim_in_thread(SimConfig(speed=10, seed="sim-page-tests", jitter=False))
+    handle = start_sim_in_thread(SimConfig(speed=20, seed="sim-page-tests", jitter=False))
     try:
         yield handle
     finally:
@@ -56,6 +56,8 @@ def run_scenario(sim: SimHandle, tmp_path: Path, scenario: Scenario, logged_in: 
         async with wallet_browser(tmp_path / "profile") as (_pw, ctx, ext_id):
             await create_wallet(ctx, ext_id)
             page = await ctx.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
             wire = Wire()
             wire.attach(page)  # before goto: a socket opened before listening is invisible
             await page.goto(sim.url + "/")
@@ -63,6 +65,7 @@ def run_scenario(sim: SimHandle, tmp_path: Path, scenario: Scenario, logged_in: 
             if logged_in:
                 await login(ctx, page)
             await scenario(ctx, page, wire)
+            assert errors == [], errors  # no uncaught exception in the page, whatever the scenario did
 
     asyncio.run(asyncio.wait_for(main(), 120))
 
@@ -248,9 +251,10 @@ def test_every_refusal_reaches_the_wire_and_the_toast(chromium: Path, sim: SimHa
     run_scenario(sim, tmp_path, scenario)
 
 
-def test_sign_request_opens_a_transaction_approval_and_rejection_is_reported(
+def test_sign_request_is_shown_as_a_transaction_then_a_drop_reconnects_logged_in(
         chromium: Path, sim: SimHandle, tmp_path: Path) -> None:
     async def scenario(ctx: BrowserContext, page: Page, wire: Wire) -> None:
+        # 1. a hostile "sign this transaction" request: the wallet shows what it is and who asks
         async with ctx.expect_page(is_approval, timeout=15_000) as info:
             await asyncio.to_thread(sim.fault, "sign_request")
         seen = await handle_popup(await info.value, click="#reject-button")
@@ -262,13 +266,9 @@ def test_sign_request_opens_a_transaction_approval_and_rejection_is_reported(
                                      timeout=5_000)
         await until(lambda: wire.sent_events("simSignResult"), 5, "simSignResult")
         report = wire.sent_events("simSignResult")[-1][1][-1]
-        assert report["approved"] is False and report["code"] == 4001
+        assert report["approved"] is False and report["code"] == 4001  # type: ignore[index]
 
-    run_scenario(sim, tmp_path, scenario)
-
-
-def test_page_reconnects_after_a_drop_and_stays_logged_in(chromium: Path, sim: SimHandle, tmp_path: Path) -> None:
-    async def scenario(ctx: BrowserContext, page: Page, wire: Wire) -> None:
+        # 2. a network drop: the page reconnects with backoff and re-sends its stored sign-in
         first_auth = wire.sent_events("authenticate")[0][1][-1]
         await asyncio.to_thread(sim.fault, "drop")
         await until(lambda: wire.sockets >= 2, 15, "a second socket")
@@ -281,8 +281,28 @@ def test_page_reconnects_after_a_drop_and_stays_logged_in(chromium: Path, sim: S
         assert [p for p in ctx.pages if is_approval(p)] == []
         assert await page.is_hidden("button:has-text('Connect')")
         # and the game keeps flowing on the new socket
-        n = len(wire.events("gameStateUpdate"))
-        await until(lambda: len(wire.events("gameStateUpdate")) > n + 20, 10, "frames after reconnect")
+        n = wire.count("gameStateUpdate")
+        await until(lambda: wire.count("gameStateUpdate") > n + 20, 10, "frames after reconnect")
         assert (await truth(sim)).connections == 1
 
     run_scenario(sim, tmp_path, scenario)
+
+
+def test_page_survives_garbage_stalls_and_shows_maintenance(chromium: Path, sim: SimHandle, tmp_path: Path) -> None:
+    async def scenario(ctx: BrowserContext, page: Page, wire: Wire) -> None:
+        await page.wait_for_selector("#phase[data-phase='ACTIVE']", timeout=15_000)
+        for name, value in [("malformed", 7), ("stall", 0.5), ("duplicate", 5), ("reorder", 4)]:
+            n = wire.count("gameStateUpdate")
+            await asyncio.to_thread(sim.fault, name, value)
+            await until(lambda n=n: wire.count("gameStateUpdate") > n + 20, 15, f"frames after {name}")
+        # malformed frames arrived and changed nothing visible: the phase is still one of the real ones
+        assert any(f.startswith("4x") for f in wire.received)
+        assert await page.get_attribute("#phase", "data-phase") in ("ACTIVE", "RUGGED", "COOLDOWN", "PRESALE")
+        assert wire.sockets == 1  # garbage did not make the page drop its socket
+        await asyncio.to_thread(sim.fault, "maintenance", 30)  # sim seconds: 1.5 s at 20x
+        await page.wait_for_selector("#maintenance:has-text('Server will reboot')", timeout=5_000)
+        await page.wait_for_selector("#cooldown:has-text('(paused)')", timeout=30_000)
+        # the end of the pause clears the notice (maintenanceUpdate {active: false})
+        await page.wait_for_selector("#maintenance", state="hidden", timeout=15_000)
+
+    run_scenario(sim, tmp_path, scenario, logged_in=False)
