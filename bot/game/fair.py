@@ -179,6 +179,10 @@ def generate_prices(server_seed: str, game_id: str, version: str = "v3") -> Gene
     (volatility capped at ``0.005 * 10``), as in the site's published verification code (``driftPrice`` with
     ``version = 'v2'``); no real v2 game was available to test it against, so v2 is checked by that code only.
     Unknown versions raise ``ValueError`` so a caller never "verifies" a game against the wrong rules.
+
+    The v3 god-candle rule (x10, only at price <= 100) is confirmed by a real Feb 2026 game (22.48 → 224.85).
+    A game that never rugs stops after ``MAX_TICKS`` with ``rug_index = MAX_TICKS`` (the published verifier
+    stops there too; what the wire would show is unknown — p ≈ 1e-11).
     """
     if version not in VERSIONS:
         raise ValueError(f"unknown provably-fair version {version!r}")
@@ -226,8 +230,9 @@ def make_rug_price(rng: Callable[[], float], last_price: float) -> float:
     Evidence (23 Dec 2025 games + the Feb 2026 rug): the rug price never exceeds 2 % of
     ``min(previous price, 1)``, and 3 of the 15 rugs from a price >= 1 show exactly
     ``0.020000000000000018``, which is the double ``1 - 0.98`` — a clamped drop. protocol.md's "0.002–0.02"
-    floor does not hold (Feb 2026: 0.10600 → 0.00178). Model: the price falls by a fraction
-    ``max(0.98, 1 - u * 0.025)`` (u uniform; clamped 20 % of the time) of ``min(last_price, 1)``.
+    floor does not hold (Feb 2026: 0.10600 → 0.00178). Model, with ``u`` uniform in [0, 1):
+    ``rug = min(last_price, 1) * (1 - max(0.98, 1 - 0.025 * u))`` — at most 2 % of ``min(last, 1)``,
+    clamped (exactly ``1 - 0.98`` for a base of 1) 20 % of the time.
     """
     base = min(max(last_price, 0.0), 1.0)
     return base * (1 - max(0.98, 1 - rng() * 0.025))
