@@ -202,12 +202,12 @@ def verify_history_game(game: HistoryGame, announced_hash: str | None = None) ->
         generated = generate_prices(seed, gid, v)
         peak_ok = None if game.peak_multiplier is None else game.peak_multiplier == generated.peak
         if prices is not None:
-            prices_ok, length_ok, first = _compare(generated, prices)
-            matched = prices_ok and length_ok
+            p_ok, l_ok, first = _compare(generated, prices)
+            matched = p_ok and l_ok
+            tried.append((v, generated, p_ok, l_ok, first, peak_ok))
         else:
-            prices_ok = length_ok = first = None
             matched = bool(peak_ok)
-        tried.append((v, generated, prices_ok, length_ok, first, peak_ok))
+            tried.append((v, generated, None, None, None, peak_ok))
         if matched:
             break
     else:
