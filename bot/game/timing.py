@@ -2,9 +2,9 @@
 
 The engine needs to know *when* the next tick will land (a click lands about one tick after the frame
 that prompted it) and the governor needs to know when the feed is stalling, so the tracker keeps a
-running picture of the gaps between consecutive ACTIVE ticks of one game. Gaps across a rug or a
-cooldown are not tick gaps and are never fed in (the 1–5 s silence at every rug would poison the
-mean). Percentiles come from a bounded window kept sorted on insert, so a snapshot is O(1) and the
+running picture of the gaps between consecutive ACTIVE ticks (k → k+1) of one game. Gaps across a
+rug, a cooldown, a reconnect or a jump over lost frames are not one tick's duration and are never fed
+in (the 1–5 s silence at every rug would poison the mean). Percentiles come from a bounded window kept sorted on insert, so a snapshot is O(1) and the
 per-tick cost is one ``bisect`` plus a short ``memmove``, never a sort.
 """
 

@@ -528,7 +528,8 @@ class GameTracker:
             backfilled, lowest = self._backfill(ev, low, tick)
         if self._first_tick is None:
             self._first_tick = lowest
-        if prev >= 0 and self._gap_valid:
+        if prev >= 0 and self._gap_valid and tick == prev + 1:
+            # per-tick gaps only: a jump over lost frames is not one tick's duration
             self._timer.add(t - self._last_tick_t)
         self._gap_valid = True
         self._tick = tick

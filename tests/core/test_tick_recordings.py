@@ -45,7 +45,7 @@ def _expected(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for r in active:
         if not advancing or r["tick"] > advancing[-1]["tick"]:
             advancing.append(r)
-    gaps = [_ts(b) - _ts(a) for a, b in pairwise(advancing)]
+    gaps = [_ts(b) - _ts(a) for a, b in pairwise(advancing) if b["tick"] == a["tick"] + 1]
     first_active = active[0] if active else None
     watched_before = any(not r["active"] and r["cooldown_timer"] > 0
                          for r in rows[: rows.index(first_active)]) if first_active else False
@@ -54,6 +54,7 @@ def _expected(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "peak": max([r["price"] for r in active], default=1.0),
         "complete": bool(rug) and (watched_before or (first_active is not None and first_active["tick"] <= 1)),
         "gaps": gaps,
+        "advancing": len(advancing),
     }
 
 
@@ -81,7 +82,7 @@ def test_tracker_matches_tick_recording(path: Path) -> None:
         assert g.peak == pytest.approx(max(exp["peak"], 1.0))
     timing = tr.view.timing
     assert timing.samples == len(exp["gaps"])
-    assert tick_signals == len(exp["gaps"]) + (1 if exp["gaps"] or tick_signals else 0)
+    assert tick_signals == exp["advancing"]
     if exp["gaps"]:
         assert timing.max_s == pytest.approx(max(exp["gaps"]))
         assert timing.stalls == sum(1 for g in exp["gaps"] if g > 1.0)

@@ -97,7 +97,7 @@ SCENARIOS = [
         "two skipped ticks backfilled from partialPrices",
         [*ticks(G1, 0, 3), (101.5, active(G1, 6))],
         ["tick 6 +2"],
-        view={"tick": 6},
+        view={"tick": 6, "timing.samples": 3},  # 0→1→2→3; the 3→6 jump is not a one-tick gap
         counters={"backfilled_ticks": 2},
     ),
     Scenario(
