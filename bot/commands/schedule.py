@@ -1,0 +1,123 @@
+"""``rugsbot schedule``: run the profile's windows (crontab lines) with APScheduler, one bounded run at a time."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.cli import EXIT_HALTED, EXIT_OK, EXIT_USAGE
+from bot.commands.common import add_profile_arg, emit_json, load
+from bot.config import Settings
+from bot.ops.scheduler import SubprocessRunner, WindowScheduler, fire_times, trigger_for
+
+HEARTBEAT_S = 30
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_profile_arg(parser)
+    parser.add_argument("--list", action="store_true", help="print the windows and their next start times, then exit")
+    parser.add_argument("--misfire-grace", type=float, default=60.0, metavar="S",
+                        help="a run that cannot start within S seconds of its time is reported missed, not run")
+    parser.add_argument("--json", action="store_true", help="machine-readable output (with --list)")
+
+
+class _StoreAccess:
+    """Short-lived connections: APScheduler runs jobs on worker threads, and a SQLite connection is per thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.path = settings.db_path
+
+    def _open(self) -> Any:
+        from bot.store.db import Store
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return Store.open(self.path)
+
+    def halted(self) -> str | None:
+        store = self._open()
+        try:
+            h = store.active_halt()
+            return None if h is None else h.reason
+        finally:
+            store.close()
+
+    def record(self, kind: str, data: dict[str, Any]) -> None:
+        import time
+
+        store = self._open()
+        try:
+            store.append_event(time.time(), None, kind, data)
+        finally:
+            store.close()
+
+    def pnl_since(self, started: float) -> float | None:
+        store = self._open()
+        try:
+            row = store.last_session()
+            if row is None or row.started < started:
+                return None
+            return store.rebuild_session(row.id).pnl_lamports / 1e9
+        finally:
+            store.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    settings, profile = load(args)
+    cfg = profile.schedule
+    if not cfg.windows:
+        print(f"rugsbot schedule: profile {profile.name!r} has no [[schedule.windows]]")
+        return EXIT_USAGE
+    tz = ZoneInfo(cfg.timezone)
+    now = datetime.now(tz)
+    if args.list:
+        rows = []
+        for w in cfg.windows:
+            nxt = fire_times(trigger_for(w, cfg.timezone), now, now.replace(year=now.year + 1), limit=5)
+            rows.append({"name": w.name, "cron": w.cron, "max_duration_min": w.max_duration_min,
+                         "max_games": w.max_games, "next": [t.isoformat() for t in nxt]})
+        if args.json:
+            emit_json({"timezone": cfg.timezone, "windows": rows})
+        else:
+            for r in rows:
+                print(f"{r['name']:<16} {r['cron']:<20} ≤{r['max_duration_min']:g} min  next: {', '.join(r['next'][:3])}")
+        return EXIT_OK
+    import time
+
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    db = _StoreAccess(settings)
+    run_started = {"t": time.time()}
+
+    def pnl() -> float | None:
+        return db.pnl_since(run_started["t"])
+
+    runner = SubprocessRunner(args.profile, session_pnl_sol=pnl)
+
+    def run_window(req):  # type: ignore[no-untyped-def]
+        run_started["t"] = time.time()
+        return runner(req)
+
+    sched = BlockingScheduler(timezone=tz)
+    ws = WindowScheduler(cfg, run_window, halted=db.halted, record=db.record, misfire_grace_s=args.misfire_grace,
+                         state_file=settings.data_dir / "schedule-state.json",
+                         on_stop=lambda reason: sched.shutdown(wait=False))
+    if (halt := db.halted()) is not None:
+        print(f"rugsbot schedule: halted ({halt}); run `rugsbot resume` first")
+        return EXIT_HALTED
+    ws.report_downtime(now)
+    ws.attach(sched, clock=lambda: datetime.now(tz))
+
+    def heartbeat() -> None:
+        if (h := db.halted()) is not None:
+            ws.stop(f"halted: {h}")
+        else:
+            ws.heartbeat(datetime.now(tz))
+
+    sched.add_job(heartbeat, "interval", seconds=HEARTBEAT_S, id="heartbeat", max_instances=1, coalesce=True)
+    print(f"schedule: {len(cfg.windows)} window(s) in {cfg.timezone}; Ctrl-C to stop")
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        sched.start()
+    return EXIT_HALTED if ws.stopped and ws.stopped.startswith("halted") else EXIT_OK
