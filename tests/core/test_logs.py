@@ -115,3 +115,17 @@ def test_redactor_table(text: str, want: str) -> None:
 
 def test_empty_secret_is_ignored() -> None:
     assert Redactor(["", SECRET]).text("plain") == "plain"
+
+
+def test_file_rotates_by_size(tmp_path: Path) -> None:
+    configure(Mode.PRACTICE, log_dir=tmp_path, console=io.StringIO(), rotation=2_000, secrets=[SECRET])
+    try:
+        for i in range(60):
+            logger.info("line {} {}", i, SECRET)
+    finally:
+        logger.remove()
+    files = sorted(tmp_path.glob("rugsbot*.jsonl"))
+    assert len(files) >= 3
+    lines = [json.loads(ln) for f in files for ln in f.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 60
+    assert all(d["mode"] == "PRACTICE" and SECRET not in d["message"] for d in lines)
