@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from bot.config.sections import GuardsConfig
@@ -45,8 +44,9 @@ def bet(amount_lamports: int, strategy: str = "test") -> SideBet:
 
 
 def make_governor(db: Path, cfg: GuardsConfig = QUIET, *, t: float = T0, logged_in: bool = False,
-                  bankroll_sol: float = 1.0, mode: str = "DRY-RUN", coin: str | None = None) -> Governor:
-    store = Store.open(db)
+                  bankroll_sol: float = 1.0, mode: str = "DRY-RUN", coin: str | None = None,
+                  durable: bool = True) -> Governor:
+    store = Store.open(db, durable=durable)
     c = coin or (PRACTICE_COIN if logged_in else SOL_MINT)
     return Governor.start(cfg, store, mode=mode, profile="test", coin=c, logged_in=logged_in,
                           starting_bankroll_lamports=int(bankroll_sol * 1_000_000_000), t=t)
@@ -56,5 +56,4 @@ def guards(**changes: object) -> GuardsConfig:
     return GuardsConfig(**{**QUIET.model_dump(), **changes})
 
 
-
-__all__ = ["MILLI", "QUIET", "T0", "bet", "guards", "make_governor", "replace", "snapshot", "view"]
+__all__ = ["MILLI", "QUIET", "T0", "bet", "guards", "make_governor", "snapshot", "view"]
