@@ -128,3 +128,30 @@ def test_fast_game_state_path_equals_general_codec_path(real_dir: Path, name: st
         assert bytes(fast.game_history) == bytes(general.game_history)  # type: ignore[union-attr]
         n += 1
     assert n > 150
+
+
+def test_key_samples_as_one_game_timeline(real_dir: Path) -> None:
+    """The 11 Feb-2026 samples are frames of one game (``_meta.index`` = frame order): fed in order, the
+    tracker must walk COOLDOWN → PRESALE → ACTIVE → RUGGED and report the rug frame's tickCount (255)."""
+    from bot.game.signals import GameStarted, HistoryReceived, TickAdvanced
+
+    samples = json.loads((real_dir / "samples" / "key-samples-2026-02.json").read_text())
+    tr = GameTracker()
+    sigs = []
+    for s in sorted(samples.values(), key=lambda s: s["_meta"]["index"]):
+        args = [s["event_type"]]
+        if s["event_type"] != "gameStateUpdate":
+            args.append({"__trace": True, "traceparent": "00-x"})
+        args.append(s["data"])
+        sigs.extend(tr.on_frame(s["timestamp_ms"] / 1000, "in", "42" + json.dumps(args)))
+    gid = "20260206-003482fbeaae4ad5"
+    assert [(x.old, x.new) for x in sigs if isinstance(x, PhaseChanged)] == [
+        (Phase.UNKNOWN, Phase.COOLDOWN), (Phase.COOLDOWN, Phase.PRESALE), (Phase.PRESALE, Phase.ACTIVE),
+        (Phase.ACTIVE, Phase.RUGGED)]
+    assert [(x.tick, x.backfilled) for x in sigs if isinstance(x, TickAdvanced)] == [(0, 0), (103, 4)]
+    assert [x.game_id for x in sigs if isinstance(x, GameStarted)] == [gid]
+    (rug,) = [x.game for x in sigs if isinstance(x, GameRugged)]
+    assert (rug.game_id, rug.final_tick, rug.complete, rug.version) == (gid, 255, True, "v3")
+    assert sum(isinstance(x, HistoryReceived) for x in sigs) == 2
+    assert tr.counters.events["standard/newTrade"] == 4
+    assert not tr.counters.invalid and not tr.counters.undecodable and tr.counters.internal_errors == 0
