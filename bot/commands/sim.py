@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import signal
 import sys
 
+from bot.money import PRACTICE_COIN, SOL_MINT, sol_to_lamports
 from bot.sim.config import SimConfig
-from bot.sim.faults import FaultError, parse_faults
+from bot.sim.faults import parse_faults
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,14 +26,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--faults", default="", help="e.g. drop@30,stall:5@60,maintenance:20@120 (sim seconds)")
     parser.add_argument("--no-jitter", action="store_true", help="exact 250 ms ticks instead of real jitter")
     parser.add_argument("--presale-sidebets", action="store_true", help="accept side bets during presale")
+    parser.add_argument("--sol-balance", type=float, default=1.0, help="SOL a new player starts with (default 1)")
+    parser.add_argument("--practice-balance", type=float, default=10_000.0,
+                        help="practice coin (FREE) a new player starts with (default 10000)")
 
 
 def build_config(args: argparse.Namespace) -> SimConfig:
     parse_faults(args.faults)  # fail before binding
     if args.speed <= 0:
-        raise FaultError("--speed must be > 0")
+        raise ValueError("--speed must be > 0")
+    if args.sol_balance < 0 or args.practice_balance < 0:
+        raise ValueError("balances must be >= 0")
+    start = {SOL_MINT: sol_to_lamports(args.sol_balance), PRACTICE_COIN: sol_to_lamports(args.practice_balance)}
+    coins = tuple(dataclasses.replace(c, start_balance=start.get(c.address, c.start_balance))
+                  for c in SimConfig().coins)
     return SimConfig(host=args.host, port=args.port, seed=args.seed, speed=args.speed, faults=args.faults,
-                     jitter=not args.no_jitter, presale_sidebets=args.presale_sidebets)
+                     jitter=not args.no_jitter, presale_sidebets=args.presale_sidebets, coins=coins)
 
 
 async def _serve(config: SimConfig) -> None:
@@ -58,7 +68,7 @@ async def _serve(config: SimConfig) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         config = build_config(args)
-    except FaultError as exc:
+    except ValueError as exc:  # FaultError included
         print(f"rugsbot sim: {exc}", file=sys.stderr)
         return 2
     try:

@@ -52,7 +52,12 @@ class SimHandle:
     def truth(self) -> SimTruth:
         return self.call(self.server.truth)
 
-    def fault(self, name: str, value: float | str | None = None) -> FaultEvent:
+    def fault(self, name: str, value: float | str | None = None, **params: float | str) -> FaultEvent:
+        """``fault("stall", 5)`` or ``fault("stall", seconds=5)``: faults take one value, named as you like."""
+        if params:
+            if value is not None or len(params) > 1:
+                raise TypeError(f"fault {name!r} takes a single value, got {value!r} and {params!r}")
+            (value,) = params.values()
         return self.call(lambda: self.server.faults.trigger(name, value))
 
     def stop(self, timeout: float = 10.0) -> None:

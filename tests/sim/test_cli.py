@@ -45,3 +45,26 @@ def test_sim_command_refuses_bad_arguments(args: list[str], code: int, message: 
     proc = subprocess.run([sys.executable, "-m", "bot.cli", "sim", "--port", "0", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode == code and message in proc.stderr
+
+
+def test_sim_flags_reach_the_server_balances_and_faults() -> None:
+    from bot.cli import build_parser
+    from bot.commands.sim import build_config
+    from bot.sim.runner import start_sim_in_thread
+    from tests.sim.wire import RawClient
+
+    args = build_parser(["sim"]).parse_args(["sim", "--port", "0", "--speed", "20", "--seed", "flags",
+                                             "--sol-balance", "0.25", "--practice-balance", "50",
+                                             "--faults", "reject:2@0"])
+    h = start_sim_in_thread(build_config(args))
+    try:
+        with RawClient(h.ws_url) as c:
+            assert c.login()["success"] is True
+            _, pu = c.wait_event("playerUpdate")
+        assert pu["cash"] == 0.25 and pu["shitcoinBalances"] == {"0xPractice": 50.0}
+        assert "reject next 2" in h.truth().faults_active
+        assert h.fault("stall", seconds=0.5).value == 0.5
+        with pytest.raises(TypeError):
+            h.fault("stall", 1, seconds=2)
+    finally:
+        h.stop()
