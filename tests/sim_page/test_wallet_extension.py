@@ -46,9 +46,15 @@ def b58decode(s: str) -> bytes:
     return b"\x00" * (len(s) - len(s.lstrip("1"))) + body
 
 
-async def storage(ctx: BrowserContext, area: str = "local") -> dict[str, Any]:
-    sw = ctx.service_workers[0]
-    return await sw.evaluate(f"chrome.storage.{area}.get(null)")  # type: ignore[no-any-return]
+async def storage(ctx: BrowserContext, ext_id: str, area: str = "local") -> dict[str, Any]:
+    """Read the wallet's storage from one of its own pages: unlike the service worker (which Chromium stops
+    when idle), an extension page is always there to ask."""
+    page = await ctx.new_page()
+    try:
+        await page.goto(f"chrome-extension://{ext_id}/popup.html")
+        return await page.evaluate(f"chrome.storage.{area}.get(null)")  # type: ignore[no-any-return]
+    finally:
+        await page.close()
 
 
 async def call_with_popup(ctx: BrowserContext, page: Page, method: str, arg: object,
@@ -102,14 +108,14 @@ def test_onboarding_validates_and_stores_only_a_salted_hash(chromium: Path, tmp_
                     await page.wait_for_function("document.getElementById('error').textContent.length > 0")
                     assert expected in ((await page.text_content("#error")) or "")
             assert len(b58decode(created)) == 32
-            local = await storage(ctx)
+            local = await storage(ctx, ext_id)
             dump = json.dumps(local)
             assert PASSWORD not in dump
             wallet = local["wallet"]
             assert wallet["publicKey"] == created
             salt = base64.b64decode(wallet["salt"])
             assert wallet["passwordHash"] == hashlib.sha256(salt + PASSWORD.encode()).hexdigest()
-            assert (await storage(ctx, "session"))["unlocked"] is True  # a new wallet starts unlocked
+            assert (await storage(ctx, ext_id, "session"))["unlocked"] is True  # a new wallet starts unlocked
 
     run(scenario())
 
@@ -163,10 +169,10 @@ def test_connect_approve_then_sign_is_deterministic_hmac(chromium: Path, tmp_pat
                 assert seen["kind"] == "Sign message" and seen["detail"] == message
                 assert res["key"] == key
                 sigs.append(res["ok"])
-            secret = base64.b64decode((await storage(ctx))["wallet"]["secret"])
+            secret = base64.b64decode((await storage(ctx, ext_id))["wallet"]["secret"])
             expected = base64.b64encode(hmac.new(secret, message.encode(), hashlib.sha256).digest()).decode()
             assert sigs == [expected, expected]
-            assert (await storage(ctx))["trustedOrigins"] == [dapp_origin]
+            assert (await storage(ctx, ext_id))["trustedOrigins"] == [dapp_origin]
 
     run(scenario())
 
@@ -237,7 +243,7 @@ def test_lock_unlock_and_relock_on_browser_restart(chromium: Path, tmp_path: Pat
 
     async def second_run(key: str) -> None:
         async with wallet_browser(profile) as (_pw, ctx, ext_id):
-            assert (await storage(ctx, "session")).get("unlocked") is not True
+            assert (await storage(ctx, ext_id, "session")).get("unlocked") is not True
             popup = await ctx.new_page()
             await popup.goto(f"chrome-extension://{ext_id}/popup.html")
             await popup.wait_for_selector("#locked-view:not([hidden])")
