@@ -33,6 +33,10 @@ def collect(path: Any) -> dict[str, Any]:
             "unknown_bets": [b.bet_id for b in open_bets if b.status.value == "unknown"],
             "last_session": None,
             "integrity": store.integrity_check(),
+            "recent_guard_events": [
+                {k: e[k] for k in ("t", "session", "guard", "action", "reason")}
+                for e in store.db.query("SELECT * FROM guard_events ORDER BY id DESC LIMIT 5")
+            ],
         }
         if last is not None:
             perf = store.rebuild_session(last.id)
@@ -87,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
                   f"loss streak {s['consecutive_losses']}  drawdown {s['drawdown_pct']:.1f}%")
         for b in st["open_bets"]:
             print(f"  open bet {b['bet_id']} {b['status']} {fmt_sol(b['amount_lamports'])} on {b['game']}")
+        for e in st["recent_guard_events"]:
+            print(f"  guard {e['guard']} {e['action']}: {e['reason']}")
         if st["integrity"] != "ok":
             print(f"  database integrity: {st['integrity']}")
     return EXIT_HALTED if st["state"] == "HALTED" else EXIT_OK

@@ -89,6 +89,7 @@ def test_status_reports_last_session_pnl_bankroll_and_open_bets(data_dir: Path) 
     assert last["pnl_lamports"] == 4 * MILLI - 2 * MILLI == gov.ledger.session_pnl
     assert last["bankroll_lamports"] == gov.ledger.bankroll == 500 * MILLI + 2 * MILLI - 2 * MILLI
     assert s["unknown_bets"] == [intent.bet_id]
+    assert s["recent_guard_events"][0]["guard"] == "unconfirmed_bet"
     assert s["integrity"] == "ok"
     text = cli(data_dir, "status")
     assert "open bet" in text.stdout and "unknown" in text.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ T = 1_765_000_000.0
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     s = Store.open(tmp_path / "sub" / "bot.db")
     yield s
     s.close()
