@@ -1,0 +1,47 @@
+"""``rugsbot doctor``: browser, extension, profile lock, secrets, database, disk, clock — a table and an exit code.
+
+Exit codes: 0 nothing failed (warnings allowed; ``--strict`` fails on warnings too) · 1 a check failed ·
+2 usage error (e.g. a bad profile).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bot.cli import EXIT_OK
+from bot.commands.common import add_profile_arg, emit_json, load
+from bot.config import RunMode
+from bot.ops.doctor import DoctorInputs, Level, env_file_of, exit_code, run_checks
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_profile_arg(parser)
+    parser.add_argument("--recording", type=Path, default=None, metavar="FILE",
+                        help="a recording: check the clock against the server's timestamps in it")
+    parser.add_argument("--strict", action="store_true", help="warnings count as failures (exit 1)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings, profile = load(args)
+    inp = DoctorInputs(settings=settings, env_file=env_file_of(settings), recording=args.recording,
+                       needs_wallet=profile.mode is not RunMode.DRY_RUN)
+    checks = run_checks(inp)
+    code = exit_code(checks, args.strict)
+    if args.json:
+        emit_json({"ok": code == EXIT_OK, "exit_code": code,
+                   "checks": [{"name": c.name, "level": c.level.value, "detail": c.detail} for c in checks]})
+        return code
+    from rich.console import Console
+    from rich.table import Table
+
+    colour = {Level.OK: "green", Level.WARN: "yellow", Level.FAIL: "red", Level.SKIP: "dim"}
+    table = Table(title=f"rugsbot doctor (profile {profile.name}, {profile.mode.value})")
+    table.add_column("check")
+    table.add_column("status")
+    table.add_column("detail", overflow="fold")
+    for c in checks:
+        table.add_row(c.name, f"[{colour[c.level]}]{c.level.value.upper()}[/]", c.detail)
+    Console().print(table)
+    return code
