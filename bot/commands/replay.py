@@ -12,6 +12,7 @@ rotated parts of one recording.
 from __future__ import annotations
 
 import argparse
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,7 +29,8 @@ EXIT_CHECK_FAILED = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="recordings (.jsonl or .jsonl.gz)")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                        help="recordings (.jsonl or .jsonl.gz); a directory means every recording in it")
     parser.add_argument("--continuous", action="store_true",
                         help="the files are consecutive parts of one recording: one tracker for all")
     parser.add_argument("--strict", action="store_true",
@@ -147,8 +149,30 @@ def _totals(files: list[FileSummary]) -> dict[str, Any]:
     return {**dict(tot), "events": dict(events)}
 
 
+def expand(paths: list[Path]) -> list[Path]:
+    """Directories become their recordings, sorted by name (rotated parts sort after their first file)."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted((x for x in p.iterdir() if x.name.endswith((".jsonl", ".jsonl.gz"))), key=_part_key))
+        else:
+            out.append(p)
+    return out
+
+
+_PART_RE = re.compile(r"^(.*?)(?:\.(\d+))?(\.jsonl(?:\.gz)?)$")
+
+
+def _part_key(p: Path) -> tuple[str, int, str]:
+    """``rec.jsonl`` < ``rec.1.jsonl`` < ``rec.2.jsonl`` (plain name order would put the parts first)."""
+    m = _PART_RE.match(p.name)
+    if m is None:
+        return (p.name, 0, "")
+    return (m.group(1), int(m.group(2) or 0), m.group(3))
+
+
 def run(args: argparse.Namespace) -> int:
-    files = replay_files(list(args.files), continuous=args.continuous)
+    files = replay_files(expand(list(args.files)), continuous=args.continuous)
     totals = _totals(files)
     if args.json:
         emit_json({"files": [asdict(f) for f in files], "totals": totals})

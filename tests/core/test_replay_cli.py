@@ -98,3 +98,20 @@ def test_replay_continuous_parts(capsys: pytest.CaptureFixture[str], tmp_path: P
     rc, doc = _json(capsys, ["replay", "--json", str(p1), str(p2)])
     second = {x["game_id"]: x for x in doc["files"][1]["games"]}["20251215-0229cacf684f458c"]
     assert second["complete"] is False
+
+
+def test_replay_directory(capsys: pytest.CaptureFixture[str], real_dir: Path) -> None:
+    rc, doc = _json(capsys, ["replay", "--json", str(real_dir / "captures")])
+    assert rc == 0
+    assert [Path(f["path"]).name for f in doc["files"]] == [RAW, CDP]
+    assert doc["totals"]["frames"] == 973
+
+
+def test_directory_order_puts_rotated_parts_after_their_first_file(tmp_path: Path) -> None:
+    from bot.commands.replay import expand
+
+    names = ["rec.2.jsonl.gz", "rec.jsonl.gz", "rec.1.jsonl.gz", "other.jsonl", "notes.txt", "a.10.jsonl", "a.9.jsonl"]
+    for n in names:
+        (tmp_path / n).write_text("")
+    assert [p.name for p in expand([tmp_path])] == [
+        "a.9.jsonl", "a.10.jsonl", "other.jsonl", "rec.jsonl.gz", "rec.1.jsonl.gz", "rec.2.jsonl.gz"]
