@@ -155,3 +155,21 @@ def test_runner_stops_a_child_that_outlives_its_window_or_limits(req: RunRequest
 def test_runner_command_line() -> None:
     argv = SubprocessRunner("practice").argv(RunRequest("w", T0, max_duration_s=1800, max_games=40))
     assert argv[1:] == ["-m", "bot.cli", "run", "--duration", "1800", "--profile", "practice", "--games", "40"]
+
+
+def test_schedule_cli_lists_windows_and_refuses_without_any(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from bot.cli import main
+
+    prof = tmp_path / "sched.toml"
+    prof.write_text('name = "sched"\n[schedule]\ntimezone = "UTC"\n'
+                    '[[schedule.windows]]\nname = "evening"\ncron = "0 18 * * *"\nmax_duration_min = 30\nmax_games = 20\n')
+    assert main(["schedule", "--profile", str(prof), "--list", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    w = data["windows"][0]
+    assert w["name"] == "evening" and len(w["next"]) == 5
+    assert all(datetime.fromisoformat(t).hour == 18 for t in w["next"])
+    empty = tmp_path / "empty.toml"
+    empty.write_text('name = "empty"\n')
+    assert main(["schedule", "--profile", str(empty), "--list"]) == 2
