@@ -36,14 +36,14 @@ from loguru import logger
 
 from bot.brokers.base import BetIntent, BetStatus, BrokerReport
 from bot.config.sections import GuardsConfig
-from bot.engine.types import LedgerView, SideBet, Snapshot
-from bot.game.signals import AccountUpdated, MaintenanceNotice, Signal
-from bot.game.state import AccountView, GameView
+from bot.engine.types import Estimate, LedgerView, SideBet, Snapshot
+from bot.game.signals import AccountUpdated, GameRugged, MaintenanceNotice, Signal
+from bot.game.state import AccountView, FinishedGame, GameView
 from bot.risk.guards import AlarmGuard, Guard, GuardContext, build_guards
 from bot.risk.ledger import Ledger
 from bot.risk.verdict import Action, Verdict, worst
 from bot.store.db import Store, StoreError
-from bot.store.rows import BetRow, EventKind, HaltRow
+from bot.store.rows import BetRow, DecisionRecord, EventKind, HaltRow
 
 
 class Level(StrEnum):
@@ -159,6 +159,8 @@ class Governor:
                     self.ledger.sync(self.store)
         elif isinstance(sig, MaintenanceNotice):
             self._maintenance = sig.active
+        elif isinstance(sig, GameRugged):
+            self._record_game(sig.game, view)
 
     def tick(self, view: GameView | None, now: float) -> GovernorState:
         """Once per frame: poll external halts, re-run the guards, expire pauses."""
@@ -229,7 +231,33 @@ class Governor:
     def kill(self, reason: str) -> None:
         self._apply(Verdict.kill(reason, "operator"), self._now if self._now is not None else 0.0)
 
+    def record_decision(self, *, t: float, view: GameView, estimate: Estimate | None, proposal: SideBet | None,
+                        reason: str, verdict: str, strategy: str = "") -> None:
+        """Store one decision of the engine (with or without a proposal) in this session's decisions table."""
+        self.store.record_decision(DecisionRecord(
+            t=t, game=view.game_id, tick=view.tick,
+            p_win=estimate.p_win if estimate else None, p_low=estimate.p_low if estimate else None,
+            p_high=estimate.p_high if estimate else None, ev=estimate.ev if estimate else None,
+            zone=str(estimate.zone) if estimate else None,
+            amount_lamports=proposal.amount_lamports if proposal else None,
+            strategy=(proposal.strategy if proposal else strategy), reason=reason, verdict=verdict,
+            session=self.session,
+        ))
+
     # ------------------------------------------------------------------ internals
+    def _record_game(self, game: FinishedGame, view: GameView) -> None:
+        """Games and tick timing go to the database as each game ends (one small write per game)."""
+        try:
+            self.store.record_game(game_id=game.game_id, final_tick=game.final_tick, peak=game.peak,
+                                   seen_complete=game.complete, version=game.version,
+                                   seed_hash=game.server_seed_hash)
+            tm = view.timing
+            self.store.record_tick_stats(session=self.session, t=game.rug_t, game=game.game_id, samples=tm.samples,
+                                         ewma_s=tm.ewma_s, jitter_s=tm.jitter_s, p50_s=tm.p50_s, p99_s=tm.p99_s,
+                                         max_s=tm.max_s, stalls=tm.stalls)
+        except Exception:
+            logger.exception("could not record game {}", game.game_id)
+
     def _ctx(self, now: float, proposal: SideBet | None) -> GuardContext:
         return GuardContext(now=now, ledger=self.ledger, game=self._view, proposal=proposal, account=self._account,
                             maintenance=self._maintenance)
