@@ -14,6 +14,7 @@ not a JSON parse, so recording never becomes the expensive part of the tick path
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import re
@@ -25,6 +26,7 @@ from types import TracebackType
 from typing import Any, BinaryIO
 
 import msgspec
+from loguru import logger
 
 __all__ = [
     "Anonymizer",
@@ -262,6 +264,8 @@ class RecordingWriter:
         self.part = 0
         self.frames_written = 0
         self.paths: list[Path] = []
+        self.failed: str | None = None
+        self.dropped = 0
         self._raw: BinaryIO | None = None
         self._out: BinaryIO | None = None
         self._open_part()
@@ -298,24 +302,38 @@ class RecordingWriter:
         self._raw.flush()
 
     def write(self, t: float, direction: str, frame: str) -> None:
+        """Append one frame. A disk error (full, gone) stops recording instead of stopping the bot:
+        ``failed`` says why and ``dropped`` counts the frames not written after it."""
         if direction not in DIRECTIONS:
             raise ValueError(f"direction must be 'in' or 'out', not {direction!r}")
+        if self.failed is not None:
+            self.dropped += 1
+            return
         if self.anonymize:
             frame = self._anon(frame)
-        self._write_line(_ENC.encode({"t": t, "dir": direction, "frame": frame}))
-        self.frames_written += 1
-        if self.rotate_bytes is not None and self._raw is not None and self._raw.tell() >= self.rotate_bytes:
-            self._close_part()
-            self.part += 1
-            self._open_part()
+        try:
+            self._write_line(_ENC.encode({"t": t, "dir": direction, "frame": frame}))
+            self.frames_written += 1
+            if self.rotate_bytes is not None and self._raw is not None and self._raw.tell() >= self.rotate_bytes:
+                self._close_part()
+                self.part += 1
+                self._open_part()
+        except OSError as exc:
+            self.failed = f"{type(exc).__name__}: {exc}"
+            self.dropped += 1
+            logger.error("recording stopped ({}): {}", self.current_path, self.failed)
+            with contextlib.suppress(OSError):
+                self._close_part()
 
     def _close_part(self) -> None:
         out, raw = self._out, self._raw
         self._out = self._raw = None
-        if out is not None and out is not raw:
-            out.close()
-        if raw is not None:
-            raw.close()
+        try:
+            if out is not None and out is not raw:
+                out.close()
+        finally:
+            if raw is not None:
+                raw.close()
 
     def close(self) -> None:
         self._close_part()

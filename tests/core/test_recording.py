@@ -189,3 +189,19 @@ def test_writer_anonymizes_by_default_but_keeps_own(tmp_path: Path) -> None:
 def test_writer_rejects_bad_direction(tmp_path: Path) -> None:
     with RecordingWriter(tmp_path / "d.jsonl", {}) as w, pytest.raises(ValueError):
         w.write(1.0, "both", "2")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_disk_full_stops_recording_without_raising(tmp_path: Path) -> None:
+    path = tmp_path / "full.jsonl"
+    w = RecordingWriter(path, {}, anonymize=False)
+    w.write(1.0, "in", "2")
+    assert w._raw is not None
+    w._raw.close()
+    w._raw = w._out = open("/dev/full", "wb")  # noqa: SIM115 - the disk fills up mid-run
+    w.write(2.0, "in", "3")  # must not raise
+    w.write(3.0, "in", "2")
+    assert w.failed is not None and "No space" in w.failed
+    assert (w.frames_written, w.dropped) == (1, 2)
+    w.close()
+    assert [f.t for f in read_recording(path)] == [1.0]
