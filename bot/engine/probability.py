@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from bot.config.sections import EngineConfig, TimingConfig
 from bot.engine.drift import DriftMonitor, DriftStatus
@@ -27,7 +29,7 @@ from bot.game.state import FinishedGame, GameView, Phase, TickTiming
 
 # Per-tick rug probability of each provably-fair generator version we know (protocol.md: v3 verified bit-exact;
 # v1 differs only in the volatility term).
-RULES_HAZARD: dict[str, float] = {"v3": 0.005, "v1": 0.005}
+RULES_HAZARD: Mapping[str, float] = MappingProxyType({"v3": 0.005, "v1": 0.005})
 DEFAULT_VERSION = "v3"
 TICK_BINS: tuple[int, ...] = (0, 50, 100, 200, 400)  # lower edges; the last bin is open-ended
 STALE_FEED_S = 1.0  # tick silence after which a rug may already have happened (silences surround every rug)
