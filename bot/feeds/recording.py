@@ -133,9 +133,18 @@ def anonymize_frame(frame: str, own_player_id: str | None = None) -> str:
 
 
 def _open_binary(path: Path) -> BinaryIO:
-    if path.name.endswith(".gz"):
+    """Open plain or gzip by content (the magic bytes), not by name: a renamed file still reads."""
+    raw = open(path, "rb")  # noqa: SIM115 - handed to the caller, closed by the reader
+    try:
+        magic = raw.read(2)
+        raw.seek(0)
+    except OSError:
+        raw.close()
+        raise
+    if magic == b"\x1f\x8b":
+        raw.close()
         return gzip.open(path, "rb")  # type: ignore[return-value]
-    return open(path, "rb")
+    return raw
 
 
 class RecordingReader:

@@ -205,3 +205,13 @@ def test_disk_full_stops_recording_without_raising(tmp_path: Path) -> None:
     assert (w.frames_written, w.dropped) == (1, 2)
     w.close()
     assert [f.t for f in read_recording(path)] == [1.0]
+
+
+def test_format_is_sniffed_not_taken_from_the_name(tmp_path: Path, real_dir: Path) -> None:
+    gz_named_plain = tmp_path / "capture.jsonl"
+    gz_named_plain.write_bytes((real_dir / "captures" / CDP_CAPTURE).read_bytes())
+    plain_named_gz = tmp_path / "capture2.jsonl.gz"
+    plain_named_gz.write_text('{"t": 1.0, "dir": "in", "frame": "2"}\n')
+    r1, r2 = RecordingReader(gz_named_plain), RecordingReader(plain_named_gz)
+    assert len(list(r1)) == 419 and r1.bad_lines == []
+    assert list(r2) == [RecordedFrame(1.0, "in", "2")] and r2.bad_lines == []
