@@ -27,8 +27,6 @@ class AlarmGuard:
         return cls()
 
     def verdict_for(self, kind: str, reason: str) -> Verdict:
-        try:
-            label = AlarmKind(kind).value
-        except ValueError:
-            label = f"unrecognised alarm {kind!r}"
-        return Verdict.halt(f"{label}: {reason}", f"{self.name}:{kind}")
+        known = kind in AlarmKind._value2member_map_
+        text = reason if known else f"unrecognised alarm kind {kind!r}: {reason}"
+        return Verdict.halt(text, f"{self.name}:{kind}")
