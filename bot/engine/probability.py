@@ -251,7 +251,7 @@ class ProbabilityModel:
     @staticmethod
     def prior_hazard(version: str | None) -> tuple[float, str]:
         """The rules' hazard for ``version`` and a note when we had to fall back to v3."""
-        if version in RULES_HAZARD:
+        if version is not None and version in RULES_HAZARD:
             return RULES_HAZARD[version], ""
         return RULES_HAZARD[DEFAULT_VERSION], f"unknown fair version {version!r}: using the v3 prior"
 
