@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TypeVar
 
@@ -23,7 +23,7 @@ import msgspec
 
 from bot.game.fair import VERSIONS, GeneratedGame, generate_prices, seed_hash
 from bot.game.sidebet import PAYOUT_MULTIPLIER, WINDOW_TICKS, Outcome, Window, payout_lamports, settle
-from bot.game.signals import GameStarted, HistoryReceived, Signal
+from bot.game.signals import GameRugged, GameStarted, HistoryReceived, Signal, TickAdvanced
 from bot.money import sol_to_lamports
 from bot.protocol.events import GameStateUpdate, HistoryGame, SidebetRecord
 
@@ -34,7 +34,9 @@ __all__ = [
     "AuditStatus",
     "Auditor",
     "GameAudit",
+    "LiveTicks",
     "SettlementCheck",
+    "check_live_ticks",
     "settle_history_sidebets",
     "verify_history_game",
 ]
@@ -68,6 +70,8 @@ class GameAudit:
     peak_ok: bool | None = None
     announced_hash_ok: bool | None = None  # None: the pre-game announcement was not seen
     basis: str = ""  # "prices" (full check) or "peak" (entry without prices)
+    live_ticks: int = 0  # live ticks (seen while the game ran) compared with the revealed game
+    live_ok: bool | None = None  # None: no live ticks of this game were seen
 
     @property
     def ok(self) -> bool:
@@ -92,6 +96,8 @@ class GameAudit:
             "peak_ok": self.peak_ok,
             "announced_hash_ok": self.announced_hash_ok,
             "basis": self.basis,
+            "live_ticks": self.live_ticks,
+            "live_ok": self.live_ok,
         }
 
 
@@ -368,6 +374,66 @@ def _record_id(rec: SidebetRecord) -> str | None:
     return f"{rec.player_id}@{start}:{rec.type}"
 
 
+# ------------------------------------------------------------------ live ticks
+
+
+@dataclass(slots=True)
+class LiveTicks:
+    """What the feed showed while a game ran, kept until its seed is revealed.
+
+    The history entry can be self-consistent and still differ from what was broadcast live (and the bot
+    decides on the live ticks). Comparing them closes that gap: every live tick must be the revealed
+    game's price at that tick, and the feed's rug tick must be the generator's.
+    """
+
+    ticks: dict[int, float] = field(default_factory=dict)
+    conflicts: list[tuple[int, float, float]] = field(default_factory=list)
+    rug_tick: int | None = None
+
+    def add(self, tick: int, price: float) -> None:
+        old = self.ticks.setdefault(tick, price)
+        if old != price and len(self.conflicts) < 10:
+            self.conflicts.append((tick, old, price))
+
+
+def check_live_ticks(live: LiveTicks, game: HistoryGame, audit: GameAudit) -> tuple[int, str]:
+    """(live ticks compared, the first problem or ``""``) for a game whose seed was revealed.
+
+    With a price list the rug tick's price is checked too; without one (Feb 2026 entries) the generator
+    gives every price but the rug's.
+    """
+    final = audit.final_wire_tick
+    if final is None or not game.id or audit.version is None:
+        return 0, ""
+    if game.prices and len(game.prices) >= 2:
+        expected = game.prices
+    else:
+        seed = game.provably_fair.server_seed if game.provably_fair else None
+        if not seed:
+            return 0, ""
+        expected = generate_prices(seed, game.id, audit.version).prices
+    problems: list[str] = []
+    compared = 0
+    for tick in sorted(live.ticks):
+        price = live.ticks[tick]
+        if tick < len(expected):
+            compared += 1
+            if price != expected[tick]:
+                problems.append(f"live tick {tick} showed {price!r}, the revealed game has {expected[tick]!r}")
+                break
+        elif tick == final:
+            compared += 1  # the rug price is not from the generator: only its tick is checked
+        else:
+            problems.append(f"live tick {tick} after the revealed rug tick {final}")
+            break
+    if live.rug_tick is not None and live.rug_tick != final:
+        problems.append(f"the feed rugged at tick {live.rug_tick}, the revealed game at {final}")
+    if live.conflicts:
+        tick, a, b = live.conflicts[0]
+        problems.append(f"live tick {tick} was shown as {a!r} and as {b!r}")
+    return compared, "; ".join(problems)
+
+
 # ------------------------------------------------------------------ the auditor
 
 
@@ -396,6 +462,8 @@ class AuditCounts:
     sidebets_disagree: int = 0
     sidebets_implied: int = 0
     announced_checked: int = 0
+    live_games: int = 0
+    live_ticks: int = 0
 
     @property
     def skipped(self) -> int:
@@ -414,6 +482,8 @@ class AuditCounts:
             "sidebets_disagree": self.sidebets_disagree,
             "sidebets_implied": self.sidebets_implied,
             "announced_checked": self.announced_checked,
+            "live_games": self.live_games,
+            "live_ticks": self.live_ticks,
         }
 
 
@@ -443,10 +513,13 @@ class _Tally:
     sidebets_disagree: int = 0
     sidebets_implied: int = 0
     announced_checked: int = 0
+    live_games: int = 0
+    live_ticks: int = 0
     status: OrderedDict[str, AuditStatus] = field(default_factory=OrderedDict)
 
 
 _KEEP = 1000  # detail records kept per list; counts stay exact beyond it
+_LIVE_GAMES = 16  # live ticks kept for this many recent games (a reveal comes ~20 s after the rug)
 
 
 def _keep(items: list[_T], item: _T) -> None:
@@ -475,6 +548,7 @@ class Auditor:
         self._announced: OrderedDict[str, str] = OrderedDict()
         # (game, player, start, kind) -> (signature of what was checked, agreed)
         self._settled: OrderedDict[tuple[object, ...], tuple[tuple[object, ...], bool]] = OrderedDict()
+        self._live: OrderedDict[str, LiveTicks] = OrderedDict()
         self._alarms: list[AuditAlarm] = []
         self._taken = 0
         self.mismatches: list[GameAudit] = []
@@ -497,6 +571,8 @@ class Auditor:
             sidebets_disagree=t.sidebets_disagree,
             sidebets_implied=t.sidebets_implied,
             announced_checked=t.announced_checked,
+            live_games=t.live_games,
+            live_ticks=t.live_ticks,
         )
 
     @property
@@ -523,7 +599,29 @@ class Auditor:
             return []
         if isinstance(signal, HistoryReceived):
             return self.feed_raw(signal.raw, signal.t)
+        if isinstance(signal, TickAdvanced):
+            self.observe_tick(signal.game_id, signal.tick, signal.price)
+        elif isinstance(signal, GameRugged):
+            self.observe_rug(signal.game.game_id, signal.game.final_tick)
         return []
+
+    def observe_tick(self, game_id: str, tick: int, price: float) -> None:
+        """A price the feed showed live for ``tick`` (cheap: a dict insert; safe on the tick path)."""
+        self._live_for(game_id).add(tick, price)
+
+    def observe_rug(self, game_id: str, tick: int) -> None:
+        """The wire tick at which the feed showed ``game_id`` rug."""
+        live = self._live_for(game_id)
+        if live.rug_tick is None:
+            live.rug_tick = tick
+
+    def _live_for(self, game_id: str) -> LiveTicks:
+        live = self._live.get(game_id)
+        if live is None:
+            live = self._live[game_id] = LiveTicks()
+            while len(self._live) > _LIVE_GAMES:
+                self._live.popitem(last=False)
+        return live
 
     def feed_raw(self, raw: msgspec.Raw | bytes, t: float | None = None) -> list[AuditAlarm]:
         """Audit a raw ``gameHistory`` array, or a whole ``gameStateUpdate`` payload carrying one.
@@ -557,11 +655,38 @@ class Auditor:
     def feed_update(self, update: GameStateUpdate, t: float | None = None) -> list[AuditAlarm]:
         """A parsed ``gameStateUpdate``: remember its announced hash, audit its history if it has one."""
         pf = update.provably_fair
-        if update.game_id and pf is not None and pf.server_seed_hash and not pf.server_seed:
-            self._remember_announced(update.game_id, pf.server_seed_hash)
+        gid = update.game_id
+        if gid and pf is not None and pf.server_seed_hash and not pf.server_seed:
+            self._remember_announced(gid, pf.server_seed_hash)
+        if gid and update.active:
+            self._observe_update(gid, update)
         if update.has_history:
             return self.feed_raw(update.game_history, t)
         return []
+
+    def _observe_update(self, gid: str, update: GameStateUpdate) -> None:
+        # Frames after the rug repeat the rug price with a growing tickCount, so only the first rugged
+        # frame's tick counts; partialPrices (the last 5 ticks, keyed by tick) is exact for every tick.
+        pp = update.partial_prices
+        if pp is not None and pp.values:
+            for key, value in pp.values.items():
+                if key.isdigit():
+                    self.observe_tick(gid, int(key), value)
+        tick, price = update.tick_count, update.price
+        if tick is None or price is None:
+            return
+        if update.rugged:
+            live = self._live_for(gid)
+            if live.rug_tick is not None:
+                return
+            live.rug_tick = tick
+        self.observe_tick(gid, tick, price)
+        if len(update.prices) > 4 and not update.rugged:  # on connect: every price of the running game
+            try:
+                for k, p in enumerate(update.price_list()):
+                    self.observe_tick(gid, k, p)
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                pass
 
     def note_announced(self, game_id: str, server_seed_hash: str) -> None:
         """Record the hash announced before ``game_id`` ran (from the live feed)."""
@@ -601,11 +726,21 @@ class Auditor:
             self._digests.popitem(last=False)
 
         audit = verify_history_game(game, self._announced.get(game.id) if game.id else None)
+        live = self._live.get(game.id) if game.id else None
+        if live is not None and audit.status is not AuditStatus.UNVERIFIABLE:
+            compared, problem = check_live_ticks(live, game, audit)
+            audit = replace(audit, live_ticks=compared, live_ok=not problem)
+            if problem:
+                reason = f"{audit.reason}; {problem}" if audit.status is AuditStatus.MISMATCH else problem
+                audit = replace(audit, status=AuditStatus.MISMATCH, reason=reason)
         old = tally.status.get(key)
         if old is None:
             tally.games += 1
             if audit.announced_hash_ok is not None:
                 tally.announced_checked += 1
+            if audit.live_ok is not None:
+                tally.live_games += 1
+                tally.live_ticks += audit.live_ticks
         # A mismatch is sticky: a feed that once showed a wrong copy of a game stays suspect even if
         # a later copy is right (the alarm has been raised; the count must not silently heal).
         status = AuditStatus.MISMATCH if old is AuditStatus.MISMATCH else audit.status

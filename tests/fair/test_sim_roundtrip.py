@@ -33,5 +33,6 @@ def test_simulated_games_verify(tmp_path: Path, capsys: pytest.CaptureFixture[st
     out = json.loads(capsys.readouterr().out)
     assert out["games"] == out["verified"] == 5
     assert out["announced_checked"] == 5  # every game's pre-game hash was seen and honoured
+    assert out["live_games"] == 5 and out["live_ticks"] > 0  # and every live tick matched the reveal
     assert out["sidebets"] > 0 and out["sidebets_agree"] == out["sidebets"]
     assert len(out["files"]) == len(writer.paths)

@@ -28,3 +28,6 @@ def test_tracker_signals_drive_the_auditor() -> None:
     assert c.sidebets == c.sidebets_agree == 1071
     # games that started inside the captures had their pre-game hash checked against the reveal
     assert c.announced_checked == 3
+    # ...and the tracker's live ticks and rug ticks of those three games matched the revealed games
+    assert c.live_games == 3 and c.live_ticks >= 300
+    assert auditor.mismatches == []

@@ -54,6 +54,8 @@ def test_both_real_captures_verify(capsys: pytest.CaptureFixture[str]) -> None:
     assert out["sidebets_disagree"] == 0
     assert out["unverifiable"] == 0 and out["malformed"] == 0
     assert out["announced_checked"] == 3
+    # the three games that ran inside the captures: every live tick (rug tick included) matched the reveal
+    assert out["live_games"] == 3 and out["live_ticks"] == 230 + 17 + 100
     assert [f["path"] for f in out["files"]] == list(map(str, CAPTURES))
     assert [f["games_new"] for f in out["files"]] == [12, 11]
     assert all(f["bad_lines"] == 0 for f in out["files"])
@@ -123,6 +125,57 @@ def test_doctored_copy_fails(
     if kind == "settlement":  # a doctored payout must not look like a provably-fair failure
         assert kinds == {"settlement"} and out["mismatched"] == 0
     assert doctored[0] in {m["game_id"] for m in out["mismatches"]}
+
+
+def _live_frames(lines: list[dict[str, Any]], game_id: str) -> dict[int, int]:
+    """tickCount -> line index of the active, not yet rugged frames of one game (first one per tick)."""
+    out: dict[int, int] = {}
+    for i, ln in enumerate(lines):
+        f = ln["frame"]
+        if ln["dir"] == "in" and f.startswith('42["gameStateUpdate"') and game_id in f:
+            payload = json.loads(f[2:])[-1]
+            if payload.get("gameId") == game_id and payload.get("active") and "tickCount" in payload:
+                out.setdefault(payload["tickCount"], i)
+    return out
+
+
+GAME = "20251212-25dcb17086a24ad7"  # rugs at wire tick 229 inside the first capture
+
+
+def _bump_tick(payload: dict[str, Any], tick: int) -> None:
+    payload["price"] *= 1.0000001
+    values = (payload.get("partialPrices") or {}).get("values") or {}
+    if str(tick) in values:
+        values[str(tick)] = payload["price"]
+
+
+def _move_rug(payload: dict[str, Any], tick: int) -> None:
+    payload["tickCount"] = tick + 1
+
+
+LIVE_DOCTORS = [
+    ("price at tick 100", 100, _bump_tick, "live tick 100 showed"),
+    ("price at tick 5", 5, _bump_tick, "live tick 5"),
+    ("rug frame one tick late", 229, _move_rug, "the feed rugged at tick 230"),
+]
+
+
+@pytest.mark.parametrize(("name", "tick", "doctor", "reason"), LIVE_DOCTORS, ids=[d[0] for d in LIVE_DOCTORS])
+def test_doctored_live_ticks_fail(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, tick: int,
+    doctor: Callable[[dict[str, Any], int], None], reason: str,
+) -> None:
+    """The history is untouched: only what the feed showed live differs from the revealed game."""
+    lines = _lines(CAPTURES[0])
+    frames = _live_frames(lines, GAME)
+    assert tick in frames
+    _edit_frame(lines[frames[tick]], lambda payload: doctor(payload, tick))
+    path = _write(tmp_path / "live.frames.jsonl.gz", lines)
+    code, out = _run(capsys, str(path))
+    assert code == 1
+    [m] = out["mismatches"]
+    assert m["game_id"] == GAME and m["live_ok"] is False and m["prices_ok"] is True
+    assert reason in m["reason"]
 
 
 def test_human_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
