@@ -54,7 +54,7 @@ class DecisionLike(Protocol):
 
 class DeciderLike(Protocol):
     def decide(self, snapshot: Snapshot) -> Any: ...
-    def on_settled(self, won: bool, stake_lamports: int, t: float) -> None: ...
+    def on_settled(self, won: bool, stake_lamports: int, t: float, *, strategy: str | None = None) -> None: ...
 
 
 class VerdictLike(Protocol):
@@ -70,12 +70,15 @@ class GovernorLike(Protocol):
     def on_report(self, report: BrokerReport) -> None: ...
     def alarm(self, kind: str, reason: str) -> None: ...
     def ledger_view(self) -> LedgerView: ...
+    def record_decision(self, *, t: float, view: GameView, estimate: Estimate | None, proposal: SideBet | None,
+                        reason: str, verdict: str, strategy: str = "") -> None: ...
     @property
     def can_bet(self) -> bool: ...
 
 
 class AuditorLike(Protocol):
-    def feed_raw(self, raw: Any, t: float) -> list[Any]: ...
+    def feed_raw(self, raw: Any, t: float | None = None) -> list[Any]: ...
+    def on_signal(self, signal: Signal) -> list[Any]: ...
 
 
 class RecorderLike(Protocol):
@@ -141,6 +144,7 @@ class Session:
         self.last_decision: DecisionRecord | None = None
         self.reports: list[BrokerReport] = []
         self._stakes: dict[str, int] = {}
+        self._strategies: dict[str, str] = {}
         self._inflight: set[str] = set()
         self._pending_history: deque[HistoryReceived] = deque(maxlen=8)
         self._last_decided: tuple[str | None, int] = (None, -1)
@@ -185,14 +189,28 @@ class Session:
             verdict = self.governor.review(proposal, snapshot)
             verdict_text = str(verdict)
             if verdict.allowed:
-                intent = self.governor.open_bet(proposal, view, self.coin)
-                self._stakes[intent.bet_id] = intent.amount_lamports
-                self._inflight.add(intent.bet_id)
-                self.stats.intents += 1
+                intent = self._open(proposal, view)
+                if intent is None:
+                    verdict_text = "refused at open"
+        self.governor.record_decision(t=t, view=view, estimate=estimate, proposal=proposal, reason=decision.reason,
+                                      verdict=verdict_text)
         record = DecisionRecord(t, view.game_id, view.tick, estimate, proposal, decision.reason, verdict_text, intent)
         self.last_decision = record
         if self.on_decision is not None:
             self.on_decision(record)
+        return intent
+
+    def _open(self, proposal: SideBet, view: GameView) -> BetIntent | None:
+        """Write the intent ahead of any click; the governor re-checks every guard and may still refuse."""
+        try:
+            intent = self.governor.open_bet(proposal, view, self.coin)
+        except Exception as exc:  # BetRefused, or a store error: no intent row means no click
+            logger.warning("bet not opened: {}", exc)
+            return None
+        self._stakes[intent.bet_id] = intent.amount_lamports
+        self._strategies[intent.bet_id] = intent.strategy
+        self._inflight.add(intent.bet_id)
+        self.stats.intents += 1
         return intent
 
     # ------------------------------------------------------------- feedback
@@ -207,13 +225,16 @@ class Session:
         if report.status in TERMINAL:
             self._inflight.discard(report.bet_id)
             stake = self._stakes.pop(report.bet_id, 0)
+            strategy = self._strategies.pop(report.bet_id, None)
             if report.status in (BetStatus.WON, BetStatus.LOST):
-                self.decider.on_settled(report.status is BetStatus.WON, stake, report.t)
+                self.decider.on_settled(report.status is BetStatus.WON, stake, report.t, strategy=strategy)
 
     def _route(self, sig: Signal, view: GameView) -> None:
         self.governor.on_signal(sig, view)
         for report in self.broker.on_signal(sig, view):
             self.apply(report)
+        if self.auditor is not None and not isinstance(sig, HistoryReceived):
+            self.auditor.on_signal(sig)  # cheap: remembers announced hashes and live prices
         if isinstance(sig, TickAdvanced):
             return
         if isinstance(sig, GameRugged):
@@ -238,7 +259,7 @@ class Session:
             sig = self._pending_history.popleft()
             if self.auditor is None:
                 continue
-            for alarm in self.auditor.feed_raw(sig.raw, sig.t):
+            for alarm in self.auditor.on_signal(sig):
                 self._alarm("provably-fair", str(alarm))
             self.stats.audits += 1
 
