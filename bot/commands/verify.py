@@ -147,7 +147,8 @@ def _print_table(result: dict[str, object], failed: bool) -> None:
     summary.add_column("check")
     summary.add_column("count", justify="right")
     for key in ("games", "verified", "mismatched", "unverifiable", "malformed",
-                "sidebets", "sidebets_agree", "sidebets_disagree", "sidebets_implied", "announced_checked"):
+                "sidebets", "sidebets_agree", "sidebets_disagree", "sidebets_implied", "announced_checked",
+                "live_games", "live_ticks"):
         summary.add_row(key, str(result[key]))
     console.print(summary)
     mism = result["mismatches"]
