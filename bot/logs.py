@@ -17,6 +17,7 @@ loguru's logger is process-wide by design; :func:`configure` is the one place th
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sys
 import traceback
@@ -28,7 +29,7 @@ from loguru import logger
 
 from bot.game.state import Mode
 
-__all__ = ["LOG_FILE_NAME", "Redactor", "configure"]
+__all__ = ["LOG_FILE_NAME", "Redactor", "configure", "reset"]
 
 LOG_FILE_NAME = "rugsbot.jsonl"
 MASK = "***"
@@ -137,6 +138,18 @@ def _json_formatter(red: Redactor) -> Callable[[Any], str]:
     return fmt
 
 
+class _InterceptHandler(logging.Handler):
+    """Routes stdlib ``logging`` records (websockets, playwright, asyncio) through loguru, so library
+    messages get the mode label and the redaction too."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level: str | int = logger.level(record.levelname).name
+        except ValueError:
+            level = record.levelno
+        logger.bind(stdlib=record.name).opt(depth=6, exception=record.exc_info).log(level, record.getMessage())
+
+
 def configure(
     mode: Mode,
     *,
@@ -146,8 +159,12 @@ def configure(
     console: TextIO | None = None,
     rotation: str | int = "20 MB",
     retention: int = 10,
+    stdlib_level: int = logging.WARNING,
 ) -> None:
-    """(Re)configure loguru for this run. ``console`` defaults to stderr (tests pass a buffer)."""
+    """(Re)configure loguru for this run. ``console`` defaults to stderr (tests pass a buffer).
+
+    Standard-library loggers at ``stdlib_level`` and above are routed through the same sinks.
+    """
     red = Redactor(secrets)
     logger.remove()
     logger.configure(patcher=_patcher(mode, red), extra={"mode": mode.value, "exc_text": ""})
@@ -172,3 +189,18 @@ def configure(
             diagnose=False,
             enqueue=False,
         )
+    root = logging.getLogger()
+    for h in [h for h in root.handlers if isinstance(h, _InterceptHandler)]:
+        root.removeHandler(h)
+    handler = _InterceptHandler(level=stdlib_level)
+    root.addHandler(handler)
+    if root.level > stdlib_level:
+        root.setLevel(stdlib_level)
+
+
+def reset() -> None:
+    """Remove every sink and the stdlib bridge (tests, and re-configuration from scratch)."""
+    logger.remove()
+    root = logging.getLogger()
+    for h in [h for h in root.handlers if isinstance(h, _InterceptHandler)]:
+        root.removeHandler(h)

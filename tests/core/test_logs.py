@@ -11,7 +11,7 @@ import pytest
 from loguru import logger
 
 from bot.game.state import Mode
-from bot.logs import LOG_FILE_NAME, Redactor, configure
+from bot.logs import LOG_FILE_NAME, Redactor, configure, reset
 
 SECRET = "hunter2-Sup3r$ecret"
 
@@ -21,7 +21,7 @@ def sinks(tmp_path: Path) -> Iterator[tuple[io.StringIO, Path]]:
     buf = io.StringIO()
     configure(Mode.LIVE, level="DEBUG", log_dir=tmp_path, secrets=[SECRET], console=buf)
     yield buf, tmp_path / LOG_FILE_NAME
-    logger.remove()
+    reset()
 
 
 def _emit_secret_everywhere() -> None:
@@ -83,7 +83,7 @@ def test_each_mode_label(mode: Mode) -> None:
     try:
         logger.info("hello")
     finally:
-        logger.remove()
+        reset()
     assert f"| {mode.value}" in buf.getvalue()
 
 
@@ -94,7 +94,7 @@ def test_level_filters(tmp_path: Path) -> None:
         logger.info("quiet")
         logger.warning("loud")
     finally:
-        logger.remove()
+        reset()
     assert "quiet" not in buf.getvalue() and "loud" in buf.getvalue()
 
 
@@ -123,9 +123,21 @@ def test_file_rotates_by_size(tmp_path: Path) -> None:
         for i in range(60):
             logger.info("line {} {}", i, SECRET)
     finally:
-        logger.remove()
+        reset()
     files = sorted(tmp_path.glob("rugsbot*.jsonl"))
     assert len(files) >= 3
     lines = [json.loads(ln) for f in files for ln in f.read_text(encoding="utf-8").splitlines()]
     assert len(lines) == 60
     assert all(d["mode"] == "PRACTICE" and SECRET not in d["message"] for d in lines)
+
+
+def test_stdlib_logging_is_routed_labelled_and_redacted(sinks: tuple[io.StringIO, Path]) -> None:
+    import logging
+
+    buf, path = sinks
+    logging.getLogger("websockets.client").warning("connect failed with password %s", SECRET)
+    logging.getLogger("websockets.client").debug("noise below the stdlib level")
+    console = buf.getvalue()
+    assert "connect failed with password" in console and "| LIVE " in console
+    assert SECRET not in console and "noise" not in console
+    assert SECRET not in path.read_text(encoding="utf-8")
