@@ -1,7 +1,8 @@
 """``rugsbot verify FILE...``: provably-fair audit and side-bet settlement check over recordings.
 
 Every ``gameHistory`` game in the recordings is regenerated from its revealed seed, and every settled side
-bet in it is re-settled with our rules. This is the offline twin of the live auditor (same code, same
+bet in it is re-settled with our rules. For games that ran inside a recording, the hash announced before the
+game and every tick shown live (and the tick it rugged on) are checked against the reveal too. This is the offline twin of the live auditor (same code, same
 alarms), so a recording of any session — ours or someone else's — can be checked after the fact. It must
 cope with captures it has never seen: partial files, stripped payloads, other game versions, missing seeds
 (counted as unverifiable, never a crash). Exit 1 on any mismatch or settlement disagreement.

@@ -533,8 +533,10 @@ class Auditor:
     Feed it ``HistoryReceived`` signals (or their raw bytes), parsed ``GameStateUpdate`` frames, or
     ``HistoryGame`` objects. A game id seen again with identical bytes is skipped; with different bytes
     (e.g. more payout records arrived) it is re-audited, and side-bet records already checked are not
-    counted twice. Feeding ``GameStateUpdate`` frames of running games also remembers the announced
-    ``serverSeedHash``, so the revealed seed is checked against the commitment made before the game.
+    counted twice. Feeding ``GameStateUpdate`` frames of running games (or the tracker's signals through
+    :meth:`on_signal`) also remembers the announced ``serverSeedHash`` and the live ticks, so the reveal
+    is checked against the commitment made before the game and against what was broadcast while it ran.
+    Mismatches and settlement disagreements are sticky: a later, correct copy does not heal them.
 
     Memory is bounded: only the last ``remember`` game ids / announced hashes / side-bet keys are kept,
     and at most 1000 detail records per list (counts stay exact). Alarms are only ever raised by a
