@@ -262,6 +262,16 @@ class Governor:
         return GuardContext(now=now, ledger=self.ledger, game=self._view, proposal=proposal, account=self._account,
                             maintenance=self._maintenance)
 
+    @staticmethod
+    def _check(guard: Guard, ctx: GuardContext) -> Verdict:
+        """A guard that crashes is a guard that cannot vouch for the next bet: fail closed (halt)."""
+        try:
+            v = guard.check(ctx)
+        except Exception as exc:
+            logger.exception("guard {} failed", guard.name)
+            return Verdict.halt(f"guard error: {type(exc).__name__}: {exc}", guard.name)
+        return v if v.guard else v.by(guard.name)
+
     def _blocked(self) -> Verdict | None:
         if self._killed is not None:
             return self._killed
@@ -273,7 +283,7 @@ class Governor:
 
     def _evaluate(self, now: float, proposal: SideBet | None) -> Verdict:
         ctx = self._ctx(now, proposal)
-        verdicts = [v.by(g.name) if not v.guard else v for g in self.guards if (v := g.check(ctx)).action]
+        verdicts = [v for g in self.guards if (v := self._check(g, ctx)).action]
         # Pauses: keep the timed ones still running, replace the condition ones by what the guards say now.
         current: dict[str, Verdict] = {}
         for name, p in self._pauses.items():

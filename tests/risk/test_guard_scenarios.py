@@ -244,3 +244,21 @@ def test_operator_kill_and_halt_row_written_before_state_changes(tmp_path: Path)
     assert seen == [True] and r.gov.state.level is HALTED
     r.gov.kill("operator pressed q")
     assert r.gov.state.level is KILLED
+
+
+def test_a_crashing_guard_halts(tmp_path: Path) -> None:
+    from bot.risk.guards import build_guards
+    from bot.risk.guards.base import GuardContext
+    from bot.risk.verdict import Verdict
+    from tests.risk.helpers import make_governor, view
+
+    class Broken:
+        name = "broken"
+
+        def check(self, ctx: GuardContext) -> Verdict:
+            raise ZeroDivisionError("oops")
+
+    gov = make_governor(tmp_path / "bot.db")
+    gov.guards = [*build_guards(guards()), Broken()]
+    gov.tick(view(1_765_000_001.0), 1_765_000_001.0)
+    assert gov.state.level is HALTED and "guard error: ZeroDivisionError" in gov.state.reasons[0]
