@@ -253,6 +253,8 @@ class ProbabilityModel:
         """The rules' hazard for ``version`` and a note when we had to fall back to v3."""
         if version is not None and version in RULES_HAZARD:
             return RULES_HAZARD[version], ""
+        if version is None:
+            return RULES_HAZARD[DEFAULT_VERSION], "fair version not announced yet: using the v3 prior"
         return RULES_HAZARD[DEFAULT_VERSION], f"unknown fair version {version!r}: using the v3 prior"
 
     def _counts_for(self, version: str | None) -> _Counts:

@@ -156,6 +156,7 @@ def test_unknown_version_uses_v3_with_note() -> None:
     est = ProbabilityModel(EngineConfig()).estimate(view(10, version="v9"))
     assert "unknown fair version 'v9'" in est.note
     assert est.p_win == pytest.approx(P_RULES, abs=1e-4)
+    assert "not announced" in ProbabilityModel(EngineConfig()).estimate(view(10, version=None)).note
 
 
 @pytest.mark.parametrize(
