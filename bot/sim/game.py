@@ -29,7 +29,14 @@ from bot.money import PRACTICE_COIN
 from bot.sim.accounts import Accounts, GamePoint, Settlement
 from bot.sim.config import SimConfig
 from bot.sim.players import Crowd
-from bot.sim.timing import COOLDOWN_FRAME_MS, COOLDOWN_MS, HISTORY_GAP_S, PRESALE_MS, TickGaps
+from bot.sim.timing import (
+    COOLDOWN_FRAME_MS,
+    COOLDOWN_MS,
+    HISTORY_GAP_S,
+    PRESALE_MS,
+    RUG_TO_HISTORY_S,
+    TickGaps,
+)
 
 __all__ = ["FastGame", "GameLoop", "GameRecord", "Out", "Step", "fast_games", "iter_timeline", "trace_header"]
 
@@ -51,9 +58,13 @@ class Out:
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    delay: float  # sim seconds to wait before sending ``outs``
-    kind: str  # wait | cooldown | presale | pause | start | tick | rug | history
+    """Wait ``delay`` sim seconds, then send ``outs``. ``hold`` > 0 starts a silence: frames made during the
+    next ``hold`` sim seconds are held and then sent as one burst (the post-rug silence)."""
+
+    delay: float
+    kind: str  # wait | hold | cooldown | presale | pause | start | tick | rug | history
     outs: tuple[Out, ...]
+    hold: float = 0.0
 
 
 @dataclass(slots=True)
@@ -329,8 +340,9 @@ class GameLoop:
         settlements = self.accounts.on_rug(cur.id, self.tick, self.price, now)
         self.crowd.on_rug(cur.id, self.tick, self.price, now, cur.global_sidebets)
         yield Step(0.0, "rug", (self._gsu(self.state_frame()), *self._settlement_outs(settlements)))
+        yield Step(0.0, "hold", (), hold=self.gaps.rug_hold())
         # the first heavy frame: old id, history not yet including this game
-        yield self._wait(self.gaps.rug_silence())
+        yield self._wait(RUG_TO_HISTORY_S)
         yield Step(0.0, "history", (self._gsu(self.history_frame()),))
         record = GameRecord(id=cur.id, server_seed=cur.seed, server_seed_hash=cur.hash,
                             prices=self._wire_prices(), final_wire_tick=gen.final_wire_tick, peak=gen.peak,
@@ -361,15 +373,24 @@ def iter_timeline(config: SimConfig, *, games: int, start_t: float = 1_767_225_6
     clock = [start_t]
     loop = GameLoop(config, accounts=accounts, now_ms=lambda: int(clock[0] * 1000))
     yield clock[0], Out("gameStateUpdate", (loop.connect_frame(),))
-    done = 0
+    done = pending = 0
+    hold_until = 0.0
+    held: list[Out] = []
     for step in loop.steps():
         clock[0] += step.delay
-        for out in step.outs:
-            yield clock[0], out
+        if step.hold:
+            hold_until = max(hold_until, clock[0] + step.hold)
         if step.kind == "history" and loop.phase == "COOLDOWN":
-            done += 1
-            if done >= games:
-                return
+            pending += 1  # the frame that reveals the last game's seed
+        if clock[0] < hold_until:
+            held.extend(step.outs)
+            continue
+        for out in (*held, *step.outs):
+            yield clock[0], out
+        held.clear()
+        done, pending = done + pending, 0
+        if done >= games:
+            return
 
 
 @dataclass(frozen=True, slots=True)

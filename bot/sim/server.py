@@ -155,6 +155,7 @@ class SimServer:
         self._server: Server | None = None
         self._driver: asyncio.Task[None] | None = None
         self._backlog: list[Out] = []
+        self._hold_until = 0.0  # post-rug silence (sim time)
         self._held: str | None = None  # reorder: the frame waiting to go out after the next one
         self.frames_sent = 0
         self.port = 0
@@ -229,7 +230,9 @@ class SimServer:
                 await asyncio.sleep(max(0.0, start + self.sim_t / speed - loop.time()))
             for spec in self.faults.due(self.sim_t):
                 self.faults.trigger(spec.name, spec.value)
-            if self.faults.stalled(self.sim_t):
+            if step.hold:
+                self._hold_until = max(self._hold_until, self.sim_t + step.hold)
+            if self.faults.stalled(self.sim_t) or self.sim_t < self._hold_until:
                 self._backlog.extend(step.outs)
                 continue
             if self._backlog:

@@ -22,6 +22,8 @@ __all__ = [
     "HISTORY_GAP_S",
     "NOMINAL_TICK_S",
     "PRESALE_MS",
+    "RUG_HOLD_S",
+    "RUG_TO_HISTORY_S",
     "TickGaps",
 ]
 
@@ -29,8 +31,11 @@ NOMINAL_TICK_S = 0.25
 COOLDOWN_MS = 15_000  # cooldownTimer 15000 → 0
 PRESALE_MS = 10_000  # allowPreRoundBuys during the last 10 s of the cooldown
 COOLDOWN_FRAME_MS = 100  # one cooldown frame every 100 ms
-RUG_SILENCE_S = (0.5, 1.5)  # silence after the rug frame before the first history frame
-HISTORY_GAP_S = 0.4  # first → second history frame; rug → tick 0 ≈ 1.0 + 0.4 + 15 = 16.4 s (protocol.md)
+# After the rug frame the real server goes quiet for 1–5 s while its clock runs on (protocol.md); the history
+# frames and the first cooldown frames then arrive as one burst (Dec 2025 capture: 14900 and 14800 within 12 ms).
+RUG_HOLD_S = (1.0, 5.0)  # silence after the rug frame; frames made meanwhile are held, then burst
+RUG_TO_HISTORY_S = 0.9  # rug → first history frame (old id) on the server clock
+HISTORY_GAP_S = 0.4  # first → second history frame (new id, cooldown 15000); rug → tick 0 ≈ 0.9 + 0.4 + 15 = 16.3 s
 
 # (cumulative probability, gap seconds); derived by tests/sim/test_fidelity.py::derive_gap_table
 GAP_QUANTILES: tuple[tuple[float, float], ...] = (
@@ -115,8 +120,8 @@ class TickGaps:
             return NOMINAL_TICK_S
         return gap_for_quantile(self.rng.random())
 
-    def rug_silence(self) -> float:
+    def rug_hold(self) -> float:
         if not self.jitter:
-            return 1.0
-        lo, hi = RUG_SILENCE_S
+            return 2.0
+        lo, hi = RUG_HOLD_S
         return self.rng.uniform(lo, hi)
