@@ -9,8 +9,10 @@ Cycle (checked against the Dec 2025 / Feb 2026 captures): the next game's id and
 in the cooldown frames; ``cooldownTimer`` 15000 → 0 in 100 ms frames (minimal 7-key frames; presale is the
 last 10 s with ``allowPreRoundBuys``); tick 0; one frame per tick with ``partialPrices`` (last 5 ticks);
 the rug frame (``rugged: true``, ``active`` still true, ``tickCount = final_wire_tick``, a rug price that is
-not from the generator); 1–2 s of silence; a ~300 KB history frame with the old id, then one with the new
-id (cooldown 15000) whose ``gameHistory`` now starts with the game that just rugged and reveals its seed.
+not from the generator); then 1–5 s of silence while the server clock runs on, after which a burst
+delivers a ~300 KB history frame with the old id, one with the new id (cooldown 15000) whose
+``gameHistory`` now starts with the game that just rugged and reveals its seed, and the cooldown frames
+made meanwhile. Rug → tick 0 ≈ 16.3 s.
 """
 
 from __future__ import annotations
