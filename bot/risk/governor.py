@@ -92,6 +92,7 @@ class Governor:
         self._killed: Verdict | None = None
         self._pauses: dict[str, Verdict] = {}  # guard name -> pause in force (timed or while the condition holds)
         self._last_denial: tuple[str, str] | None = None
+        self._unpersisted: Verdict | None = None  # a halt verdict whose write failed (retried on each poll)
         if self._halt is not None:
             logger.warning("starting HALTED: {} (source {}); run `rugsbot resume` to clear",
                            self._halt.reason, self._halt.source)
@@ -335,9 +336,10 @@ class Governor:
         reason = f"{v.guard}: {v.reason}" if v.guard else v.reason
         try:
             self._halt = self.store.set_halt(reason, source=f"guard:{v.guard}" if v.guard else "governor", t=now)
-        except Exception:  # the database is down: stay halted in memory (fail closed) and say so
+        except Exception:  # the database is down: stay halted in memory (fail closed), retry on every poll
             logger.exception("could not persist halt; halted in memory only")
             self._halt = HaltRow(-1, True, reason, "governor (not persisted)", now, None, None)
+            self._unpersisted = v
             return
         logger.error("HALTED: {} (persisted; `rugsbot resume` clears it)", reason)
         self._record(v, now)
@@ -356,6 +358,11 @@ class Governor:
 
     def _poll_halt(self, now: float) -> None:
         self._last_poll = now
+        if self._unpersisted is not None:  # a halt the database did not take yet: it must not be "cleared"
+            pending, self._unpersisted = self._unpersisted, None
+            self._halt = None
+            self._set_halt(pending, now)
+            return
         try:
             row = self.store.active_halt()
         except Exception:

@@ -96,3 +96,26 @@ def test_open_bet_from_a_crashed_run_blocks_until_reconciled(tmp_path: Path) -> 
     again.tick(view(T0 + 31), T0 + 31)
     assert again.state.level is Level.ACTIVE
     assert again.ledger.bankroll == 1_000_000_000 + 8 * MILLI
+
+
+def test_halt_not_persisted_stays_halted_and_is_written_when_the_db_is_back(tmp_path: Path) -> None:
+    """Another process holding the write lock makes the halt write fail: halted in memory, never 'cleared' by a poll, and written
+    as soon as the file is writable again."""
+    db = tmp_path / "bot.db"
+    gov = make_governor(db)
+    gov.tick(view(T0), T0)
+    ro = Store.open(db)
+    ro._conn.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+    gov.store._conn.execute("PRAGMA busy_timeout = 50")
+    gov.alarm("model_drift", "SPRT crossed")
+    assert gov.state.level is Level.HALTED and gov.state.halt is not None and gov.state.halt.id == -1
+    for i in range(1, 4):
+        gov.tick(view(T0 + 0.25 * i), T0 + 0.25 * i)
+        assert gov.state.level is Level.HALTED
+    ro._conn.execute("ROLLBACK")
+    ro.close()
+    gov.tick(view(T0 + 2), T0 + 2)
+    assert gov.state.level is Level.HALTED and gov.state.halt is not None and gov.state.halt.id > 0
+    check = Store.open(db)
+    assert check.active_halt() is not None and "SPRT" in check.active_halt().reason  # type: ignore[union-attr]
+    check.close()
