@@ -74,3 +74,12 @@ def test_live_profile_requires_both_flags() -> None:
     assert live.mode is RunMode.LIVE
     assert live.coin == "So11111111111111111111111111111111111111112"
     assert profile_from_dict({"mode": "practice"}).coin == "0xPractice"
+
+
+@pytest.mark.parametrize("name", ["default", "sim", "practice", "live-example"])
+def test_shipped_profiles_strategies_load(name: str) -> None:
+    from bot.engine.ranking import Decider
+
+    profile = load_profile(name, REPO / "profiles")
+    decider = Decider(profile.engine, REPO / "strategies")
+    assert [s.name for s, _ in decider.strategies] == [s.name for s in profile.engine.strategies]
