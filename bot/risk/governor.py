@@ -285,6 +285,9 @@ class Governor:
     def _evaluate(self, now: float, proposal: SideBet | None) -> Verdict:
         ctx = self._ctx(now, proposal)
         verdicts = [v for g in self.guards if (v := self._check(g, ctx)).action]
+        for v in verdicts:  # halts first: the halt row is written before anything else happens
+            if v.action >= Action.HALT:
+                self._apply(v, now)
         # Pauses: keep the timed ones still running, replace the condition ones by what the guards say now.
         current: dict[str, Verdict] = {}
         for name, p in self._pauses.items():
@@ -297,16 +300,12 @@ class Governor:
                     current[v.guard] = v
         for name in set(self._pauses) - set(current):
             logger.info("pause cleared: {}", name)
-            self.store.record_guard_event(session=self.session, t=now, guard=name, action="clear",
-                                          reason=self._pauses[name].reason)
+            self._record(Verdict(Action.ALLOW, self._pauses[name].reason, None, name), now, action="clear")
         for name, v in current.items():
             old = self._pauses.get(name)
             if old is None or (old.until != v.until and v.until is not None):
                 self._trip(v, now)
         self._pauses = current
-        for v in verdicts:
-            if v.action >= Action.HALT:
-                self._apply(v, now)
         if proposal is None:
             return self._blocked() or Verdict.allow()
         blocked = self._blocked()
@@ -349,10 +348,10 @@ class Governor:
         log("guard {} -> {}", v.guard, v)
         self._record(v, now)
 
-    def _record(self, v: Verdict, now: float) -> None:
+    def _record(self, v: Verdict, now: float, action: str | None = None) -> None:
         try:
             self.store.record_guard_event(session=self.session, t=now, guard=v.guard or "governor",
-                                          action=v.action.name.lower(), reason=v.reason, until=v.until)
+                                          action=action or v.action.name.lower(), reason=v.reason, until=v.until)
         except Exception:
             logger.exception("could not store guard event {}", v)
 
