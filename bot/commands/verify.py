@@ -30,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE",
                         help="recordings (.jsonl / .jsonl.gz, rotated parts included) or directories of them")
     add_json_arg(parser)
+    parser.add_argument("--strict", action="store_true",
+                        help="also fail when a game could not be verified (no seed, unknown version, "
+                             "malformed) or when no game was verified at all")
 
 
 @dataclass(slots=True)
@@ -125,6 +128,9 @@ def run(args: argparse.Namespace) -> int:
         "unverifiable_games": [a.as_dict() for a in auditor.unverifiable],
     }
     failed = counts.mismatched > 0 or counts.sidebets_disagree > 0
+    if args.strict and (counts.skipped > 0 or counts.verified == 0):
+        failed = True
+    result["strict"] = bool(args.strict)
     if args.json:
         emit_json(result)
     else:

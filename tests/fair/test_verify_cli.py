@@ -206,6 +206,14 @@ def test_seedless_capture_is_unverifiable_not_failed(tmp_path: Path, capsys: pyt
     assert out["games"] == out["unverifiable"] == 12 and out["verified"] == 0
     assert out["sidebets_agree"] == out["sidebets"] > 0  # settlements need only prices
     assert len(out["unverifiable_games"]) == 12
+    assert main(["verify", "--json", "--strict", str(path)]) == 1  # --strict: unverifiable is a failure
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(("args", "code"), [([], 0), (["--strict"], 0)])
+def test_strict_passes_on_real_captures(capsys: pytest.CaptureFixture[str], args: list[str], code: int) -> None:
+    assert main(["verify", "--json", *args, *map(str, CAPTURES)]) == code
+    assert json.loads(capsys.readouterr().out)["strict"] is bool(args)
 
 
 def test_damaged_recording_is_survived(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -239,6 +247,8 @@ def test_empty_recordings(tmp_path: Path, capsys: pytest.CaptureFixture[str], co
     path.write_bytes(content)
     code, out = _run(capsys, str(path))
     assert code == 0 and out["games"] == 0
+    assert main(["verify", "--json", "--strict", str(path)]) == 1  # nothing verified
+    capsys.readouterr()
 
 
 def test_missing_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
