@@ -38,7 +38,7 @@ from bot.brokers.base import BetIntent, BetStatus, BrokerReport
 from bot.config.sections import GuardsConfig
 from bot.engine.types import Estimate, LedgerView, SideBet, Snapshot
 from bot.game.signals import AccountUpdated, GameRugged, MaintenanceNotice, Signal
-from bot.game.state import AccountView, FinishedGame, GameView
+from bot.game.state import AccountView, FinishedGame, GameView, Mode
 from bot.risk.guards import AlarmGuard, Guard, GuardContext, build_guards
 from bot.risk.ledger import Ledger
 from bot.risk.verdict import Action, Verdict, worst
@@ -101,12 +101,17 @@ class Governor:
     @classmethod
     def start(cls, cfg: GuardsConfig, store: Store, *, mode: str, profile: str, coin: str, logged_in: bool,
               starting_bankroll_lamports: int, t: float, guards: Sequence[Guard] | None = None,
-              halt_poll_s: float = 0.2) -> Governor:
-        """Open a session row and rebuild the ledger from the database (restart-safe)."""
+              halt_poll_s: float = 0.2, carry_over: bool | None = None) -> Governor:
+        """Open a session row and rebuild the ledger from the database (restart-safe).
+
+        ``carry_over`` (default: every mode but REPLAY) folds earlier sessions of the same mode and coin into the
+        ledger: today's losses, the loss streak, the paper bankroll."""
+        if carry_over is None:
+            carry_over = str(mode) != Mode.REPLAY.value
         session = store.start_session(mode=str(mode), profile=profile, coin=coin, started=t,
                                       starting_bankroll_lamports=None if logged_in else starting_bankroll_lamports)
         ledger = Ledger.rebuild(store, session=session, mode=str(mode), coin=coin, logged_in=logged_in,
-                                starting_bankroll_lamports=starting_bankroll_lamports)
+                                starting_bankroll_lamports=starting_bankroll_lamports, carry_over=carry_over)
         gov = cls(cfg, store, session=session, ledger=ledger, guards=guards, halt_poll_s=halt_poll_s)
         gov._now = t
         for b in ledger.open_bets:

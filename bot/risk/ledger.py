@@ -5,8 +5,9 @@ events the store just wrote), so the numbers the guards act on are exactly what 
 restart cannot forget today's losses or a loss streak.
 
 Scope: events of every session with the same mode and coin (a paper account carries over between dry-run
-sessions; the daily loss limit and the loss streak survive restarts), plus global ``halt_cleared`` events
-(``rugsbot resume`` resets the loss streak and the drawdown peak: the operator has looked at them).
+sessions; the daily loss limit, the loss streak and the drawdown peak survive restarts), plus global
+``halt_cleared`` events (``rugsbot resume`` resets the loss streak and the drawdown peak: the operator has looked
+at them). Replay sessions do not carry over (``carry_over=False``): a backtest is its own account.
 
 Money model (protocol.md: the stake is debited at placement, a win credits 5x):
 
@@ -97,8 +98,10 @@ class Ledger:
     # ------------------------------------------------------------------ building
     @classmethod
     def rebuild(cls, store: Store, *, session: str, mode: str, coin: str, logged_in: bool,
-                starting_bankroll_lamports: int) -> Ledger:
-        scope = frozenset(s.id for s in store.sessions(mode=mode, coin=coin))
+                starting_bankroll_lamports: int, carry_over: bool = True) -> Ledger:
+        """``carry_over=False``: this session's events only (replays: each backtest is its own account, even when
+        several share a database file)."""
+        scope = frozenset(s.id for s in store.sessions(mode=mode, coin=coin)) if carry_over else frozenset()
         ledger = cls(session=session, coin=coin, logged_in=logged_in,
                      starting_bankroll_lamports=starting_bankroll_lamports, sessions_in_scope=scope)
         for ev in store.events(kinds=_FOLDED):

@@ -92,9 +92,13 @@ def test_dry_run_paper_account_carries_over_between_sessions(tmp_path: Path, rea
     t2, second = play(again, games[20:], t=t + 5)
     assert again.ledger.session_pnl == second
     assert again.ledger.bankroll == 1_000 * MILLI + first + second
-    # a different mode keeps its own books
+    # a different mode keeps its own books, and replays never carry over (each backtest is its own account)
     other = make_governor(tmp_path / "bot.db", mode="REPLAY", t=t2)
     assert other.ledger.bankroll == 1_000 * MILLI
+    _t3, replayed = play(other, games[:20], t=t2)
+    assert replayed == first
+    again_replay = make_governor(tmp_path / "bot.db", mode="REPLAY", t=t2)
+    assert again_replay.ledger.bankroll == 1_000 * MILLI and again_replay.ledger.day_pnl(t2) == 0
 
 
 def test_ledger_view_fields(tmp_path: Path) -> None:
