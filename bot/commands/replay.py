@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.commands.common import add_json_arg, emit_json
 from bot.feeds.recording import RecordingReader
-from bot.game.signals import GameRugged, PhaseChanged
+from bot.game.signals import GameRugged, PhaseChanged, Signal
 from bot.game.state import TickTiming
 from bot.game.tracker import GameTracker
 
@@ -71,7 +71,13 @@ class _Collector:
         self.signals: Counter[str] = Counter()
 
     def feed(self, t: float, direction: str, frame: str) -> None:
-        for sig in self.tracker.on_frame(t, direction, frame):
+        self._record(self.tracker.on_frame(t, direction, frame))
+
+    def end(self) -> None:
+        self._record(self.tracker.flush())
+
+    def _record(self, signals: list[Signal]) -> None:
+        for sig in signals:
             self.signals[type(sig).__name__] += 1
             if isinstance(sig, PhaseChanged) and sig.game_id is not None:
                 self._game(sig.game_id).phases.append((sig.new.value, sig.t))
@@ -124,6 +130,7 @@ def replay_files(paths: list[Path], *, continuous: bool = False) -> list[FileSum
 
 
 def _finish(summary: FileSummary, collector: _Collector) -> None:
+    collector.end()
     summary.counters = collector.tracker.counters.as_dict()
     summary.games = list(collector.games.values())
     summary.timing = collector.timing()

@@ -124,6 +124,20 @@ class FeedCounters:
         }
 
 
+@dataclass(slots=True)
+class _PendingRug:
+    """A game whose rug frame never came: its rug tick is resolved from later frames if possible."""
+
+    game_id: str
+    last_tick: int
+    peak: float
+    first_tick: int | None
+    watched_start: bool
+    t: float
+    version: str | None
+    seed_hash: str | None
+
+
 def _phase_of(u: GameStateUpdate) -> Phase | None:
     if u.rugged:
         return Phase.RUGGED
@@ -160,6 +174,7 @@ class GameTracker:
         self.counters = FeedCounters()
         self.finished: deque[FinishedGame] = deque(maxlen=finished_maxlen)
         self._finished_ids: deque[str] = deque(maxlen=64)
+        self._pending: _PendingRug | None = None
         self._timer = TickTimer(window=timing_window)
         # current game
         self._game_id: str | None = None
@@ -439,6 +454,8 @@ class GameTracker:
             self.counters.history_frames += 1
             out.append(HistoryReceived(ev.game_history, t))
         gid = ev.game_id
+        if self._pending is not None:
+            self._resolve_pending(t, gid, ev, out)
         if gid is not None and gid != self._game_id:
             if gid in self._finished_ids:
                 self.counters.stale_frames += 1  # e.g. the old game's post-rug history frame
@@ -476,11 +493,18 @@ class GameTracker:
 
     def _new_game(self, t: float, gid: str, out: list[Signal]) -> None:
         if self._phase is Phase.ACTIVE and self._game_id is not None:
-            # The rug frame was lost: the last tick seen is only a lower bound of the rug tick,
-            # so the game is never marked complete (it must not feed the hazard estimate).
+            # The rug frame was lost. The last tick seen is only a lower bound of the rug tick, and a
+            # paper bet settled on it could be booked as a win that never happened, so GameRugged waits
+            # for proof: a late rugged frame of the old game or a gameHistory entry (both come within
+            # the cooldown), at the latest until the next game starts (then: last tick, incomplete).
             self.counters.inferred_rugs += 1
             self._set_phase(Phase.RUGGED, t, out)
-            self._finish(self._tick, t, complete=False, out=out)
+            self._flush_pending(out)  # at most one outstanding
+            self._pending = _PendingRug(self._game_id, self._tick, self._peak, self._first_tick,
+                                        self._seen_before_active or (self._first_tick is not None
+                                                                     and self._first_tick <= 1),
+                                        t, self._version, self._seed_hash)
+            self._finished_ids.append(self._game_id)
         self._game_id = gid
         self._game_rank = 0
         self._tick = -1
@@ -513,6 +537,7 @@ class GameTracker:
         gid = self._game_id or ""
         if not self._started:
             self._started = True
+            self._flush_pending(out)  # the previous game's rug must be settled before this game starts
             out.append(GameStarted(gid, t, self._seed_hash, self._version))
         price = _price_or(ev.price, self._price)
         if tick == self._tick:
@@ -582,7 +607,9 @@ class GameTracker:
 
     def _finish(self, final_tick: int, t: float, *, complete: bool, out: list[Signal]) -> None:
         gid = self._game_id or ""
-        game = FinishedGame(
+        self._rug_tick = final_tick
+        self._tick = final_tick
+        self._emit_rug(FinishedGame(
             game_id=gid,
             final_tick=final_tick,
             peak=self._peak,
@@ -591,12 +618,60 @@ class GameTracker:
             complete=complete,
             version=self._version,
             server_seed_hash=self._seed_hash,
-        )
-        self._rug_tick = final_tick
-        self._tick = final_tick
+        ), out)
+
+    def _emit_rug(self, game: FinishedGame, out: list[Signal]) -> None:
         self.finished.append(game)
-        self._finished_ids.append(gid)
+        if game.game_id not in self._finished_ids:
+            self._finished_ids.append(game.game_id)
         out.append(GameRugged(game))
+
+    # ------------------------------------------------------------------ rugs whose frame was lost
+
+    def _resolve_pending(self, t: float, gid: str | None, ev: GameStateUpdate, out: list[Signal]) -> None:
+        p = self._pending
+        assert p is not None
+        final: int | None = None
+        peak = p.peak
+        if gid == p.game_id and ev.rugged:
+            tick = ev.tick_count if ev.tick_count is not None and ev.tick_count >= 0 else p.last_tick
+            pp = ev.partial_prices
+            if pp is not None and pp.end_tick is not None and 0 <= pp.end_tick < tick:
+                tick = pp.end_tick
+            final = tick
+        elif ev.has_history:
+            try:
+                games = ev.history_games()  # parsed only in this rare case, never on the tick path
+            except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+                games = []
+            for g in games:
+                if g.id == p.game_id and g.prices:
+                    final = len(g.prices) - 1  # the last price is the rug tick's (protocol notes)
+                    if g.peak_multiplier is not None and _finite(g.peak_multiplier):
+                        peak = max(peak, g.peak_multiplier)
+                    break
+        if final is None or final < p.last_tick:
+            return
+        self._pending = None
+        self._emit_rug(FinishedGame(p.game_id, final, peak, p.t,
+                                    p.first_tick if p.first_tick is not None else final,
+                                    p.watched_start, p.version, p.seed_hash), out)
+
+    def _flush_pending(self, out: list[Signal]) -> None:
+        """Give up waiting: the last tick seen is all we know, so the game is not complete."""
+        p = self._pending
+        if p is None:
+            return
+        self._pending = None
+        self._emit_rug(FinishedGame(p.game_id, p.last_tick, p.peak, p.t,
+                                    p.first_tick if p.first_tick is not None else p.last_tick,
+                                    False, p.version, p.seed_hash), out)
+
+    def flush(self) -> list[Signal]:
+        """End of the feed (a replay's last frame): report what is still waiting for proof."""
+        out: list[Signal] = []
+        self._flush_pending(out)
+        return out
 
 
 def _tick_key(key: str) -> int | None:

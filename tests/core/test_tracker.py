@@ -169,11 +169,33 @@ SCENARIOS = [
         ["history", "phase ACTIVE>RUGGED", "rug 11 complete first=0"],
     ),
     Scenario(
-        "rug inferred from a new gameId while ACTIVE",
+        "rug inferred from a new gameId while ACTIVE: GameRugged waits for proof",
         [*ticks(G1, 0, 20), (120.0, cooldown(G2, 14900))],
-        ["phase ACTIVE>RUGGED", "rug 20 partial first=0", "phase RUGGED>COOLDOWN"],
+        ["phase ACTIVE>RUGGED", "phase RUGGED>COOLDOWN"],
         view={"phase": Phase.COOLDOWN, "game_id": G2, "tick": -1, "rug_tick": None},
         counters={"inferred_rugs": 1},
+    ),
+    Scenario(
+        "inferred rug resolved by the next gameHistory (final tick = len(prices) - 1)",
+        [*ticks(G1, 0, 20), (120.0, cooldown(G2, 14900)),
+         (120.1, event("gameStateUpdate", {"gameId": G2, "cooldownTimer": 14800, "gameHistory": [
+             {"id": "20251212-0000000000000000", "prices": [1.0, 0.5]},
+             {"id": G1, "prices": [1.0] * 25 + [0.01], "peakMultiplier": 3.5}]}))],
+        ["history", "rug 25 complete first=0"],
+        view={"phase": Phase.COOLDOWN, "game_id": G2},
+    ),
+    Scenario(
+        "inferred rug resolved by a late rugged frame of the old game",
+        [*ticks(G1, 0, 20), (120.0, cooldown(G2, 14900)), (120.2, rug(G1, 23, tick_count=25))],
+        ["rug 23 complete first=0"],
+        view={"phase": Phase.COOLDOWN, "game_id": G2},
+        counters={"stale_frames": 1},
+    ),
+    Scenario(
+        "inferred rug never proven: last tick, incomplete, reported before the next game starts",
+        [*ticks(G1, 0, 20), (120.0, cooldown(G2, 14900)),
+         (120.1, cooldown(G2, 14800, history=True)), (125.0, presale(G2)), (135.0, active(G2, 0))],
+        ["phase PRESALE>ACTIVE", "rug 20 partial first=0", f"start {G2[-4:]}", "tick 0"],
     ),
     Scenario(
         "old game's post-rug frame after the next game's cooldown began (real ordering)",
@@ -332,6 +354,18 @@ def test_feed_age_uses_feed_times() -> None:
     assert tr.feed_age(103.5) == pytest.approx(3.5)
     tr.on_frame(104.0, "out", event("ping", {"lastPing": 1}))
     assert tr.feed_age(104.0) == pytest.approx(4.0)  # our own outgoing frames are not feed life
+
+
+def test_flush_reports_an_unproven_inferred_rug_at_end_of_feed() -> None:
+    tr = GameTracker()
+    for t, f in [*ticks(G1, 0, 7), (110.0, cooldown(G2, 14900))]:
+        tr.on_frame(t, "in", f)
+    assert list(tr.finished) == []
+    (sig,) = tr.flush()
+    assert isinstance(sig, GameRugged)
+    assert (sig.game.game_id, sig.game.final_tick, sig.game.complete, sig.game.rug_t) == (G1, 7, False, 110.0)
+    assert tr.flush() == []
+    assert [g.game_id for g in tr.finished] == [G1]
 
 
 def test_finished_games_bounded() -> None:
