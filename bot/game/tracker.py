@@ -11,7 +11,10 @@ Rules that come from real captures (tests/fixtures/real, shared protocol notes):
 * The rug is ``rugged == true`` (``active`` is still true on the rug frame) or, if that frame was lost,
   a new ``gameId`` while ACTIVE. The final wire tick is the rug frame's ``tickCount``; a later rugged
   frame (the post-rug ``gameHistory`` frame says tickCount 231 for a game that rugged at 229) only
-  counts through its ``partialPrices.endTick``.
+  counts through its ``partialPrices.endTick``. For a rug inferred from a new ``gameId`` the phase
+  changes at once but ``GameRugged`` waits for proof of the rug tick (a late rugged frame of that game
+  or its ``gameHistory`` entry, both normally within the cooldown); without proof it is reported with
+  the last tick seen, marked incomplete, just before the next game's ``GameStarted`` (or on ``flush()``).
 * The post-rug history frame of the previous game can arrive *after* the next game's first cooldown
   frame: frames of a game that already finished are "stale", not a new game.
 * Skipped ticks are backfilled from ``partialPrices`` (string keys, the last five ticks).
