@@ -7,6 +7,7 @@ from the raw frames (the rug tick of each game) and the side-bet rules, not take
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def test_dry_session_on_real_capture(tmp_path: Path, capture: Path) -> None:
         by_game.setdefault(b.game, []).append((b.start_tick, b.end_tick))  # type: ignore[arg-type]
     for windows in by_game.values():
         windows.sort()
-        assert all(a[1] <= b[0] for a, b in zip(windows, windows[1:], strict=False))
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(windows))
     # the ledger is what the bets say
     start = sol_to_lamports(1.0)
     expected_bankroll = start - sum(b.amount_lamports for b in bets if b.status is not BetStatus.REJECTED) + sum(
