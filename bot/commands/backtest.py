@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.cli import EXIT_OK, EXIT_USAGE
 from bot.commands.common import add_profile_arg, emit_json, load
 from bot.report import cliargs
-from bot.report.backtest import BacktestResult, engine_for, frames_of, run_backtest
+from bot.report.backtest import BacktestResult, engine_for, frames_of, run_backtest, scratch_dir
 from bot.report.cliargs import quiet_logs
 from bot.report.metrics import evaluate
 from bot.report.summary import print_summary
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         engine = engine_for(profile, name, full)
         params = dict(full)
     latency = args.latency if args.latency is not None else profile.timing.click_latency_s
-    with tempfile.TemporaryDirectory(prefix="rugsbot-backtest-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="rugsbot-backtest-", dir=scratch_dir()) as tmp:
         db = args.db if args.db is not None else Path(tmp) / "backtest.db"
         result = run_backtest(frames_of(args.files), profile, db_path=db, strategies_dir=settings.strategies_dir,
                               latency_s=latency, engine=engine)

@@ -71,9 +71,9 @@ def _run_point(args, settings, profile, name, point, latency) -> EvidenceReport:
 
     lag = ticks_for_seconds(latency)
     if args.files:
-        from bot.report.backtest import engine_for, frames_of, run_backtest
+        from bot.report.backtest import engine_for, frames_of, run_backtest, scratch_dir
 
-        with tempfile.TemporaryDirectory(prefix="rugsbot-sweep-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="rugsbot-sweep-", dir=scratch_dir()) as tmp:
             res = run_backtest(frames_of(args.files), profile, db_path=Path(tmp) / "sweep.db",
                                strategies_dir=settings.strategies_dir, latency_s=latency,
                                engine=engine_for(profile, name, point))
