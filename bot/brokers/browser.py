@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 LOSS_GRACE_TICKS = 10
 
 # One round trip: where is the button, is it enabled and on top, what does the amount field say?
-_PROBE_JS = """(el, [input, activeClass]) => {
+_PROBE_JS = """(el, [input, activeClass, coinEl]) => {
   if (!el || !el.isConnected) return null;
   const r = el.getBoundingClientRect();
   const cx = r.left + r.width / 2, cy = r.top + r.height / 2;
@@ -59,7 +59,8 @@ _PROBE_JS = """(el, [input, activeClass]) => {
   return {x: cx, y: cy, w: r.width, h: r.height,
           onTop: !!hit && (hit === el || el.contains(hit)),
           active: activeClass ? el.classList.contains(activeClass) : true,
-          amount: input && input.isConnected ? input.value : null};
+          amount: input && input.isConnected ? input.value : null,
+          coin: coinEl && coinEl.isConnected ? coinEl.textContent : null};
 }"""
 
 
@@ -119,6 +120,8 @@ class BrowserBroker:
         self._controls: Controls | None = None
         self._button: ElementHandle | None = None
         self._input: ElementHandle | None = None
+        self._coin_el: ElementHandle | None = None
+        self._nav_hooked = False
         self._box: tuple[float, float] | None = None
         self._amount_set: str | None = None
         self._pending: dict[str, _Pending] = {}
@@ -147,6 +150,10 @@ class BrowserBroker:
         self._controls = controls
         self._button = await controls.bet_button.element_handle()
         self._input = await controls.amount_input.element_handle()
+        self._coin_el = await controls.coin_selector.element_handle() if controls.coin_selector else None
+        if not self._nav_hooked:
+            self._nav_hooked = True
+            self.page.on("framenavigated", self._on_navigated)
         probe = await self._probe()
         if probe is not None:
             self._box = (probe["x"], probe["y"])
@@ -176,6 +183,18 @@ class BrowserBroker:
             return None
         return PRACTICE_COIN if text.upper() == "FREE" else "SOL" if text.upper() == "SOL" else text
 
+    def disarm(self, why: str) -> None:
+        """Forget the controls (page reloaded, coin changed): ``arm()`` must run again before the next click."""
+        if self._controls is not None:
+            logger.warning("broker disarmed: {w}", w=why)
+        self._controls = None
+        self._button = self._input = self._coin_el = None
+        self._amount_set = None
+
+    def _on_navigated(self, frame: Any) -> None:
+        if frame == self.page.main_frame:
+            self.disarm("the page navigated or reloaded")
+
     def halt(self, reason: str) -> None:
         if self.halt_reason is None:
             self.halt_reason = reason
@@ -189,7 +208,7 @@ class BrowserBroker:
         if self._button is None:
             return None
         try:
-            return await self._button.evaluate(_PROBE_JS, [self._input, self.selectors.active_class])
+            return await self._button.evaluate(_PROBE_JS, [self._input, self.selectors.active_class, self._coin_el])
         except Exception:
             return None
 
@@ -200,6 +219,8 @@ class BrowserBroker:
         with contextlib.suppress(Exception):
             self._button = await self._controls.bet_button.element_handle(timeout=1000)
             self._input = await self._controls.amount_input.element_handle(timeout=1000)
+            if self._controls.coin_selector is not None:
+                self._coin_el = await self._controls.coin_selector.element_handle(timeout=1000)
         return await self._probe()
 
     async def submit(self, intent: BetIntent) -> BrokerReport:
@@ -238,6 +259,10 @@ class BrowserBroker:
             self._amount_set = want
             probe = await self._probe()
         t1 = self._clock()
+        shown = probe.get("coin") if probe is not None else None
+        if shown is not None and not _coin_matches(shown, self.coin):
+            self.disarm(f"the page shows coin {shown.strip()!r}, the bot bets {self.coin}")
+            return BrokerReport(intent.bet_id, BetStatus.CANCELLED, t1, message=f"wrong coin on the page: {shown!r}")
         if probe is not None and not probe["active"]:
             return BrokerReport(intent.bet_id, BetStatus.CANCELLED, t1, message="side-bet button is not enabled")
         # From here on a click may reach the page: register the bet first so no confirmation is missed.
@@ -446,6 +471,12 @@ def _explains(intent: BetIntent, bet: OwnSidebet) -> bool:
     """Could this placed bet be the result of this click? Same game, coin, amount, not before the decision."""
     return (bet.game_id == intent.game_id and bet.coin == intent.coin
             and bet.amount_lamports == intent.amount_lamports and bet.start_tick >= intent.decided_tick)
+
+
+def _coin_matches(shown: str, coin: str) -> bool:
+    """The coin selector's text against the coin we bet: FREE is the practice coin, SOL the real one."""
+    text = shown.strip().upper()
+    return ("FREE" in text) if coin == PRACTICE_COIN else ("SOL" in text and "FREE" not in text)
 
 
 def _same_amount(shown: str, want: str) -> bool:

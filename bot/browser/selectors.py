@@ -145,6 +145,10 @@ async def verify_controls(page: Page, cfg: SelectorsConfig, *, need_coin: bool, 
     }
     if need_coin:
         found["coin_selector"] = await first_visible(page, cfg.coin_selector, timeout_s=timeout_s)
+    else:  # optional: when present, the broker checks the shown coin before every click
+        coin_hit = await first_visible(page, cfg.coin_selector)
+        if coin_hit is not None:
+            found["coin_selector"] = coin_hit
     missing = [name for name, hit in found.items() if hit is None]
     if missing:
         detail = "; ".join(f"{m} (tried {getattr(cfg, m)!r})" for m in missing)

@@ -143,6 +143,7 @@ class BotRun:
         self._last_rotate = time.time()
         self._halt_reason: str | None = None
         self._closing = False
+        self._rearming = False
         self.summary: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ main
@@ -320,12 +321,12 @@ class BotRun:
 
         sel = self.profile.browser.selectors
         deadline = time.time() + 30
-        while not self._logged_in() and time.time() < deadline:
+        while not await self._page_logged_in(page) and time.time() < deadline:
             option = await first_visible(page, sel.phantom_option)  # the chooser may still be open
             if option is None:
                 hit = await first_visible(page, sel.connect_button, timeout_s=5)
                 if hit is None:
-                    if self._logged_in():
+                    if await self._page_logged_in(page):
                         break
                     raise WalletError(f"connect button not found (tried {sel.connect_button})")
                 await hit[1].click(timeout=5000)
@@ -334,17 +335,40 @@ class BotRun:
                 raise WalletError(f"wallet option not found (tried {sel.phantom_option})")
             await option[1].click(timeout=5000)
             end = time.time() + 15
-            while time.time() < end and not self._logged_in() and not self._stop.is_set():
+            while time.time() < end and not await self._page_logged_in(page) and not self._stop.is_set():
                 await asyncio.sleep(0.1)
             if self._halt_reason:
                 raise HaltRequired(self._halt_reason)
-        if not self._logged_in():
+        if not await self._page_logged_in(page):
             raise WalletError("the site did not log in through the wallet within 30 s")
         logger.info("logged in as {p}", p=self.tracker.account.player_id)
 
     def _logged_in(self) -> bool:
         acc = self.tracker.account
         return bool(acc.authenticated or acc.player_id)
+
+    async def _page_logged_in(self, page: Any) -> bool:
+        """The feed knows our account AND the page shows no Connect button (a reload logs the page out)."""
+        from bot.browser.selectors import first_visible
+
+        if not self._logged_in():
+            return False
+        return await first_visible(page, self.profile.browser.selectors.connect_button) is None
+
+    async def _rearm(self) -> None:
+        """After a reload the page is logged out and the controls are new: log in again and re-verify them."""
+        self._rearming = True
+        try:
+            await asyncio.sleep(0.5)
+            await self._connect_wallet(self.page)
+            await self.broker.arm()
+            logger.info("re-armed after the page changed")
+        except HaltRequired as exc:
+            self._halt(exc.reason, _alarm_kind(exc))
+        except Exception as exc:
+            self._halt(f"could not re-arm after the page changed: {type(exc).__name__}", "page_control_missing")
+        finally:
+            self._rearming = False
 
     # ------------------------------------------------------------------ the frame path
 
@@ -412,6 +436,9 @@ class BotRun:
                     await asyncio.wait_for(self._stop.wait(), timeout=timeout)
                 if deadline is not None and time.time() >= deadline:
                     self._request_stop(f"duration {self.args.duration:g} s reached")
+                if (self.mode is not RunMode.DRY_RUN and self.broker is not None and not self.broker.armed
+                        and self._halt_reason is None and not self._rearming and not self._stop.is_set()):
+                    self._spawn(self._rearm())
                 if time.time() - self._last_rotate > 60 and self.browser is not None:
                     self._last_rotate = time.time()
                     await self.browser.rotate_trace()
@@ -545,8 +572,11 @@ class ArmGate:
             return _NoBet(None, "not armed yet (connecting / verifying controls)")
         return self._decider.decide(snapshot)
 
-    def on_settled(self, won: bool, stake_lamports: int, t: float) -> None:
-        self._decider.on_settled(won, stake_lamports, t)
+    def on_settled(self, *args: Any, **kwargs: Any) -> None:
+        self._decider.on_settled(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:  # everything else is the decider's own business
+        return getattr(self._decider, name)
 
 
 def _alarm_kind(exc: HaltRequired) -> str:

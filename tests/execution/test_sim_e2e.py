@@ -105,6 +105,7 @@ def check_consistent(bot: BotRun, sim: Any) -> tuple[Any, list[Any], int]:
     """No double bet, and every bet the bot settled matches the simulator's bet exactly (the database too)."""
     from bot.store.db import Store
 
+    assert bot.sniffer.health.sink_errors == 0  # no frame failed inside the session
     truth = sim.truth()
     acct, bets, requests = our_truth(bot, truth)
     clicks = len(bot.broker.clicks)
@@ -167,11 +168,12 @@ def test_dry_run_never_sends_a_request(sim: Any, tmp_path: Path, run: Callable[[
     assert code == EXIT_OK, bot.reason
     assert bot.session.stats.intents >= 1  # it decided to (paper) bet ...
     assert sum(sim.truth().sidebet_requests.values()) == before  # ... and never clicked
+    assert bot.sniffer.health.sink_errors == 0
     assert bot.wallet is None
 
 
-def test_faults_reject_drop_and_delayed_ack(sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]) -> None:
-    """A rejected bet, a socket drop mid-game and slow acks: no double bet, books still equal the server's."""
+def test_faults_reject_drop_delayed_ack_reload_and_stall(sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]) -> None:
+    """Rejected bet, slow acks, socket drop, page reload, stalled feed: no double bet, books equal the server's."""
     profile = profile_from_dict(PROFILE)
     bot = BotRun(settings_for(tmp_path), profile, RunMode.PRACTICE, make_args(), headless=True, sim=sim)
 
@@ -185,7 +187,17 @@ def test_faults_reject_drop_and_delayed_ack(sim: Any, tmp_path: Path, run: Calla
         await asyncio.to_thread(sim.fault, "drop")
         assert await wait_for(lambda: b.sniffer.health.sockets_opened >= 2, 20)
         n = confirmed_clicks(b)
-        await wait_for(lambda: confirmed_clicks(b) > n, 30)
+        assert await wait_for(lambda: confirmed_clicks(b) > n, 30)
+        # a page reload logs the page out and replaces every control: the bot must log in and re-arm
+        await b.page.reload()
+        assert await wait_for(lambda: b.sniffer.health.sockets_opened >= 3, 20)
+        n = confirmed_clicks(b)
+        assert await wait_for(lambda: confirmed_clicks(b) > n, 40)
+        # a stalled feed (3 s of silence, then the backlog in one burst)
+        await asyncio.to_thread(sim.fault, "stall", 30)
+        await asyncio.sleep(3.5)
+        n = confirmed_clicks(b)
+        assert await wait_for(lambda: confirmed_clicks(b) > n, 30)
         # let the open bet settle so the books can be compared exactly
         await wait_for(lambda: b.broker.unresolved == 0, 20)
         b._request_stop("test: faults done")
@@ -194,7 +206,7 @@ def test_faults_reject_drop_and_delayed_ack(sim: Any, tmp_path: Path, run: Calla
     assert code == EXIT_OK, bot.reason
     statuses = [r.status for r in bot.session.reports]
     assert BetStatus.REJECTED in statuses
-    assert bot.sniffer.health.sockets_opened >= 2  # followed the reconnect
+    assert bot.sniffer.health.sockets_opened >= 3  # followed the reconnect and the reload
     assert statuses.count(BetStatus.CONFIRMED) >= 2
     check_consistent(bot, sim)
 
