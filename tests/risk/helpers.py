@@ -45,7 +45,9 @@ def bet(amount_lamports: int, strategy: str = "test") -> SideBet:
 
 def make_governor(db: Path, cfg: GuardsConfig = QUIET, *, t: float = T0, logged_in: bool = False,
                   bankroll_sol: float = 1.0, mode: str = "DRY-RUN", coin: str | None = None,
-                  durable: bool = True) -> Governor:
+                  durable: bool = False) -> Governor:
+    # durable=False by default: these tests are about decisions, not fsync (tests/store checks FULL sync on the
+    # money rows, and test_restart runs durable); skipping fsync keeps the suite fast on a shared disk.
     store = Store.open(db, durable=durable)
     c = coin or (PRACTICE_COIN if logged_in else SOL_MINT)
     return Governor.start(cfg, store, mode=mode, profile="test", coin=c, logged_in=logged_in,

@@ -109,8 +109,7 @@ def check_limits(cfg: GuardsConfig, gov: Governor, sh: Shadow, now: float) -> No
 
 
 def run_ops(db: Path, cfg: GuardsConfig, ops: list[tuple[object, ...]]) -> None:
-    # durable=False: fsync is not what this property is about, and it makes examples ~10x cheaper
-    gov = make_governor(db, cfg, bankroll_sol=BANKROLL / (1000 * MILLI), durable=False)
+    gov = make_governor(db, cfg, bankroll_sol=BANKROLL / (1000 * MILLI))
     sh = Shadow()
     now = frame_t = T0
     game_n = 0

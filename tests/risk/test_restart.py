@@ -22,12 +22,12 @@ def _lose(gov: Governor, t: float, amount: int = MILLI) -> float:
 
 def test_halt_survives_restart_and_resume_clears_it(tmp_path: Path) -> None:
     db = tmp_path / "bot.db"
-    gov = make_governor(db)
+    gov = make_governor(db, durable=True)
     gov.alarm("signing_request", "the page asked for a signature")
     assert gov.state.level is Level.HALTED
     gov.store.close()  # the process dies
 
-    again = make_governor(db, t=T0 + 60)
+    again = make_governor(db, t=T0 + 60, durable=True)
     assert again.state.level is Level.HALTED
     assert "signing_request" in again.state.reasons[0]
     v = view(T0 + 61)
