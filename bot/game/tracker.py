@@ -271,7 +271,7 @@ class GameTracker:
             return [FeedProblem("undecodable", f"{pkt.reason}: {pkt.sample}", t)]
         if pkt.sio is SioType.EVENT:
             name = pkt.name or ""
-            self.counters.events[name] += 1
+            _bump(self.counters.events, name)
             if name == _GSU:
                 gsu = decode_event(pkt)
                 if not isinstance(gsu, GameStateUpdate):
@@ -322,7 +322,7 @@ class GameTracker:
             if text.startswith("42"):
                 pkt = decode(text)
                 if isinstance(pkt, Packet) and pkt.name is not None:
-                    self.counters.events_out[pkt.name] += 1
+                    _bump(self.counters.events_out, pkt.name)
             return []
         pkt = decode(text)
         if isinstance(pkt, Undecodable) or pkt.name != "requestSidebet":
@@ -341,12 +341,13 @@ class GameTracker:
         if isinstance(ev, UnknownEvent):
             if name in SIDE_FEATURE_EVENTS:
                 return []
-            first = name not in self.counters.unknown
-            self.counters.unknown[name] += 1
+            unknown = self.counters.unknown
+            first = name not in unknown and (len(unknown) < _MAX_NAMES or "<other>" not in unknown)
+            _bump(self.counters.unknown, name)
             # Report a new kind once; the counter keeps the total.
             return [FeedProblem("unknown", name[:80], t)] if first else []
         if isinstance(ev, InvalidEvent):
-            self.counters.invalid[name] += 1
+            _bump(self.counters.invalid, name)
             return [FeedProblem("invalid", f"{name}: {ev.error}", t)]
         if isinstance(ev, PlayerUpdate):
             return self._on_player_update(t, ev, pkt)
@@ -675,6 +676,17 @@ class GameTracker:
         out: list[Signal] = []
         self._flush_pending(out)
         return out
+
+
+_MAX_NAMES = 256  # distinct event names a counter keeps; the rest are summed under "<other>"
+
+
+def _bump(counter: Counter[str], name: str) -> None:
+    """Count by name without letting a feed full of random event names grow memory without bound."""
+    if name in counter or len(counter) < _MAX_NAMES:
+        counter[name] += 1
+    else:
+        counter["<other>"] += 1
 
 
 def _tick_key(key: str) -> int | None:

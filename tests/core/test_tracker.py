@@ -445,3 +445,13 @@ def test_account_view_tracks_balances_and_active_bet() -> None:
     tr.on_frame(5.0, "in", PLACED)
     tr.on_frame(6.0, "in", PLAYER_UPDATE)
     assert tr.account.active_bet is None
+
+
+def test_event_name_counters_are_bounded() -> None:
+    tr = GameTracker()
+    problems = sum(len(tr.on_frame(100.0 + i, "in", event(f"random{i}", {}))) for i in range(1000))
+    assert problems == 257  # one per new name while names are kept, then one for "<other>"
+    c = tr.counters
+    assert len(c.events) <= 257 and len(c.unknown) <= 257
+    assert sum(c.events.values()) == 1000 and sum(c.unknown.values()) == 1000
+    assert c.unknown["<other>"] == 1000 - 256
