@@ -72,6 +72,7 @@ _ANON_USER_RE = re.compile(r"player_[0-9a-f]{8}")
 
 
 _CACHE_MAX = 50_000
+_SECRET_KEY_RE = re.compile(r"(?i)password|passwd|passphrase|secret|api[_-]?key|token|private[_-]?key")
 
 
 def _hash(value: str, n: int) -> str:
@@ -265,7 +266,8 @@ class RecordingWriter:
         rotate_bytes: int | None = None,
     ) -> None:
         self.path = Path(path)
-        self.header = dict(header)
+        # recordings are shared as evidence: a secret-looking header value never reaches the file
+        self.header = {k: ("***" if _SECRET_KEY_RE.search(str(k)) else v) for k, v in header.items()}
         self.anonymize = anonymize
         self.own_player_id = own_player_id
         self._anon = Anonymizer(own_player_id)

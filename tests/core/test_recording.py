@@ -215,3 +215,14 @@ def test_format_is_sniffed_not_taken_from_the_name(tmp_path: Path, real_dir: Pat
     r1, r2 = RecordingReader(gz_named_plain), RecordingReader(plain_named_gz)
     assert len(list(r1)) == 419 and r1.bad_lines == []
     assert list(r2) == [RecordedFrame(1.0, "in", "2")] and r2.bad_lines == []
+
+
+def test_secret_looking_header_values_are_masked(tmp_path: Path) -> None:
+    path = tmp_path / "h.jsonl"
+    with RecordingWriter(path, {"profile": "live", "wallet_password": "hunter2", "apiKey": "k-123"}) as w:
+        w.write(1.0, "in", "2")
+    text = path.read_text()
+    assert "hunter2" not in text and "k-123" not in text
+    reader = RecordingReader(path)
+    list(reader)
+    assert reader.header == {"profile": "live", "wallet_password": "***", "apiKey": "***"}
