@@ -26,6 +26,7 @@ from bot.game.signals import (
     TickAdvanced,
 )
 from bot.game.state import AccountView, FinishedGame, GameView, Mode, Phase, TickTiming
+from bot.recovery import Reconciler, balance_lookup
 
 # ----------------------------------------------------------------- collaborator contracts
 
@@ -74,6 +75,9 @@ class GovernorLike(Protocol):
                         reason: str, verdict: str, strategy: str = "") -> None: ...
     @property
     def can_bet(self) -> bool: ...
+    def open_bets(self) -> list[Any]: ...
+    @property
+    def store(self) -> Any: ...
 
 
 class AuditorLike(Protocol):
@@ -149,12 +153,27 @@ class Session:
         self._pending_history: deque[HistoryReceived] = deque(maxlen=8)
         self._last_decided: tuple[str | None, int] = (None, -1)
         self._drift_reported = False
+        self.reconciler = self._make_reconciler()
+        self._recovery_started = False
+
+    def _make_reconciler(self) -> Reconciler | None:
+        """Bets an earlier process left open are reconciled from the feed before anything else is decided."""
+        left_open = self.governor.open_bets()
+        if not left_open:
+            return None
+        logged_in = self.mode in (Mode.PRACTICE, Mode.LIVE)
+        return Reconciler(left_open, logged_in=logged_in, coin=self.coin,
+                          balance_before=balance_lookup(self.governor.store, self.coin))
 
     # ------------------------------------------------------------- decision path
 
     def on_frame(self, t: float, direction: str, text: str) -> BetIntent | None:
         """Process one frame; return a bet intent (already written ahead) if one should be placed now."""
         self.stats.frames += 1
+        if self.reconciler is not None and not self._recovery_started:
+            self._recovery_started = True
+            for report in self.reconciler.start(t):
+                self.apply(report)
         if self.recorder is not None:
             self.recorder.write(t, direction, text)
         signals = self.tracker.on_frame(t, direction, text)
@@ -233,6 +252,12 @@ class Session:
         self.governor.on_signal(sig, view)
         for report in self.broker.on_signal(sig, view):
             self.apply(report)
+        if self.reconciler is not None and self.reconciler.pending:
+            for report in self.reconciler.on_signal(sig):
+                self.apply(report)
+            for problem in self.reconciler.problems:
+                self._alarm("reconciliation", problem)
+            self.reconciler.problems.clear()
         if self.auditor is not None and not isinstance(sig, HistoryReceived):
             self.auditor.on_signal(sig)  # cheap: remembers announced hashes and live prices
         if isinstance(sig, TickAdvanced):
