@@ -77,7 +77,7 @@ def main() -> int:
             assert best is not None
             rows.append(f"| {label} | {best.frames:,} | {best.ticks:,} | {best.games} | {len(best.settled()):,} | "
                         f"{best.elapsed_s:.2f} s | {best.frames / best.elapsed_s:,.0f} | **{best.ticks / best.elapsed_s:,.0f}** |")
-            print(rows[-1], best.no_bet_reasons, best.guard_trips[:5], flush=True)
+            print(rows[-1], flush=True)
     body = "\n".join([
         "## Backtest (`rugsbot backtest`, bot/report/backtest.py)",
         "",

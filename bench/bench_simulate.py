@@ -78,7 +78,9 @@ def main() -> int:
         "",
         "The object runner calls `propose` on every ACTIVE tick without an open bet, so a strategy that bets once "
         "per game and then declines ~160 times costs ~160 calls per game; `strategies/fixed.py` converts its "
-        "stake with `sol_to_lamports` (Decimal) on every call, which is about half of that cost.",
+        "stake with `sol_to_lamports` (Decimal) on every call, which is about half of that cost. `--jobs 2` does "
+        "not help the vectorised path at this size (process start and pickling the bet arrays cost more than "
+        "the 0.1–0.5 s of work); it is meant for `--exact` runs, where each chunk is seconds of work.",
     ])
     replace_section(args.out, "simulate", body)
     return 0
