@@ -313,6 +313,9 @@ class GameLoop:
 
     def _tick_side_effects(self, tick: int) -> tuple[Out, ...]:
         now = self.now_ms()
+        if self.rng.random() < 0.05:  # the audience drifts a little (real captures: 170–175 within a minute)
+            lo = max(1, self.config.connected_players // 2)
+            self.connected_players = max(lo, self.connected_players + self.rng.choice((-1, 1)))
         cur = self.current
         trades = self.crowd.on_tick(cur.id, tick, self.price, now, cur.global_sidebets)
         cur.trade_count += len(trades)
