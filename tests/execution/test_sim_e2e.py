@@ -113,6 +113,8 @@ def check_consistent(bot: BotRun, sim: Any) -> tuple[Any, list[Any], int]:
     server = {(b.game_id, b.start_tick): b for b in bets}
     with Store.open(bot.settings.db_path) as store:
         rows = store.bets(bot.governor.session)
+        decisions = store.decisions(bot.governor.session)
+    assert decisions and all(d.reason for d in decisions)  # decisions recorded with their reasons
     placed = [r for r in rows if r.status in (BetStatus.CONFIRMED, BetStatus.WON, BetStatus.LOST)]
     assert len(placed) == len(bets), (placed, bets)  # one server bet per placed row, none extra
     settled_pnl = 0
