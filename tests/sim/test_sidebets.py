@@ -188,3 +188,55 @@ def test_settlement_boundaries_in_accounts() -> None:
         else:
             assert s.record["tickIndex"] == rug
         assert acct.balances[SOL_MINT] == LAMPORTS_PER_SOL - 100_000_000 + (500_000_000 if won else 0)
+
+
+def test_round_trip_with_the_independent_socketio_client(sim: SimHandle) -> None:
+    """The same login + bet + settlement through python-socketio (its own EIO/SIO implementation)."""
+    import threading
+
+    import socketio
+
+    client = socketio.Client(reconnection=False)
+    events: dict[str, list[Any]] = {"playerUpdate": [], "currentSidebet": [], "currentSidebetResult": []}
+    active = threading.Event()
+    settled = threading.Event()
+
+    def on_state(p: dict[str, Any]) -> None:
+        if p.get("active") and not p.get("rugged") and "tickCount" in p:
+            active.set()
+        else:
+            active.clear()
+
+    def handler(name: str) -> Any:
+        def on(*args: Any) -> None:
+            events[name].append(args[-1])  # payload = last argument (trace header first)
+            if name == "currentSidebetResult":
+                settled.set()
+        return on
+
+    client.on("gameStateUpdate", on_state)
+    for name in events:
+        client.on(name, handler(name))
+    client.connect(sim.url, transports=["websocket"], wait_timeout=5)
+    try:
+        login = client.call("authenticate", (TRACE, LOGIN), timeout=5)
+        assert login["success"] is True and login["player"]["id"] == PLAYER
+        ack: dict[str, Any] = {}
+        for _ in range(10):
+            assert active.wait(20)
+            ack = client.call("requestSidebet", (TRACE, {"amount": 0.005, "coinAddress": SOL_MINT, "xPayout": 5}),
+                              timeout=5)
+            if ack.get("message") not in RACES:
+                break
+            active.clear()
+        assert ack["success"] is True
+        assert settled.wait(15)
+    finally:
+        client.disconnect()
+    assert events["currentSidebet"][0] == ack["sidebet"]
+    debit = next(p for p in events["playerUpdate"] if p["sideBet"] is not None)
+    assert debit["cash"] == pytest.approx(0.995)
+    result = events["currentSidebetResult"][0]
+    assert result["startTick"] == ack["sidebet"]["startTick"] and result["type"] == "payout"
+    final = events["playerUpdate"][-1]
+    assert sol_to_lamports(final["cash"]) == LAMPORTS_PER_SOL - 5_000_000 + sol_to_lamports(result["payout"])
