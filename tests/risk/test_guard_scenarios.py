@@ -163,8 +163,17 @@ SCENARIOS: list[tuple[str, GuardsConfig, list[Step], dict[str, object]]] = [
         Balance(990 * MILLI, level=ACTIVE),  # debited: explained
         Report(BetStatus.CONFIRMED), Report(LOST, level=ACTIVE),
         Balance(980 * MILLI, level=PAUSED, reason="diff"),  # money left the account without us
-        Frame(dt=3.0, level=PAUSED),
-        Frame(dt=3.0, level=HALTED, reason="balance_mismatch"),
+        Silence(10.0, level=PAUSED),  # a silence is no evidence either way: it counts 0.5 s at most
+        *[Frame(dt=0.25, level=PAUSED) for _ in range(17)],
+        Frame(dt=0.25, level=HALTED, reason="balance_mismatch"),  # 5 s of flowing feed
+    ], {"logged_in": True}),
+    ("balance: a payout credited in the burst after a rug silence does not halt",
+     guards(balance_mismatch_grace_s=5.0), [
+        Balance(1_000 * MILLI, level=ACTIVE),
+        Propose(10 * MILLI, A), Balance(990 * MILLI, level=ACTIVE), Report(BetStatus.CONFIRMED),
+        Report(WON, payout=50 * MILLI, level=PAUSED),  # the broker saw the rug; the server's update is late
+        Silence(4.0, level=PAUSED), Silence(3.0, level=PAUSED),  # post-rug silence + a stall
+        Balance(1_040 * MILLI, dt=0.01, level=ACTIVE),
     ], {"logged_in": True}),
     ("balance: a win credited before its report is fine", guards(balance_mismatch_grace_s=5.0), [
         Balance(1_000 * MILLI, level=ACTIVE),

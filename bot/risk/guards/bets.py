@@ -36,15 +36,19 @@ class UnconfirmedBet:
 
 class BalanceMismatch:
     """Logged in only. A difference is normal for a moment (the server debits ~one tick after our write-ahead
-    intent; a payout may be credited before the settlement report), so it pauses first and halts when it
-    outlives ``balance_mismatch_grace_s`` of feed time. No server balance yet → pause."""
+    intent; a payout may be credited before or after the settlement report), so it pauses first and halts when
+    it outlives ``balance_mismatch_grace_s`` of *flowing* feed time. Silences count at most ``max_step_s`` per
+    check: around every rug the feed goes quiet for 1–5 s and the balance update comes in the burst after it,
+    so a silence is no evidence that the server disagrees. No server balance yet (this session) → pause."""
 
     name = "balance_mismatch"
+    max_step_s = 0.5
 
     def __init__(self, tolerance_lamports: int, grace_s: float) -> None:
         self.tolerance = tolerance_lamports
         self.grace_s = grace_s
-        self._since: float | None = None
+        self._elapsed = 0.0  # flowing feed time the current difference has lasted
+        self._last: float | None = None
 
     @classmethod
     def from_config(cls, cfg: GuardsConfig) -> BalanceMismatch:
@@ -58,12 +62,13 @@ class BalanceMismatch:
             return Verdict.pause("no server balance yet", None, self.name)
         diff = led.balance_difference()
         if diff is None or abs(diff) <= self.tolerance:
-            self._since = None
+            self._elapsed, self._last = 0.0, None
             return Verdict.allow()
-        if self._since is None or ctx.now < self._since:
-            self._since = ctx.now
+        if self._last is not None and ctx.now > self._last:
+            self._elapsed += min(ctx.now - self._last, self.max_step_s)
+        self._last = ctx.now if self._last is None else max(self._last, ctx.now)
         what = (f"server balance {fmt_sol(led.server_cash, 6)} != ledger {fmt_sol(led.server_cash - diff, 6)} "
                 f"(diff {fmt_sol(diff, 6)})")
-        if ctx.now - self._since > self.grace_s:
-            return Verdict.halt(f"{what} for {ctx.now - self._since:.1f} s", self.name)
+        if self._elapsed >= self.grace_s:
+            return Verdict.halt(f"{what} for {self._elapsed:.1f} s of feed", self.name)
         return Verdict.pause(what, None, self.name)
