@@ -388,6 +388,10 @@ class SimServer:
         if eio is not EioType.MESSAGE:
             return
         sio = pkt.sio
+        if pkt.namespace not in ("", "/"):
+            if sio is SioType.CONNECT:  # only the main namespace exists, as on the real backend
+                conn.send(f"44{pkt.namespace},{json.dumps({'message': 'Invalid namespace'})}")
+            return
         if sio is SioType.CONNECT:
             conn.sio_sid = secrets.token_urlsafe(15)
             conn.send(encode_connect({"sid": conn.sio_sid}))

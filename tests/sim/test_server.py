@@ -153,3 +153,20 @@ def test_http_routes(sim: SimHandle) -> None:
 )
 def test_control_endpoints_accept_only_loopback_addresses(address: str, local: bool) -> None:
     assert _is_loopback(address) is local
+
+
+def test_unknown_namespace_is_refused_and_client_ping_answered(sim: SimHandle) -> None:
+    with RawClient(sim.ws_url) as c:
+        n0 = len(c.snapshot())
+        c.send_raw("40/admin,")
+        f = c.wait_for(lambda fr: fr.text.startswith("44/admin,"), start=n0, timeout=5)
+        assert json.loads(f.text.split(",", 1)[1]) == {"message": "Invalid namespace"}
+        c.send_raw("2probe")
+        c.wait_for(lambda fr: fr.text == "3probe", start=n0, timeout=5)
+        c.send_raw("42[not json")  # garbage from a client is ignored, the socket stays up
+        c.send_raw("41")  # leave the namespace: no more game frames
+        time.sleep(0.2)
+        n1 = len(c.snapshot())
+        time.sleep(0.3)
+        assert not [fr for fr in c.snapshot()[n1:] if fr.text.startswith("42")]
+        assert not c.closed.is_set()
