@@ -43,7 +43,8 @@ def summary_lines(report: EvidenceReport) -> list[str]:
             f"baseline   random entry win rate {b.baseline_win_rate:.4f}, mean P&L {fmt_sol(int(b.baseline_mean_profit))} "
             f"SOL; p(random ≥ rule) = {b.p_value:.3f} ({b.replicates} replicates)"
         )
-    lines.append(f"guards     {', '.join(r.guard_trips) if r.guard_trips else 'no trips'}")
+    trips = r.guard_trips[:5] + ([f"… {len(r.guard_trips) - 5} more"] if len(r.guard_trips) > 5 else [])
+    lines.append(f"guards     {', '.join(trips) if trips else 'no trips'}")
     lines.append(f"verdict    {verdict(r)}")
     return lines
 

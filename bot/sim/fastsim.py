@@ -25,7 +25,7 @@ cannot know on that tick whether the window still wins.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -438,3 +438,39 @@ def split_games(n: int, jobs: int) -> list[int]:
 def ticks_for_seconds(latency_s: float, tick_s: float = TICK_S) -> int:
     """A click decided on one tick lands on the next tick at the earliest (protocol.md: ~220 ms ≈ 1 tick)."""
     return max(1, math.ceil(latency_s / tick_s))
+
+
+# --------------------------------------------------------------------------- in-process feed
+
+
+def session_frames(
+    games: PricedGames, *, t0: float = 1_765_000_000.0, tick_s: float = TICK_S, cooldown_s: float = 15.0,
+    rug_price: float = 0.01,
+) -> Iterator[tuple[float, str, str]]:
+    """The games as minimal ``gameStateUpdate`` frames with receive times: the third feed of the design
+    (neither a socket nor a recording), so the *whole* session — tracker, model, decider, governor, paper
+    broker, database — can run on Monte Carlo games. Slow (a session per tick) but exact."""
+    from bot.protocol.frames import encode_event
+
+    t = t0
+    for g in range(games.final.size):
+        gid = f"20251201-{g:016x}"
+        fair = {"serverSeedHash": f"{g:064x}", "version": "v3"}
+        for timer in (int(cooldown_s * 1000), 10_000, 5_000, 100):
+            presale = timer <= 10_000
+            yield t, "in", encode_event("gameStateUpdate", {
+                "gameId": gid, "active": False, "rugged": False, "price": 1.0, "tickCount": 0,
+                "cooldownTimer": timer, "allowPreRoundBuys": presale, "provablyFair": fair})
+            t += (cooldown_s * 1000 - timer if timer == 10_000 else 5_000 if presale and timer > 100 else 4_900) / 1000 \
+                if timer != 100 else 0.1
+        path = games.path(g).tolist()
+        final = int(games.final[g])
+        for tick in range(final):
+            yield t, "in", encode_event("gameStateUpdate", {
+                "gameId": gid, "active": True, "rugged": False, "price": path[tick], "tickCount": tick,
+                "cooldownTimer": 0, "allowPreRoundBuys": False, "provablyFair": fair})
+            t += tick_s
+        yield t, "in", encode_event("gameStateUpdate", {
+            "gameId": gid, "active": True, "rugged": True, "price": rug_price, "tickCount": final,
+            "cooldownTimer": 0, "allowPreRoundBuys": False, "provablyFair": fair})
+        t += 1.0

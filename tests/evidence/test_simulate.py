@@ -113,3 +113,40 @@ def test_vector_path_equals_the_real_strategy_objects(name: str, params: dict[st
 
 def test_unknown_strategy_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", "--strategy", "no_such_rule", "--games", "10"]) == 2
+
+
+def test_full_session_on_generated_games_places_the_fast_path_bets(tmp_path: Path) -> None:
+    """The strongest check of fastsim's semantics: the real session (tracker, model, ranker, governor, paper
+    broker, SQLite) fed the same games as frames settles exactly the bets the vectorised runner computed."""
+    import numpy as np
+
+    from bot.config import Profile
+    from bot.config.sections import GuardsConfig
+    from bot.report.backtest import engine_for, run_backtest
+    from bot.report.montecarlo import entry_rule_for
+    from bot.sim import fastsim
+
+    games = fastsim.priced_games(np.random.default_rng(4), 40)
+    base = Profile()
+    engine = engine_for(base, "fixed", {"max_bets_per_game": 20}).model_copy(update={"adaptive": False})
+    loose = GuardsConfig(session_loss_limit_sol=None, daily_loss_limit_sol=None, max_consecutive_losses=None,
+                         max_drawdown_pct=None, max_bets_per_hour=None, loss_streak_cooldown=None)
+    profile = base.model_copy(update={"engine": engine, "guards": loose})
+    res = run_backtest(fastsim.session_frames(games), profile, db_path=tmp_path / "s.db",
+                       strategies_dir=Path("strategies"), latency_s=0.22)
+    rule = entry_rule_for("fixed", {"max_bets_per_game": 20}, lag_ticks=1, stake_cap=10_000_000,
+                          game_cap=20_000_000, strategies_dir=Path("strategies"))
+    assert rule is not None
+    log = fastsim.run_entry_rule(rule, games.final, lag_ticks=1)
+    fast = [(int(g), int(s), bool(w)) for g, s, w in zip(log.game, log.start_tick, log.won, strict=True)]
+    slow = [(int(b.game.split("-")[1], 16), b.start_tick, b.status == "won") for b in res.settled()]
+    assert res.games == 40 and len(slow) > 100
+    assert slow == fast
+
+
+def test_session_mode_enforces_the_real_guards(capsys: pytest.CaptureFixture[str]) -> None:
+    r = simulate(capsys, "--strategy", "fixed", "--param", "max_bets_per_game=20", "--games", "60", "--session",
+                 "--seed", "4", "--no-baseline")
+    assert r["meta"]["mode"] == "session"
+    assert any(t.startswith("max_consecutive_losses: halt") for t in r["guard_trips"])
+    assert any("halt" in reason for reason in r["meta"]["no_bet_reasons"])  # nothing bet after the halt
