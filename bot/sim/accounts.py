@@ -24,7 +24,7 @@ from typing import Any
 from bot.game.sidebet import Outcome, Window, can_place, payout_lamports, settle
 from bot.money import LAMPORTS_PER_SOL, PRACTICE_COIN, lamports_to_sol, sol_to_lamports
 from bot.sim.config import SimConfig
-from bot.sim.players import new_uuid, sidebet_payout_record, sidebet_placed_record
+from bot.sim.players import CrowdBet, SimPlayer, new_uuid, sidebet_payout_record, sidebet_placed_record
 
 __all__ = ["Account", "Accounts", "Bet", "GamePoint", "Settlement", "SidebetResult"]
 
@@ -242,6 +242,19 @@ class Accounts:
             "sideBet": pending[-1] if pending else None, "sidebets": pending, "shortPosition": None,
             "leveragedPositions": [], "autobuysEnabled": False, "autosellPrice": None,
         }
+
+    def board_entries(self) -> list[SimPlayer]:
+        """Accounts with an open bet, as leaderboard rows (their ``sideBet`` shows there like anyone's)."""
+        rows: list[SimPlayer] = []
+        for acct in self.by_id.values():
+            if not acct.pending:
+                continue
+            bet = acct.pending[-1]
+            rows.append(SimPlayer(
+                id=acct.player_id, username=acct.username, level=acct.level, side_bettor=True, trade_rate=0.0,
+                pnl=acct.sidebet_pnl / LAMPORTS_PER_SOL, sidebet_pnl=acct.sidebet_pnl / LAMPORTS_PER_SOL,
+                bet=CrowdBet(bet.window, lamports_to_sol(bet.amount), bet.game_id, bet.placed_ms, bet.coin)))
+        return rows
 
     def username_status(self, acct: Account) -> dict[str, Any]:
         return {"id": acct.player_id, "hasUsername": True, "username": acct.username}

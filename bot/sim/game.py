@@ -183,9 +183,12 @@ class GameLoop:
     def _rugpool(self) -> dict[str, Any]:
         return {"instarugCount": len(self.finished) % 10, "threshold": 10, "rugpoolAmount": 4.25}
 
+    def _board(self, *, full: bool = True) -> list[dict[str, Any]]:
+        return self.crowd.leaderboard(full=full, extra=self.accounts.board_entries())
+
     def minimal_cooldown(self) -> dict[str, Any]:
         return {"gameId": self.current.id, "cooldownTimer": self.cooldown_ms, "cooldownPaused": self.paused,
-                "allowPreRoundBuys": self.cooldown_ms <= PRESALE_MS, "leaderboard": self.crowd.leaderboard(),
+                "allowPreRoundBuys": self.cooldown_ms <= PRESALE_MS, "leaderboard": self._board(),
                 "connectedPlayers": self.connected_players, "provablyFair": self._pf()}
 
     def state_frame(self, *, sparse: bool = False) -> dict[str, Any]:
@@ -199,7 +202,7 @@ class GameLoop:
                       "cooldownPaused": self.paused, "pauseMessage": self.pause_message,
                       "allowPreRoundBuys": self.phase == "PRESALE"})
         frame.update(self._stats())
-        frame.update({"leaderboard": self.crowd.leaderboard(full=self.phase != "PRESALE"),
+        frame.update({"leaderboard": self._board(full=self.phase != "PRESALE"),
                       "gameId": self.current.id, "connectedPlayers": self.connected_players})
         if not sparse:
             frame["rugpool"] = self._rugpool()
@@ -232,7 +235,7 @@ class GameLoop:
                       "rugged": self.phase == "RUGGED", "tickCount": self.tick,
                       "cooldownTimer": 0 if active else self.cooldown_ms, "cooldownPaused": self.paused,
                       "pauseMessage": self.pause_message,
-                      "allowPreRoundBuys": self.phase == "PRESALE", "leaderboard": self.crowd.leaderboard(),
+                      "allowPreRoundBuys": self.phase == "PRESALE", "leaderboard": self._board(),
                       "gameId": self.current.id, "connectedPlayers": self.connected_players,
                       "gameVersion": VERSION})
         if on_connect:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,7 @@ class CrowdBet:
     amount: float
     game_id: str
     timestamp: int
+    coin: str = SOL_MINT
 
 
 @dataclass(slots=True)
@@ -167,9 +169,12 @@ class Crowd:
                 "timestamp": now_ms, "filtered": False, "role": None, "tag": None, "verified": True,
                 "discordUsername": None, "replyTo": None}
 
-    def leaderboard(self, *, full: bool = True) -> list[dict[str, Any]]:
-        """Top 10 by pnl, real key order; ``full=False`` is the shorter presale entry shape."""
+    def leaderboard(self, *, full: bool = True, extra: Sequence[SimPlayer] = ()) -> list[dict[str, Any]]:
+        """Top 10 by pnl, real key order; ``full=False`` is the shorter presale entry shape.
+
+        ``extra``: logged-in accounts with an open side bet, ranked with the crowd as the real board does."""
         active = [p for p in self.players if p.traded or p.bet is not None or p.sidebet_pnl]
+        active.extend(extra)
         active.sort(key=lambda p: p.pnl, reverse=True)
         out: list[dict[str, Any]] = []
         for pos, p in enumerate(active[:10], start=1):
@@ -177,7 +182,7 @@ class Crowd:
             if p.bet is not None:
                 side = {"startedAtTick": p.bet.window.start_tick, "gameId": p.bet.game_id,
                         "end": p.bet.window.end_tick, "betAmount": p.bet.amount, "xPayout": 5,
-                        "coinAddress": SOL_MINT, "bonusPortion": 0, "realPortion": p.bet.amount}
+                        "coinAddress": p.bet.coin, "bonusPortion": 0, "realPortion": p.bet.amount}
             pct = (p.pnl / p.invested * 100) if p.invested > 0 else 0
             if full:
                 out.append({"id": p.id, "username": p.username, "level": p.level, "pnl": p.pnl,

@@ -304,3 +304,22 @@ def test_round_cycle_timing_on_the_sim_clock() -> None:
     presale = [(t, p) for t, p in rows if len(p) == 7 and p["allowPreRoundBuys"]]
     assert all(p["cooldownTimer"] <= 10000 for _, p in presale)
     assert all(not p["allowPreRoundBuys"] for _, p in rows if len(p) == 7 and p["cooldownTimer"] > 10000)
+
+
+def test_logged_in_player_with_open_bet_appears_on_the_board() -> None:
+    from bot.sim.game import GameLoop
+
+    loop = GameLoop(SimConfig(seed="board", players=0))
+    _, acct = loop.accounts.authenticate(LOGIN)
+    assert acct is not None
+    assert loop.state_frame()["leaderboard"] == []
+    r = loop.accounts.request_sidebet(acct, {"amount": 3, "coinAddress": "0xPractice", "xPayout": 5},
+                                      GamePoint(loop.current.id, "ACTIVE", 7, 1.0), 0)
+    assert r.bet is not None
+    (row,) = loop.state_frame()["leaderboard"]
+    real = samples()["05_active_midgame"]["leaderboard"]
+    assert list(row) == list(real[0]) and row["id"] == acct.player_id and row["sidebetActive"] is True
+    assert row["sideBet"] == {"startedAtTick": 7, "gameId": loop.current.id, "end": 47, "betAmount": 3.0, "xPayout": 5,
+                              "coinAddress": "0xPractice", "bonusPortion": 0, "realPortion": 3.0}
+    loop.accounts.on_rug(loop.current.id, 30, 0.01, 1)
+    assert loop.state_frame()["leaderboard"] == []
