@@ -106,7 +106,7 @@ class BrowserBroker:
 
     def __init__(self, page: Page, selectors: SelectorsConfig, *, mode: Mode, coin: str, confirm_timeout_s: float,
                  on_halt: Callable[[str], None] | None = None, prefer_mouse: bool = True,
-                 clock: Callable[[], float] = time.time) -> None:
+                 arm_timeout_s: float = 5.0, clock: Callable[[], float] = time.time) -> None:
         if mode not in (Mode.PRACTICE, Mode.LIVE):
             raise ValueError("BrowserBroker clicks: use the paper broker for dry-run and replay")
         self.mode = mode
@@ -115,6 +115,7 @@ class BrowserBroker:
         self.coin = coin
         self.confirm_timeout_s = confirm_timeout_s
         self.prefer_mouse = prefer_mouse
+        self.arm_timeout_s = arm_timeout_s
         self._on_halt = on_halt
         self._clock = clock
         self._controls: Controls | None = None
@@ -141,7 +142,8 @@ class BrowserBroker:
     async def arm(self) -> Controls:
         """Verify every required control (opening the side-bet panel once); select the practice coin."""
         try:
-            controls = await verify_controls(self.page, self.selectors, need_coin=self.coin == PRACTICE_COIN)
+            controls = await verify_controls(self.page, self.selectors, need_coin=self.coin == PRACTICE_COIN,
+                                             timeout_s=self.arm_timeout_s)
             if self.coin == PRACTICE_COIN:
                 await self._select_coin(controls)
         except ControlMissing as exc:

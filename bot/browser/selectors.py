@@ -138,9 +138,10 @@ async def open_sidebet_panel(page: Page, cfg: SelectorsConfig, timeout_s: float 
 
 async def verify_controls(page: Page, cfg: SelectorsConfig, *, need_coin: bool, timeout_s: float = 5.0) -> Controls:
     """Resolve every required control or raise :class:`ControlMissing` naming all that are missing."""
-    await open_sidebet_panel(page, cfg, timeout_s=timeout_s)
+    opened = await open_sidebet_panel(page, cfg, timeout_s=timeout_s)
     found: dict[str, tuple[str, Locator] | None] = {
-        "sidebet_button": await first_visible(page, cfg.sidebet_button, timeout_s=timeout_s),
+        # opening the panel already waited for the button: do not wait twice for a control that is not there
+        "sidebet_button": await first_visible(page, cfg.sidebet_button, timeout_s=timeout_s if opened else 0.2),
         "amount_input": await first_visible(page, cfg.amount_input, timeout_s=timeout_s),
     }
     if need_coin:

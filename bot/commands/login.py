@@ -24,6 +24,7 @@ from pathlib import Path
 from bot.browser.errors import BrowserEnvironmentError
 from bot.cli import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
 from bot.commands.common import add_profile_arg, load
+from bot.config import Profile, Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_ENVIRONMENT
 
 
-async def _login(settings, profile, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+async def _login(settings: Settings, profile: Profile, args: argparse.Namespace) -> int:
     from bot.browser.launch import launch
 
     sim = None

@@ -144,6 +144,7 @@ class BotRun:
         self._halt_reason: str | None = None
         self._closing = False
         self._rearming = False
+        self.arm_timeout_s = 5.0  # how long the controls may take to appear before the run halts
         self.summary: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ main
@@ -299,6 +300,7 @@ class BotRun:
 
         self.broker = BrowserBroker(page, self.profile.browser.selectors, mode=self.mode.label, coin=self.profile_coin,
                                     confirm_timeout_s=self.profile.timing.confirm_timeout_s,
+                                    arm_timeout_s=self.arm_timeout_s,
                                     on_halt=lambda r: self._halt(r, "page_control_missing"))
         self.session = Session(broker=self.broker, **self._session_parts)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -112,7 +112,7 @@ def render(s: Screen) -> Panel:
         f"last {s.click_latency_last_ms:.0f} ms  median {s.click_latency_p50_ms or 0:.0f} ms  ({s.clicks} clicks)")
     money.add_row("click → confirm", lat)
 
-    parts: list[object] = [head, game, money]
+    parts: list[RenderableType] = [head, game, money]
     if s.note:
         parts.append(Text(s.note, style="bold red"))
     return Panel(Group(*parts), title="rugsbot", border_style=MODE_STYLE.get(s.mode, "white").split()[-1])

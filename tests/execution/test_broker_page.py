@@ -256,7 +256,7 @@ def test_missing_control_halts(plain_browser: LaunchedBrowser, run: Callable[[Aw
         halts: list[str] = []
         wrong = SelectorsConfig(sidebet_button=["div.no-such-button", "#nope"])
         broker = BrowserBroker(page, wrong, mode=Mode.PRACTICE, coin=PRACTICE_COIN, confirm_timeout_s=0.3,
-                               on_halt=halts.append)
+                               on_halt=halts.append, arm_timeout_s=0.5)
         with pytest.raises(ControlMissing, match="sidebet_button"):
             await broker.arm()
         assert halts and "div.no-such-button" in halts[0]

@@ -241,6 +241,7 @@ def test_missing_control_halts_with_screenshot(sim: Any, tmp_path: Path, run: Ca
     settings = settings_for(tmp_path)
     before = sum(sim.truth().sidebet_requests.values())
     bot = BotRun(settings, profile, RunMode.PRACTICE, make_args(), headless=True, sim=sim)
+    bot.arm_timeout_s = 1.0
     code = run(bot.main())
     assert code == EXIT_HALTED
     assert "div.renamed-bet-button" in bot.reason
