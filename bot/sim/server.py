@@ -166,6 +166,8 @@ class SimServer:
     @property
     def url(self) -> str:
         host = self.config.host
+        if host in ("", "0.0.0.0", "::"):  # bound to every interface: point the browser at loopback
+            host = "127.0.0.1"
         return f"http://{'[' + host + ']' if ':' in host else host}:{self.port}"
 
     async def start(self) -> None:
