@@ -34,6 +34,8 @@ def _default_coins() -> tuple[CoinRule, ...]:
 @dataclass(frozen=True, slots=True)
 class SimConfig:
     """``seed`` makes the whole run reproducible (server seeds, players, jitter); ``None`` = fresh secrets.
+    Game ids carry the UTC date and the generator hashes ``seed-gameId``, so a live run repeats only within
+    one UTC day; :func:`bot.sim.game.iter_timeline` (fixed virtual start time) repeats exactly.
 
     ``speed`` divides every wait (20 → 12.5 ms ticks). ``faults`` is the ``--faults`` text
     (``drop@30,stall:5@60``; times in sim seconds). ``presale_sidebets``: the real rule is unknown
