@@ -323,3 +323,12 @@ def test_logged_in_player_with_open_bet_appears_on_the_board() -> None:
                               "coinAddress": "0xPractice", "bonusPortion": 0, "realPortion": 3.0}
     loop.accounts.on_rug(loop.current.id, 30, 0.01, 1)
     assert loop.state_frame()["leaderboard"] == []
+
+
+def test_seeded_timeline_is_reproducible() -> None:
+    def texts(seed: str) -> list[str]:
+        return [encode_event(o.event, *o.args) for _, o in iter_timeline(SimConfig(seed=seed), games=2)]
+
+    a, b, c = texts("repro"), texts("repro"), texts("other")
+    assert a == b
+    assert a[0] != c[0] and a != c
