@@ -22,7 +22,7 @@ from bot.browser.errors import WalletError
 from bot.browser.selectors import WalletSelectors
 
 if TYPE_CHECKING:
-    from playwright.async_api import BrowserContext, Page
+    from playwright.async_api import BrowserContext, Locator, Page
     from pydantic import SecretStr
 
 
@@ -168,7 +168,7 @@ class WalletAutomation:
         if await unlock_loc.is_visible():
             if self.password is None:
                 raise WalletError("the approval window asks for the wallet password, which is not set")
-            await unlock_loc.fill(self.password.get_secret_value())
+            await self._fill_secret(unlock_loc, self.password)
             await page.locator(s.approval_unlock_submit).first.click()
             await kind_loc.wait_for(state="visible", timeout=10_000)
         # The machine-readable kind (data-kind) beats the human title when the wallet offers it.
@@ -206,6 +206,27 @@ class WalletAutomation:
             raise WalletError("wallet extension id unknown (extension not loaded?)")
         return f"chrome-extension://{self.extension_id}/{page_name}"
 
+    async def _fill_secret(self, locator: Locator, secret: SecretStr) -> None:
+        """Type a password without it reaching a Playwright trace.
+
+        Traces record every action with its arguments, so a plain ``fill`` would write the password into the
+        failure trace saved next to the logs (a test caught exactly that). The current trace chunk is
+        discarded before the fill and a new one started after it: the trace loses only the wallet set-up.
+        """
+        tracing = self.context.tracing
+        paused = False
+        try:
+            await tracing.stop_chunk()
+            paused = True
+        except Exception:  # tracing not started (e.g. --no-trace)
+            paused = False
+        try:
+            await locator.fill(secret.get_secret_value())
+        finally:
+            if paused:
+                with contextlib.suppress(Exception):
+                    await tracing.start_chunk()
+
     async def ensure_ready(self, password: SecretStr | None, *, onboard: bool) -> str:
         """Create the wallet (sim only) or unlock it. Returns "created" | "unlocked" | "already unlocked".
 
@@ -224,16 +245,16 @@ class WalletAutomation:
                 if not onboard:
                     raise WalletError("the wallet is not set up on this profile: run `rugsbot login` first")
                 await page.goto(self._ext_url(s.onboarding_page))
-                await page.locator(s.onboarding_password).first.fill(password.get_secret_value())
+                await self._fill_secret(page.locator(s.onboarding_password).first, password)
                 if s.onboarding_confirm:
-                    await page.locator(s.onboarding_confirm).first.fill(password.get_secret_value())
+                    await self._fill_secret(page.locator(s.onboarding_confirm).first, password)
                 await page.locator(s.onboarding_submit).first.click()
                 await page.locator(s.onboarding_done).first.wait_for(state="visible", timeout=10_000)
                 await page.goto(self._ext_url(s.popup_page))
                 state = await self._popup_state(page)
                 if state == "unlocked":
                     return "created"
-            await page.locator(s.unlock_password).first.fill(password.get_secret_value())
+            await self._fill_secret(page.locator(s.unlock_password).first, password)
             await page.locator(s.unlock_submit).first.click()
             try:
                 await page.locator(s.unlocked_marker).first.wait_for(state="visible", timeout=5_000)
