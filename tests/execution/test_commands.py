@@ -115,3 +115,57 @@ def test_login_starts_headed_under_xvfb_and_refuses_a_locked_profile(tmp_path: P
         lock.release()
     assert r.returncode == EXIT_ENVIRONMENT
     assert "in use" in r.stderr and str(tmp_path / "profile") in r.stderr
+
+
+@pytest.mark.browser
+def test_headed_practice_run_under_xvfb_stops_cleanly_on_sigint(tmp_path: Path) -> None:
+    """The real command in a real (virtual) display: arms, clicks, then Ctrl-C → exit 130, summary, files closed."""
+    import json
+    import signal
+    import time
+
+    if shutil.which("xvfb-run") is None or not browser_available():
+        pytest.skip("needs xvfb-run and Chromium")
+    root = Path(__file__).resolve().parents[2]
+    prof = _write_profile(tmp_path, (root / "profiles" / "sim.toml").read_text() if (root / "profiles" / "sim.toml")
+                          .exists() else 'name = "sim"\nmode = "practice"\n')
+    env = dict(os.environ, RUGSBOT_DATA_DIR=str(tmp_path / "var"), RUGSBOT_RECORDINGS_DIR=str(tmp_path / "rec"),
+               RUGSBOT_BROWSER_PROFILE_DIR=str(tmp_path / "unused"), RUGSBOT_STRATEGIES_DIR=str(tmp_path / "s"))
+    env.pop("RUGSBOT_WALLET_PASSWORD", None)
+    cmd = ["xvfb-run", "-a", sys.executable, "-m", "bot.cli", "run", "--profile", str(prof), "--sim",
+           "--sim-speed", "10", "--headed", "--duration", "90"]
+    proc = subprocess.Popen(cmd, env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = tmp_path / "var" / "logs" / "rugsbot.jsonl"
+    try:
+        clicked = False
+        deadline = time.time() + 90
+        while time.time() < deadline and proc.poll() is None and not clicked:
+            time.sleep(0.5)
+            if log.exists():
+                clicked = "clicked side bet" in log.read_text()
+        assert clicked, "no click within 90 s"
+        pid = None
+        for lock in tmp_path.glob("**/rugsbot.lock"):
+            text = lock.read_text().strip()
+            if text.startswith("pid "):
+                pid = int(text.split()[1])
+        if pid is None:  # throw-away sim profile lives in the system temp dir: find the bot by its command line
+            out = subprocess.run(["pgrep", "-f", f"bot.cli run --profile {prof}"], capture_output=True, text=True)
+            pids = [int(x) for x in out.stdout.split() if int(x) != proc.pid]
+            assert pids, "bot process not found"
+            pid = pids[0]
+        os.kill(pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err[-3000:]
+    assert "session summary" in out
+    records = [json.loads(x) for x in log.read_text().splitlines()]
+    assert all(r["mode"] == "PRACTICE" for r in records)  # the mode on every log line
+    assert any("stopping: signal SIGINT" in r["message"] for r in records)
+    from bot.feeds.recording import read_recording
+
+    recs = list((tmp_path / "rec").glob("*.jsonl.gz"))
+    assert recs and sum(1 for _ in read_recording(recs[0])) > 10  # the recording is closed and readable
