@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.game.sidebet import Outcome, Window, can_place, payout_lamports, settle
-from bot.money import LAMPORTS_PER_SOL, PRACTICE_COIN, lamports_to_sol, sol_to_lamports
+from bot.money import LAMPORTS_PER_SOL, PRACTICE_COIN, SOL_MINT, lamports_to_sol, sol_to_lamports
 from bot.sim.config import SimConfig
 from bot.sim.players import CrowdBet, SimPlayer, new_uuid, sidebet_payout_record, sidebet_placed_record
 
@@ -228,8 +228,6 @@ class Accounts:
 
     def player_update(self, acct: Account) -> dict[str, Any]:
         """``playerUpdate`` with the real key order (Dec 2025 capture); cash is the SOL balance."""
-        from bot.money import SOL_MINT
-
         pending = [b.record for b in acct.pending]
         shit = {a: lamports_to_sol(v) for a, v in acct.balances.items() if a != SOL_MINT}
         return {
