@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.cli import EXIT_HALTED, EXIT_OK, EXIT_USAGE
 from bot.commands.common import add_profile_arg, emit_json, load
 from bot.config import Settings
-from bot.ops.scheduler import SubprocessRunner, WindowScheduler, fire_times, trigger_for
+from bot.ops.scheduler import RunRequest, SubprocessRunner, WindowScheduler, fire_times, trigger_for
 
 HEARTBEAT_S = 30
 
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     tz = ZoneInfo(cfg.timezone)
     now = datetime.now(tz)
     if args.list:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for w in cfg.windows:
             nxt = fire_times(trigger_for(w, cfg.timezone), now, now.replace(year=now.year + 1), limit=5)
             rows.append({"name": w.name, "cron": w.cron, "max_duration_min": w.max_duration_min,
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
 
     runner = SubprocessRunner(args.profile, session_pnl_sol=pnl)
 
-    def run_window(req):  # type: ignore[no-untyped-def]
+    def run_window(req: RunRequest) -> int:
         run_started["t"] = time.time()
         return runner(req)
 

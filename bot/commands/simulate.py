@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     return _output(args, report)
 
 
-def _run_session(args, settings, profile, name, params, latency, lag) -> int:  # type: ignore[no-untyped-def]
+def _run_session(args, settings, profile, name, params, latency, lag) -> int:
     """Monte Carlo games through the real session; guards act as they would live (halts included)."""
     import tempfile
     from pathlib import Path
@@ -86,7 +86,7 @@ def _run_session(args, settings, profile, name, params, latency, lag) -> int:  #
     return _output(args, report)
 
 
-def _output(args: argparse.Namespace, report) -> int:  # type: ignore[no-untyped-def]
+def _output(args: argparse.Namespace, report) -> int:
     data = report.to_dict()
     if args.out is not None:
         cliargs.write_result(args.out, data)
@@ -98,7 +98,7 @@ def _output(args: argparse.Namespace, report) -> int:  # type: ignore[no-untyped
     return EXIT_OK
 
 
-def _run_with_progress(plan: SimPlan, quiet: bool):  # type: ignore[no-untyped-def]
+def _run_with_progress(plan: SimPlan, quiet: bool):
     if quiet or plan.games <= 50_000:
         return simulate(plan)
     from rich.progress import Progress

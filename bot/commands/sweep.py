@@ -39,9 +39,9 @@ def run(args: argparse.Namespace) -> int:
     settings, profile = load(args)
     cliargs.quiet_logs()
     if args.merge:
-        rows = [SweepRow(r["params"], EvidenceReport.from_dict(r["report"]))
-                for path in args.merge for r in json.loads(path.read_text())["rows"]]
-        return _emit(rank(rows, args.rank_by), args, "merged sweep")
+        merged = [SweepRow(r["params"], EvidenceReport.from_dict(r["report"]))
+                  for path in args.merge for r in json.loads(path.read_text())["rows"]]
+        return _emit(rank(merged, args.rank_by), args, "merged sweep")
     name, fixed = cliargs.strategy_choice(profile, args.strategy, cliargs.parse_assignments(args.param))
     try:
         grid = parse_grid(args.grid, cliargs.parse_value) if args.grid else declared_grid(
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
                  + (f"{len(args.files)} recording(s)" if args.files else f"{args.games:,} simulated games"))
 
 
-def _run_point(args, settings, profile, name, point, latency) -> EvidenceReport:  # type: ignore[no-untyped-def]
+def _run_point(args, settings, profile, name, point, latency) -> EvidenceReport:
     from bot.sim.fastsim import ticks_for_seconds
 
     lag = ticks_for_seconds(latency)

@@ -56,7 +56,7 @@ class RunOutcome:
 
 
 class Runner(Protocol):
-    def __call__(self, request: RunRequest) -> int: ...
+    def __call__(self, request: RunRequest, /) -> int: ...
 
 
 Recorder = Callable[[str, dict[str, Any]], None]

@@ -36,11 +36,11 @@ class _WatchingTracker:
 
     @property
     def view(self) -> GameView:
-        return self.inner.view  # type: ignore[attr-defined,no-any-return]
+        return self.inner.view  # type: ignore[attr-defined]
 
     @property
     def account(self) -> AccountView:
-        return self.inner.account  # type: ignore[attr-defined,no-any-return]
+        return self.inner.account  # type: ignore[attr-defined]
 
     def on_frame(self, t: float, direction: str, text: str) -> list[Signal]:
         signals: list[Signal] = self.inner.on_frame(t, direction, text)  # type: ignore[attr-defined]
@@ -117,7 +117,7 @@ def engine_for(profile: Profile, strategy: str | None, params: dict[str, Strateg
     """The profile's engine, or the same engine running only ``strategy`` with ``params``."""
     if strategy is None:
         return profile.engine
-    spec = StrategySpec(name=strategy, params=dict(params or {}))
+    spec = StrategySpec(name=strategy, params=dict(params or {}), weight=1.0)
     return profile.engine.model_copy(update={"strategies": [spec]})
 
 
@@ -180,9 +180,12 @@ def run_backtest(
                 # the governor's clock starts at the first frame: replays never read the wall clock
                 governor = Governor.start(profile.guards, store, mode=mode.value, profile=profile.name,
                                           coin=coin, logged_in=False, starting_bankroll_lamports=start_bankroll, t=t)
-                session = Session(mode=mode, coin=coin, tracker=tracker, model=ProbabilityModel(engine),
-                                  decider=Decider(engine, strategies_dir), governor=governor, broker=broker,
-                                  on_decision=on_decision)
+                # (the parts return more than session.py's protocols declare; run.py passes them the same way)
+                session = Session(mode=mode, coin=coin, tracker=tracker,
+                                  model=ProbabilityModel(engine),  # type: ignore[arg-type]
+                                  decider=Decider(engine, strategies_dir),
+                                  governor=governor,  # type: ignore[arg-type]
+                                  broker=broker, on_decision=on_decision)
             frames_n += 1
             intent = session.on_frame(t, direction, text)
             if intent is not None:

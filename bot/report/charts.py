@@ -6,14 +6,14 @@ can find it and tell an empty chart from a drawn one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
 W, H = 640, 260
 ML, MR, MT, MB = 64, 16, 28, 40  # margins: room for axis labels
 
 
-def _scale(lo: float, hi: float, a: float, b: float):  # type: ignore[no-untyped-def]
+def _scale(lo: float, hi: float, a: float, b: float) -> Callable[[float], float]:
     span = (hi - lo) or 1.0
     return lambda v: a + (v - lo) / span * (b - a)
 

@@ -30,7 +30,7 @@ def parse_value(text: str) -> StrategyParam:
         return low == "true"
     for cast in (int, float):
         try:
-            return cast(text)  # type: ignore[no-any-return]
+            return cast(text)
         except ValueError:
             pass
     return text
