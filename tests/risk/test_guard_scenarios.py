@@ -159,7 +159,7 @@ SCENARIOS: list[tuple[str, GuardsConfig, list[Step], dict[str, object]]] = [
         Frame(level=PAUSED, reason="no server balance"),
         Balance(1_000 * MILLI, level=ACTIVE),
         Propose(10 * MILLI, A),
-        Frame(level=PAUSED, reason="balance"),  # the server has not debited yet: a moment of difference
+        Frame(level=ACTIVE),  # the server has not debited yet: explained by the bet in flight
         Balance(990 * MILLI, level=ACTIVE),  # debited: explained
         Report(BetStatus.CONFIRMED), Report(LOST, level=ACTIVE),
         Balance(980 * MILLI, level=PAUSED, reason="diff"),  # money left the account without us

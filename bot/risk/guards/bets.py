@@ -61,7 +61,10 @@ class BalanceMismatch:
         if led.server_cash is None or not led.balance_fresh:
             return Verdict.pause("no server balance yet", None, self.name)
         diff = led.balance_difference()
-        if diff is None or abs(diff) <= self.tolerance:
+        # A stake we committed but the server has not debited yet (intent / clicked / unknown) explains itself.
+        in_flight = sum(b.amount_lamports for b in led.open_bets
+                        if b.status in (BetStatus.INTENT, BetStatus.CLICKED, BetStatus.UNKNOWN))
+        if diff is None or abs(diff) <= self.tolerance or (in_flight and abs(diff - in_flight) <= self.tolerance):
             self._elapsed, self._last = 0.0, None
             return Verdict.allow()
         if self._last is not None and ctx.now > self._last:
