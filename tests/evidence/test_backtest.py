@@ -100,6 +100,8 @@ def _key(b: BacktestBet) -> tuple[Any, ...]:
 
 
 def test_backtest_of_a_simulator_recording_equals_the_live_dry_run(tmp_path: Path) -> None:
+    # 0.002 SOL: the ranker's adaptive tightening (down to ×0.5) never pushes a stake below the 0.001 minimum,
+    # so a loaded machine (slow ticks → tightening) still yields bets to compare
     from bot.feeds.recording import RecordingWriter
     from bot.sim.config import SimConfig
     from bot.sim.runner import start_sim_in_thread
@@ -121,13 +123,13 @@ def test_backtest_of_a_simulator_recording_equals_the_live_dry_run(tmp_path: Pat
 
     try:
         # "live": frames straight from the socket into the session with the dry broker's paper bets
-        live = run_backtest(live_frames(), _profile(), db_path=tmp_path / "live.db", strategies_dir=STRATEGIES,
-                            latency_s=latency, live_dry_run=True)
+        live = run_backtest(live_frames(), _profile(stake_sol=0.002), db_path=tmp_path / "live.db",
+                            strategies_dir=STRATEGIES, latency_s=latency, live_dry_run=True)
     finally:
         feed.close()
         writer.close()
         sim.stop()
-    replay = run_backtest(frames_of([rec_path]), _profile(), db_path=tmp_path / "replay.db",
+    replay = run_backtest(frames_of([rec_path]), _profile(stake_sol=0.002), db_path=tmp_path / "replay.db",
                           strategies_dir=STRATEGIES, latency_s=latency)
     assert live.games >= 2 and live.ticks > 300
     assert len(live.settled()) >= 3, live.no_bet_reasons
