@@ -67,8 +67,9 @@ STAND_IN_WALLET = WalletSelectors(
     needs_onboarding_marker="#setup-view",
 )
 
-# The real Phantom extension (as documented by its UI, Dec 2025). Kept as data for the hand-held
-# `rugsbot login` flow and for the approval watcher; the bot never onboards a real wallet itself.
+# The real Phantom extension. UNVERIFIED: Phantom is closed source and could not be loaded here, so these
+# data-testid values are best guesses to be checked (and corrected in this table) with `rugsbot login` before a
+# practice run on the real site. The bot never onboards a real wallet itself; it only unlocks and approves.
 PHANTOM_WALLET = WalletSelectors(
     name="phantom",
     popup_page="popup.html",

@@ -200,6 +200,7 @@ class BotRun:
         if self.args.sim:
             url, profile_dir, password = self._start_sim(password)
         self.url = url
+        self._password = password  # SecretStr | None: never formatted, logged or written anywhere
         self._build_session(url)
         if self.governor.state.level.value in ("HALTED", "KILLED"):
             raise _Refused(self.governor.state.reasons)
@@ -305,12 +306,13 @@ class BotRun:
         self.session = Session(broker=self.broker, **self._session_parts)
 
     async def _start_wallet(self, password: Any) -> None:
-        from bot.browser.selectors import STAND_IN_WALLET
+        from bot.browser.selectors import PHANTOM_WALLET, STAND_IN_WALLET
         from bot.browser.wallet import ApprovalPolicy, WalletAutomation
 
         policy = ApprovalPolicy.build(self.profile.browser.allowed_origins,
                                       sim_url=self.sim.url if self.sim is not None else None)
-        self.wallet = WalletAutomation(self.browser.context, self.browser.extension_id, policy, STAND_IN_WALLET,
+        selectors = STAND_IN_WALLET if self.args.sim else PHANTOM_WALLET
+        self.wallet = WalletAutomation(self.browser.context, self.browser.extension_id, policy, selectors,
                                        on_halt=lambda r: self._halt(r, "signing_request"), password=password)
         self.wallet.start()
         state = await self.wallet.ensure_ready(password, onboard=self.args.sim)

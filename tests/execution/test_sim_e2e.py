@@ -231,7 +231,32 @@ def test_signing_request_is_rejected_and_halts(sim: Any, tmp_path: Path, run: Ca
         halt = store.active_halt()
     assert halt is not None and "signature" in halt.reason
     assert any(p.suffix == ".png" for p in settings.log_dir.iterdir())
+    assert any(p.name.endswith("trace.zip") for p in settings.log_dir.iterdir())
     check_consistent(bot, sim)
+    assert_secret_nowhere(tmp_path, bot._password.get_secret_value())
+
+
+def assert_secret_nowhere(root: Path, secret: str) -> None:
+    """The wallet password is in no file the run left behind (logs, DB, recordings, traces, screenshots)."""
+    import gzip
+    import zipfile
+
+    needle = secret.encode()
+    checked = 0
+    for f in root.rglob("*"):
+        if not f.is_file() or "profile" in f.parts:
+            continue
+        assert secret not in f.name
+        blobs = [f.read_bytes()]
+        if f.suffix == ".zip":
+            with zipfile.ZipFile(f) as z:
+                blobs += [z.read(n) for n in z.namelist()]
+        elif f.suffix == ".gz":
+            blobs.append(gzip.decompress(blobs[0]))
+        for blob in blobs:
+            assert needle not in blob, f"password found in {f}"
+        checked += 1
+    assert checked >= 4
 
 
 def test_missing_control_halts_with_screenshot(sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]) -> None:
