@@ -9,7 +9,14 @@ from bot.commands.common import add_profile_arg, emit_json, load
 from bot.money import sol_to_lamports
 from bot.report import cliargs
 from bot.report.metrics import evaluate
-from bot.report.montecarlo import SimPlan, StrategyUnavailable, records_from_log, sim_guards, simulate
+from bot.report.montecarlo import (
+    SimPlan,
+    StrategyUnavailable,
+    is_vectorised,
+    records_from_log,
+    sim_guards,
+    simulate,
+)
 from bot.report.summary import print_summary
 from bot.sim.fastsim import ticks_for_seconds
 
@@ -99,7 +106,7 @@ def _output(args: argparse.Namespace, report) -> int:
 
 
 def _run_with_progress(plan: SimPlan, quiet: bool):
-    if quiet or plan.games <= 50_000:
+    if quiet or (plan.games <= 50_000 and is_vectorised(plan)) or plan.games <= 2_000:
         return simulate(plan)
     from rich.progress import Progress
 

@@ -129,6 +129,11 @@ def stake_filter(stake_cap: int | None, game_cap: int | None) -> Callable[[int, 
     return allowed
 
 
+def is_vectorised(plan: SimPlan) -> bool:
+    """True when the plan runs on the numpy fast path (millions of games/s) rather than strategy objects."""
+    return _rule(plan) is not None
+
+
 def _rule(plan: SimPlan) -> EntryRule | None:
     if plan.exact:
         return None

@@ -114,7 +114,7 @@ def test_backtest_of_a_simulator_recording_equals_the_live_dry_run(tmp_path: Pat
     feed = _SocketFeed(sim.ws_url)
 
     def live_frames():  # type: ignore[no-untyped-def]
-        deadline = time.time() + 14  # ≈ 1,100 ticks at 20x: several games with several bets each
+        deadline = time.time() + 10  # ≈ 800 ticks at 20x: several games with several bets each
         for t, d, text in feed.frames(stop):
             writer.write(t, d, text)
             yield t, d, text
