@@ -66,7 +66,9 @@ def main() -> None:
             while proc.poll() is None:
                 time.sleep(args.interval)
                 kids = children(proc.pid)
-                samples.append((time.monotonic() - t0, rss_kb(proc.pid), sum(rss_kb(k) for k in kids)))
+                sample = (time.monotonic() - t0, rss_kb(proc.pid), sum(rss_kb(k) for k in kids))
+                if sample[1] and proc.poll() is None:  # skip samples taken while the process was exiting
+                    samples.append(sample)
         wall = time.monotonic() - t0
         text = log.read_text()
         recs = sorted(Path(f"{tmp}/rec").glob("*.jsonl*"))
@@ -74,7 +76,8 @@ def main() -> None:
         if recs:
             out = subprocess.run([sys.executable, "-m", "bot.cli", "replay", "--json", *map(str, recs)],
                                  capture_output=True, text=True, cwd=REPO)
-            replay = json.loads(out.stdout) if out.stdout.strip().startswith("{") else {}
+            replay = json.loads(out.stdout).get("totals", {}) if out.stdout.strip().startswith("{") else {}
+        Path("/tmp/rugsbot-soak-last.log").write_text(text)  # kept for reading after the temp dir is gone
     summary = dict(re.findall(r"│ (\w+)\s+│ (.+?)\s+│", text))
     tracebacks = text.count("Traceback (most recent call last)")
     errors = len(re.findall(r"\| ERROR\s+\|", text))
@@ -91,7 +94,9 @@ def main() -> None:
         "|---|---|",
         f"| games finished (bot's summary) | {summary.get('games', '?')} |",
         f"| bets / wins / losses | {summary.get('bets', '?')} / {summary.get('wins', '?')} / {summary.get('losses', '?')} |",
-        f"| frames recorded / undecodable | {replay.get('frames', '?')} / {replay.get('undecodable', '?')} |",
+        f"| frames recorded / undecodable / invalid / tracker internal errors | {replay.get('frames', '?')} / "
+        f"{replay.get('undecodable', '?')} / {replay.get('invalid', '?')} / {replay.get('internal_errors', '?')} |",
+        f"| session end reason | {summary.get('reason', '?')} |",
         f"| bot RSS after warm-up → end (MB) | {bot0 / 1024:.1f} → {bot1 / 1024:.1f} ({growth:+.1f} %) |",
         f"| browser RSS (all Chromium processes) first → last sample (MB) | "
         f"{(samples[0][2] if samples else 0) / 1024:.0f} → {(samples[-1][2] if samples else 0) / 1024:.0f} |",

@@ -18,10 +18,14 @@ from loguru import logger
 
 from bot.brokers.base import TERMINAL, BetIntent, BetStatus, Broker, BrokerReport
 from bot.engine.types import Estimate, LedgerView, SideBet, Snapshot
+from bot.faultpoints import CrashPoint, crash_point
 from bot.game.signals import (
     GameRugged,
     HistoryReceived,
     MaintenanceNotice,
+    OwnBetPlaced,
+    OwnBetSettled,
+    SidebetRequested,
     Signal,
     TickAdvanced,
 )
@@ -226,6 +230,7 @@ class Session:
         except Exception as exc:  # BetRefused, or a store error: no intent row means no click
             logger.warning("bet not opened: {}", exc)
             return None
+        crash_point(CrashPoint.AFTER_INTENT)
         self._stakes[intent.bet_id] = intent.amount_lamports
         self._strategies[intent.bet_id] = intent.strategy
         self._inflight.add(intent.bet_id)
@@ -249,6 +254,12 @@ class Session:
                 self.decider.on_settled(report.status is BetStatus.WON, stake, report.t, strategy=strategy)
 
     def _route(self, sig: Signal, view: GameView) -> None:
+        if isinstance(sig, SidebetRequested):
+            crash_point(CrashPoint.AFTER_CLICK)
+        elif isinstance(sig, OwnBetPlaced):
+            crash_point(CrashPoint.BEFORE_CONFIRM)
+        elif isinstance(sig, OwnBetSettled):
+            crash_point(CrashPoint.BEFORE_SETTLE)
         self.governor.on_signal(sig, view)
         for report in self.broker.on_signal(sig, view):
             self.apply(report)
