@@ -150,3 +150,19 @@ def test_session_mode_enforces_the_real_guards(capsys: pytest.CaptureFixture[str
     assert r["meta"]["mode"] == "session"
     assert any(t.startswith("max_consecutive_losses: halt") for t in r["guard_trips"])
     assert any("halt" in reason for reason in r["meta"]["no_bet_reasons"])  # nothing bet after the halt
+
+
+def test_object_runner_shards_give_the_same_result() -> None:
+    """Chunks of 400 games on 2 processes: same bets as on one process, so --jobs never changes a result."""
+    import numpy as np
+
+    from bot.report.montecarlo import SimPlan
+    from bot.report.montecarlo import simulate as run_plan
+
+    plan = SimPlan(strategy="fixed", params={"max_bets_per_game": 20}, games=1200, seed=9, exact=True,
+                   chunk_games=400, starting_bankroll=10**15, strategies_dir=Path("strategies"))
+    one = run_plan(plan)
+    two = run_plan(SimPlan(**{**{f: getattr(plan, f) for f in plan.__slots__}, "jobs": 2}))  # type: ignore[arg-type]
+    assert len(one) > 1000 and one.games == 1200
+    for col in ("game", "start_tick", "won", "stake"):
+        assert np.array_equal(getattr(one, col), getattr(two, col)), col
