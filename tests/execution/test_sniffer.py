@@ -33,6 +33,8 @@ def test_sniffer_follows_the_page_socket(plain_browser: LaunchedBrowser, run: Ca
         sniffer.attach(page)
         sniffer.attach(page)  # idempotent
         await page.goto(sim.url, wait_until="domcontentloaded")
+        ua = await page.evaluate("navigator.userAgent")
+        assert "HeadlessChrome" not in ua and "Chrome/" in ua  # headless, but says what a desktop Chrome says
         # a socket that is not Socket.IO is ignored
         await page.evaluate(f"new WebSocket('{sim.url.replace('http', 'ws')}/not-the-feed')")
         for _ in range(100):
