@@ -59,9 +59,10 @@ def line_chart(name: str, title: str, xs: Sequence[float], ys: Sequence[float], 
     sy = _scale(lo_y, hi_y, H - MB, MT)
     pts = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in zip(xs[:n], ys[:n], strict=True))
     body = []
-    if fill:
-        body.append(f'<polygon class="area" points="{sx(xs[0]):.1f},{sy(lo_y):.1f} {pts} '
-                    f'{sx(xs[n - 1]):.1f},{sy(lo_y):.1f}"/>')
+    if fill:  # shade between the curve and zero (a drawdown is the area under 0), else the bottom
+        base = 0.0 if lo_y <= 0.0 <= hi_y else lo_y
+        body.append(f'<polygon class="area" points="{sx(xs[0]):.1f},{sy(base):.1f} {pts} '
+                    f'{sx(xs[n - 1]):.1f},{sy(base):.1f}"/>')
     body.append(f'<polyline class="series" points="{pts}"/>')
     if hline is not None:
         body.append(f'<line class="ref" x1="{ML}" x2="{W - MR}" y1="{sy(hline):.1f}" y2="{sy(hline):.1f}"/>')
@@ -92,8 +93,9 @@ def bar_chart(name: str, title: str, edges: Sequence[float], counts: Sequence[fl
     if expected:
         pts = " ".join(f"{(sx(edges[i]) + sx(edges[i + 1])) / 2:.1f},{sy(tr(e)):.1f}" for i, e in enumerate(expected))
         body.append(f'<polyline class="expected" points="{pts}"/>')
-    y_text = f"{y_label} (log)" if log_y else y_label
-    return _frame(name, title, n, body, x_label, y_text, (edges[0], edges[-1]), (0, top))
+    y_text = f"{y_label} (log scale)" if log_y else y_label
+    top_label = max([*counts, *(expected or []), 0]) if log_y else top  # axis shows counts, not log10
+    return _frame(name, title, n, body, x_label, y_text, (edges[0], edges[-1]), (0, top_label))
 
 
 def calibration_chart(name: str, title: str, pred: Sequence[float], obs: Sequence[float], n: Sequence[int], *,
