@@ -327,7 +327,24 @@ class GameLoop:
         if chat is not None:
             outs.append(Out("newChatMessage", (trace_header(self.rng), chat)))
         outs.extend(self._settlement_outs(self.accounts.on_tick(cur.id, tick, self.price, now)))
+        if self.accounts.by_id:
+            # the logged-in feed also gets a rugpool status every tick (untraced; ~6/s in the Dec 2025 capture)
+            update = {"gameId": cur.id, "rugpool": self._player_rugpool(now)}
+            outs.extend(Out("gameStatePlayerUpdate", (update,), to=pid) for pid in self.accounts.by_id)
         return tuple(outs)
+
+    def _player_rugpool(self, now_ms: int) -> dict[str, Any]:
+        """The detailed rugpool of ``gameStatePlayerUpdate`` (real key order; values are the crowd's)."""
+        base = self._rugpool()
+        players = self.crowd.players[:10]
+        counts = [100 * (i + 1) for i in range(len(players))]
+        total = sum(counts) or 1
+        entries = [{"playerId": p.id, "entries": n, "username": p.username, "percentage": 100 * n / total}
+                   for p, n in zip(players, counts, strict=True)]
+        return {"instarugCount": base["instarugCount"], "rugpoolAmount": base["rugpoolAmount"],
+                "totalEntries": total, "threshold": base["threshold"], "playersWithEntries": len(entries),
+                "solPerEntry": 0.001, "maxEntriesPerPlayer": 5000, "playerEntries": entries,
+                "lastDrawing": None, "config": {"threshold": 10, "instarugThreshold": 6, "rugpoolPercentage": 0.5}}
 
     def _settlement_outs(self, settlements: list[Settlement]) -> list[Out]:
         outs: list[Out] = []

@@ -332,3 +332,26 @@ def test_seeded_timeline_is_reproducible() -> None:
     a, b, c = texts("repro"), texts("repro"), texts("other")
     assert a == b
     assert a[0] != c[0] and a != c
+
+
+def test_logged_in_feed_gets_game_state_player_updates_shaped_like_real() -> None:
+    from bot.protocol.events import GameStatePlayerUpdate
+    from bot.sim.game import GameLoop
+
+    loop = GameLoop(SimConfig(seed="gspu"), now_ms=lambda: 1_767_225_600_000)
+    _, acct = loop.accounts.authenticate(LOGIN)
+    assert acct is not None
+    outs = []
+    for step in loop.steps():
+        outs += [o for o in step.outs if o.event == "gameStatePlayerUpdate"]
+        if step.kind == "tick" and len(outs) >= 3:
+            break
+    assert all(o.to == acct.player_id for o in outs)
+    with gzip.open(REAL / "captures" / "2025-12-15_00-39-17_cdp.frames.jsonl.gz", "rt") as f:
+        real = next(json.loads(fr[2:])[-1] for fr in (json.loads(line)["frame"] for line in f)
+                    if fr.startswith('42["gameStatePlayerUpdate"'))
+    ours = outs[0].args[-1]
+    assert list(ours) == ["gameId", "rugpool"] and list(ours["rugpool"]) == list(real["rugpool"])
+    assert list(ours["rugpool"]["playerEntries"][0]) == list(real["rugpool"]["playerEntries"][0])
+    pkt = decode(encode_event("gameStatePlayerUpdate", *outs[0].args))
+    assert isinstance(pkt, Packet) and isinstance(decode_event(pkt), GameStatePlayerUpdate)
