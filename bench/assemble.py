@@ -1,0 +1,37 @@
+"""Collect every benchmark's markdown section (docs/bench/*.md) into docs/BENCHMARKS.md.
+
+Each bench script writes its own section; this keeps one page for readers without merge conflicts.
+    .venv/bin/python bench/assemble.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+ORDER = ["codec", "session", "engine", "risk", "fair", "sim", "execution", "evidence", "soak"]
+
+HEADER = """# Benchmarks
+
+Measured on the project's machine: 2 cores (AMD EPYC, x86_64), 24 GiB, Python 3.11, Debian Chromium, often
+shared with other work (the load average is given where it was recorded). Each section below is written by
+its script in `bench/`; re-run a script to refresh its section, then `python bench/assemble.py`.
+
+| target (from the issues) | result | section |
+|---|---|---|
+{targets}
+"""
+
+
+def main() -> None:
+    parts = {p.stem: p.read_text().strip() for p in sorted((REPO / "docs/bench").glob("*.md"))}
+    names = [n for n in ORDER if n in parts] + sorted(n for n in parts if n not in ORDER)
+    targets_file = REPO / "docs/bench/targets.txt"
+    targets = targets_file.read_text().strip() if targets_file.exists() else "| (see sections) | | |"
+    body = "\n\n".join(parts[n] for n in names)
+    (REPO / "docs/BENCHMARKS.md").write_text(HEADER.format(targets=targets) + "\n" + body + "\n")
+    print(f"docs/BENCHMARKS.md: {len(names)} sections ({', '.join(names)})")
+
+
+if __name__ == "__main__":
+    main()
