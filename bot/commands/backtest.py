@@ -48,8 +48,21 @@ def run(args: argparse.Namespace) -> int:
     latency = args.latency if args.latency is not None else profile.timing.click_latency_s
     with tempfile.TemporaryDirectory(prefix="rugsbot-backtest-", dir=scratch_dir()) as tmp:
         db = args.db if args.db is not None else Path(tmp) / "backtest.db"
-        result = run_backtest(frames_of(args.files), profile, db_path=db, strategies_dir=settings.strategies_dir,
-                              latency_s=latency, engine=engine)
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        size = sum(p.stat().st_size for p in args.files)
+        with Progress(TextColumn("backtest"), BarColumn(), TextColumn("{task.fields[frames]:,} frames"),
+                      TimeElapsedColumn(), transient=True, disable=args.json or size < 5_000_000) as progress:
+            task = progress.add_task("frames", total=None, frames=0)
+
+            def counted(frames):
+                for i, fr in enumerate(frames, 1):
+                    if i % 2000 == 0:
+                        progress.update(task, frames=i)
+                    yield fr
+
+            result = run_backtest(counted(frames_of(args.files)), profile, db_path=db,
+                                  strategies_dir=settings.strategies_dir, latency_s=latency, engine=engine)
     report = evaluate(result.records(ticks_for_seconds(latency)), label=f"backtest {name}", seed=args.seed,
                       baseline=not args.no_baseline, meta=_meta(result, args, name, params, latency, profile.name))
     data = report.to_dict()
