@@ -156,4 +156,4 @@ def test_decisions_continue_while_history_frames_flow(tmp_path: Path) -> None:
     assert steps[-1][0] > 300  # a decision on (almost) every active tick despite a history frame per 2 ticks
     # no audit ever ran inside the decision path: the count only moves in idle(), between frames
     assert all(before == after for _, before, after in steps)
-    assert session.stats.audits > 100 and not session.stats.alarms
+    assert session.stats.audits >= 4 and not session.stats.alarms
