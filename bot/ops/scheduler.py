@@ -131,7 +131,8 @@ class WindowScheduler:
             code = self.runner(request_for(self.windows[name], scheduled_at))
         finally:
             self._lock.release()
-        outcome = self._out(RunOutcome(name, stamp, "ran", exit_code=code))
+        why = str(getattr(self.runner, "last_stop_reason", "") or "")  # e.g. the SubprocessRunner's stop
+        outcome = self._out(RunOutcome(name, stamp, "ran", exit_code=code, detail=why))
         if code == EXIT_HALTED:
             self.stop("a run ended halted (exit 3)")
         return outcome
