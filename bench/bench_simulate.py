@@ -65,6 +65,23 @@ def main() -> int:
         rows.append(f"| object runner `{label}` (real `propose`, excl. price generation) | 1 | {m:,} | {len(log):,} | "
                     f"{dt:.2f} s | **{m / dt:,.0f}** |")
         print(rows[-1], flush=True)
+    import tempfile
+
+    from bot.config import Profile
+    from bot.report.backtest import engine_for, run_backtest, scratch_dir
+    from bot.report.cliargs import quiet_logs
+
+    quiet_logs("ERROR")
+    k = 150
+    sgames = fastsim.priced_games(np.random.default_rng(5), k)
+    prof = Profile()
+    with tempfile.TemporaryDirectory(dir=scratch_dir()) as tmp:
+        res = run_backtest(fastsim.session_frames(sgames), prof, db_path=Path(tmp) / "s.db",
+                           strategies_dir=Path("strategies"), latency_s=0.22,
+                           engine=engine_for(prof, "fixed", {"max_bets_per_game": 20}))
+    rows.append(f"| `--session`: generated frames through the whole live session (default guards) | 1 | {k:,} | "
+                f"{len(res.settled()):,} | {res.elapsed_s:.2f} s | {k / res.elapsed_s:,.0f} ({res.ticks / res.elapsed_s:,.0f} ticks/s) |")
+    print(rows[-1], flush=True)
     body = "\n".join([
         "## Monte Carlo (`rugsbot simulate`, bot/sim/fastsim.py)",
         "",
@@ -80,7 +97,10 @@ def main() -> int:
         "per game and then declines ~160 times costs ~160 calls per game; `strategies/fixed.py` converts its "
         "stake with `sol_to_lamports` (Decimal) on every call, which is about half of that cost. `--jobs 2` does "
         "not help the vectorised path at this size (process start and pickling the bet arrays cost more than "
-        "the 0.1–0.5 s of work); it is meant for `--exact` runs, where each chunk is seconds of work.",
+        "the 0.1–0.5 s of work); it is meant for `--exact` runs, where each chunk is seconds of work. "
+        "The `--session` row runs every frame through tracker, model, ranker, governor, paper broker and SQLite "
+        "(on /dev/shm); with the default guards the governor halts at the 15th loss in a row, so its bet count "
+        "is small — ticks/s is the number to compare with a backtest.",
     ])
     replace_section(args.out, "simulate", body)
     return 0
