@@ -197,14 +197,18 @@ class WindowScheduler:
 
     def _fire(self, name: str, trig: CronTrigger, clock: Callable[[], datetime]) -> None:
         now = clock()
-        # the due time is the latest fire time not after now (APScheduler does not pass it to the job)
-        due = now
-        prev = trig.get_next_fire_time(None, now - timedelta(seconds=self.misfire_grace_s + 1))
-        while prev is not None and prev <= now:
-            due = prev
-            prev = trig.get_next_fire_time(prev, prev + timedelta(microseconds=1))
-        self.job(name, due, now)
+        self.job(name, self.due_time(trig, now), now)
         self.heartbeat(clock())
+
+    def due_time(self, trig: CronTrigger, now: datetime) -> datetime:
+        """The latest fire time not after ``now`` (APScheduler does not pass it to the job). Looks back
+        progressively so a minutely cron stays cheap and a weekly one is still found."""
+        for back in (timedelta(seconds=2 * self.misfire_grace_s + 1), timedelta(hours=1), timedelta(days=1),
+                     timedelta(days=8), timedelta(days=367)):
+            times = fire_times(trig, now - back, now)
+            if times:
+                return times[-1]
+        return now
 
 
 # ---------------------------------------------------------------------- the production runner

@@ -173,3 +173,16 @@ def test_schedule_cli_lists_windows_and_refuses_without_any(tmp_path: Path, caps
     empty = tmp_path / "empty.toml"
     empty.write_text('name = "empty"\n')
     assert main(["schedule", "--profile", str(empty), "--list"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("woke_at", "status"),
+    [(timedelta(seconds=5), "ran"), (timedelta(seconds=59), "ran"), (timedelta(minutes=2), "missed")],
+)
+def test_apscheduler_fire_finds_its_due_time(woke_at: timedelta, status: str) -> None:
+    """APScheduler does not pass the due time to a job: the wrapper recovers it from the trigger."""
+    h = Harness(_cfg(ScheduleWindow(name="w", cron="0 9 * * *")))
+    due = T0.replace(hour=9)
+    h.ws._fire("w", h.ws.triggers["w"], lambda: due + woke_at)
+    out = h.ws.outcomes[-1]
+    assert out.status == status and out.scheduled_at == due.isoformat()
