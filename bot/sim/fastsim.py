@@ -33,7 +33,7 @@ import numpy as np
 
 from bot.engine.types import Estimate, LedgerView, SideBet, Snapshot, Zone
 from bot.game.sidebet import MIN_BET_LAMPORTS, PAYOUT_MULTIPLIER, WINDOW_TICKS, Outcome, Window, settle
-from bot.game.state import AccountView, GameView, Phase
+from bot.game.state import AccountView, GameView, Phase, TickTiming
 from bot.money import SOL_MINT
 
 RUG_P = 0.005
@@ -295,6 +295,7 @@ def run_strategy(
     account = AccountView()
     step_wait = WINDOW_TICKS + SETTLE_DELAY
     estimates: dict[int, Estimate] = {}
+    timing = TickTiming(samples=1000, ewma_s=TICK_S, p50_s=TICK_S, p99_s=TICK_S, max_s=TICK_S, last_gap_s=TICK_S)
     trips: tuple[str, ...] = ()
     for g in range(games.final.size):
         if ledger.bankroll < MIN_BET_LAMPORTS:
@@ -312,7 +313,9 @@ def run_strategy(
         ledger_view = ledger.view()
         while d < final:
             t = t0 + d * TICK_S
-            view = GameView(game_id, Phase.ACTIVE, d, path[d], t, t, "v3", peak=peaks[d])
+            # all fields positional and one shared TickTiming: the default factory costs more than the view
+            view = GameView(game_id, Phase.ACTIVE, d, path[d], t, t, "v3", None, None, False, False, None, peaks[d],
+                            timing)
             est = estimates.get(d)
             if est is None:
                 est = estimates[d] = estimate(d + lag_ticks)
