@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"rugsbot simulate: {exc}")
         return EXIT_USAGE
     meta = {"command": "simulate", "strategy": name, "params": params, "games": args.games, "seed": args.seed,
-            "jobs": args.jobs, "latency_s": latency, "lag_ticks": plan.lag_ticks, "profile": profile.name}
+            "jobs": args.jobs, "latency_s": latency, "lag_ticks": plan.lag_ticks, "profile": profile.name,
+            "no_bet_reasons": {why[:80]: n for why, n in log.declined}}
     report = evaluate(records_from_log(log), label=f"simulate {name}", seed=args.seed,
                       baseline=not args.no_baseline, meta=meta)
     return _output(args, report)

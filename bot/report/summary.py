@@ -45,6 +45,10 @@ def summary_lines(report: EvidenceReport) -> list[str]:
         )
     trips = r.guard_trips[:5] + ([f"… {len(r.guard_trips) - 5} more"] if len(r.guard_trips) > 5 else [])
     lines.append(f"guards     {', '.join(trips) if trips else 'no trips'}")
+    reasons = r.meta.get("no_bet_reasons") or {}
+    if reasons:
+        top, n = max(reasons.items(), key=lambda kv: kv[1])
+        lines.append(f"no bet     {sum(reasons.values()):,} decisions declined; most often: {top} ({n:,}×)")
     lines.append(f"verdict    {verdict(r)}")
     return lines
 

@@ -25,6 +25,7 @@ cannot know on that tick whether the window still wins.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -133,6 +134,7 @@ class BetLog:
     starting_bankroll: int
     guard_trips: tuple[str, ...] = ()
     halted_at_bet: int | None = None
+    declined: tuple[tuple[str, int], ...] = ()  # strategy objects: why propose() returned None, counted
 
     @property
     def payout(self) -> np.ndarray:
@@ -163,6 +165,7 @@ class BetLog:
             starting_bankroll=parts[0].starting_bankroll,
             guard_trips=tuple(t for p in parts for t in p.guard_trips),
             halted_at_bet=parts[0].halted_at_bet,
+            declined=tuple(sum((Counter(dict(p.declined)) for p in parts), Counter()).most_common(12)),
         )
 
 
@@ -297,6 +300,7 @@ def run_strategy(
     estimates: dict[int, Estimate] = {}
     timing = TickTiming(samples=1000, ewma_s=TICK_S, p50_s=TICK_S, p99_s=TICK_S, max_s=TICK_S, last_gap_s=TICK_S)
     trips: tuple[str, ...] = ()
+    declined: Counter[str] = Counter()
     for g in range(games.final.size):
         if ledger.bankroll < MIN_BET_LAMPORTS:
             # the governor refuses every bet from here on: stop asking (and stop spending CPU on it)
@@ -322,6 +326,7 @@ def run_strategy(
             snap = Snapshot(view, est, ledger_view, account, t, coin)
             bet = strategy.propose(snap)
             if bet is None:
+                declined[getattr(strategy, "why", "") or "declined"] += 1
                 d += 1
                 continue
             stake = bet.amount_lamports
@@ -356,7 +361,7 @@ def run_strategy(
         start_tick=np.asarray(rows.start, dtype=np.int64), final_tick=np.asarray(rows.final, dtype=np.int64),
         stake=np.asarray(rows.stake, dtype=np.int64), won=np.asarray(rows.won, dtype=bool),
         games=int(games.final.size), game_final_ticks=games.final, starting_bankroll=starting_bankroll,
-        guard_trips=trips,
+        guard_trips=trips, declined=tuple(declined.most_common(12)),
     )
 
 
@@ -407,13 +412,13 @@ def apply_guards(log: BetLog, guards: SimGuards) -> BetLog:
     cut = trips[0][0] + 1
     return BetLog(
         log.game[:cut], log.decided_tick[:cut], log.start_tick[:cut], log.final_tick[:cut], log.stake[:cut],
-        log.won[:cut], log.games, log.game_final_ticks, log.starting_bankroll, names[:1], cut,
+        log.won[:cut], log.games, log.game_final_ticks, log.starting_bankroll, names[:1], cut, log.declined,
     )
 
 
 def _replace_trips(log: BetLog, trips: tuple[str, ...], halted: int | None) -> BetLog:
     return BetLog(log.game, log.decided_tick, log.start_tick, log.final_tick, log.stake, log.won, log.games,
-                  log.game_final_ticks, log.starting_bankroll, trips, halted)
+                  log.game_final_ticks, log.starting_bankroll, trips, halted, log.declined)
 
 
 def loss_streak_lengths_running(won: np.ndarray) -> np.ndarray:

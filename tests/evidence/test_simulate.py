@@ -166,3 +166,10 @@ def test_object_runner_shards_give_the_same_result() -> None:
     assert len(one) > 1000 and one.games == 1200
     for col in ("game", "start_tick", "won", "stake"):
         assert np.array_equal(getattr(one, col), getattr(two, col)), col
+
+
+def test_the_honest_ev_rule_never_bets_and_says_why(capsys: pytest.CaptureFixture[str]) -> None:
+    r = simulate(capsys, "--strategy", "ev_threshold", "--games", "300", "--no-baseline")
+    assert r["bets"] == 0
+    reasons = r["meta"]["no_bet_reasons"]
+    assert sum(reasons.values()) > 300 * 50 and any("EV" in k for k in reasons)
