@@ -80,7 +80,16 @@ class Replay:
             if msg == "40":
                 await ws.send('40{"sid":"replay-sio"}')
                 break
-        while (text := await self.outbox.get()) is not None:
+        closed = asyncio.ensure_future(ws.wait_closed())
+        while True:  # until the sentinel, or the page goes away (a reconnect gets its own handler)
+            get = asyncio.ensure_future(self.outbox.get())
+            await asyncio.wait({get, closed}, return_when=asyncio.FIRST_COMPLETED)
+            if not get.done():
+                get.cancel()
+                return
+            text = get.result()
+            if text is None:
+                return
             await ws.send(text)
 
     @contextlib.asynccontextmanager
