@@ -138,10 +138,14 @@ async def end_to_end(bets: int, speed: float) -> tuple[dict[str, list[float]], d
         rows = {r.bet_id: r for r in store.bets()}
     clicks = bot.broker.clicks
     out: dict[str, list[float]] = {k: [] for k in (
+        "frame in → broker starts (session, write-ahead intent, scheduling)", "broker: probe (+ fill)",
         "frame in → click", "click → requestSidebet on the wire (sniffed)", "frame in → server receives",
         "click → server receives", "click → currentSidebet received")}
     for c, r_t in zip(clicks, recv, strict=False):
         decided = rows[c.bet_id].decided_t
+        if c.started_t is not None:
+            out["frame in → broker starts (session, write-ahead intent, scheduling)"].append(c.started_t - decided)
+            out["broker: probe (+ fill)"].append(c.clicked_t - c.started_t)
         out["frame in → click"].append(c.clicked_t - decided)
         if c.sent_t is not None:
             out["click → requestSidebet on the wire (sniffed)"].append(c.sent_t - c.clicked_t)

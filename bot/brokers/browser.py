@@ -76,6 +76,7 @@ class ClickSample:
     clicked_t: float
     sent_t: float | None = None  # the sniffed requestSidebet
     confirmed_t: float | None = None
+    started_t: float | None = None  # submit() began (after the session wrote the intent ahead)
 
     @property
     def confirm_latency_s(self) -> float | None:
@@ -292,7 +293,7 @@ class BrowserBroker:
             await asyncio.wait_for(pending.done.wait(), timeout=self.confirm_timeout_s)
         sample = ClickSample(intent.bet_id, method, t1 - t0 - fill_s, fill_s, t2 - pending.clicked_t,
                              pending.clicked_t, pending.sent_t,
-                             pending.bet.placed_t if pending.bet is not None else None)
+                             pending.bet.placed_t if pending.bet is not None else None, t0)
         self.clicks.append(sample)
         if pending.status is BetStatus.CONFIRMED:
             return self._confirmed_report(pending, "confirmed by the feed")
