@@ -242,6 +242,11 @@ def test_every_refusal_reaches_the_wire_and_the_toast(chromium: Path, sim: SimHa
             assert ack == {"success": False, "message": message}, (name, sent, ack)
             toast = page.locator('[class*="_toastError_"]', has_text=message)
             await toast.first.wait_for(timeout=5_000)
+        # with the toasts still showing, the bet button is what a click at its centre hits (the broker checks this)
+        assert await page.locator('[class*="_toastError_"]').count() >= 2
+        assert await page.eval_on_selector(BET_BUTTON, """el => { const r = el.getBoundingClientRect();
+            const h = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+            return h === el || el.contains(h); }""")
         # raw wire shape of a refusal: 43<id>[{"success":false,...}]
         refusals = [f for f in wire.received if re.match(r'^43\d+\[\{"success":false', f)]
         assert len(refusals) >= len(cases)
