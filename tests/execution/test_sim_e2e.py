@@ -164,7 +164,7 @@ def test_practice_run_connects_clicks_confirms_and_settles(sim: Any, tmp_path: P
 def test_dry_run_never_sends_a_request(sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]) -> None:
     before = sum(sim.truth().sidebet_requests.values())
     profile = profile_from_dict(PROFILE)
-    bot = BotRun(settings_for(tmp_path), profile, RunMode.DRY_RUN, make_args(dry_run=True, duration=6.0),
+    bot = BotRun(settings_for(tmp_path), profile, RunMode.DRY_RUN, make_args(dry_run=True, duration=4.0),
                  headless=True, sim=sim)
     code = run(bot.main())
     assert code == EXIT_OK, bot.reason
