@@ -26,6 +26,8 @@ from bot.game.sidebet import PAYOUT_MULTIPLIER
 from bot.game.signals import AccountUpdated, OwnBetPlaced, OwnBetSettled, Signal
 from bot.game.state import OwnSidebet
 
+SETTLED_IN_BALANCE = "reconciled from the balance"  # the ledger must not credit such a payout twice
+
 
 @dataclass(slots=True)
 class _Open:
@@ -125,9 +127,9 @@ class Reconciler:
             if diff == 0:
                 reports.append(self._close(b, BetStatus.CANCELLED, t, "reconciled: the server never took it"))
             elif diff == -b.amount:
-                reports.append(self._close(b, BetStatus.LOST, t, "reconciled from the balance: lost"))
+                reports.append(self._close(b, BetStatus.LOST, t, f"{SETTLED_IN_BALANCE}: lost"))
             elif diff == (PAYOUT_MULTIPLIER - 1) * b.amount:
-                reports.append(self._close(b, BetStatus.WON, t, "reconciled from the balance: won",
+                reports.append(self._close(b, BetStatus.WON, t, f"{SETTLED_IN_BALANCE}: won",
                                            payout=PAYOUT_MULTIPLIER * b.amount))
             else:
                 self.problems.append(f"bet {b.bet_id}: balance moved by {diff} lamports, which no outcome of a "

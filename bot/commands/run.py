@@ -50,6 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sim-speed", type=float, default=1.0, help="simulator clock speed-up (with --sim)")
     parser.add_argument("--sim-seed", default=None, help="simulator seed (with --sim), for reproducible runs")
     parser.add_argument("--sim-faults", default="", help="simulator fault schedule, e.g. drop@30 (with --sim)")
+    parser.add_argument("--sim-url", default=None, metavar="URL",
+                        help="like --sim, but use a simulator already running at URL (`rugsbot sim`); it outlives "
+                             "the bot, so restarts and crash recovery can be checked against its truth")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="watch and decide, never click")
     mode.add_argument("--practice", action="store_true", help="bet the practice coin (FREE)")
@@ -87,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     settings, profile = load(args)
     mode = resolve_mode(profile, args)
     if mode is RunMode.LIVE:
-        if args.sim:
+        if args.sim or args.sim_url:
             print("rugsbot run: --sim never runs live; use --practice or --dry-run", file=sys.stderr)
             return EXIT_USAGE
         if not confirm_live(args):
@@ -102,11 +105,29 @@ def run(args: argparse.Namespace) -> int:
 
     configure(mode.label, level=settings.log_level, log_dir=settings.log_dir, secrets=settings.secret_values())
     headless = profile.browser.headless if args.headless is None else args.headless
-    bot = BotRun(settings, profile, mode, args, headless=headless)
+    external = None
+    if args.sim_url:
+        if not args.sim_url.startswith(("http://127.", "http://localhost")):
+            print("rugsbot run: --sim-url must be a simulator on this machine (http://127.0.0.1:PORT)",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        args.sim = True
+        external = ExternalSim(args.sim_url.rstrip("/"))
+    bot = BotRun(settings, profile, mode, args, headless=headless, sim=external)
     try:
         return asyncio.run(bot.main())
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+
+
+@dataclass(frozen=True)
+class ExternalSim:
+    """A simulator this process did not start (``--sim-url``): used, never stopped."""
+
+    url: str
+
+    def stop(self) -> None:
+        return None
 
 
 @dataclass

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from bot.brokers.base import TERMINAL, BetStatus
 from bot.engine.types import LedgerView
 from bot.game.state import OwnSidebet
+from bot.recovery import SETTLED_IN_BALANCE
 from bot.store.db import Store
 from bot.store.rows import EventKind, EventRow
 
@@ -180,7 +181,10 @@ class Ledger:
             self._staked_game[game] = max(0, self._staked_game.get(game, 0) - amount)
             return
         payout = int(d.get("payout_lamports") or 0) if status is BetStatus.WON else 0
-        if self.expected_cash is not None:
+        # A bet a dead process left open and that the restart explained from the server's balance was settled
+        # before that balance was taken: the anchor already holds its payout (bot/recovery.py).
+        in_anchor = not was_debited and str(d.get("message") or "").startswith(SETTLED_IN_BALANCE)
+        if self.expected_cash is not None and not in_anchor:
             self.expected_cash += payout
         pnl = payout - amount
         self.realized_total += pnl

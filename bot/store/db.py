@@ -343,6 +343,7 @@ class Store:
                     "coin": old.coin, "amount_lamports": old.amount_lamports, "payout_lamports": payout,
                     "start_tick": start_tick if start_tick is not None else old.start_tick,
                     "end_tick": end_tick if end_tick is not None else old.end_tick,
+                    "message": message,
                 })
             new = self._bet(conn, bet_id)
         assert new is not None

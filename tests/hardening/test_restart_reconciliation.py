@@ -116,6 +116,7 @@ def test_restart_reconciles_from_server_truth(tmp_path: Path, case: Case) -> Non
     assert bets[bet_id].status is case.final
     assert session.reconciler.pending == 0
     assert gov.ledger.bankroll == round(case.server_balance * 1e9)
+    assert gov.ledger.balance_difference() in (0, None), "the ledger's own arithmetic agrees with the server"
     assert gov.state.level is not Level.HALTED
     store.close()
 
