@@ -28,11 +28,12 @@ import tempfile
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from playwright.async_api import async_playwright  # noqa: E402
+from playwright.async_api import BrowserContext, async_playwright  # noqa: E402
 from websockets.asyncio.server import ServerConnection, serve  # noqa: E402
 from websockets.datastructures import Headers  # noqa: E402
 from websockets.http11 import Request, Response  # noqa: E402
@@ -120,7 +121,7 @@ class Replay:
                 self.outbox.put_nowait(None)
 
 
-async def bench_page(ctx, url: str, replay: Replay, ticks: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
+async def bench_page(ctx: BrowserContext, url: str, replay: Replay, ticks: int) -> dict[str, Any]:
     frames = real_frames()
     history = [f for f in frames if '"gameHistory"' in f[:60] or '"gameHistory":[' in f]
     page = await ctx.new_page()
@@ -163,7 +164,7 @@ async def bench_page(ctx, url: str, replay: Replay, ticks: int) -> dict[str, obj
             "burst_frames": len(frames) + 1, "burst_mb": total_bytes / 1e6, "burst_s": burst_s}
 
 
-async def bench_wallet(ctx, ext_id: str, url: str, reps: int) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
+async def bench_wallet(ctx: BrowserContext, ext_id: str, url: str, reps: int) -> dict[str, list[float]]:
     onboarding = await ctx.new_page()
     await onboarding.goto(f"chrome-extension://{ext_id}/onboarding.html")
     await onboarding.fill("#password", PASSWORD)
@@ -226,16 +227,16 @@ async def main(args: argparse.Namespace) -> str:
         "",
         "| what | n | median ms | p90 ms | max ms |",
         "|---|---|---|---|---|",
-        row("tick frame sent → `#tick` updated (250 ms cadence)", page_res["normal"]),  # type: ignore[arg-type]
-        row(f"real gameHistory frame ({statistics.median(page_res['history_kb']):.0f} KB) + tick → `#tick`",  # type: ignore[arg-type]
-            page_res["after_history"]),  # type: ignore[arg-type]
+        row("tick frame sent → `#tick` updated (250 ms cadence)", page_res["normal"]),
+        row(f"real gameHistory frame ({statistics.median(page_res['history_kb']):.0f} KB) + tick → `#tick`",
+            page_res["after_history"]),
         row("wallet: `signMessage()` → approval window ready", wallet_res["sign_window"]),
         row("wallet: Approve click → `signMessage()` resolved", wallet_res["sign_resolve"]),
         row("wallet: trusted `connect({onlyIfTrusted})` (no window)", wallet_res["trusted_connect"]),
         "",
         f"Burst: the whole capture ({page_res['burst_frames']} frames, {page_res['burst_mb']:.1f} MB) pushed at "
         f"once was rendered through to its last frame in {page_res['burst_s']:.2f} s "
-        f"({page_res['burst_frames'] / page_res['burst_s']:.0f} frames/s).",  # type: ignore[operator]
+        f"({page_res['burst_frames'] / page_res['burst_s']:.0f} frames/s).",
         "",
     ]
     return "\n".join(lines)

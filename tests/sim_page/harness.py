@@ -10,9 +10,10 @@ import asyncio
 import contextlib
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from playwright.async_api import BrowserContext, Page, Playwright, WebSocket, async_playwright
 
@@ -50,9 +51,9 @@ class Wire:
     received: list[str] = field(default_factory=list)
     sockets: int = 0
     closed: int = 0
-    _sent_events: list[tuple[str, list[object]]] = field(default_factory=list)
-    _recv_events: list[tuple[str, list[object]]] = field(default_factory=list)
-    _acks: dict[str, list[object]] = field(default_factory=dict)
+    _sent_events: list[tuple[str, list[Any]]] = field(default_factory=list)
+    _recv_events: list[tuple[str, list[Any]]] = field(default_factory=list)
+    _acks: dict[str, list[Any]] = field(default_factory=dict)
 
     def attach(self, page: Page) -> None:
         def on_ws(ws: WebSocket) -> None:
@@ -84,23 +85,23 @@ class Wire:
     def _on_close(self) -> None:
         self.closed += 1
 
-    def sent_events(self, name: str) -> list[tuple[str, list[object]]]:
+    def sent_events(self, name: str) -> list[tuple[str, list[Any]]]:
         """(ack id, args) of each ``42<id>[name, ...]`` the page sent."""
         return [(ack_id, arr[1:]) for ack_id, arr in self._sent_events if arr and arr[0] == name]
 
-    def events(self, name: str) -> list[object]:
+    def events(self, name: str) -> list[Any]:
         """Payloads (last non-trace argument) of each received event ``name``."""
         return [payload_of(arr[1:]) for _id, arr in self._recv_events if arr and arr[0] == name]
 
     def count(self, name: str) -> int:
         return sum(1 for _id, arr in self._recv_events if arr and arr[0] == name)
 
-    def ack(self, ack_id: str) -> object | None:
+    def ack(self, ack_id: str) -> Any:
         arr = self._acks.get(ack_id)
         return None if arr is None else payload_of(arr)
 
 
-def _parse(frame: str, pattern: re.Pattern[str]) -> tuple[str, list[object]] | None:
+def _parse(frame: str, pattern: re.Pattern[str]) -> tuple[str, list[Any]] | None:
     """(ack id, JSON array) of a matching frame; garbage (the simulator's malformed fault) gives None."""
     m = pattern.match(frame)
     if not m:
@@ -116,14 +117,14 @@ def _text(payload: str | bytes) -> str:
     return payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
 
 
-def payload_of(args: list[object]) -> object | None:
+def payload_of(args: list[Any]) -> Any:
     for a in reversed(args):
         if not (isinstance(a, dict) and a.get("__trace") is True):
             return a
     return None
 
 
-async def until(predicate, timeout: float = 10.0, what: str = "condition") -> None:  # type: ignore[no-untyped-def]
+async def until(predicate: Callable[[], object], timeout: float = 10.0, what: str = "condition") -> None:
     """Poll ``predicate`` (sync) until true; feed-driven tests cannot know the exact frame timing."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

@@ -76,7 +76,7 @@ async def truth(sim: SimHandle) -> Any:
 
 def player_id(wire: Wire) -> str:
     """Our player as the simulator names it: from the public key the page signed in with."""
-    return "did:sim:" + wire.sent_events("authenticate")[0][1][-1]["publicKey"]  # type: ignore[index]
+    return "did:sim:" + wire.sent_events("authenticate")[0][1][-1]["publicKey"]
 
 
 async def account(sim: SimHandle, wire: Wire) -> Any:
@@ -93,7 +93,7 @@ async def click_bet(page: Page, wire: Wire, timeout: float = 5.0) -> tuple[dict[
     ack_id, args = wire.sent_events("requestSidebet")[before]
     await until(lambda: wire.ack(ack_id) is not None, timeout, f"ack {ack_id}")
     assert isinstance(args[0], dict) and TRACE.match(args[0]["traceparent"]), args
-    return args[-1], wire.ack(ack_id)  # type: ignore[return-value]
+    return args[-1], wire.ack(ack_id)
 
 
 async def place_accepted(page: Page, wire: Wire, tries: int = 6) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -163,7 +163,7 @@ def test_login_then_bet_is_confirmed_and_settled(chromium: Path, sim: SimHandle,
         auth = args[1]
         assert set(auth) == {"publicKey", "message", "signature"}
         assert auth["message"].startswith("Sign in to rugs.fun sim: ")
-        assert wire.ack(ack_id)["success"] is True  # type: ignore[index]
+        assert wire.ack(ack_id)["success"] is True
         acct = await account(sim, wire)
         assert acct.player_id == f"did:sim:{auth['publicKey']}"
         assert await page.text_content("#username") == acct.username
@@ -271,7 +271,7 @@ def test_sign_request_is_shown_as_a_transaction_then_a_drop_reconnects_logged_in
                                      timeout=5_000)
         await until(lambda: wire.sent_events("simSignResult"), 5, "simSignResult")
         report = wire.sent_events("simSignResult")[-1][1][-1]
-        assert report["approved"] is False and report["code"] == 4001  # type: ignore[index]
+        assert report["approved"] is False and report["code"] == 4001
 
         # 2. a network drop: the page reconnects with backoff and re-sends its stored sign-in
         first_auth = wire.sent_events("authenticate")[0][1][-1]
@@ -282,7 +282,7 @@ def test_sign_request_is_shown_as_a_transaction_then_a_drop_reconnects_logged_in
         ack_id, args = wire.sent_events("authenticate")[-1]
         assert args[-1] == first_auth  # the stored sign-in, no new wallet prompt
         await until(lambda: wire.ack(ack_id) is not None, 5, "re-auth ack")
-        assert wire.ack(ack_id)["success"] is True  # type: ignore[index]
+        assert wire.ack(ack_id)["success"] is True
         assert [p for p in ctx.pages if is_approval(p)] == []
         assert await page.is_hidden("button:has-text('Connect')")
         # and the game keeps flowing on the new socket
@@ -297,9 +297,9 @@ def test_page_survives_garbage_stalls_and_shows_maintenance(chromium: Path, sim:
     async def scenario(ctx: BrowserContext, page: Page, wire: Wire) -> None:
         await page.wait_for_selector("#phase[data-phase='ACTIVE']", timeout=15_000)
         for name, value in [("malformed", 7), ("stall", 0.5), ("duplicate", 5), ("reorder", 4)]:
-            n = wire.count("gameStateUpdate")
+            target = wire.count("gameStateUpdate") + 20
             await asyncio.to_thread(sim.fault, name, value)
-            await until(lambda n=n: wire.count("gameStateUpdate") > n + 20, 15, f"frames after {name}")
+            await until(lambda: wire.count("gameStateUpdate") > target, 15, f"frames after {name}")  # noqa: B023
         # malformed frames arrived and changed nothing visible: the phase is still one of the real ones
         assert any(f.startswith("4x") for f in wire.received)
         assert await page.get_attribute("#phase", "data-phase") in ("ACTIVE", "RUGGED", "COOLDOWN", "PRESALE")

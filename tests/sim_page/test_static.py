@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
@@ -35,7 +36,7 @@ def parse(name: str) -> _Collect:
 
 
 @pytest.mark.parametrize("folder", [page_dir(), extension_dir()], ids=["page", "extension"])
-def test_no_external_urls_and_every_reference_exists(folder) -> None:  # type: ignore[no-untyped-def]
+def test_no_external_urls_and_every_reference_exists(folder: Path) -> None:
     files = [p for p in folder.iterdir() if p.suffix in {".html", ".js", ".css", ".json"}]
     assert files
     for f in files:

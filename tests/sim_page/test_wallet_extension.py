@@ -52,7 +52,7 @@ async def storage(ctx: BrowserContext, ext_id: str, area: str = "local") -> dict
     page = await ctx.new_page()
     try:
         await page.goto(f"chrome-extension://{ext_id}/popup.html")
-        return await page.evaluate(f"chrome.storage.{area}.get(null)")  # type: ignore[no-any-return]
+        return await page.evaluate(f"chrome.storage.{area}.get(null)")
     finally:
         await page.close()
 
