@@ -107,7 +107,8 @@ class BrowserBroker:
 
     def __init__(self, page: Page, selectors: SelectorsConfig, *, mode: Mode, coin: str, confirm_timeout_s: float,
                  on_halt: Callable[[str], None] | None = None, prefer_mouse: bool = True,
-                 arm_timeout_s: float = 5.0, clock: Callable[[], float] = time.time) -> None:
+                 arm_timeout_s: float = 5.0, feed_ok: Callable[[], bool] | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         if mode not in (Mode.PRACTICE, Mode.LIVE):
             raise ValueError("BrowserBroker clicks: use the paper broker for dry-run and replay")
         self.mode = mode
@@ -117,6 +118,9 @@ class BrowserBroker:
         self.confirm_timeout_s = confirm_timeout_s
         self.prefer_mouse = prefer_mouse
         self.arm_timeout_s = arm_timeout_s
+        # A click while the page's socket is down would be buffered by the Socket.IO client and sent after
+        # the reconnect, possibly in a later game: never click without a live feed.
+        self._feed_ok = feed_ok
         self._on_halt = on_halt
         self._clock = clock
         self._controls: Controls | None = None
@@ -234,6 +238,8 @@ class BrowserBroker:
                                 message=f"not armed: {self.halt_reason or 'controls not verified'}")
         if self._busy or self._pending:
             return BrokerReport(intent.bet_id, BetStatus.CANCELLED, now, message="another bet is still open")
+        if self._feed_ok is not None and not self._feed_ok():
+            return BrokerReport(intent.bet_id, BetStatus.CANCELLED, now, message="feed socket not connected")
         if intent.coin != self.coin:
             return BrokerReport(intent.bet_id, BetStatus.CANCELLED, now,
                                 message=f"intent coin {intent.coin} differs from the page's coin {self.coin}")

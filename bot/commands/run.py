@@ -322,9 +322,17 @@ class BotRun:
 
         self.broker = BrowserBroker(page, self.profile.browser.selectors, mode=self.mode.label, coin=self.profile_coin,
                                     confirm_timeout_s=self.profile.timing.confirm_timeout_s,
-                                    arm_timeout_s=self.arm_timeout_s,
+                                    arm_timeout_s=self.arm_timeout_s, feed_ok=self._feed_ok,
                                     on_halt=lambda r: self._halt(r, "page_control_missing"))
         self.session = Session(broker=self.broker, **self._session_parts)
+
+    def _feed_ok(self) -> bool:
+        """The page's socket is open and talking (no click may be buffered across a reconnect)."""
+        if self.sniffer is None:
+            return False
+        h = self.sniffer.health
+        age = h.age(time.time())
+        return h.connected and age is not None and age < self.profile.guards.feed_silent_s
 
     async def _start_wallet(self, password: Any) -> None:
         from bot.browser.selectors import PHANTOM_WALLET, STAND_IN_WALLET

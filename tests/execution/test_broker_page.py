@@ -250,6 +250,25 @@ def test_disabled_button_cancels_without_click(plain_browser: LaunchedBrowser,
     run(scenario())
 
 
+def test_no_click_without_a_live_feed(plain_browser: LaunchedBrowser, run: Callable[[Awaitable[Any]], Any]) -> None:
+    async def scenario() -> None:
+        page = await fresh_page(plain_browser)
+        feed = {"ok": False}
+        broker = BrowserBroker(page, SelectorsConfig(), mode=Mode.PRACTICE, coin=PRACTICE_COIN,
+                               confirm_timeout_s=0.3, feed_ok=lambda: feed["ok"])
+        await broker.arm()
+        rep = await broker.submit(intent("f", 100))
+        assert rep.status is BetStatus.CANCELLED and "feed" in rep.message
+        assert await clicks(page) == []
+        feed["ok"] = True
+        task = asyncio.ensure_future(broker.submit(intent("g", 100)))
+        assert len(await wait_clicks(page, 1)) == 1
+        assert (await task).status is BetStatus.UNKNOWN  # clicked; nothing confirms it in this page-only test
+        await page.close()
+
+    run(scenario())
+
+
 def test_missing_control_halts(plain_browser: LaunchedBrowser, run: Callable[[Awaitable[Any]], Any]) -> None:
     async def scenario() -> None:
         page = await fresh_page(plain_browser)
