@@ -33,6 +33,23 @@ CALL = """async ([method, arg]) => {
       const r = await w.signTransaction(arg);
       return {ok: r.signatures.length};
     }
+    if (method === 'signAllTransactions') {
+      const r = await w.signAllTransactions(arg);
+      return {ok: r.length};
+    }
+    if (method === 'forged') {
+      // talk to the relay directly, as a hostile page could: internal methods and a claimed origin
+      return await new Promise((resolve) => {
+        const id = 'forged-' + Math.random();
+        window.addEventListener('message', (ev) => {
+          if (ev.data && ev.data.target === 'rugsbot-phantom-inpage' && ev.data.id === id) {
+            resolve(ev.data.error ? {code: ev.data.error.code, message: ev.data.error.message} : {ok: ev.data.result});
+          }
+        });
+        window.postMessage({target: 'rugsbot-phantom-content', id, method: arg.method, params: arg.params,
+                            origin: 'https://rugs.fun'}, window.location.origin);
+      });
+    }
     return {error: 'bad method'};
   } catch (e) { return {code: e.code, message: e.message}; }
 }"""
@@ -141,6 +158,10 @@ def test_provider_shape_and_unauthorized_calls(chromium: Path, tmp_path: Path, d
                 ("signMessage", "hello", 4100),                    # origin never connected
                 ("signTransaction", {"to": "x"}, 4100),
                 ("connect", {"onlyIfTrusted": True}, 4001),        # silent connect from an untrusted origin
+                # a page posting straight to the relay cannot reach the wallet's own UI operations
+                ("forged", {"method": "unlock", "params": {"password": PASSWORD}}, -32601),
+                ("forged", {"method": "lock", "params": {}}, -32601),
+                ("forged", {"method": "create", "params": {"password": "x" * 9, "confirm": "x" * 9}}, -32601),
             ]:
                 res = await page.evaluate(CALL, [method, arg])
                 assert res["code"] == code, (method, res)
@@ -185,6 +206,7 @@ REJECTIONS = [
     ("signTransaction", {"description": "drain", "instructions": [{"lamports": 5}]}, "#reject-button",
      "Approve transaction"),
     ("signTransaction", {"description": "drain"}, "close", "Approve transaction"),
+    ("signAllTransactions", [{"description": "a"}, {"description": "b"}], "#reject-button", "Approve transaction"),
 ]
 
 
@@ -209,6 +231,12 @@ def test_every_rejection_is_phantoms_4001(chromium: Path, tmp_path: Path, dapp_o
             assert "drain 9 SOL" in ((await popup.text_content("#request-detail")) or "")
             await popup.click("#reject-button")
             assert (await task)["code"] == 4001
+            # a request that claims another origin is shown (and judged) with the page's real origin
+            res, seen = await call_with_popup(ctx, page, "forged", {"method": "signMessage",
+                                                                 "params": {"message": "aGk="}},
+                                              click="#reject-button")
+            assert seen["origin"] == dapp_origin and seen["detail"] == "hi"
+            assert res["code"] == 4001
 
     run(scenario())
 
