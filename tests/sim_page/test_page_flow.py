@@ -183,9 +183,10 @@ def test_login_then_bet_is_confirmed_and_settled(chromium: Path, sim: SimHandle,
         # (unless the bet already settled: at 20x a rug can come within a few ms)
         shown = f"ACTIVE {placed['startTick']} → {placed['endTick']}"
         settled = f"(ticks {placed['startTick']}–{placed['endTick']})"
-        await page.wait_for_function("""([shown, settled]) =>
-            document.querySelector('div.sidebet-container > div.sidebet-banner > div.bet-button').textContent === shown
-            || document.getElementById('sidebet-status').textContent.endsWith(settled)""",
+        await page.wait_for_function("""([shown, settled]) => {
+            const b = document.querySelector('div.sidebet-container > div.sidebet-banner > div.bet-button');
+            return (b.textContent === shown && !b.classList.contains('but-button-active'))
+              || document.getElementById('sidebet-status').textContent.endsWith(settled); }""",
                                      arg=[shown, settled], timeout=5_000)
         # settled by the server: loss after the window or win at the rug
         await until(lambda: wire.events("currentSidebetResult"), 15, "currentSidebetResult")
