@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -63,9 +64,14 @@ def _run(env: dict[str, str], url: str, games: int, crash_at: str | None, timeou
     return proc.returncode
 
 
-def _bets(db: Path) -> list[tuple[str, str, int, int]]:
+def _bets(db: Path) -> list[tuple[str, str, int, int, str]]:
     with sqlite3.connect(db) as conn:
-        return list(conn.execute("SELECT bet_id, status, amount_lamports, payout_lamports FROM bets ORDER BY seq"))
+        return list(conn.execute(
+            "SELECT bet_id, status, amount_lamports, payout_lamports, game FROM bets ORDER BY seq"))
+
+
+def statuses_count(bets: list[tuple[str, str, int, int, str]], status: str) -> int:
+    return sum(1 for b in bets if b[1] == status)
 
 
 POINTS = [
@@ -99,27 +105,37 @@ def test_sigkill_and_restart(tmp_path: Path, point: str) -> None:
         before = _bets(db)
         assert before and before[-1][1] not in ("won", "lost"), before  # died with a bet in flight
 
-        code = _run(env, url, games=3, crash_at=None)
+        code = _run(env, url, games=2, crash_at=None)
         assert code == 0, (tmp_path / "var" / "run-restart.log").read_text()[-3000:]
         after = _bets(db)
         truth = _truth(url)
         # every bet ends settled, confirmed (still running when the second run stopped) or reconciled
-        assert all(status in ("won", "lost", "confirmed", "cancelled", "rejected") for _, status, _, _ in after), after
-        crashed = before[-1][0]
-        assert dict((b[0], b[1]) for b in after)[crashed] in ("won", "lost", "cancelled"), after
+        assert all(status in ("won", "lost", "confirmed", "cancelled", "rejected") for _, status, *_ in after), after
+        statuses = {b[0]: b[1] for b in after}
+        assert statuses[before[-1][0]] in ("won", "lost", "cancelled"), after  # the crashed bet was explained
         accounts = truth["accounts"]
         assert isinstance(accounts, list) and len(accounts) == 1
-        player = accounts[0]
-        requests = sum(truth["sidebet_requests"].values())  # type: ignore[union-attr]
+        me = accounts[0]["player_id"]
+        mine = [b for b in truth["bets"] if b["player_id"] == me]  # type: ignore[union-attr]
         placed = [b for b in after if b[1] in ("won", "lost", "confirmed")]
-        assert requests == len(placed) + sum(1 for b in after if b[1] == "rejected"), (requests, after)
-        server = int(player["balances"][PRACTICE_COIN])
+        # no double bet: the server saw exactly the bets the database says were placed, once each
+        assert truth["sidebet_requests"][me] == len(placed) + statuses_count(after, "rejected")  # type: ignore[index]
+        assert len(mine) == len(placed)
+        server_side = Counter((b["game_id"], b["amount_lamports"], b["outcome"], b["payout_lamports"]) for b in mine)
+        ours = Counter((b[4], b[2], b[1], b[3]) for b in after if b[1] in ("won", "lost"))
+        assert not ours - server_side, (ours, server_side)  # every settled bet is the server's, outcome and payout
+        open_at_exit = [b for b in after if b[1] == "confirmed"]
+        late = server_side - ours
+        assert sum(late.values()) == len(open_at_exit)
+        late_payouts = sum(k[3] * n for k, n in late.items())
+        server_now = int(accounts[0]["balances"][PRACTICE_COIN])
         start = 100 * 10**9
-        assert server == start - sum(b[2] for b in placed) + sum(b[3] for b in placed if b[1] == "won")
+        assert server_now == start - sum(b["amount_lamports"] for b in mine) + sum(b["payout_lamports"] for b in mine)
+        # the ledger equals the server's balance as of the bot's exit (a bet open at exit may settle after it)
         status = subprocess.run([sys.executable, "-m", "bot.cli", "status", "--json"], env=env, cwd=REPO,
                                 capture_output=True, text=True, timeout=60)
         state = json.loads(status.stdout)
-        assert state["last_session"]["bankroll_lamports"] == server, state
+        assert state["last_session"]["bankroll_lamports"] == server_now - late_payouts, state
         assert state["halt"] is None, state
     finally:
         sim.send_signal(signal.SIGINT)
