@@ -8,6 +8,7 @@ keeps no state and replays are deterministic.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from bot.engine.strategy import Param, Strategy
@@ -25,13 +26,21 @@ class Fixed(Strategy):
         "max_bets_per_game": Param("int", 1, "bets per game at most", min=1, max=200),
     }
 
+    def __init__(self, params: Mapping[str, object] | None = None) -> None:
+        super().__init__(params)
+        # Parameters are immutable after validation: convert once, not on every tick (Monte Carlo calls this a lot).
+        self._stake = sol_to_lamports(self.num("stake_sol"))
+        self._limit = self.integer("max_bets_per_game")
+        self._start = self.integer("start_tick")
+        self._every = self.integer("every")
+
     def propose(self, snapshot: Snapshot) -> SideBet | None:
-        stake = sol_to_lamports(self.num("stake_sol"))
+        stake = self._stake
         placed = snapshot.ledger.staked_this_game_lamports // stake if stake else 0
-        limit = self.integer("max_bets_per_game")
+        limit = self._limit
         if placed >= limit:
             return self.skip(f"already {placed} bet(s) this game (max_bets_per_game {limit})")
-        target = self.integer("start_tick") + placed * self.integer("every")
+        target = self._start + placed * self._every
         landing = snapshot.estimate.landing_tick
         if landing < target:
             return self.skip(f"landing tick {landing} < slot tick {target} (bet {placed + 1} of {limit})")
