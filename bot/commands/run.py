@@ -353,27 +353,35 @@ class BotRun:
         from bot.browser.selectors import first_visible
 
         sel = self.profile.browser.selectors
-        deadline = time.time() + 30
-        while not await self._page_logged_in(page) and time.time() < deadline:
+        # At most two attempts, each followed by a long wait: a second click on "Phantom" while a login is
+        # still in flight would start a second login (two sign-in approvals, two authenticate calls).
+        for _attempt in range(2):
+            if await self._stably_logged_in(page):
+                break
             option = await first_visible(page, sel.phantom_option)  # the chooser may still be open
             if option is None:
                 hit = await first_visible(page, sel.connect_button, timeout_s=5)
                 if hit is None:
-                    if await self._page_logged_in(page):
+                    if await self._stably_logged_in(page):
                         break
                     raise WalletError(f"connect button not found (tried {sel.connect_button})")
                 await hit[1].click(timeout=5000)
                 option = await first_visible(page, sel.phantom_option, timeout_s=5)
             if option is None:
                 raise WalletError(f"wallet option not found (tried {sel.phantom_option})")
-            await option[1].click(timeout=5000)
-            end = time.time() + 15
-            while time.time() < end and not await self._page_logged_in(page) and not self._stop.is_set():
+            with contextlib.suppress(Exception):  # the chooser may close under us: the login goes on anyway
+                await option[1].click(timeout=2000)
+            end = time.time() + 20
+            while time.time() < end and not self._stop.is_set():
+                if self._halt_reason:
+                    raise HaltRequired(self._halt_reason)
+                if await self._stably_logged_in(page):
+                    break
                 await asyncio.sleep(0.1)
             if self._halt_reason:
                 raise HaltRequired(self._halt_reason)
-        if not await self._page_logged_in(page):
-            raise WalletError("the site did not log in through the wallet within 30 s")
+        if not await self._stably_logged_in(page):
+            raise WalletError("the site did not log in through the wallet")
         logger.info("logged in as {p}", p=self.tracker.account.player_id)
 
     def _logged_in(self) -> bool:
@@ -387,6 +395,13 @@ class BotRun:
         if not self._logged_in():
             return False
         return await first_visible(page, self.profile.browser.selectors.connect_button) is None
+
+    async def _stably_logged_in(self, page: Any) -> bool:
+        """Logged in now and still 0.3 s later (the page re-renders while the login completes)."""
+        if not await self._page_logged_in(page):
+            return False
+        await asyncio.sleep(0.3)
+        return await self._page_logged_in(page)
 
     async def _rearm(self) -> None:
         """After a reload the page is logged out and the controls are new: log in again and re-verify them."""
