@@ -268,7 +268,10 @@ class BrowserBroker:
             self._amount_set = want
             probe = await self._probe()
         t1 = self._clock()
-        shown = probe.get("coin") if probe is not None else None
+        if probe is None:  # the button is gone (re-render, navigation): never click blind; re-arm first
+            self.disarm("the side-bet button is no longer on the page")
+            return BrokerReport(intent.bet_id, BetStatus.CANCELLED, t1, message="side-bet button not found")
+        shown = probe.get("coin")
         if shown is not None and not _coin_matches(shown, self.coin):
             self.disarm(f"the page shows coin {shown.strip()!r}, the bot bets {self.coin}")
             return BrokerReport(intent.bet_id, BetStatus.CANCELLED, t1, message=f"wrong coin on the page: {shown!r}")

@@ -234,6 +234,22 @@ def test_overlay_blocks_the_click_and_no_retry(plain_browser: LaunchedBrowser,
     run(scenario())
 
 
+def test_button_gone_disarms_without_click(plain_browser: LaunchedBrowser,
+                                          run: Callable[[Awaitable[Any]], Any]) -> None:
+    async def scenario() -> None:
+        page = await fresh_page(plain_browser)
+        broker = BrowserBroker(page, SelectorsConfig(), mode=Mode.PRACTICE, coin=PRACTICE_COIN,
+                               confirm_timeout_s=0.3)
+        await broker.arm()
+        await page.evaluate("bet.remove()")
+        rep = await broker.submit(intent("x", 100))
+        assert rep.status is BetStatus.CANCELLED and not broker.armed
+        assert await clicks(page) == []
+        await page.close()
+
+    run(scenario())
+
+
 def test_disabled_button_cancels_without_click(plain_browser: LaunchedBrowser,
                                                run: Callable[[Awaitable[Any]], Any]) -> None:
     async def scenario() -> None:
