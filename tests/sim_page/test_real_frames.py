@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page
+from playwright.async_api import Browser, Page, async_playwright
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
@@ -24,7 +24,7 @@ from websockets.http11 import Request, Response
 from bot.game.state import Phase
 from bot.game.tracker import GameTracker
 from bot.sim.assets import page_dir
-from tests.sim_page.harness import Wire, until, wallet_browser
+from tests.sim_page.harness import Wire, until
 
 pytestmark = pytest.mark.browser
 
@@ -108,43 +108,57 @@ async def page_state(page: Page) -> tuple[str, str, str]:
         document.getElementById('game-id').textContent, document.getElementById('tick').textContent]""")
 
 
-@pytest.mark.parametrize("capture", ["2025-12-12_17-16-58_raw", "2025-12-15_00-39-17_cdp"])
-def test_page_agrees_with_tracker_on_real_frames(chromium: Path, tmp_path: Path, real_dir: Path,
-                                                  capture: str) -> None:
-    frames = server_frames(real_dir / "captures" / f"{capture}.frames.jsonl.gz")
+CAPTURES = ["2025-12-12_17-16-58_raw", "2025-12-15_00-39-17_cdp"]
+
+
+async def replay_capture(browser: Browser, capture: str, frames: list[tuple[float, str]]) -> None:
     points = checkpoints(frames)
-    assert len(points) >= 2
+    assert len(points) >= 2, capture
+    replay = Replay()
+    async with replay.running() as url:
+        page = await browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        wire = Wire()
+        wire.attach(page)
+        await page.goto(url)
+        await until(lambda: wire.sent[:1] == ["40"], 10, "namespace connect")
+        sent = 0
+        for upto, phase, game_id, tick in points:
+            for _t, text in frames[sent:upto]:
+                replay.outbox.put_nowait(text)
+            sent = upto
+            expected_tick = f"tick {tick}" if phase is Phase.ACTIVE else None
+            deadline = asyncio.get_running_loop().time() + 10
+            while True:
+                shown = await page_state(page)
+                ok = shown[0] == phase.value and shown[1] == (game_id or "") and (
+                    expected_tick is None or shown[2] == expected_tick)
+                if ok:
+                    break
+                if asyncio.get_running_loop().time() > deadline:
+                    raise AssertionError(f"{capture}: after {upto} frames the tracker says {phase} {game_id} "
+                                         f"tick {tick}; the page shows {shown}")
+                await asyncio.sleep(0.05)
+        # every frame reached the page (handshake 2 + capture) and none raised in its handler
+        await until(lambda: len(wire.received) >= len(frames) + 2, 10, f"{capture}: all frames delivered")
+        await page.evaluate("() => new Promise(r => setTimeout(r, 100))")
+        assert errors == [], (capture, errors)
+        await page.close()
+
+
+def test_page_agrees_with_tracker_on_real_frames(chromium: Path, real_dir: Path) -> None:
+    """Both captures in one browser (the page needs no wallet here, so no extension profile either)."""
 
     async def main() -> None:
-        replay = Replay()
-        async with replay.running() as url, wallet_browser(tmp_path / "profile") as (_pw, ctx, _ext):
-            page = await ctx.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            wire = Wire()
-            wire.attach(page)
-            await page.goto(url)
-            await until(lambda: wire.sent[:1] == ["40"], 10, "namespace connect")
-            sent = 0
-            for upto, phase, game_id, tick in points:
-                for _t, text in frames[sent:upto]:
-                    replay.outbox.put_nowait(text)
-                sent = upto
-                expected_tick = f"tick {tick}" if phase is Phase.ACTIVE else None
-                deadline = asyncio.get_running_loop().time() + 10
-                while True:
-                    shown = await page_state(page)
-                    ok = shown[0] == phase.value and shown[1] == (game_id or "") and (
-                        expected_tick is None or shown[2] == expected_tick)
-                    if ok:
-                        break
-                    if asyncio.get_running_loop().time() > deadline:
-                        raise AssertionError(f"after {upto} frames the tracker says {phase} {game_id} "
-                                             f"tick {tick}; the page shows {shown}")
-                    await asyncio.sleep(0.05)
-            # every frame reached the page (handshake 2 + capture) and none raised in its handler
-            await until(lambda: len(wire.received) >= len(frames) + 2, 10, "all frames delivered")
-            await page.evaluate("() => new Promise(r => setTimeout(r, 100))")
-            assert errors == []
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(headless=True, executable_path=str(chromium),
+                                               args=["--no-sandbox", "--disable-gpu"])
+            try:
+                for capture in CAPTURES:
+                    frames = server_frames(real_dir / "captures" / f"{capture}.frames.jsonl.gz")
+                    await replay_capture(browser, capture, frames)
+            finally:
+                await browser.close()
 
     asyncio.run(asyncio.wait_for(main(), 90))

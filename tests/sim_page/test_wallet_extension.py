@@ -137,45 +137,41 @@ def test_onboarding_validates_and_stores_only_a_salted_hash(chromium: Path, tmp_
     run(scenario())
 
 
-def test_provider_shape_and_unauthorized_calls(chromium: Path, tmp_path: Path, dapp_origin: str) -> None:
-    async def scenario() -> None:
-        async with wallet_browser(tmp_path / "profile") as (_pw, ctx, ext_id):
-            await create_wallet(ctx, ext_id)
-            page = await ctx.new_page()
-            await page.goto(dapp_origin)
-            shape = await page.evaluate("""() => {
-              const w = window.phantom && window.phantom.solana;
-              return {isPhantom: w.isPhantom, same: window.solana === w, isConnected: w.isConnected,
-                      publicKey: w.publicKey,
-                      methods: ['connect','disconnect','signMessage','signTransaction','signAllTransactions']
-                        .filter(m => typeof w[m] === 'function')};
-            }""")
-            assert shape == {"isPhantom": True, "same": True, "isConnected": False, "publicKey": None,
-                             "methods": ["connect", "disconnect", "signMessage", "signTransaction",
-                                         "signAllTransactions"]}
-            # Table: calls that must fail without any window, with Phantom's error codes.
-            for method, arg, code in [
-                ("signMessage", "hello", 4100),                    # origin never connected
-                ("signTransaction", {"to": "x"}, 4100),
-                ("connect", {"onlyIfTrusted": True}, 4001),        # silent connect from an untrusted origin
-                # a page posting straight to the relay cannot reach the wallet's own UI operations
-                ("forged", {"method": "unlock", "params": {"password": PASSWORD}}, -32601),
-                ("forged", {"method": "lock", "params": {}}, -32601),
-                ("forged", {"method": "create", "params": {"password": "x" * 9, "confirm": "x" * 9}}, -32601),
-            ]:
-                res = await page.evaluate(CALL, [method, arg])
-                assert res["code"] == code, (method, res)
-            assert [p for p in ctx.pages if is_approval(p)] == []
-
-    run(scenario())
+async def check_shape_and_unauthorized_calls(ctx: BrowserContext, page: Page) -> None:
+    """Before any connect: Phantom's provider surface, and every call that must fail without a window."""
+    shape = await page.evaluate("""() => {
+      const w = window.phantom && window.phantom.solana;
+      return {isPhantom: w.isPhantom, same: window.solana === w, isConnected: w.isConnected,
+              publicKey: w.publicKey,
+              methods: ['connect','disconnect','signMessage','signTransaction','signAllTransactions']
+                .filter(m => typeof w[m] === 'function')};
+    }""")
+    assert shape == {"isPhantom": True, "same": True, "isConnected": False, "publicKey": None,
+                     "methods": ["connect", "disconnect", "signMessage", "signTransaction",
+                                 "signAllTransactions"]}
+    # Table: calls that must fail without any window, with Phantom's error codes.
+    for method, arg, code in [
+        ("signMessage", "hello", 4100),                    # origin never connected
+        ("signTransaction", {"to": "x"}, 4100),
+        ("connect", {"onlyIfTrusted": True}, 4001),        # silent connect from an untrusted origin
+        # a page posting straight to the relay cannot reach the wallet's own UI operations
+        ("forged", {"method": "unlock", "params": {"password": PASSWORD}}, -32601),
+        ("forged", {"method": "lock", "params": {}}, -32601),
+        ("forged", {"method": "create", "params": {"password": "x" * 9, "confirm": "x" * 9}}, -32601),
+    ]:
+        res = await page.evaluate(CALL, [method, arg])
+        assert res["code"] == code, (method, res)
+    assert [p for p in ctx.pages if is_approval(p)] == []
 
 
-def test_connect_approve_then_sign_is_deterministic_hmac(chromium: Path, tmp_path: Path, dapp_origin: str) -> None:
+def test_provider_then_connect_approve_then_sign_is_deterministic_hmac(chromium: Path, tmp_path: Path,
+                                                                      dapp_origin: str) -> None:
     async def scenario() -> None:
         async with wallet_browser(tmp_path / "profile") as (_pw, ctx, ext_id):
             key = await create_wallet(ctx, ext_id)
             page = await ctx.new_page()
             await page.goto(dapp_origin)
+            await check_shape_and_unauthorized_calls(ctx, page)
             res, seen = await call_with_popup(ctx, page, "connect", None)
             assert res == {"ok": key}
             assert seen["kind"] == "Connect" and seen["origin"] == dapp_origin
