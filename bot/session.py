@@ -159,6 +159,7 @@ class Session:
         self._drift_reported = False
         self.reconciler = self._make_reconciler()
         self._recovery_started = False
+        self._betting = True
 
     def _make_reconciler(self) -> Reconciler | None:
         """Bets an earlier process left open are reconciled from the feed before anything else is decided."""
@@ -195,7 +196,13 @@ class Session:
         self._last_decided = (view.game_id, view.tick)
         return self._decide(view, t)
 
+    def stop_betting(self) -> None:
+        """From now on no new bet is decided; the feed is still followed so open bets settle and are booked."""
+        self._betting = False
+
     def _decide(self, view: GameView, t: float) -> BetIntent | None:
+        if not self._betting:
+            return None
         ledger = self.governor.ledger_view()
         if self._inflight or ledger.open_bet is not None:
             # One active side bet per player; an unconfirmed or unknown bet also blocks (never bet twice).

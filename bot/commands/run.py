@@ -203,6 +203,8 @@ class BotRun:
         return self.code
 
     def _request_stop(self, why: str) -> None:
+        if self.session is not None:
+            self.session.stop_betting()  # no new bet while shutting down (the feed keeps flowing meanwhile)
         if not self._stop.is_set():
             logger.warning("stopping: {}", why)
             if why.startswith("signal"):

@@ -116,3 +116,17 @@ def test_halt_blocks_every_bet(tmp_path: Path) -> None:
     asyncio.run(session.run_frames((f.t, f.dir, f.frame) for f in iter_frames(CAPTURES)))
     assert store.bets(gov.session) == []
     assert any(r.proposal is not None for r in records)  # the strategy wanted to bet; the halt said no
+
+
+def test_no_bet_after_stop_betting(tmp_path: Path) -> None:
+    session, gov, store, records = build(tmp_path, {"stake_sol": STAKE, "max_bets_per_game": 50})
+    frames = [(f.t, f.dir, f.frame) for f in iter_frames(CAPTURES[:1])]
+    half = len(frames) // 2
+    asyncio.run(session.run_frames(frames[:half]))
+    placed = len(store.bets(gov.session))
+    decisions = session.stats.decisions
+    session.stop_betting()
+    asyncio.run(session.run_frames(frames[half:]))
+    assert len(store.bets(gov.session)) == placed
+    assert session.stats.decisions == decisions
+    assert session.stats.frames == len(frames)  # the feed is still followed
