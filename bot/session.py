@@ -288,7 +288,7 @@ class Session:
             drift = self.model.drift
             if getattr(drift, "alarm", False) and not self._drift_reported:
                 self._drift_reported = True
-                self._alarm("drift", str(getattr(drift, "reason", "model drift")))
+                self._alarm("model_drift", str(getattr(drift, "reason", "model drift")))
         elif isinstance(sig, HistoryReceived):
             self._pending_history.append(sig)
         elif isinstance(sig, MaintenanceNotice) and sig.active:
@@ -303,7 +303,7 @@ class Session:
             if self.auditor is None:
                 continue
             for alarm in self.auditor.on_signal(sig):
-                self._alarm("provably-fair", str(alarm))
+                self._alarm("fair_mismatch", str(alarm))
             self.stats.audits += 1
 
     def _alarm(self, kind: str, reason: str) -> None:

@@ -233,6 +233,7 @@ class BotRun:
                                     profile_dir=profile_dir, trace=not self.args.no_trace)
         logger.info("browser {exe} on profile {d} (headless={h})", exe=self.browser.executable,
                     d=self.browser.profile_dir, h=self.headless)
+        self.browser.context.on("close", lambda _ctx: self._browser_gone())
         if needs_wallet:
             await self._start_wallet(password)
         page = await self.browser.page()
@@ -460,6 +461,15 @@ class BotRun:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _browser_gone(self) -> None:
+        """The browser closed while we did not ask it to (crashed, killed, OOM): no clicks are possible, and a
+        bet in flight can only be explained by the server later. Halt with the reason; the next start
+        reconciles open bets from the server (bot/recovery.py)."""
+        if self._stop.is_set():
+            return
+        self._halt("the browser closed unexpectedly (crashed or killed); open bets are reconciled at the next "
+                   "start", "browser_crashed")
+
     def _halt(self, reason: str, kind: str = "execution") -> None:
         """A halt from the wallet or the broker: persisted by the governor before anything else."""
         if self._halt_reason is not None:
@@ -486,6 +496,9 @@ class BotRun:
                     await asyncio.wait_for(self._stop.wait(), timeout=timeout)
                 if deadline is not None and time.time() >= deadline:
                     self._request_stop(f"duration {self.args.duration:g} s reached")
+                if self.governor is not None:
+                    # time-based guards (feed silence) must fire during a silence too, not only on frames
+                    self.governor.tick(self.tracker.view, time.time())
                 if (self.mode is not RunMode.DRY_RUN and self.broker is not None and not self.broker.armed
                         and self._halt_reason is None and not self._rearming and not self._stop.is_set()):
                     self._spawn(self._rearm())
