@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.engine.beta import beta_cdf, beta_ppf
+
 Z95 = 1.959963984540054
 
 
@@ -34,63 +36,17 @@ def wilson(successes: int, n: int, z: float = Z95) -> Interval:
     return Interval(max(0.0, centre - half), min(1.0, centre + half))
 
 
-def _betacf(a: float, b: float, x: float) -> float:
-    """Continued fraction for the incomplete beta (Lentz), as in Numerical Recipes."""
-    tiny = 1e-300
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c, d = 1.0, 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 10_000):
-        m2 = 2 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
-        h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
-        delta = d * c
-        h *= delta
-        if abs(delta - 1.0) < 1e-15:
-            break
-    return h
-
-
 def betainc(a: float, b: float, x: float) -> float:
-    """Regularised incomplete beta I_x(a, b)."""
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    ln = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    front = math.exp(ln)
-    if x < (a + 1.0) / (a + b + 2.0):
-        return front * _betacf(a, b, x) / a
-    return 1.0 - front * _betacf(b, a, 1.0 - x) / b
-
-
-def _beta_ppf(q: float, a: float, b: float) -> float:
-    lo, hi = 0.0, 1.0
-    for _ in range(80):
-        mid = (lo + hi) / 2
-        if betainc(a, b, mid) < q:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
+    """Regularised incomplete beta I_x(a, b) (the engine's implementation, argument order of scipy's betainc)."""
+    return beta_cdf(x, a, b)
 
 
 def clopper_pearson(successes: int, n: int, alpha: float = 0.05) -> Interval:
     """Exact (conservative) binomial interval from beta quantiles."""
     if n == 0:
         return Interval(0.0, 1.0)
-    low = 0.0 if successes == 0 else _beta_ppf(alpha / 2, successes, n - successes + 1)
-    high = 1.0 if successes == n else _beta_ppf(1 - alpha / 2, successes + 1, n - successes)
+    low = 0.0 if successes == 0 else beta_ppf(alpha / 2, successes, n - successes + 1)
+    high = 1.0 if successes == n else beta_ppf(1 - alpha / 2, successes + 1, n - successes)
     return Interval(low, high)
 
 
