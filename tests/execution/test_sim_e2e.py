@@ -35,7 +35,7 @@ PROFILE = {
     "guards": {"max_stake_per_bet_sol": 0.05, "max_stake_per_game_sol": 0.2, "session_loss_limit_sol": 5.0,
                "daily_loss_limit_sol": 5.0, "max_consecutive_losses": 100, "max_drawdown_pct": 90.0,
                "max_bets_per_hour": 5000, "loss_streak_cooldown": 100},
-    "timing": {"confirm_timeout_s": 2.0},
+    "timing": {"confirm_timeout_s": 3.0},
     "browser": {"headless": True, "allowed_origins": ["http://127.0.0.1"]},
 }
 
@@ -70,16 +70,27 @@ async def drive(bot: BotRun, during: Callable[[BotRun], Awaitable[None]] | None 
     async def side() -> None:
         if during is None:
             return
-        for _ in range(600):
-            if bot.broker is not None and getattr(bot.broker, "armed", False):
-                break
-            await asyncio.sleep(0.05)
-        await during(bot)
+        try:
+            for _ in range(600):
+                if bot.broker is not None and getattr(bot.broker, "armed", False):
+                    break
+                await asyncio.sleep(0.05)
+            await during(bot)
+        except BaseException:
+            bot._request_stop("test: the scenario failed")  # stop the bot so the failure is reported, not a hang
+            raise
 
     side_task = asyncio.ensure_future(side())
     code = await bot.main()
+    if side_task.done() and not side_task.cancelled() and side_task.exception() is not None:
+        raise side_task.exception()  # type: ignore[misc]
     side_task.cancel()
     return code
+
+
+def history(b: BotRun) -> str:
+    """What happened, for assertion messages."""
+    return "; ".join(f"{r.bet_id[-4:]}:{r.status.value}:{r.message[:40]}" for r in b.session.reports)
 
 
 def our_truth(bot: BotRun, truth: Any) -> tuple[Any, list[Any], int]:
@@ -181,25 +192,25 @@ def test_faults_reject_drop_delayed_ack_reload_and_stall(sim: Any, tmp_path: Pat
 
     async def faults(b: BotRun) -> None:
         await asyncio.to_thread(sim.fault, "reject", 1)
-        assert await wait_for(lambda: any(r.status is BetStatus.REJECTED for r in b.session.reports), 30)
+        assert await wait_for(lambda: any(r.status is BetStatus.REJECTED for r in b.session.reports), 30), history(b)
         await asyncio.to_thread(sim.fault, "ack_delay", 400)
         n = confirmed_clicks(b)
-        assert await wait_for(lambda: confirmed_clicks(b) > n, 30)
+        assert await wait_for(lambda: confirmed_clicks(b) > n, 30), history(b)
         await asyncio.to_thread(sim.fault, "ack_delay", 0)
         await asyncio.to_thread(sim.fault, "drop")
-        assert await wait_for(lambda: b.sniffer.health.sockets_opened >= 2, 20)
+        assert await wait_for(lambda: b.sniffer.health.sockets_opened >= 2, 20), history(b)
         n = confirmed_clicks(b)
-        assert await wait_for(lambda: confirmed_clicks(b) > n, 30)
+        assert await wait_for(lambda: confirmed_clicks(b) > n, 30), history(b)
         # a page reload logs the page out and replaces every control: the bot must log in and re-arm
         await b.page.reload()
-        assert await wait_for(lambda: b.sniffer.health.sockets_opened >= 3, 20)
+        assert await wait_for(lambda: b.sniffer.health.sockets_opened >= 3, 20), history(b)
         n = confirmed_clicks(b)
-        assert await wait_for(lambda: confirmed_clicks(b) > n, 40)
+        assert await wait_for(lambda: confirmed_clicks(b) > n, 40), history(b)
         # a stalled feed (3 s of silence, then the backlog in one burst)
         await asyncio.to_thread(sim.fault, "stall", 30)
         await asyncio.sleep(3.5)
         n = confirmed_clicks(b)
-        assert await wait_for(lambda: confirmed_clicks(b) > n, 30)
+        assert await wait_for(lambda: confirmed_clicks(b) > n, 30), history(b)
         # let the open bet settle so the books can be compared exactly
         await wait_for(lambda: b.broker.unresolved == 0, 20)
         b._request_stop("test: faults done")
