@@ -159,6 +159,7 @@ class BotRun:
         self.store: Any = None
         self.governor: Any = None
         self.started = time.time()
+        self._games_base: int | None = None  # games finished when the bot became ready (see _idle)
         self._tasks: set[asyncio.Task[None]] = set()
         self._idle_scheduled = False
         self._last_rotate = time.time()
@@ -245,7 +246,10 @@ class BotRun:
         await page.goto(url, wait_until="domcontentloaded")
         if needs_wallet:
             await self._connect_wallet(page)
+            if self._stop.is_set():
+                return
             await self.broker.arm()
+        self._games_base = self.session.stats.games_finished
         logger.info("armed in {mode} mode on {url}", mode=self.mode.label.value, url=url)
 
     def _start_sim(self, password: Any) -> tuple[str, Path, Any]:
@@ -384,6 +388,9 @@ class BotRun:
             if self._halt_reason:
                 raise HaltRequired(self._halt_reason)
         if not await self._stably_logged_in(page):
+            if self._stop.is_set():
+                logger.info("stop requested before the wallet login finished")
+                return
             raise WalletError("the site did not log in through the wallet")
         logger.info("logged in as {p}", p=self.tracker.account.player_id)
 
@@ -443,7 +450,10 @@ class BotRun:
             self.code, self.reason = EXIT_HALTED, f"halted: {self._halt_reason}"
             self._request_stop(self.reason)
         games = self.args.games
-        if games is not None and self.session.stats.games_finished >= games:
+        # --games counts games that finished after the bot was ready (armed, or watching in dry-run): the game
+        # in progress at connect, or one that rugs during the wallet login, is not a game the bot played.
+        if (games is not None and self._games_base is not None
+                and self.session.stats.games_finished - self._games_base >= games):
             self._request_stop(f"{games} games finished")
 
     async def _place(self, intent: BetIntent) -> None:

@@ -18,6 +18,7 @@ class AlarmKind(StrEnum):
     PAGE_CONTROL_MISSING = "page_control_missing"  # a selector the broker needs is gone (site changed)
     SIGNING_REQUEST = "signing_request"  # the page asked the wallet to sign a transaction: bets never need one
     RECONCILIATION = "reconciliation"  # after a restart, the server's balance explains no outcome of an open bet
+    EXECUTION = "execution"  # the bot could not operate the page (wallet login or re-arming failed)
     BROWSER_CRASHED = "browser_crashed"  # the browser died under the bot: no clicks, bets in flight unexplained
 
 
