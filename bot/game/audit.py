@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from typing import TypeVar
 
@@ -470,21 +470,7 @@ class AuditCounts:
         return self.unverifiable + self.malformed
 
     def as_dict(self) -> dict[str, int]:
-        return {
-            "games": self.games,
-            "verified": self.verified,
-            "mismatched": self.mismatched,
-            "unverifiable": self.unverifiable,
-            "malformed": self.malformed,
-            "skipped": self.skipped,
-            "sidebets": self.sidebets,
-            "sidebets_agree": self.sidebets_agree,
-            "sidebets_disagree": self.sidebets_disagree,
-            "sidebets_implied": self.sidebets_implied,
-            "announced_checked": self.announced_checked,
-            "live_games": self.live_games,
-            "live_ticks": self.live_ticks,
-        }
+        return {**asdict(self), "skipped": self.skipped}
 
 
 _T = TypeVar("_T")
@@ -562,20 +548,7 @@ class Auditor:
     @property
     def counts(self) -> AuditCounts:
         t = self._tally
-        return AuditCounts(
-            games=t.games,
-            verified=t.verified,
-            mismatched=t.mismatched,
-            unverifiable=t.unverifiable,
-            malformed=t.malformed,
-            sidebets=t.sidebets,
-            sidebets_agree=t.sidebets_agree,
-            sidebets_disagree=t.sidebets_disagree,
-            sidebets_implied=t.sidebets_implied,
-            announced_checked=t.announced_checked,
-            live_games=t.live_games,
-            live_ticks=t.live_ticks,
-        )
+        return AuditCounts(**{f.name: getattr(t, f.name) for f in fields(AuditCounts)})
 
     @property
     def alarms(self) -> list[AuditAlarm]:
