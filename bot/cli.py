@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -57,7 +58,7 @@ def build_parser(available: Sequence[str] | None = None) -> argparse.ArgumentPar
     return parser
 
 
-def _load(module: str):  # type: ignore[no-untyped-def]
+def _load(module: str) -> ModuleType | None:
     try:
         return importlib.import_module(f"bot.commands.{module}")
     except ModuleNotFoundError as exc:

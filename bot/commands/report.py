@@ -31,7 +31,7 @@ def load_report(args: argparse.Namespace) -> EvidenceReport:
     from bot.config import Settings
     from bot.report.from_store import records_from_store
 
-    db = args.db if args.db is not None else Settings().db_path  # type: ignore[call-arg]
+    db = args.db if args.db is not None else Settings().db_path
     session, records = records_from_store(db, args.session)
     return evaluate(records, label=f"session {session}", meta={"command": "report", "session": session,
                                                                 "db": str(db)})

@@ -308,7 +308,7 @@ class BotRun:
         self.broker = DryBroker(self.profile.timing.click_latency_s) if self.mode is RunMode.DRY_RUN else None
         self.tracker = GameTracker()
         self._session_parts = dict(
-            mode=mode, coin=self.profile_coin, tracker=self.tracker, model=ProbabilityModel(self.profile.engine),
+            mode=mode, coin=self.profile_coin, tracker=self.tracker, model=ProbabilityModel(self.profile.engine, timing=self.profile.timing),
             decider=ArmGate(Decider(self.profile.engine, self.settings.strategies_dir), self._armed),
             governor=self.governor,
             auditor=Auditor(), recorder=self.recorder,

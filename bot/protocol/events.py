@@ -20,7 +20,6 @@ import msgspec
 
 from bot.protocol.frames import Packet
 
-
 _ABSENT = msgspec.Raw(b"")  # a Raw field that was not in the payload
 
 
@@ -143,14 +142,14 @@ class GameStateUpdate(_Model):
 
     def leaderboard_entries(self) -> list[LeaderboardEntry]:
         """Parse the leaderboard on demand (raises msgspec errors on a malformed one; callers catch)."""
-        return _lazy(self.leaderboard, _LEADERBOARD)  # type: ignore[no-any-return]
+        return _lazy(self.leaderboard, _LEADERBOARD)
 
     def history_games(self) -> list[HistoryGame]:
         """Parse ``gameHistory`` on demand: the expensive part of a transition frame."""
-        return _lazy(self.game_history, _HISTORY)  # type: ignore[no-any-return]
+        return _lazy(self.game_history, _HISTORY)
 
     def price_list(self) -> list[float]:
-        return _lazy(self.prices, _FLOATS)  # type: ignore[no-any-return]
+        return _lazy(self.prices, _FLOATS)
 
 
 class Trade(_Model):
@@ -307,7 +306,7 @@ def decode_event(packet: Packet) -> Event | UnknownEvent | InvalidEvent:
     if payload is None:
         return EVENT_MODELS[name]()  # type: ignore[return-value]
     try:
-        return decoder.decode(payload)  # type: ignore[no-any-return]
+        return decoder.decode(payload)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         return InvalidEvent(name, str(exc)[:200])
     except RecursionError:

@@ -180,12 +180,12 @@ def run_backtest(
                 # the governor's clock starts at the first frame: replays never read the wall clock
                 governor = Governor.start(profile.guards, store, mode=mode.value, profile=profile.name,
                                           coin=coin, logged_in=False, starting_bankroll_lamports=start_bankroll, t=t)
-                # (the parts return more than session.py's protocols declare; run.py passes them the same way)
+                # the model starts from the profile's latency prior and learns the replay latency from the
+                # paper broker's confirmations, exactly as it learns click latency live
                 session = Session(mode=mode, coin=coin, tracker=tracker,
-                                  model=ProbabilityModel(engine),  # type: ignore[arg-type]
+                                  model=ProbabilityModel(engine, timing=profile.timing),
                                   decider=Decider(engine, strategies_dir),
-                                  governor=governor,  # type: ignore[arg-type]
-                                  broker=broker, on_decision=on_decision)
+                                  governor=governor, broker=broker, on_decision=on_decision)
             frames_n += 1
             intent = session.on_frame(t, direction, text)
             if intent is not None:

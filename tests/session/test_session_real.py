@@ -119,7 +119,7 @@ def test_halt_blocks_every_bet(tmp_path: Path) -> None:
 
 
 def test_no_bet_after_stop_betting(tmp_path: Path) -> None:
-    session, gov, store, records = build(tmp_path, {"stake_sol": STAKE, "max_bets_per_game": 50})
+    session, gov, store, _ = build(tmp_path, {"stake_sol": STAKE, "max_bets_per_game": 50})
     frames = [(f.t, f.dir, f.frame) for f in iter_frames(CAPTURES[:1])]
     half = len(frames) // 2
     asyncio.run(session.run_frames(frames[:half]))
