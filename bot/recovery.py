@@ -60,6 +60,22 @@ class Reconciler:
     def pending(self) -> int:
         return len(self._open)
 
+    def knows(self, bet_id: str) -> bool:
+        return bet_id in self._open
+
+    def discard(self, bet_id: str) -> None:
+        """The bet was settled by other evidence (a late result the broker saw): nothing left to explain."""
+        self._open.pop(bet_id, None)
+
+    def add(self, bet: BetRowLike) -> None:
+        """A bet of this process whose game ended without a result it could see (e.g. a socket drop at the rug):
+        explained by the same evidence as a bet left by a dead process."""
+        if bet.bet_id not in self._open:
+            logger.warning("bet {} ({}) ended with its game but no result was seen: reconciling from the server",
+                           bet.bet_id, BetStatus(bet.status).value)
+            self._open[bet.bet_id] = _Open(bet.bet_id, bet.game, bet.amount_lamports, bet.decided_t,
+                                           BetStatus(bet.status))
+
     def start(self, t: float) -> list[BrokerReport]:
         """Reports at start-up: paper bets are cancelled; real ones are marked unknown until explained."""
         reports: list[BrokerReport] = []

@@ -21,6 +21,7 @@ from bot.engine.types import Estimate, LedgerView, SideBet, Snapshot
 from bot.faultpoints import CrashPoint, crash_point
 from bot.game.signals import (
     GameRugged,
+    GameStarted,
     HistoryReceived,
     MaintenanceNotice,
     OwnBetPlaced,
@@ -255,6 +256,8 @@ class Session:
             self.model.observe_latency(report.latency_s)
         if report.status in TERMINAL:
             self._inflight.discard(report.bet_id)
+            if self.reconciler is not None:
+                self.reconciler.discard(report.bet_id)
             stake = self._stakes.pop(report.bet_id, 0)
             strategy = self._strategies.pop(report.bet_id, None)
             if report.status in (BetStatus.WON, BetStatus.LOST):
@@ -270,8 +273,11 @@ class Session:
         self.governor.on_signal(sig, view)
         for report in self.broker.on_signal(sig, view):
             self.apply(report)
+        if isinstance(sig, GameStarted) and self.mode in (Mode.PRACTICE, Mode.LIVE):
+            self._adopt_unsettled(sig.game_id)
         if self.reconciler is not None and self.reconciler.pending:
             for report in self.reconciler.on_signal(sig):
+                self.broker.forget(report.bet_id)
                 self.apply(report)
             for problem in self.reconciler.problems:
                 self._alarm("reconciliation", problem)
@@ -293,6 +299,18 @@ class Session:
             self._pending_history.append(sig)
         elif isinstance(sig, MaintenanceNotice) and sig.active:
             logger.warning("maintenance notice: {}", sig.message)
+
+    def _adopt_unsettled(self, new_game: str) -> None:
+        """A new game started while a bet of an earlier game is still open (its result was lost, e.g. in a
+        socket drop at the rug): no rule can book it safely, so the server's truth decides, as after a restart."""
+        stale = [b for b in self.governor.open_bets() if b.game != new_game]
+        if not stale:
+            return
+        if self.reconciler is None:
+            self.reconciler = Reconciler([], logged_in=True, coin=self.coin,
+                                         balance_before=balance_lookup(self.governor.store, self.coin))
+        for bet in stale:
+            self.reconciler.add(bet)
 
     # ------------------------------------------------------------- off the decision path
 

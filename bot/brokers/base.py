@@ -63,3 +63,7 @@ class Broker(Protocol):
     def on_signal(self, signal: Signal, game: GameView) -> list[BrokerReport]:
         """Feed-driven progress of submitted bets: confirmations, settlements, reconciliations."""
         ...
+
+    def forget(self, bet_id: str) -> None:
+        """The session settled this bet from the server's truth (bot/recovery.py): stop tracking it."""
+        ...

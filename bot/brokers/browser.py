@@ -346,7 +346,8 @@ class BrowserBroker:
         if isinstance(signal, TickAdvanced):
             return self._settle_by_rules(signal.game_id, None, signal.tick, signal.t)
         if isinstance(signal, GameRugged):
-            self._rugs[signal.game.game_id] = signal.game.final_tick
+            if signal.game.proven:  # an inferred rug tick is a lower bound: the server's truth decides those
+                self._rugs[signal.game.game_id] = signal.game.final_tick
             return []
         if isinstance(signal, GameStarted):
             out = self._expire_unplaced(signal)
@@ -468,6 +469,12 @@ class BrowserBroker:
                 out.append(BrokerReport(p.intent.bet_id, BetStatus.REJECTED, sig.t,
                                         message="never placed: no requestSidebet reached the socket"))
         return out
+
+    def forget(self, bet_id: str) -> None:
+        """The session reconciled this bet from the server's truth (bot/recovery.py): stop waiting for it."""
+        p = self._pending.get(bet_id)
+        if p is not None:
+            self._forget(p)
 
     def _forget(self, p: _Pending) -> None:
         self._pending.pop(p.intent.bet_id, None)

@@ -76,6 +76,10 @@ class PaperBroker:
                     continue
                 if bet.window is None:
                     reports.append(self._close(bet, BetStatus.REJECTED, signal.game.rug_t, "game rugged before landing"))
+                elif not signal.game.proven and signal.game.final_tick <= bet.window.end_tick:
+                    # the rug frame was lost: its tick is only known to be >= final_tick, so win or loss is unknown
+                    reports.append(self._close(bet, BetStatus.CANCELLED, signal.game.rug_t,
+                                               "paper bet voided: the rug tick was not seen (feed gap)"))
                 else:
                     outcome = settle(bet.window, rug_tick=signal.game.final_tick, current_tick=signal.game.final_tick)
                     reports.append(self._settle(bet, outcome, signal.game.rug_t))
@@ -84,6 +88,9 @@ class PaperBroker:
                 if bet.intent.game_id != signal.game_id:
                     reports.append(self._close(bet, BetStatus.REJECTED, signal.t, "game ended before landing"))
         return reports
+
+    def forget(self, bet_id: str) -> None:
+        self._bets.pop(bet_id, None)
 
     def _settle(self, bet: _PaperBet, outcome: Outcome, t: float) -> BrokerReport:
         assert bet.window is not None

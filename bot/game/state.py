@@ -73,6 +73,9 @@ class FinishedGame:
     complete: bool
     version: str | None = None
     server_seed_hash: str | None = None
+    # False when the rug frame was never seen (feed gap): final_tick is then only a lower bound, and no bet may
+    # be booked as won on it.
+    proven: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -542,6 +542,11 @@ class GameTracker:
         if not self._started:
             self._started = True
             self._flush_pending(out)  # the previous game's rug must be settled before this game starts
+            active = self._account.active_bet
+            if active is not None and active.game_id != gid:
+                # A side bet never outlives its game; its result frame was lost (socket drop at the rug), so
+                # the account must stop showing it as active or nothing could ever be bet again.
+                self._set_active_bet(None, t)
             out.append(GameStarted(gid, t, self._seed_hash, self._version))
         price = _price_or(ev.price, self._price)
         if tick == self._tick:
@@ -669,7 +674,7 @@ class GameTracker:
         self._pending = None
         self._emit_rug(FinishedGame(p.game_id, p.last_tick, p.peak, p.t,
                                     p.first_tick if p.first_tick is not None else p.last_tick,
-                                    False, p.version, p.seed_hash), out)
+                                    False, p.version, p.seed_hash, proven=False), out)
 
     def flush(self) -> list[Signal]:
         """End of the feed (a replay's last frame): report what is still waiting for proof."""

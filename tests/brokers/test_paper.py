@@ -31,8 +31,8 @@ def tick(n: int, game: str = GAME) -> TickAdvanced:
     return TickAdvanced(game, n, 1.0, n * TICK_S)
 
 
-def rug(final: int, game: str = GAME) -> GameRugged:
-    return GameRugged(FinishedGame(game, final, 2.0, final * TICK_S, 0, True))
+def rug(final: int, game: str = GAME, proven: bool = True) -> GameRugged:
+    return GameRugged(FinishedGame(game, final, 2.0, final * TICK_S, 0, True, proven=proven))
 
 
 # (name, events after the decision at tick 10, expected final status, expected start tick, expected payout)
@@ -42,6 +42,11 @@ SCENARIOS = [
     ("rug exactly on end tick wins", [*(tick(t) for t in range(11, 51)), rug(51)], BetStatus.WON, 11, 50_000_000),
     ("rug one past end tick loses", [*(tick(t) for t in range(11, 52)), rug(52)], BetStatus.LOST, 11, 0),
     ("rug before landing is rejected", [rug(10)], BetStatus.REJECTED, None, 0),
+    # a rug inferred from a feed gap only bounds the rug tick from below: never a win on it
+    ("unproven rug inside window is voided", [tick(11), tick(12), rug(30, proven=False)], BetStatus.CANCELLED, 11,
+     0),
+    ("unproven rug past the window is a certain loss", [*(tick(t) for t in range(11, 45)), rug(52, proven=False)],
+     BetStatus.LOST, 11, 0),
     ("new game before landing is rejected", [GameStarted("other", 3.0, None, "v3")], BetStatus.REJECTED, None, 0),
 ]
 
@@ -63,7 +68,7 @@ def test_paper_bet_lifecycle(name: str, events: list[object], status: BetStatus,
         assert len(confirmed) == 1 and confirmed[0].start_tick == start and confirmed[0].end_tick == start + 40
         assert confirmed[0].latency_s == pytest.approx(0.25)
     assert broker.open_bets == 0
-    assert sum(r.status in (BetStatus.WON, BetStatus.LOST, BetStatus.REJECTED) for r in reports) == 1
+    assert sum(r.status in (BetStatus.WON, BetStatus.LOST, BetStatus.REJECTED, BetStatus.CANCELLED) for r in reports) == 1
 
 
 def test_latency_longer_than_a_tick_lands_later() -> None:

@@ -160,3 +160,46 @@ def test_dry_run_paper_bets_of_a_dead_process_are_cancelled(tmp_path: Path) -> N
     assert store.bets()[0].bet_id == bet_id and store.bets()[0].status is BetStatus.CANCELLED
     assert gov.ledger_view().bankroll_lamports == 10**9
     store.close()
+
+
+def game_frame(t: float, game: str, tick: int) -> tuple[float, str, str]:
+    body = {"gameId": game, "active": True, "rugged": False, "price": 1.0, "tickCount": tick, "cooldownTimer": 0,
+            "allowPreRoundBuys": False}
+    return t, "in", "42" + json.dumps(["gameStateUpdate", body])
+
+
+# (name, balance the server shows after the lost result, final status)
+LOST_RESULT = [
+    ("won while the socket was down", 100.04, BetStatus.WON),
+    ("lost while the socket was down", 99.99, BetStatus.LOST),
+]
+
+
+@pytest.mark.parametrize(("name", "balance", "final"), LOST_RESULT, ids=[c[0] for c in LOST_RESULT])
+def test_result_lost_in_a_drop_is_reconciled_in_process(tmp_path: Path, name: str, balance: float,
+                                                         final: BetStatus) -> None:
+    """Same process: the bet was confirmed, the socket dropped at the rug, the next game started. No rule can
+    book it (the rug tick was not seen); the server's balance decides, and no new bet is placed meanwhile."""
+    store = Store.open(tmp_path / "bot.db")
+    gov = Governor.start(PROFILE.guards, store, mode="PRACTICE", profile="t", coin=PRACTICE_COIN, logged_in=True,
+                         starting_bankroll_lamports=0, t=99.0)
+    session = Session(mode=Mode.PRACTICE, coin=PRACTICE_COIN, tracker=GameTracker(),
+                      model=ProbabilityModel(PROFILE.engine), decider=Decider(PROFILE.engine, REPO / "strategies"),
+                      governor=gov, broker=DryBroker(0.2))
+    session.on_frame(*player_update(100.0, 100.0))
+    view = GameView(game_id=GAME, phase=Phase.ACTIVE, tick=10, price=1.0, t=100.5, last_tick_t=100.5)
+    bet_id = gov.open_bet(SideBet(STAKE, "drop test", "fixed"), view, PRACTICE_COIN).bet_id
+    gov.on_report(BrokerReport(bet_id, BetStatus.CLICKED, 100.6))
+    gov.on_report(BrokerReport(bet_id, BetStatus.CONFIRMED, 100.8, start_tick=12, end_tick=52))
+    session.on_frame(*player_update(100.9, 99.99, ACTIVE))  # the debit
+    other = "20261124-00000000000000bb"
+    for i in range(3):
+        session.on_frame(*game_frame(120.0 + i * 0.25, other, i))
+        assert [b.bet_id for b in store.bets()] == [bet_id]  # nothing new while the old bet is unexplained
+    assert session.reconciler is not None and session.reconciler.knows(bet_id)
+    session.on_frame(*player_update(121.0, balance))  # after the reconnect, the server's balance
+    row = {b.bet_id: b for b in store.bets()}[bet_id]
+    assert row.status is final
+    assert gov.ledger.balance_difference() in (0, None)
+    assert gov.state.level is not Level.HALTED
+    store.close()
