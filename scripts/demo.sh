@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-exec .venv/bin/rugsbot run --sim --profile sim --games "${GAMES:-3}" --headless "$@"
+exec .venv/bin/rugsbot run --sim --profile sim --games "${GAMES:-3}" --sim-speed "${SPEED:-4}" --headless "$@"
