@@ -311,7 +311,7 @@ class BotRun:
             mode=mode, coin=self.profile_coin, tracker=self.tracker, model=ProbabilityModel(self.profile.engine, timing=self.profile.timing),
             decider=ArmGate(Decider(self.profile.engine, self.settings.strategies_dir), self._armed),
             governor=self.governor,
-            auditor=Auditor(), recorder=self.recorder,
+            auditor=Auditor(remember=256), recorder=self.recorder,  # gameHistory repeats 10 games: 256 dedupes all
         )
         if self.broker is not None:
             self.session = Session(broker=self.broker, **self._session_parts)

@@ -474,6 +474,7 @@ class AuditCounts:
 
 
 _T = TypeVar("_T")
+_SETTLED_KEEP = 4096
 _RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
 _GAME = msgspec.json.Decoder(HistoryGame)
 
@@ -774,7 +775,9 @@ class Auditor:
         self._trim_settled()
 
     def _trim_settled(self) -> None:
-        while len(self._settled) > self._remember * 20:
+        # Copies of a game's side bets only repeat while it is among the last 10 games of gameHistory, so a few
+        # thousand signatures dedupe everything; 20 x remember (100,000) made a long soak's memory creep.
+        while len(self._settled) > _SETTLED_KEEP:
             self._settled.popitem(last=False)
 
     def _adjust(self, status: AuditStatus, delta: int) -> None:
