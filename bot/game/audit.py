@@ -577,7 +577,8 @@ class Auditor:
             return self.feed_raw(signal.raw, signal.t)
         if isinstance(signal, TickAdvanced):
             self.observe_tick(signal.game_id, signal.tick, signal.price)
-        elif isinstance(signal, GameRugged):
+        elif isinstance(signal, GameRugged) and signal.game.proven:
+            # an inferred rug (its frame lost in a feed gap) only bounds the rug tick from below: not evidence
             self.observe_rug(signal.game.game_id, signal.game.final_tick)
         return []
 

@@ -90,3 +90,17 @@ def test_auditor_routes_tracker_signals(history_games: list[HistoryGame]) -> Non
     assert len(alarms) == 1 and "rugged at tick" in alarms[0].reason
     assert auditor.counts.mismatched == 1 and auditor.counts.live_games == 1
     assert auditor.mismatches[0].prices_ok is True and auditor.mismatches[0].live_ok is False
+
+
+def test_an_unproven_rug_is_not_evidence_against_the_reveal() -> None:
+    """A rug inferred after a feed gap carries only the last tick seen; comparing it with the revealed game
+    would raise a false provably-fair alarm (seen in a soak run after a socket drop)."""
+    from bot.game.audit import Auditor
+    from bot.game.signals import GameRugged
+    from bot.game.state import FinishedGame
+
+    a = Auditor()
+    assert a.on_signal(GameRugged(FinishedGame("g1", 142, 1.5, 1.0, 0, False, proven=False))) == []
+    assert a._live.get("g1") is None or a._live["g1"].rug_tick is None
+    a.on_signal(GameRugged(FinishedGame("g2", 213, 1.5, 1.0, 0, True)))
+    assert a._live["g2"].rug_tick == 213
