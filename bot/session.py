@@ -151,7 +151,7 @@ class Session:
         self.on_decision = on_decision
         self.stats = SessionStats()
         self.last_decision: DecisionRecord | None = None
-        self.reports: list[BrokerReport] = []
+        self.reports: deque[BrokerReport] = deque(maxlen=2048)  # recent reports, for the screen and tests
         self._stakes: dict[str, int] = {}
         self._strategies: dict[str, str] = {}
         self._inflight: set[str] = set()
