@@ -81,6 +81,9 @@ class GameRecord:
     peak: float
     timestamp_ms: int
     global_sidebets: list[dict[str, Any]]
+    # ticks whose gameStateUpdate was not broadcast (the next frame's partialPrices backfills them): ground
+    # truth for counting frames a client lost, since a missing tick is not always a lost frame
+    skipped_ticks: tuple[int, ...] = ()
 
     def history_entry(self) -> dict[str, Any]:
         return {"id": self.id, "timestamp": self.timestamp_ms, "prices": self.prices,
@@ -137,6 +140,7 @@ class GameLoop:
         self.pause_request: tuple[float, str] | None = None
         self.current = self._new_game()
         self.rug_price: float | None = None
+        self._skipped: list[int] = []  # the current game's ticks that were not broadcast
         self.connected_players = config.connected_players
 
     # ------------------------------------------------------------ game preparation
@@ -301,6 +305,7 @@ class GameLoop:
         cur = self.current
         prices = cur.gen.prices
         self.phase, self.tick, self.price = "ACTIVE", 0, prices[0]
+        self._skipped = []
         yield Step(0.0, "start", (self._gsu(self.start_frame()), *self._tick_side_effects(0)))
         for k in range(1, len(prices)):
             yield self._wait(self.gaps.next_gap())
@@ -308,6 +313,7 @@ class GameLoop:
             side = self._tick_side_effects(k)
             if self.rng.random() < self.config.skip_tick_prob:
                 outs: tuple[Out, ...] = side  # a skipped tick: partialPrices of the next one backfills it
+                self._skipped.append(k)
             else:
                 sparse = self.rng.random() < self.config.sparse_tick_prob
                 outs = (self._gsu(self.state_frame(sparse=sparse)), *side)
@@ -371,7 +377,8 @@ class GameLoop:
         yield Step(0.0, "history", (self._gsu(self.history_frame()),))
         record = GameRecord(id=cur.id, server_seed=cur.seed, server_seed_hash=cur.hash,
                             prices=self._wire_prices(), final_wire_tick=gen.final_wire_tick, peak=gen.peak,
-                            timestamp_ms=self.now_ms(), global_sidebets=cur.global_sidebets)
+                            timestamp_ms=self.now_ms(), global_sidebets=cur.global_sidebets,
+                            skipped_ticks=tuple(self._skipped))
         self.history.append(record)
         self.finished.append(record)
         if len(self.finished) > self.config.history_len:

@@ -68,6 +68,7 @@ class GameTruth:
     final_wire_tick: int
     peak: float
     timestamp_ms: int
+    skipped_ticks: tuple[int, ...]  # ticks never broadcast (backfilled by partialPrices): not lost frames
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +194,8 @@ class SimServer:
 
     def truth(self) -> SimTruth:
         g = self.game
-        games = tuple(GameTruth(r.id, r.server_seed, r.server_seed_hash, r.final_wire_tick, r.peak, r.timestamp_ms)
-                      for r in g.finished)
+        games = tuple(GameTruth(r.id, r.server_seed, r.server_seed_hash, r.final_wire_tick, r.peak, r.timestamp_ms,
+                                r.skipped_ticks) for r in g.finished)
         accounts = tuple(AccountTruth(a.player_id, a.username, dict(a.balances), len(a.pending))
                          for a in self.accounts.by_id.values())
         bets = tuple(BetTruth(b.id, b.player_id, b.game_id, b.coin, b.amount, b.window.start_tick,
