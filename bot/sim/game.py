@@ -159,6 +159,12 @@ class GameLoop:
         """Maintenance: hold the next cooldown (``cooldownPaused``) for ``seconds`` of sim time."""
         self.pause_request = (seconds, message)
 
+    def announce_maintenance(self, seconds: float) -> Out:
+        """The real site's notice (a reboot after this round) and the paused cooldown that follows it."""
+        self.request_pause(seconds, "Server maintenance in progress")
+        msg = "Server will reboot after this round for maintenance (~3 minutes)"
+        return Out("maintenanceUpdate", (trace_header(self.rng), {"active": True, "message": msg, "mega": False}))
+
     def point(self) -> GamePoint:
         return GamePoint(self.current.id, self.phase, self.tick, self.price)
 
@@ -396,20 +402,28 @@ class GameLoop:
 
 
 def iter_timeline(config: SimConfig, *, games: int, start_t: float = 1_767_225_600.0,
-                  accounts: Accounts | None = None) -> Iterator[tuple[float, Out]]:
+                  accounts: Accounts | None = None,
+                  maintenance: dict[int, float] | None = None) -> Iterator[tuple[float, Out]]:
     """The broadcast frames of ``games`` full rounds at virtual times, without sleeping.
 
     Starts with the connect frame (what a client sees on connect) and stops after the history frame that
-    reveals the last game's seed.
+    reveals the last game's seed. ``maintenance`` maps a game's index (0 = the first game to start) to the
+    seconds of a maintenance pause announced at its tick 10, as the server's ``maintenance`` fault does.
     """
     clock = [start_t]
     loop = GameLoop(config, accounts=accounts, now_ms=lambda: int(clock[0] * 1000))
     yield clock[0], Out("gameStateUpdate", (loop.connect_frame(),))
     done = pending = 0
+    started = -1
     hold_until = 0.0
     held: list[Out] = []
     for step in loop.steps():
         clock[0] += step.delay
+        if step.kind == "start":
+            started += 1
+        elif step.kind == "tick" and loop.tick == 10 and maintenance and started in maintenance:
+            step = Step(step.delay, step.kind, (*step.outs, loop.announce_maintenance(maintenance[started])),
+                        step.hold)
         if step.hold:
             hold_until = max(hold_until, clock[0] + step.hold)
         if step.kind == "history" and loop.phase == "COOLDOWN":

@@ -291,11 +291,8 @@ class SimServer:
                 for i in range(n):
                     conn.send(MALFORMED_FRAMES[i % len(MALFORMED_FRAMES)])
         elif name == "maintenance":
-            seconds = value or 0.0
-            msg = "Server will reboot after this round for maintenance (~3 minutes)"
-            self._broadcast(encode_event("maintenanceUpdate", trace_header(self.game.rng),
-                                         {"active": True, "message": msg, "mega": False}))
-            self.game.request_pause(seconds, "Server maintenance in progress")
+            notice = self.game.announce_maintenance(value or 0.0)
+            self._broadcast(encode_event(notice.event, *notice.args))
         elif name == "reject":
             self.accounts.reject_next += int(value or 0)
         elif name == "sign_request":

@@ -157,3 +157,40 @@ def test_decisions_continue_while_history_frames_flow(tmp_path: Path) -> None:
     # no audit ever ran inside the decision path: the count only moves in idle(), between frames
     assert all(before == after for _, before, after in steps)
     assert session.stats.audits >= 4 and not session.stats.alarms
+
+
+def test_maintenance_pause_stops_bets_and_the_timeline_resumes_right(tmp_path: Path) -> None:
+    """A reboot notice mid-game (the server's ``maintenance`` fault): no bet from the notice until the server
+    clears it, the paused cooldown is sat out, and every game on both sides of the pause is tracked right."""
+    outs = iter_timeline(SimConfig(seed="maintenance-2"), games=5, maintenance={1: 90.0})  # game 1: 200 ticks
+    frames = [(t, encode_event(o.event, *o.args)) for t, o in outs if o.to is None]
+    notices = [(t, json.loads(f[2:])[-1]["active"]) for t, f in frames if '"maintenanceUpdate"' in f]
+    assert [a for _, a in notices] == [True, False]  # announced, then cleared after the pause
+    (t_on, _), (t_off, _) = notices
+    assert t_off - t_on >= 90.0
+    truth = truth_of(frames)
+    profile = profile_from_dict({"engine": {"strategies": [
+        {"name": "fixed", "params": {"start_tick": 5, "every": 40, "max_bets_per_game": 5}}]},
+        "guards": {"max_consecutive_losses": None, "loss_streak_cooldown": None}})
+    store = Store.open(tmp_path / "db", durable=False)
+    gov = Governor.start(profile.guards, store, mode="DRY-RUN", profile="t", coin=profile.coin, logged_in=False,
+                         starting_bankroll_lamports=sol_to_lamports(1.0), t=frames[0][0])
+    tracker = GameTracker()
+    session = Session(mode=Mode.DRY_RUN, coin=profile.coin, tracker=tracker,
+                      model=ProbabilityModel(profile.engine, timing=profile.timing),
+                      decider=Decider(profile.engine, REPO / "strategies"), governor=gov,
+                      broker=DryBroker(0.2), auditor=Auditor())
+    intents: list[float] = []
+    for t, f in frames:
+        intent = session.on_frame(t, "in", f)
+        if intent is not None:
+            intents.append(t)
+            session.apply(session.broker.place(intent))  # type: ignore[attr-defined]
+        session.idle()
+    rugs = {g.game_id: (g.final_tick, g.peak) for g in tracker.finished}
+    assert intents and not [t for t in intents if t_on <= t < t_off], "a bet was opened during maintenance"
+    assert [t for t in intents if t < t_on] and [t for t in intents if t >= t_off], "bets before and after"
+    checked = [g for g in rugs if g in truth]
+    assert len(checked) >= 4
+    assert all(rugs[g] == truth[g] for g in checked)
+    assert session.tracker.counters.internal_errors == 0
