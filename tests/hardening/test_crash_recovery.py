@@ -144,3 +144,31 @@ def test_sigkill_and_restart(tmp_path: Path, point: str) -> None:
             sim.wait(timeout=10)
         except subprocess.TimeoutExpired:
             sim.kill()
+
+
+def test_a_halt_active_when_the_process_is_killed_stays_active(tmp_path: Path) -> None:
+    """The halt row is fsync'd before anything else, so SIGKILL right after the alarm cannot lose it: a new
+    ``rugsbot run`` refuses to start (exit 3, before any browser) and ``status`` shows the reason."""
+    data = tmp_path / "var"
+    script = (
+        "import os, signal, sys; from pathlib import Path\n"
+        "from tests.risk.helpers import make_governor\n"
+        f"gov = make_governor(Path({str(data / 'rugsbot.db')!r}), durable=True, mode='PRACTICE', logged_in=True)\n"
+        "gov.alarm('signing_request', 'the page asked for a transaction signature')\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    data.mkdir()
+    died = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert died.returncode == -signal.SIGKILL, died.stderr
+    env = {**os.environ, "RUGSBOT_DATA_DIR": str(data), "RUGSBOT_RECORDINGS_DIR": str(tmp_path / "rec"),
+           "RUGSBOT_BROWSER_PROFILE_DIR": str(tmp_path / "profile")}
+    run = subprocess.run([sys.executable, "-m", "bot.cli", "run", "--sim", "--profile", "sim", "--practice",
+                          "--headless", "--games", "1", "--no-trace"],
+                         env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert "transaction signature" in run.stdout + run.stderr
+    assert "on profile" not in run.stdout + run.stderr  # refused before a browser was launched (its log line)
+    status = subprocess.run([sys.executable, "-m", "bot.cli", "status", "--json"], env=env, cwd=REPO,
+                            capture_output=True, text=True, timeout=60)
+    assert status.returncode == 3
+    assert "transaction signature" in json.loads(status.stdout)["halt"]["reason"]
