@@ -83,6 +83,8 @@ class GovernorLike(Protocol):
     def open_bets(self) -> Sequence[Any]: ...
     @property
     def store(self) -> Any: ...
+    @property
+    def session(self) -> str: ...  # this run's session id (the bets this process owns)
 
 
 class AuditorLike(Protocol):
@@ -303,7 +305,12 @@ class Session:
     def _adopt_unsettled(self, new_game: str) -> None:
         """A new game started while a bet of an earlier game is still open (its result was lost, e.g. in a
         socket drop at the rug): no rule can book it safely, so the server's truth decides, as after a restart."""
-        stale = [b for b in self.governor.open_bets() if b.game != new_game]
+        # A bet this session still has in the broker's hands (intent written, click or confirmation pending)
+        # is not stale: its report is on the way. Reconciling it now would book it from the balance while
+        # the click may still land, and its report would then arrive for a bet already closed.
+        in_flight = (BetStatus.INTENT, BetStatus.CLICKED)
+        stale = [b for b in self.governor.open_bets() if b.game != new_game
+                 and not (b.session == self.governor.session and b.status in in_flight)]
         if not stale:
             return
         if self.reconciler is None:

@@ -42,7 +42,7 @@ from bot.game.signals import (
     Signal,
     TickAdvanced,
 )
-from bot.game.state import GameView, Mode, OwnSidebet
+from bot.game.state import GameView, Mode, OwnSidebet, Phase
 from bot.money import LAMPORTS_PER_SOL, PRACTICE_COIN
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ class BrowserBroker:
     def __init__(self, page: Page, selectors: SelectorsConfig, *, mode: Mode, coin: str, confirm_timeout_s: float,
                  on_halt: Callable[[str], None] | None = None, prefer_mouse: bool = True,
                  arm_timeout_s: float = 5.0, feed_ok: Callable[[], bool] | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 max_lag_ticks: int | None = 4, clock: Callable[[], float] = time.time) -> None:
         if mode not in (Mode.PRACTICE, Mode.LIVE):
             raise ValueError("BrowserBroker clicks: use the paper broker for dry-run and replay")
         self.mode = mode
@@ -121,6 +121,11 @@ class BrowserBroker:
         # A click while the page's socket is down would be buffered by the Socket.IO client and sent after
         # the reconnect, possibly in a later game: never click without a live feed.
         self._feed_ok = feed_ok
+        # A decision is about one game at one tick. If the click is slow (a busy machine, a slow probe) and the
+        # game rugs or runs on meanwhile, the click would land in a later game or a different window than the
+        # one decided and checked: cancel instead. None = no limit (the game must still be the same and active).
+        self.max_lag_ticks = max_lag_ticks
+        self._view: GameView | None = None
         self._on_halt = on_halt
         self._clock = clock
         self._controls: Controls | None = None
@@ -277,6 +282,10 @@ class BrowserBroker:
             return BrokerReport(intent.bet_id, BetStatus.CANCELLED, t1, message=f"wrong coin on the page: {shown!r}")
         if probe is not None and not probe["active"]:
             return BrokerReport(intent.bet_id, BetStatus.CANCELLED, t1, message="side-bet button is not enabled")
+        moved = self._moved_on(intent)
+        if moved is not None:  # the last check before the click: the feed kept flowing while the page was probed
+            logger.info("side bet {id} not clicked: {why}", id=intent.bet_id, why=moved)
+            return BrokerReport(intent.bet_id, BetStatus.CANCELLED, t1, message=moved)
         # From here on a click may reach the page: register the bet first so no confirmation is missed.
         pending = _Pending(intent, t1)
         self._pending[intent.bet_id] = pending
@@ -316,6 +325,20 @@ class BrowserBroker:
         return BrokerReport(intent.bet_id, BetStatus.UNKNOWN, self._clock(),
                             message=f"{sent}no confirmation within {self.confirm_timeout_s:.1f} s")
 
+    def _moved_on(self, intent: BetIntent) -> str | None:
+        """Why the decision no longer matches the game on the feed, or None (also None before any frame)."""
+        v = self._view
+        if v is None:
+            return None
+        if v.game_id != intent.game_id:
+            return f"the game moved on: decided in {intent.game_id}, the feed is in {v.game_id}"
+        if v.phase is not Phase.ACTIVE:
+            return f"game {intent.game_id} is {v.phase.value} (decided at tick {intent.decided_tick})"
+        lag = v.tick - intent.decided_tick
+        if self.max_lag_ticks is not None and lag > self.max_lag_ticks:
+            return f"tick {v.tick} is {lag} ticks past the decision (limit {self.max_lag_ticks})"
+        return None
+
     def _confirmed_report(self, p: _Pending, message: str) -> BrokerReport:
         bet = p.bet
         latency = None if bet is None else max(0.0, bet.placed_t - p.clicked_t)
@@ -326,6 +349,7 @@ class BrowserBroker:
     # ------------------------------------------------------------- feed-driven progress
 
     def on_signal(self, signal: Signal, game: GameView) -> list[BrokerReport]:
+        self._view = game
         if isinstance(signal, SidebetRequested):
             p = self._awaiting()
             if p is not None and p.sent_t is None:

@@ -330,6 +330,7 @@ class BotRun:
         self.broker = BrowserBroker(page, self.profile.browser.selectors, mode=self.mode.label, coin=self.profile_coin,
                                     confirm_timeout_s=self.profile.timing.confirm_timeout_s,
                                     arm_timeout_s=self.arm_timeout_s, feed_ok=self._feed_ok,
+                                    max_lag_ticks=self.profile.timing.max_click_lag_ticks,
                                     on_halt=lambda r: self._halt(r, "page_control_missing"))
         self.session = Session(broker=self.broker, **self._session_parts)
 

@@ -62,6 +62,9 @@ class GuardsConfig(Strict):
 class TimingConfig(Strict):
     click_latency_s: float = Field(0.22, gt=0, le=5, description="prior click → confirmation latency")
     confirm_timeout_s: float = Field(3.0, gt=0, le=30)
+    max_click_lag_ticks: int = Field(
+        4, ge=0, le=40,
+        description="cancel a decision not clicked within this many ticks of it (a slow page: the game moved on)")
 
 
 class SelectorsConfig(Strict):

@@ -307,3 +307,36 @@ def test_missing_control_halts(plain_browser: LaunchedBrowser, run: Callable[[Aw
                                                 (1_500_000_000, "1.5"), (10_000_000, "0.01")])
 def test_sol_text(lamports: int, text: str) -> None:
     assert sol_text(lamports) == text
+
+
+def test_a_decision_the_game_has_moved_past_is_cancelled_without_a_click(
+        plain_browser: LaunchedBrowser, run: Callable[[Awaitable[Any]], Any]) -> None:
+    """The feed keeps flowing while the page is probed: a click that would land after the rug (in the next
+    game) or many ticks after the decision is not made. Found by the 80x soak on a busy machine."""
+
+    async def scenario() -> None:
+        page = await fresh_page(plain_browser)
+        broker = BrowserBroker(page, SelectorsConfig(), mode=Mode.PRACTICE, coin=PRACTICE_COIN,
+                               confirm_timeout_s=0.3, max_lag_ticks=4)
+        h = Harness(broker)
+        h.feed("in", gsu(100))
+        await broker.arm()
+        h.feed("in", gsu(110))
+        late = await broker.submit(intent("late", 100))
+        assert late.status is BetStatus.CANCELLED and "10 ticks past" in late.message
+        h.feed("in", gsu(111, rugged=True))
+        rugged = await broker.submit(intent("rugged", 110))
+        assert rugged.status is BetStatus.CANCELLED and "RUGGED" in rugged.message.upper()
+        h.feed("in", gsu(0, gid="20251228-0000000000000002"))
+        moved = await broker.submit(intent("moved", 110))
+        assert moved.status is BetStatus.CANCELLED and "moved on" in moved.message
+        assert await clicks(page) == []
+        # within the limit in the current game: clicked as usual
+        h.feed("in", gsu(3, gid="20251228-0000000000000002"))
+        fresh = BetIntent("fresh", "20251228-0000000000000002", 1, 0.0, 2_000_000, PRACTICE_COIN, "test", "test")
+        task = asyncio.ensure_future(broker.submit(fresh))
+        assert len(await wait_clicks(page, 1)) == 1
+        await task
+        await page.close()
+
+    run(scenario())

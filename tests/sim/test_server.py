@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -170,3 +171,20 @@ def test_unknown_namespace_is_refused_and_client_ping_answered(sim: SimHandle) -
         time.sleep(0.3)
         assert not [fr for fr in c.snapshot()[n1:] if fr.text.startswith("42")]
         assert not c.closed.is_set()
+
+
+def test_pings_come_every_interval_not_interval_plus_timeout() -> None:
+    """A client allows pingInterval + pingTimeout between pings (the page's client and socket.io's both do):
+    the server must ping every pingInterval after the pong, or clients on a busy machine time out and
+    reconnect (the 80x soak saw a reconnect every ~70 s before this was fixed)."""
+    h = start_sim_in_thread(SimConfig(seed="ping", speed=20, ping_interval_ms=150, ping_timeout_ms=600))
+    try:
+        with RawClient(h.ws_url) as c:
+            time.sleep(1.8)
+            pings = [f.t for f in c.snapshot() if f.text == "2"]
+            assert not c.closed.is_set()
+        gaps = [b - a for a, b in itertools.pairwise(pings)]
+        assert len(gaps) >= 4, pings
+        assert max(gaps) < 0.15 + 0.3, gaps  # interval plus a round trip, far from interval + timeout (0.75 s)
+    finally:
+        h.stop()
