@@ -450,8 +450,11 @@ class AuditAlarm:
         return f"{self.kind} game {self.game_id}: {self.reason}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AuditCounts:
+    """What the auditor has checked so far. ``Auditor.counts`` hands out a copy; the auditor's own tally is the
+    same fields plus its per-game status (``_Tally``), so the field list is written once."""
+
     games: int = 0
     verified: int = 0
     mismatched: int = 0
@@ -489,19 +492,7 @@ _HISTORY_ONLY = msgspec.json.Decoder(_HistoryOnly)
 
 
 @dataclass(slots=True)
-class _Tally:
-    games: int = 0
-    verified: int = 0
-    mismatched: int = 0
-    unverifiable: int = 0
-    malformed: int = 0
-    sidebets: int = 0
-    sidebets_agree: int = 0
-    sidebets_disagree: int = 0
-    sidebets_implied: int = 0
-    announced_checked: int = 0
-    live_games: int = 0
-    live_ticks: int = 0
+class _Tally(AuditCounts):
     status: OrderedDict[str, AuditStatus] = field(default_factory=OrderedDict)
 
 
