@@ -142,12 +142,24 @@ def main() -> None:
     ap.add_argument("--speed", type=float, default=20.0)
     ap.add_argument("--interval", type=float, default=5.0)
     ap.add_argument("--out", type=Path, default=REPO / "docs/bench/soak.md")
+    ap.add_argument("--bets-per-hour", type=int, default=20_000,
+                    help="the profile's max_bets_per_hour for this run (wall-clock hours; see below)")
     ap.add_argument("--keep", type=Path, default=None, help="copy the recording, log and database here")
     args = ap.parse_args()
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
+        # The `sim` profile, with one change: max_bets_per_hour counts wall-clock hours (receive times), and at
+        # an accelerated clock one wall hour holds `speed` hours of games; left at 600 the bot would sit paused
+        # for most of the run and the click path would not be soaked. Every other guard is the profile's.
+        sim_profile = (REPO / "profiles" / "sim.toml").read_text()
+        soak_profile, n = re.subn(r"(?m)^max_bets_per_hour = \d+$", f"max_bets_per_hour = {args.bets_per_hour}",
+                                  sim_profile)
+        if n != 1:
+            raise SystemExit("profiles/sim.toml: expected one max_bets_per_hour line")
+        profile_path = Path(tmp) / "soak.toml"
+        profile_path.write_text(soak_profile)
         sim_log_fh = (Path(tmp) / "sim.log").open("w")
         sim = subprocess.Popen([sys.executable, "-m", "bot.cli", "sim", "--port", str(port), "--seed", "soak",
                                 "--speed", str(args.speed)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=sim_log_fh)
@@ -159,7 +171,7 @@ def main() -> None:
                 except OSError:
                     time.sleep(0.1)
             env = {**os.environ, "RUGSBOT_DATA_DIR": f"{tmp}/var", "RUGSBOT_RECORDINGS_DIR": f"{tmp}/rec"}
-            cmd = [sys.executable, "-m", "bot.cli", "run", "--sim-url", url, "--profile", "sim", "--practice",
+            cmd = [sys.executable, "-m", "bot.cli", "run", "--sim-url", url, "--profile", str(profile_path), "--practice",
                    "--headless", "--games", str(args.games), "--no-trace"]
             t0 = time.monotonic()
             log = Path(tmp) / "run.log"
@@ -220,7 +232,8 @@ def main() -> None:
         "## Soak: the whole bot against the simulator",
         "",
         f"`python bench/soak.py --games {args.games} --speed {args.speed}` on {time.strftime('%Y-%m-%d')}, "
-        f"2 cores, headless Chromium, {wall:.0f} s wall, bot exit code {proc.returncode}.",
+        f"2 cores, headless Chromium, {wall:.0f} s wall, bot exit code {proc.returncode}. Profile `sim` with "
+        f"max_bets_per_hour = {args.bets_per_hour} (the limit counts wall-clock hours).",
         "",
         "| measure | value |",
         "|---|---|",
