@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-ORDER = ["codec", "session", "engine", "risk", "fair", "sim", "execution", "evidence", "soak"]
+ORDER = ["codec", "session", "engine", "risk", "fair", "sim", "execution", "evidence", "soak", "fuzz"]
 
 HEADER = """# Benchmarks
 
