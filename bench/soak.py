@@ -40,7 +40,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bot.feeds.recording import iter_frames  # noqa: E402
+from bot.feeds.recording import iter_frames, recording_parts  # noqa: E402
 
 
 def children(pid: int) -> list[int]:
@@ -193,7 +193,8 @@ def main() -> None:
             sim_log_fh.close()
         text = log.read_text()
         sim_log = (Path(tmp) / "sim.log").read_text()
-        recs = sorted(Path(f"{tmp}/rec").glob("*.jsonl*"))
+        firsts = [f for f in sorted(Path(f"{tmp}/rec").glob("*.jsonl*")) if not re.search(r"\.\d+\.jsonl", f.name)]
+        recs = [part for f in firsts for part in recording_parts(f)]  # rotated parts in order, not by name
         replay: dict[str, Any] = {}
         if recs:
             out = subprocess.run([sys.executable, "-m", "bot.cli", "replay", "--json", *map(str, recs)],
