@@ -42,6 +42,8 @@ sys.path.insert(0, str(REPO))
 
 from bot.feeds.recording import iter_frames, recording_parts  # noqa: E402
 
+SOAK_LIMITS = {"max_bets_per_hour": 20_000, "session_loss_limit_sol": 50.0, "daily_loss_limit_sol": 100.0}
+
 
 def children(pid: int) -> list[int]:
     out: list[int] = []
@@ -142,22 +144,21 @@ def main() -> None:
     ap.add_argument("--speed", type=float, default=20.0)
     ap.add_argument("--interval", type=float, default=5.0)
     ap.add_argument("--out", type=Path, default=REPO / "docs/bench/soak.md")
-    ap.add_argument("--bets-per-hour", type=int, default=20_000,
-                    help="the profile's max_bets_per_hour for this run (wall-clock hours; see below)")
     ap.add_argument("--keep", type=Path, default=None, help="copy the recording, log and database here")
     args = ap.parse_args()
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
-        # The `sim` profile, with one change: max_bets_per_hour counts wall-clock hours (receive times), and at
-        # an accelerated clock one wall hour holds `speed` hours of games; left at 600 the bot would sit paused
-        # for most of the run and the click path would not be soaked. Every other guard is the profile's.
-        sim_profile = (REPO / "profiles" / "sim.toml").read_text()
-        soak_profile, n = re.subn(r"(?m)^max_bets_per_hour = \d+$", f"max_bets_per_hour = {args.bets_per_hour}",
-                                  sim_profile)
-        if n != 1:
-            raise SystemExit("profiles/sim.toml: expected one max_bets_per_hour line")
+        # The `sim` profile with the limits a long run needs, and nothing else changed: max_bets_per_hour counts
+        # wall-clock hours (receive times), and one wall hour at an accelerated clock holds `speed` hours of
+        # games; the loss limits are sized for ~10,000 bets at -9.2 % EV (practice coin), or the governor would
+        # (rightly) stop the betting after the first thousand and the click path would not be soaked.
+        soak_profile = (REPO / "profiles" / "sim.toml").read_text()
+        for key, value in SOAK_LIMITS.items():
+            soak_profile, n = re.subn(rf"(?m)^{key} = [0-9.]+$", f"{key} = {value}", soak_profile)
+            if n != 1:
+                raise SystemExit(f"profiles/sim.toml: expected one {key} line")
         profile_path = Path(tmp) / "soak.toml"
         profile_path.write_text(soak_profile)
         sim_log_fh = (Path(tmp) / "sim.log").open("w")
@@ -234,7 +235,8 @@ def main() -> None:
         "",
         f"`python bench/soak.py --games {args.games} --speed {args.speed}` on {time.strftime('%Y-%m-%d')}, "
         f"2 cores, headless Chromium, {wall:.0f} s wall, bot exit code {proc.returncode}. Profile `sim` with "
-        f"max_bets_per_hour = {args.bets_per_hour} (the limit counts wall-clock hours).",
+        f"{', '.join(f'{k} = {v}' for k, v in SOAK_LIMITS.items())} (practice coin; the hourly limit counts "
+        "wall-clock hours).",
         "",
         "| measure | value |",
         "|---|---|",

@@ -45,6 +45,8 @@ from bot.game.signals import (
 from bot.game.state import GameView, Mode, OwnSidebet, Phase
 from bot.money import LAMPORTS_PER_SOL, PRACTICE_COIN
 
+CLICK_SAMPLES_KEPT = 4096
+
 if TYPE_CHECKING:
     from playwright.async_api import ElementHandle, Page
 
@@ -138,7 +140,9 @@ class BrowserBroker:
         self._pending: dict[str, _Pending] = {}
         self._busy = False
         self.halt_reason: str | None = None
-        self.clicks: list[ClickSample] = []
+        # the most recent clicks (latency statistics); a multi-day run must not keep every one
+        self.clicks: deque[ClickSample] = deque(maxlen=CLICK_SAMPLES_KEPT)
+        self.clicks_made = 0
         self._rugs: dict[str, int] = {}
         self._finished: deque[tuple[str, int]] = deque(maxlen=64)  # settled bets: stale frames must not match
         self.orphans: list[OwnSidebet] = []  # own bets the feed showed that no decision of ours explains
@@ -313,6 +317,7 @@ class BrowserBroker:
                              pending.clicked_t, pending.sent_t,
                              pending.bet.placed_t if pending.bet is not None else None, t0)
         self.clicks.append(sample)
+        self.clicks_made += 1
         if pending.status is BetStatus.CONFIRMED:
             return self._confirmed_report(pending, "confirmed by the feed")
         if pending.status is BetStatus.REJECTED:

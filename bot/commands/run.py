@@ -547,7 +547,7 @@ class BotRun:
             guard_level=state.level.value, guard_reasons=tuple(state.reasons)[:3],
             feed_connected=bool(health and health.connected), feed_age_s=health.age(now) if health else None,
             frames_in=health.frames_in if health else 0, sockets_opened=health.sockets_opened if health else 0,
-            click_latency_last_ms=last, click_latency_p50_ms=p50, clicks=len(getattr(self.broker, "clicks", [])),
+            click_latency_last_ms=last, click_latency_p50_ms=p50, clicks=getattr(self.broker, "clicks_made", 0),
             games=self.session.stats.games_finished if self.session is not None else 0,
             elapsed_s=now - self.started, note=f"HALTED: {self._halt_reason}" if self._halt_reason else "")
 
@@ -604,7 +604,7 @@ class BotRun:
             "games": s.stats.games_finished, "decisions": s.stats.decisions, "intents": s.stats.intents,
             "reports": dict(s.stats.reports), "bets": led.bets_this_session, "wins": led.wins, "losses": led.losses,
             "session_pnl_lamports": led.session_pnl, "bankroll_lamports": led.bankroll,
-            "clicks": len(clicks), "click_confirm_p50_ms": round(lat[len(lat) // 2] * 1000, 1) if lat else None,
+            "clicks": getattr(self.broker, "clicks_made", 0), "click_confirm_p50_ms": round(lat[len(lat) // 2] * 1000, 1) if lat else None,
             "recording": str(self.recorder.current_path) if self.recorder is not None else None,
         })
         if self.sim is not None:
