@@ -42,7 +42,8 @@ sys.path.insert(0, str(REPO))
 
 from bot.feeds.recording import iter_frames, recording_parts  # noqa: E402
 
-SOAK_LIMITS = {"max_bets_per_hour": 20_000, "session_loss_limit_sol": 50.0, "daily_loss_limit_sol": 100.0}
+SOAK_LIMITS = {"max_bets_per_hour": 20_000, "session_loss_limit_sol": 50.0, "daily_loss_limit_sol": 100.0,
+               "max_consecutive_losses": 200}
 
 
 def children(pid: int) -> list[int]:
@@ -153,7 +154,8 @@ def main() -> None:
         # The `sim` profile with the limits a long run needs, and nothing else changed: max_bets_per_hour counts
         # wall-clock hours (receive times), and one wall hour at an accelerated clock holds `speed` hours of
         # games; the loss limits are sized for ~10,000 bets at -9.2 % EV (practice coin), or the governor would
-        # (rightly) stop the betting after the first thousand and the click path would not be soaked.
+        # (rightly) stop the betting after the first thousand and the click path would not be soaked; a streak of
+        # 30 losses (the profile's halt) is likely once in ~3,000 bets (a 3,809-game run ended on it).
         soak_profile = (REPO / "profiles" / "sim.toml").read_text()
         for key, value in SOAK_LIMITS.items():
             soak_profile, n = re.subn(rf"(?m)^{key} = [0-9.]+$", f"{key} = {value}", soak_profile)
