@@ -25,13 +25,11 @@ import json
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bot.feeds.recording import iter_frames, recording_parts  # noqa: E402
+from bot.sim.runner import free_port, state_of, wait_for_sim  # noqa: E402
 
 SOAK_LIMITS = {"max_bets_per_hour": 20_000, "session_loss_limit_sol": 50.0, "daily_loss_limit_sol": 100.0,
                "max_consecutive_losses": 200}
@@ -66,17 +65,6 @@ def rss_kb(pid: int) -> int:
     except (FileNotFoundError, ProcessLookupError):
         pass
     return 0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def sim_truth(url: str) -> dict[str, Any]:
-    with urllib.request.urlopen(url + "/__sim/state", timeout=60) as r:
-        return dict(json.loads(r.read()))
 
 
 @dataclass
@@ -167,12 +155,7 @@ def main() -> None:
         sim = subprocess.Popen([sys.executable, "-m", "bot.cli", "sim", "--port", str(port), "--seed", "soak",
                                 "--speed", str(args.speed)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=sim_log_fh)
         try:
-            for _ in range(200):
-                try:
-                    sim_truth(url)
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            wait_for_sim(url)
             env = {**os.environ, "RUGSBOT_DATA_DIR": f"{tmp}/var", "RUGSBOT_RECORDINGS_DIR": f"{tmp}/rec"}
             cmd = [sys.executable, "-m", "bot.cli", "run", "--sim-url", url, "--profile", str(profile_path), "--practice",
                    "--headless", "--games", str(args.games), "--no-trace"]
@@ -189,7 +172,7 @@ def main() -> None:
                     if sample[1] and sample[2] and proc.poll() is None:  # skip samples taken while the process was exiting
                         samples.append(sample)
             wall = time.monotonic() - t0
-            truth = sim_truth(url)
+            truth = state_of(url)
         finally:
             sim.terminate()
             sim.wait(timeout=30)

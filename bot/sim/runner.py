@@ -7,15 +7,19 @@ server itself never needs locks and the caller's thread never blocks the game cl
 from __future__ import annotations
 
 import asyncio
+import json
+import socket
 import threading
+import time
+import urllib.request
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.sim.config import SimConfig
 from bot.sim.faults import FaultEvent
 from bot.sim.server import SimServer, SimTruth
 
-__all__ = ["SimHandle", "start_sim_in_thread"]
+__all__ = ["SimHandle", "free_port", "start_sim_in_thread", "state_of", "wait_for_sim"]
 
 T = TypeVar("T")
 
@@ -114,3 +118,31 @@ def start_sim_in_thread(config: SimConfig | None = None, timeout: float = 10.0) 
         thread.join(timeout)
         raise failure[0]
     return SimHandle(server, loop, thread)
+
+
+# ---------------------------------------------------------------- a simulator in another process (`rugsbot sim`)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port free right now, for a ``rugsbot sim --port`` subprocess whose truth must outlive the bot."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def state_of(url: str, timeout: float = 60.0) -> dict[str, Any]:
+    """The simulator's ``/__sim/state`` (its ground truth) as JSON."""
+    with urllib.request.urlopen(url + "/__sim/state", timeout=timeout) as r:
+        return dict(json.loads(r.read()))
+
+
+def wait_for_sim(url: str, timeout: float = 20.0) -> dict[str, Any]:
+    """Poll until a just-started simulator process answers; its first state, or ``TimeoutError``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return state_of(url, timeout=5.0)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no simulator at {url} after {timeout:g} s") from None
+            time.sleep(0.1)

@@ -18,20 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.browser.errors import BrowserNotFound
-from bot.browser.launch import find_browser
 from bot.cli import EXIT_HALTED
-from bot.config import Settings
+from tests.execution.conftest import browser_available
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _browser() -> bool:
-    try:
-        find_browser(Settings())
-    except BrowserNotFound:
-        return False
-    return True
 
 
 def _descendants(pid: int) -> list[int]:
@@ -54,7 +44,7 @@ def _is_chromium(pid: int) -> bool:
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not _browser(), reason="no Chromium found")
+@pytest.mark.skipif(not browser_available(), reason="no Chromium found")
 def test_killed_browser_halts_the_bot(tmp_path: Path) -> None:
     env = {**os.environ, "RUGSBOT_DATA_DIR": str(tmp_path / "var"), "RUGSBOT_RECORDINGS_DIR": str(tmp_path / "rec")}
     log = tmp_path / "run.log"

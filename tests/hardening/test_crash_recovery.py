@@ -17,40 +17,16 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from bot.browser.errors import BrowserNotFound
-from bot.browser.launch import find_browser
-from bot.config import Settings
 from bot.money import PRACTICE_COIN
+from bot.sim.runner import free_port, state_of, wait_for_sim
+from tests.execution.conftest import browser_available
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _browser() -> bool:
-    try:
-        find_browser(Settings())
-    except BrowserNotFound:
-        return False
-    return True
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _truth(url: str) -> dict[str, object]:
-    with urllib.request.urlopen(url + "/__sim/state", timeout=10) as r:
-        return json.loads(r.read())  # type: ignore[no-any-return]
 
 
 def _run(env: dict[str, str], url: str, games: int, crash_at: str | None, timeout: float = 240) -> int:
@@ -83,20 +59,15 @@ POINTS = [
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not _browser(), reason="no Chromium found")
+@pytest.mark.skipif(not browser_available(), reason="no Chromium found")
 @pytest.mark.parametrize("point", POINTS)
 def test_sigkill_and_restart(tmp_path: Path, point: str) -> None:
-    port = _free_port()
+    port = free_port()
     sim = subprocess.Popen([sys.executable, "-m", "bot.cli", "sim", "--port", str(port), "--seed", f"crash-{point}",
                             "--speed", "8", "--practice-balance", "100"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                _truth(url)
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_sim(url)
         env = {**os.environ, "RUGSBOT_DATA_DIR": str(tmp_path / "var"), "RUGSBOT_RECORDINGS_DIR": str(tmp_path / "rec"),
                "RUGSBOT_BROWSER_PROFILE_DIR": str(tmp_path / "profile"), "RUGSBOT_WALLET_PASSWORD": "crash-test-pw"}
         code = _run(env, url, games=8, crash_at=point)
@@ -108,7 +79,7 @@ def test_sigkill_and_restart(tmp_path: Path, point: str) -> None:
         code = _run(env, url, games=2, crash_at=None)
         assert code == 0, (tmp_path / "var" / "run-restart.log").read_text()[-3000:]
         after = _bets(db)
-        truth = _truth(url)
+        truth = state_of(url)
         # every bet ends settled, confirmed (still running when the second run stopped) or reconciled
         assert all(status in ("won", "lost", "confirmed", "cancelled", "rejected") for _, status, *_ in after), after
         statuses = {b[0]: b[1] for b in after}
@@ -116,10 +87,10 @@ def test_sigkill_and_restart(tmp_path: Path, point: str) -> None:
         accounts = truth["accounts"]
         assert isinstance(accounts, list) and len(accounts) == 1
         me = accounts[0]["player_id"]
-        mine = [b for b in truth["bets"] if b["player_id"] == me]  # type: ignore[union-attr]
+        mine = [b for b in truth["bets"] if b["player_id"] == me]
         placed = [b for b in after if b[1] in ("won", "lost", "confirmed")]
         # no double bet: the server saw exactly the bets the database says were placed, once each
-        requests = truth["sidebet_requests"].get(me, 0)  # type: ignore[union-attr]
+        requests = truth["sidebet_requests"].get(me, 0)
         assert requests == len(placed) + statuses_count(after, "rejected")
         assert len(mine) == len(placed)
         server_side = Counter((b["game_id"], b["amount_lamports"], b["outcome"], b["payout_lamports"]) for b in mine)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.brokers.paper import DryBroker
-from bot.config.profile import profile_from_dict
+from bot.config.profile import Profile, profile_from_dict
 from bot.engine.probability import ProbabilityModel
 from bot.engine.ranking import Decider
 from bot.game.audit import Auditor
@@ -131,6 +131,19 @@ def test_timeline_survives_fault(name: str, fault: Callable[[Frames, random.Rand
     assert tracker.counters.internal_errors == 0
 
 
+def dry_session(tmp_path: Path, profile: Profile, t0: float) -> tuple[Session, GameTracker]:
+    """A whole dry-run session (real tracker, model, decider, governor, SQLite, paper broker) starting at ``t0``."""
+    store = Store.open(tmp_path / "db", durable=False)
+    gov = Governor.start(profile.guards, store, mode="DRY-RUN", profile="t", coin=profile.coin, logged_in=False,
+                         starting_bankroll_lamports=sol_to_lamports(1.0), t=t0)
+    tracker = GameTracker()
+    session = Session(mode=Mode.DRY_RUN, coin=profile.coin, tracker=tracker,
+                      model=ProbabilityModel(profile.engine, timing=profile.timing),
+                      decider=Decider(profile.engine, REPO / "strategies"), governor=gov,
+                      broker=DryBroker(0.2), auditor=Auditor())
+    return session, tracker
+
+
 def _iter_decisions(session: Session, frames: Frames) -> Iterator[tuple[int, int, int]]:
     """(decisions so far, audits before the frame's decision path, audits after it)."""
     for t, f in frames:
@@ -145,13 +158,7 @@ def _iter_decisions(session: Session, frames: Frames) -> Iterator[tuple[int, int
 def test_decisions_continue_while_history_frames_flow(tmp_path: Path) -> None:
     frames = history_at_tick_rate(timeline("latency", games=4), random.Random(3))
     profile = profile_from_dict({"engine": {"strategies": [{"name": "ev_threshold"}]}})
-    store = Store.open(tmp_path / "db", durable=False)
-    gov = Governor.start(profile.guards, store, mode="DRY-RUN", profile="t", coin=profile.coin, logged_in=False,
-                         starting_bankroll_lamports=sol_to_lamports(1.0), t=frames[0][0])
-    session = Session(mode=Mode.DRY_RUN, coin=profile.coin, tracker=GameTracker(),
-                      model=ProbabilityModel(profile.engine, timing=profile.timing),
-                      decider=Decider(profile.engine, REPO / "strategies"), governor=gov,
-                      broker=DryBroker(0.2), auditor=Auditor())
+    session, _ = dry_session(tmp_path, profile, frames[0][0])
     steps = list(_iter_decisions(session, frames))
     assert steps[-1][0] > 300  # a decision on (almost) every active tick despite a history frame per 2 ticks
     # no audit ever ran inside the decision path: the count only moves in idle(), between frames
@@ -172,14 +179,7 @@ def test_maintenance_pause_stops_bets_and_the_timeline_resumes_right(tmp_path: P
     profile = profile_from_dict({"engine": {"strategies": [
         {"name": "fixed", "params": {"start_tick": 5, "every": 40, "max_bets_per_game": 5}}]},
         "guards": {"max_consecutive_losses": None, "loss_streak_cooldown": None}})
-    store = Store.open(tmp_path / "db", durable=False)
-    gov = Governor.start(profile.guards, store, mode="DRY-RUN", profile="t", coin=profile.coin, logged_in=False,
-                         starting_bankroll_lamports=sol_to_lamports(1.0), t=frames[0][0])
-    tracker = GameTracker()
-    session = Session(mode=Mode.DRY_RUN, coin=profile.coin, tracker=tracker,
-                      model=ProbabilityModel(profile.engine, timing=profile.timing),
-                      decider=Decider(profile.engine, REPO / "strategies"), governor=gov,
-                      broker=DryBroker(0.2), auditor=Auditor())
+    session, tracker = dry_session(tmp_path, profile, frames[0][0])
     intents: list[float] = []
     for t, f in frames:
         intent = session.on_frame(t, "in", f)
@@ -193,4 +193,4 @@ def test_maintenance_pause_stops_bets_and_the_timeline_resumes_right(tmp_path: P
     checked = [g for g in rugs if g in truth]
     assert len(checked) >= 4
     assert all(rugs[g] == truth[g] for g in checked)
-    assert session.tracker.counters.internal_errors == 0
+    assert tracker.counters.internal_errors == 0

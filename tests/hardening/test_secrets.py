@@ -13,20 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.browser.errors import BrowserNotFound
-from bot.browser.launch import find_browser
-from bot.config import Settings
+from tests.execution.conftest import browser_available
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "Zq7-unique-wallet-pass-4kT9"
-
-
-def _browser() -> bool:
-    try:
-        find_browser(Settings())
-    except BrowserNotFound:
-        return False
-    return True
 
 
 def _hits(root: Path) -> list[str]:
@@ -55,7 +45,7 @@ def _hits(root: Path) -> list[str]:
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not _browser(), reason="no Chromium found")
+@pytest.mark.skipif(not browser_available(), reason="no Chromium found")
 def test_password_never_written_anywhere(tmp_path: Path) -> None:
     data, rec = tmp_path / "var", tmp_path / "rec"
     env = {**os.environ, "RUGSBOT_DATA_DIR": str(data), "RUGSBOT_RECORDINGS_DIR": str(rec),
