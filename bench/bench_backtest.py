@@ -19,9 +19,9 @@ from pathlib import Path
 
 from bench_sections import replace_section
 
+from bot.commands.cliargs import quiet_logs
 from bot.config import Profile
-from bot.report.backtest import engine_for, frames_of, run_backtest, scratch_dir
-from bot.report.cliargs import quiet_logs
+from bot.optimize.backtest import engine_for, frames_of, run_backtest, scratch_dir
 
 
 def record_sim(path: Path, seconds: float, speed: float) -> None:
@@ -79,7 +79,7 @@ def main() -> int:
                         f"{best.elapsed_s:.2f} s | {best.frames / best.elapsed_s:,.0f} | **{best.ticks / best.elapsed_s:,.0f}** |")
             print(rows[-1], flush=True)
     body = "\n".join([
-        "## Backtest (`rugsbot backtest`, bot/report/backtest.py)",
+        "## Backtest (`rugsbot backtest`, bot/optimize/backtest.py)",
         "",
         f"Measured with `bench/bench_backtest.py` on CPython {platform.python_version()}, {platform.machine()}, "
         "a shared 2-core machine, best of 3, database on /dev/shm as `rugsbot backtest` does (on disk: ≈ 4x slower on the real captures, the durable write-ahead commits dominate). Strategy `fixed` (0.002 SOL, up to 20 bets a game), latency 0.22 s, a fresh "

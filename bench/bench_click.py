@@ -83,9 +83,9 @@ async def primitives(n: int) -> dict[str, list[float]]:
 
 
 async def end_to_end(bets: int, speed: float) -> tuple[dict[str, list[float]], dict[str, Any]]:
-    from bot.brokers.base import BetStatus
+    from bot.bets.model import BetStatus
     from bot.commands.run import BotRun
-    from bot.config import RunMode, Settings
+    from bot.config import Mode, Settings
     from bot.config.profile import profile_from_dict
     from bot.sim.config import SimConfig
     from bot.sim.runner import start_sim_in_thread
@@ -121,7 +121,7 @@ async def end_to_end(bets: int, speed: float) -> tuple[dict[str, list[float]], d
     args = argparse.Namespace(profile=None, headless=True, duration=None, games=None, sim=True, sim_speed=speed,
                               sim_seed=None, sim_faults="", dry_run=False, practice=False, yes_live=False,
                               no_trace=True, no_record=True)
-    bot = BotRun(settings, profile, RunMode.PRACTICE, args, headless=True, sim=sim)
+    bot = BotRun(settings, profile, Mode.PRACTICE, args, headless=True, sim=sim)
 
     async def stopper() -> None:
         while True:

@@ -2,7 +2,7 @@
 
 What is measured: the decision path's feed half — ``GameTracker.on_frame`` (which runs the Socket.IO
 codec and the typed event decoder) plus building ``tracker.view`` after every frame, exactly what
-``Session.on_frame`` does — over every frame of both real captures, repeated ``--passes`` times with a
+``TradingLoop.on_frame`` does — over every frame of both real captures, repeated ``--passes`` times with a
 fresh tracker per pass. Frames are classified once up front (untimed) as:
 
 * tick frames: incoming ``gameStateUpdate`` without ``gameHistory`` that advance an ACTIVE game,

@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.game.audit import Auditor, verify_history_game  # noqa: E402
-from bot.game.fair import SeedRandom, generate_prices  # noqa: E402
+from bot.fair.audit import Auditor, verify_history_game  # noqa: E402
+from bot.fair.generator import SeedRandom, generate_prices  # noqa: E402
 from bot.protocol.events import GameStateUpdate, decode_event  # noqa: E402
 from bot.protocol.frames import Packet, decode  # noqa: E402
 
@@ -122,7 +122,7 @@ def main() -> int:
                  f"{dt * 1000:.0f} ms"))
 
     lines = [
-        "## Provably fair (bot/game/fair.py, bot/game/audit.py, rugsbot verify)",
+        "## Provably fair (bot/fair/generator.py, bot/fair/audit.py, rugsbot verify)",
         "",
         f"Measured with `bench/bench_fair.py` on {platform.python_implementation()} {platform.python_version()}, "
         f"{platform.machine()}, a shared 2-core machine (other jobs running): best CPU time "

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from loguru import logger  # noqa: E402
 
-from bot.brokers.base import BetStatus, BrokerReport  # noqa: E402
+from bot.bets.model import BetStatus, BrokerReport  # noqa: E402
 from bot.config.sections import GuardsConfig  # noqa: E402
 from bot.engine.types import Estimate, SideBet, Snapshot, Zone  # noqa: E402
 from bot.game.state import AccountView, GameView, Phase, TickTiming  # noqa: E402

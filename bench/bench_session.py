@@ -4,7 +4,7 @@ Real parts: GameTracker, ProbabilityModel, Decider (profile strategies), Governo
 (every decision is written), DryBroker, Auditor. Frames: the simulator's own broadcast frames for N full games
 (including the ~300 KB history frames), generated without sockets. Measured per frame with perf_counter_ns:
 normal tick frames that lead to a decision, tick frames without one, and history frames; the off-path audit
-(`Session.idle`) is measured separately. Writes docs/bench/session.md.
+(`TradingLoop.idle`) is measured separately. Writes docs/bench/session.md.
 
     .venv/bin/python bench/bench_session.py [--games 40]
 """
@@ -20,17 +20,17 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.app.loop import TradingLoop
 from bot.brokers.paper import DryBroker
 from bot.config.profile import profile_from_dict
 from bot.engine.probability import ProbabilityModel
 from bot.engine.ranking import Decider
-from bot.game.audit import Auditor
-from bot.game.state import Mode
+from bot.fair.audit import Auditor
 from bot.game.tracker import GameTracker
+from bot.mode import Mode
 from bot.money import sol_to_lamports
 from bot.protocol.frames import encode_event
 from bot.risk.governor import Governor
-from bot.session import Session
 from bot.sim.config import SimConfig
 from bot.sim.game import iter_timeline
 from bot.store.db import Store
@@ -62,7 +62,7 @@ def main() -> None:
         store = Store.open(Path(tmp) / "bench.db")
         gov = Governor.start(profile.guards, store, mode="DRY-RUN", profile="bench", coin=profile.coin,
                              logged_in=False, starting_bankroll_lamports=sol_to_lamports(100.0), t=frames[0][0])
-        session = Session(mode=Mode.DRY_RUN, coin=profile.coin, tracker=GameTracker(),
+        session = TradingLoop(mode=Mode.DRY_RUN, coin=profile.coin, tracker=GameTracker(),
                           model=ProbabilityModel(profile.engine, timing=profile.timing),
                           decider=Decider(profile.engine, REPO / "strategies"), governor=gov,
                           broker=DryBroker(profile.timing.click_latency_s), auditor=Auditor())
@@ -97,11 +97,11 @@ def main() -> None:
         ("tick frame → bet intent (incl. fsync'd write-ahead intent row)", opened),
         ("other frames (cooldown, presale, no decision)", plain),
         ("history frame (~300 KB) on the decision path", history),
-        ("off-path audit of a history frame (Session.idle)", idle),
+        ("off-path audit of a history frame (TradingLoop.idle)", idle),
     ]
     load = os.getloadavg()[0]
     lines = [
-        "## Session: frame in → decision out",
+        "## TradingLoop: frame in → decision out",
         "",
         f"`bench/bench_session.py --games {args.games}`, {time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()}, "
         f"2 cores, load average {load:.1f} at the start. {len(frames)} simulator frames, {bets} paper bets, "

@@ -134,7 +134,7 @@ def main() -> int:
     q = args.quick
     lines = ["## Simulator (bench/bench_sim.py)", "",
              f"Machine: {os.cpu_count()} cores shared with other jobs; Python {sys.version.split()[0]}. "
-             f"Generator: bot/game/fair.py (pure-Python seedrandom ARC4).", "",
+             f"Generator: bot/fair/generator.py (pure-Python seedrandom ARC4).", "",
              "| what | workload | result | time |", "|---|---|---|---|"]
     lines += bench_fast(200 if q else 1000)
     lines += bench_timeline(3 if q else 12)

@@ -21,8 +21,8 @@ import numpy as np
 from bench_sections import replace_section
 
 from bot.engine.strategy import load_strategy
-from bot.report.montecarlo import SimPlan, simulate
-from bot.sim import fastsim
+from bot.optimize import fastsim
+from bot.optimize.montecarlo import SimPlan, simulate
 
 
 def best_of(n: int, fn) -> float:  # type: ignore[no-untyped-def]
@@ -67,9 +67,9 @@ def main() -> int:
         print(rows[-1], flush=True)
     import tempfile
 
+    from bot.commands.cliargs import quiet_logs
     from bot.config import Profile
-    from bot.report.backtest import engine_for, run_backtest, scratch_dir
-    from bot.report.cliargs import quiet_logs
+    from bot.optimize.backtest import engine_for, run_backtest, scratch_dir
 
     quiet_logs("ERROR")
     k = 150
@@ -83,7 +83,7 @@ def main() -> int:
                 f"{len(res.settled()):,} | {res.elapsed_s:.2f} s | {k / res.elapsed_s:,.0f} ({res.ticks / res.elapsed_s:,.0f} ticks/s) |")
     print(rows[-1], flush=True)
     body = "\n".join([
-        "## Monte Carlo (`rugsbot simulate`, bot/sim/fastsim.py)",
+        "## Monte Carlo (`rugsbot simulate`, bot/optimize/fastsim.py)",
         "",
         f"Measured with `bench/bench_simulate.py` on CPython {platform.python_version()}, {platform.machine()}, "
         "a shared 2-core machine (other agents running), best of 3. Games/s includes generation, settlement and "

@@ -27,7 +27,7 @@ from typing import Any, TextIO
 
 from loguru import logger
 
-from bot.game.state import Mode
+from bot.mode import Mode
 
 __all__ = ["LOG_FILE_NAME", "Redactor", "configure", "reset"]
 
@@ -82,7 +82,7 @@ def _mask_value(m: re.Match[str]) -> str:
 
 
 def _patcher(mode: Mode, red: Redactor) -> Callable[[Any], None]:
-    label = mode.value
+    label = mode.label
 
     def patch(record: Any) -> None:
         record["message"] = red.text(record["message"])
@@ -167,7 +167,7 @@ def configure(
     """
     red = Redactor(secrets)
     logger.remove()
-    logger.configure(patcher=_patcher(mode, red), extra={"mode": mode.value, "exc_text": ""})
+    logger.configure(patcher=_patcher(mode, red), extra={"mode": mode.label, "exc_text": ""})
     logger.add(
         _RedactingStream(console if console is not None else sys.stderr, red),
         level=level,

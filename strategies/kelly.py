@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from bot.engine.strategy import Param, Strategy
 from bot.engine.types import SideBet, Snapshot
-from bot.game.sidebet import MIN_BET_LAMPORTS
+from bot.game.rules import MIN_BET_LAMPORTS
 
 
 class Kelly(Strategy):

@@ -7,50 +7,12 @@ values the session applies to the ledger and the database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
 
+from bot.bets.model import BetIntent, BrokerReport
 from bot.game.signals import Signal
-from bot.game.state import GameView, Mode
-
-
-class BetStatus(StrEnum):
-    INTENT = "intent"  # committed before any click
-    CLICKED = "clicked"
-    CONFIRMED = "confirmed"
-    WON = "won"
-    LOST = "lost"
-    REJECTED = "rejected"
-    UNKNOWN = "unknown"  # clicked, no confirmation in time: pause and reconcile from later frames
-    CANCELLED = "cancelled"  # never clicked (e.g. halted between intent and click)
-
-
-TERMINAL = frozenset({BetStatus.WON, BetStatus.LOST, BetStatus.REJECTED, BetStatus.CANCELLED})
-
-
-@dataclass(frozen=True, slots=True)
-class BetIntent:
-    bet_id: str  # unique, from the database row
-    game_id: str
-    decided_tick: int
-    decided_t: float
-    amount_lamports: int
-    coin: str
-    strategy: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerReport:
-    bet_id: str
-    status: BetStatus
-    t: float
-    start_tick: int | None = None
-    end_tick: int | None = None
-    payout_lamports: int = 0
-    latency_s: float | None = None  # click → confirmation
-    message: str = ""
+from bot.game.state import GameView
+from bot.mode import Mode
 
 
 class Broker(Protocol):
@@ -65,5 +27,5 @@ class Broker(Protocol):
         ...
 
     def forget(self, bet_id: str) -> None:
-        """The session settled this bet from the server's truth (bot/recovery.py): stop tracking it."""
+        """The session settled this bet from the server's truth (bot/bets/reconcile.py): stop tracking it."""
         ...

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
-from bot.brokers.base import BetIntent, BetStatus, BrokerReport
+from bot.bets.model import BetIntent, BetStatus, BrokerReport
 from bot.browser.errors import ControlMissing, HaltRequired
 from bot.browser.selectors import Controls, first_visible, verify_controls
 from bot.config.sections import SelectorsConfig
-from bot.game.sidebet import Outcome, Window, payout_lamports, settle
+from bot.game.rules import Outcome, Window, payout_lamports, settle
 from bot.game.signals import (
     AccountUpdated,
     AckReceived,
@@ -42,7 +42,8 @@ from bot.game.signals import (
     Signal,
     TickAdvanced,
 )
-from bot.game.state import GameView, Mode, OwnSidebet, Phase
+from bot.game.state import GameView, OwnSidebet, Phase
+from bot.mode import Mode
 from bot.money import LAMPORTS_PER_SOL, PRACTICE_COIN
 
 CLICK_SAMPLES_KEPT = 4096
@@ -500,7 +501,7 @@ class BrowserBroker:
         return out
 
     def forget(self, bet_id: str) -> None:
-        """The session reconciled this bet from the server's truth (bot/recovery.py): stop waiting for it."""
+        """The session reconciled this bet from the server's truth (bot/bets/reconcile.py): stop waiting for it."""
         p = self._pending.get(bet_id)
         if p is not None:
             self._forget(p)

@@ -2,7 +2,7 @@
 
 A paper bet "lands" on the first tick whose receive time is at least ``latency_s`` after the decision —
 exactly as a real click lands about one tick after the frame that prompted it (protocol.md: ≈220 ms).
-Settlement uses the shared rules in bot/game/sidebet.py on the feed's own rug tick. Because dry-run and
+Settlement uses the shared rules in bot/game/rules.py on the feed's own rug tick. Because dry-run and
 replay share this code and the session is identical in both, a backtest of a recording reproduces the bets
 a dry-run made live on the same frames.
 """
@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.brokers.base import BetIntent, BetStatus, BrokerReport
-from bot.game.sidebet import Outcome, Window, payout_lamports, settle
+from bot.bets.model import BetIntent, BetStatus, BrokerReport
+from bot.game.rules import Outcome, Window, payout_lamports, settle
 from bot.game.signals import GameRugged, GameStarted, Signal, TickAdvanced
-from bot.game.state import GameView, Mode, Phase
+from bot.game.state import GameView, Phase
+from bot.mode import Mode
 
 
 @dataclass(slots=True)

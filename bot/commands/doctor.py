@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.cli import EXIT_OK
 from bot.commands.common import add_profile_arg, emit_json, load
-from bot.config import RunMode
+from bot.mode import Mode
 from bot.ops.doctor import DoctorInputs, Level, env_file_of, exit_code, run_checks
 
 
@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings, profile = load(args)
     inp = DoctorInputs(settings=settings, env_file=env_file_of(settings), recording=args.recording,
-                       needs_wallet=profile.mode is not RunMode.DRY_RUN)
+                       needs_wallet=profile.mode is not Mode.DRY_RUN)
     checks = run_checks(inp)
     code = exit_code(checks, args.strict)
     if args.json:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.cli import EXIT_OK, EXIT_USAGE
 from bot.commands.common import emit_json
-from bot.report.metrics import EvidenceReport, evaluate
+from bot.optimize.metrics import EvidenceReport, evaluate
 from bot.report.render import render_html
 from bot.report.summary import print_summary
 

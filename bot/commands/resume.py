@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.brokers.base import BetStatus
+    from bot.bets.model import BetStatus
     from bot.config import Settings
     from bot.store.db import Store
 

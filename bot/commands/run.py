@@ -7,8 +7,8 @@ Order of a run, and why:
    anything can ask the wallet for something;
 3. attach the sniffer BEFORE ``goto`` so the page's socket is seen from its first frame;
 4. connect the wallet (practice/live), verify every control and select the coin, then arm;
-5. every sniffed frame goes through ``Session.on_frame``; an intent is clicked by the broker on its own
-   task, and its reports come back through ``Session.apply``;
+5. every sniffed frame goes through ``TradingLoop.on_frame``; an intent is clicked by the broker on its own
+   task, and its reports come back through ``TradingLoop.apply``;
 6. stop on Ctrl-C / SIGTERM / ``--duration`` / ``--games`` / a halt: finish the clicks in flight, close the
    session row, the recorder, the database and the browser; print a summary; on failure save a
    screenshot and the Playwright trace next to the logs.
@@ -30,11 +30,12 @@ from typing import Any
 
 from loguru import logger
 
-from bot.brokers.base import BetIntent, BrokerReport
+from bot.bets.model import BetIntent, BrokerReport
 from bot.browser.errors import BrowserEnvironmentError, HaltRequired
 from bot.cli import EXIT_ENVIRONMENT, EXIT_HALTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from bot.commands.common import add_profile_arg, load
-from bot.config import Profile, RunMode, Settings
+from bot.config import Profile, Settings
+from bot.mode import Mode
 
 LIVE_WORD = "LIVE"
 
@@ -65,12 +66,12 @@ class UsageError(Exception):
     pass
 
 
-def resolve_mode(profile: Profile, args: argparse.Namespace) -> RunMode:
+def resolve_mode(profile: Profile, args: argparse.Namespace) -> Mode:
     """CLI flags may lower the mode (live → practice → dry-run), never raise it."""
     if getattr(args, "dry_run", False):
-        return RunMode.DRY_RUN
+        return Mode.DRY_RUN
     if getattr(args, "practice", False):
-        return RunMode.PRACTICE
+        return Mode.PRACTICE
     return profile.mode
 
 
@@ -89,7 +90,7 @@ def confirm_live(args: argparse.Namespace, stdin: Any = None, stdout: Any = None
 def run(args: argparse.Namespace) -> int:
     settings, profile = load(args)
     mode = resolve_mode(profile, args)
-    if mode is RunMode.LIVE:
+    if mode is Mode.LIVE:
         if args.sim or args.sim_url:
             print("rugsbot run: --sim never runs live; use --practice or --dry-run", file=sys.stderr)
             return EXIT_USAGE
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     from bot.logs import configure
 
-    configure(mode.label, level=settings.log_level, log_dir=settings.log_dir, secrets=settings.secret_values())
+    configure(mode, level=settings.log_level, log_dir=settings.log_dir, secrets=settings.secret_values())
     headless = profile.browser.headless if args.headless is None else args.headless
     external = None
     if args.sim_url:
@@ -139,7 +140,7 @@ class RunResult:
 class BotRun:
     """One run of the bot; owns every resource it opens and closes them in reverse order."""
 
-    def __init__(self, settings: Settings, profile: Profile, mode: RunMode, args: argparse.Namespace,
+    def __init__(self, settings: Settings, profile: Profile, mode: Mode, args: argparse.Namespace,
                  *, headless: bool, sim: Any = None) -> None:
         self.settings = settings
         self.profile = profile
@@ -151,7 +152,7 @@ class BotRun:
         self.sim: Any = sim  # a simulator started by the caller (tests) is used, and left running
         self._own_sim = sim is None
         self.browser: Any = None
-        self.session: Any = None
+        self.loop: Any = None
         self.sniffer: Any = None
         self.broker: Any = None
         self.wallet: Any = None
@@ -204,8 +205,8 @@ class BotRun:
         return self.code
 
     def _request_stop(self, why: str) -> None:
-        if self.session is not None:
-            self.session.stop_betting()  # no new bet while shutting down (the feed keeps flowing meanwhile)
+        if self.loop is not None:
+            self.loop.stop_betting()  # no new bet while shutting down (the feed keeps flowing meanwhile)
         if not self._stop.is_set():
             logger.warning("stopping: {}", why)
             if why.startswith("signal"):
@@ -216,7 +217,7 @@ class BotRun:
 
     async def _start(self) -> None:
         from bot.browser.launch import launch
-        from bot.browser.sniffer import Sniffer
+        from bot.feeds.sniffer import Sniffer
 
         url = self.settings.url or self.profile.browser.url
         profile_dir = self.settings.browser_profile_dir
@@ -228,7 +229,7 @@ class BotRun:
         self._build_session(url)
         if self.governor.state.level.value in ("HALTED", "KILLED"):
             raise _Refused(self.governor.state.reasons)
-        needs_wallet = self.mode is not RunMode.DRY_RUN
+        needs_wallet = self.mode is not Mode.DRY_RUN
         ext = self._extension_dir() if needs_wallet else None
         self.browser = await launch(self.settings, self.profile, headless=self.headless, extension_dir=ext,
                                     profile_dir=profile_dir, trace=not self.args.no_trace)
@@ -249,8 +250,8 @@ class BotRun:
             if self._stop.is_set():
                 return
             await self.broker.arm()
-        self._games_base = self.session.stats.games_finished
-        logger.info("armed in {mode} mode on {url}", mode=self.mode.label.value, url=url)
+        self._games_base = self.loop.stats.games_finished
+        logger.info("armed in {mode} mode on {url}", mode=self.mode.label, url=url)
 
     def _start_sim(self, password: Any) -> tuple[str, Path, Any]:
         from pydantic import SecretStr
@@ -279,60 +280,60 @@ class BotRun:
                          "(practice/live on the real site need the real Phantom; see `rugsbot login`)")
 
     def _build_session(self, url: str) -> None:
+        from bot.app.loop import TradingLoop
         from bot.brokers.paper import DryBroker
         from bot.engine.probability import ProbabilityModel
         from bot.engine.ranking import Decider
+        from bot.fair.audit import Auditor
         from bot.feeds.recording import RecordingWriter
-        from bot.game.audit import Auditor
         from bot.game.tracker import GameTracker
         from bot.money import sol_to_lamports
         from bot.risk.governor import Governor
-        from bot.session import Session
         from bot.store.db import Store
 
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store.open(self.settings.db_path)
-        mode = self.mode.label
+        mode = self.mode
         self.governor = Governor.start(
-            self.profile.guards, self.store, mode=mode.value, profile=self.profile.name, coin=self.profile_coin,
-            logged_in=self.mode is not RunMode.DRY_RUN,
+            self.profile.guards, self.store, mode=mode, profile=self.profile.name, coin=self.profile_coin,
+            logged_in=self.mode is not Mode.DRY_RUN,
             starting_bankroll_lamports=sol_to_lamports(self.profile.starting_bankroll_sol), t=time.time())
         if not self.args.no_record:
             stamp = time.strftime("%Y%m%d-%H%M%S")
-            path = self.settings.recordings_dir / f"{stamp}-{mode.value.lower()}.frames.jsonl.gz"
+            path = self.settings.recordings_dir / f"{stamp}-{mode.value}.frames.jsonl.gz"
             path.parent.mkdir(parents=True, exist_ok=True)
             from bot import __version__
 
             self.recorder = RecordingWriter(path, {"bot": __version__, "profile": self.profile.name,
-                                                   "mode": mode.value, "url": url, "start": time.time()})
-        self.broker = DryBroker(self.profile.timing.click_latency_s) if self.mode is RunMode.DRY_RUN else None
+                                                   "mode": mode.label, "url": url, "start": time.time()})
+        self.broker = DryBroker(self.profile.timing.click_latency_s) if self.mode is Mode.DRY_RUN else None
         self.tracker = GameTracker()
-        self._session_parts = dict(
+        self._loop_parts = dict(
             mode=mode, coin=self.profile_coin, tracker=self.tracker, model=ProbabilityModel(self.profile.engine, timing=self.profile.timing),
             decider=ArmGate(Decider(self.profile.engine, self.settings.strategies_dir), self._armed),
             governor=self.governor,
             auditor=Auditor(remember=256), recorder=self.recorder,  # gameHistory repeats 10 games: 256 dedupes all
         )
         if self.broker is not None:
-            self.session = Session(broker=self.broker, **self._session_parts)
+            self.loop = TradingLoop(broker=self.broker, **self._loop_parts)
 
     def _armed(self) -> bool:
-        return self.mode is RunMode.DRY_RUN or bool(self.broker is not None and getattr(self.broker, "armed", False))
+        return self.mode is Mode.DRY_RUN or bool(self.broker is not None and getattr(self.broker, "armed", False))
 
     @property
     def profile_coin(self) -> str:
         return self.mode.coin
 
     def _make_browser_broker(self, page: Any) -> None:
+        from bot.app.loop import TradingLoop
         from bot.brokers.browser import BrowserBroker
-        from bot.session import Session
 
-        self.broker = BrowserBroker(page, self.profile.browser.selectors, mode=self.mode.label, coin=self.profile_coin,
+        self.broker = BrowserBroker(page, self.profile.browser.selectors, mode=self.mode, coin=self.profile_coin,
                                     confirm_timeout_s=self.profile.timing.confirm_timeout_s,
                                     arm_timeout_s=self.arm_timeout_s, feed_ok=self._feed_ok,
                                     max_lag_ticks=self.profile.timing.max_click_lag_ticks,
                                     on_halt=lambda r: self._halt(r, "page_control_missing"))
-        self.session = Session(broker=self.broker, **self._session_parts)
+        self.loop = TradingLoop(broker=self.broker, **self._loop_parts)
 
     def _feed_ok(self) -> bool:
         """The page's socket is open and talking (no click may be buffered across a reconnect)."""
@@ -432,9 +433,9 @@ class BotRun:
     # ------------------------------------------------------------------ the frame path
 
     def _on_frame(self, t: float, direction: str, text: str) -> None:
-        if self.session is None or self._closing:
+        if self.loop is None or self._closing:
             return
-        intent = self.session.on_frame(t, direction, text)
+        intent = self.loop.on_frame(t, direction, text)
         if intent is not None:
             self._spawn(self._place(intent))
         if not self._idle_scheduled:
@@ -444,9 +445,9 @@ class BotRun:
     def _idle(self) -> None:
         self._idle_scheduled = False
         with contextlib.suppress(Exception):
-            self.session.idle()
+            self.loop.idle()
         level = self.governor.state.level.value
-        if level in ("HALTED", "KILLED") and self.mode is not RunMode.DRY_RUN and not self._stop.is_set():
+        if level in ("HALTED", "KILLED") and self.mode is not Mode.DRY_RUN and not self._stop.is_set():
             self._halt_reason = self._halt_reason or "; ".join(self.governor.state.reasons)
             self.code, self.reason = EXIT_HALTED, f"halted: {self._halt_reason}"
             self._request_stop(self.reason)
@@ -454,18 +455,18 @@ class BotRun:
         # --games counts games that finished after the bot was ready (armed, or watching in dry-run): the game
         # in progress at connect, or one that rugs during the wallet login, is not a game the bot played.
         if (games is not None and self._games_base is not None
-                and self.session.stats.games_finished - self._games_base >= games):
+                and self.loop.stats.games_finished - self._games_base >= games):
             self._request_stop(f"{games} games finished")
 
     async def _place(self, intent: BetIntent) -> None:
         try:
             report: BrokerReport = await self.broker.submit(intent)
         except Exception as exc:  # the broker never raises by design; if it does, the bet is unknown
-            from bot.brokers.base import BetStatus
+            from bot.bets.model import BetStatus
 
             logger.exception("broker failed")
             report = BrokerReport(intent.bet_id, BetStatus.UNKNOWN, time.time(), message=f"broker error: {exc}")
-        self.session.apply(report)
+        self.loop.apply(report)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
@@ -475,7 +476,7 @@ class BotRun:
     def _browser_gone(self) -> None:
         """The browser closed while we did not ask it to (crashed, killed, OOM): no clicks are possible, and a
         bet in flight can only be explained by the server later. Halt with the reason; the next start
-        reconciles open bets from the server (bot/recovery.py)."""
+        reconciles open bets from the server (bot/bets/reconcile.py)."""
         if self._stop.is_set():
             return
         self._halt("the browser closed unexpectedly (crashed or killed); open bets are reconciled at the next "
@@ -510,7 +511,7 @@ class BotRun:
                 if self.governor is not None:
                     # time-based guards (feed silence) must fire during a silence too, not only on frames
                     self.governor.tick(self.tracker.view, time.time())
-                if (self.mode is not RunMode.DRY_RUN and self.broker is not None and not self.broker.armed
+                if (self.mode is not Mode.DRY_RUN and self.broker is not None and not self.broker.armed
                         and self._halt_reason is None and not self._rearming and not self._stop.is_set()):
                     self._spawn(self._rearm())
                 if time.time() - self._last_rotate > 60 and self.browser is not None:
@@ -522,7 +523,7 @@ class BotRun:
 
         now = time.time()
         view = self.tracker.view
-        d = self.session.last_decision if self.session is not None else None
+        d = self.loop.last_decision if self.loop is not None else None
         led = self.governor.ledger_view()
         state = self.governor.state
         health = self.sniffer.health if self.sniffer is not None else None
@@ -536,8 +537,8 @@ class BotRun:
                         else f"skip at tick {d.tick}")
         ob = led.open_bet
         return Screen(
-            mode=self.mode.label.value, profile=self.profile.name,
-            coin_label="FREE" if self.mode is RunMode.PRACTICE else "SOL",
+            mode=self.mode.label, profile=self.profile.name,
+            coin_label="FREE" if self.mode is Mode.PRACTICE else "SOL",
             game_id=view.game_id, tick=view.tick, phase=view.phase.value, price=view.price,
             p_win=est.p_win if est else None, p_low=est.p_low if est else None, p_high=est.p_high if est else None,
             ev=est.ev if est else None, break_even=est.break_even if est else None,
@@ -548,7 +549,7 @@ class BotRun:
             feed_connected=bool(health and health.connected), feed_age_s=health.age(now) if health else None,
             frames_in=health.frames_in if health else 0, sockets_opened=health.sockets_opened if health else 0,
             click_latency_last_ms=last, click_latency_p50_ms=p50, clicks=getattr(self.broker, "clicks_made", 0),
-            games=self.session.stats.games_finished if self.session is not None else 0,
+            games=self.loop.stats.games_finished if self.loop is not None else 0,
             elapsed_s=now - self.started, note=f"HALTED: {self._halt_reason}" if self._halt_reason else "")
 
     # ------------------------------------------------------------------ shutdown
@@ -566,9 +567,9 @@ class BotRun:
         if self._halt_reason and self.browser is not None and self.code == EXIT_HALTED:
             await self._save_failure("halt")
         self._closing = True  # no frame reaches the session once it starts closing
-        if self.session is not None:
+        if self.loop is not None:
             with contextlib.suppress(Exception):
-                self.session.idle()
+                self.loop.idle()
             self.summary = self._collect_summary()
         if self.governor is not None:
             with contextlib.suppress(Exception):
@@ -589,7 +590,7 @@ class BotRun:
                 self._tmp.cleanup()
 
     def _collect_summary(self) -> dict[str, Any]:
-        s = self.session
+        s = self.loop
         out: dict[str, Any] = {}
         if hasattr(s, "summary"):
             with contextlib.suppress(Exception):
@@ -599,7 +600,7 @@ class BotRun:
         clicks = getattr(self.broker, "clicks", [])
         lat = sorted(c.confirm_latency_s for c in clicks if c.confirm_latency_s is not None)
         out.update({
-            "mode": self.mode.label.value, "profile": self.profile.name, "reason": self.reason,
+            "mode": self.mode.label, "profile": self.profile.name, "reason": self.reason,
             "duration_s": round(time.time() - self.started, 1), "frames": s.stats.frames,
             "games": s.stats.games_finished, "decisions": s.stats.decisions, "intents": s.stats.intents,
             "reports": dict(s.stats.reports), "bets": led.bets_this_session, "wins": led.wins, "losses": led.losses,
@@ -615,7 +616,7 @@ class BotRun:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(title=f"rugsbot session summary [{self.mode.label.value}]")
+        table = Table(title=f"rugsbot session summary [{self.mode.label}]")
         table.add_column("item")
         table.add_column("value")
         for k, v in (self.summary or {"reason": self.reason}).items():

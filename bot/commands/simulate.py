@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 
 from bot.cli import EXIT_OK, EXIT_USAGE
+from bot.commands import cliargs
 from bot.commands.common import add_profile_arg, emit_json, load
 from bot.money import sol_to_lamports
-from bot.report import cliargs
-from bot.report.metrics import evaluate
-from bot.report.montecarlo import (
+from bot.optimize.fastsim import ticks_for_seconds
+from bot.optimize.metrics import evaluate
+from bot.optimize.montecarlo import (
     SimPlan,
     StrategyUnavailable,
     is_vectorised,
@@ -18,7 +19,6 @@ from bot.report.montecarlo import (
     simulate,
 )
 from bot.report.summary import print_summary
-from bot.sim.fastsim import ticks_for_seconds
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -76,9 +76,9 @@ def _run_session(args, settings, profile, name, params, latency, lag) -> int:
 
     import numpy as np
 
-    from bot.report.backtest import engine_for, run_backtest, scratch_dir
-    from bot.report.cliargs import quiet_logs
-    from bot.sim import fastsim
+    from bot.commands.cliargs import quiet_logs
+    from bot.optimize import fastsim
+    from bot.optimize.backtest import engine_for, run_backtest, scratch_dir
 
     quiet_logs()
     games = fastsim.priced_games(np.random.default_rng(np.random.SeedSequence(args.seed)), args.games)

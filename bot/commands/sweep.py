@@ -8,11 +8,20 @@ import tempfile
 from pathlib import Path
 
 from bot.cli import EXIT_OK, EXIT_USAGE
+from bot.commands import cliargs
 from bot.commands.common import add_profile_arg, emit_json, load
 from bot.money import sol_to_lamports
-from bot.report import cliargs
-from bot.report.metrics import EvidenceReport, evaluate
-from bot.report.sweep import SweepError, SweepRow, declared_grid, expand, parse_grid, print_table, rank, shard
+from bot.optimize.metrics import EvidenceReport, evaluate
+from bot.optimize.sweep import (
+    SweepError,
+    SweepRow,
+    declared_grid,
+    expand,
+    parse_grid,
+    print_table,
+    rank,
+    shard,
+)
 
 MAX_POINTS = 500
 
@@ -67,11 +76,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_point(args, settings, profile, name, point, latency) -> EvidenceReport:
-    from bot.sim.fastsim import ticks_for_seconds
+    from bot.optimize.fastsim import ticks_for_seconds
 
     lag = ticks_for_seconds(latency)
     if args.files:
-        from bot.report.backtest import engine_for, frames_of, run_backtest, scratch_dir
+        from bot.optimize.backtest import engine_for, frames_of, run_backtest, scratch_dir
 
         with tempfile.TemporaryDirectory(prefix="rugsbot-sweep-", dir=scratch_dir()) as tmp:
             res = run_backtest(frames_of(args.files), profile, db_path=Path(tmp) / "sweep.db",
@@ -79,7 +88,7 @@ def _run_point(args, settings, profile, name, point, latency) -> EvidenceReport:
                                engine=engine_for(profile, name, point))
         return evaluate(res.records(lag), label=str(point), seed=args.seed, baseline=not args.no_baseline,
                         replicates=500)
-    from bot.report.montecarlo import SimPlan, records_from_log, sim_guards, simulate
+    from bot.optimize.montecarlo import SimPlan, records_from_log, sim_guards, simulate
 
     g = profile.guards
     plan = SimPlan(strategy=name, params=point, games=args.games, seed=args.seed, jobs=args.jobs, lag_ticks=lag,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.commands.common import add_json_arg, emit_json
-from bot.game.audit import Auditor
+from bot.fair.audit import Auditor
 from bot.protocol.events import GameStateUpdate, InvalidEvent, decode_event
 from bot.protocol.frames import Packet, decode
 

@@ -4,7 +4,8 @@ Precedence: CLI > env > profile > defaults (see :func:`bot.config.resolve.resolv
 """
 
 from bot.config.errors import ConfigError
-from bot.config.profile import Profile, RunMode, load_profile
+from bot.config.profile import Profile, load_profile
 from bot.config.settings import Settings
+from bot.mode import Mode
 
-__all__ = ["ConfigError", "Profile", "RunMode", "Settings", "load_profile"]
+__all__ = ["ConfigError", "Mode", "Profile", "Settings", "load_profile"]

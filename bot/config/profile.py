@@ -7,7 +7,6 @@ TOML files in ``profiles/``; unknown keys are errors; a live profile must say ``
 from __future__ import annotations
 
 import tomllib
-from enum import StrEnum
 from pathlib import Path
 
 from pydantic import Field, ValidationError, model_validator
@@ -21,28 +20,13 @@ from bot.config.sections import (
     Strict,
     TimingConfig,
 )
-from bot.game.state import Mode
-from bot.money import PRACTICE_COIN, SOL_MINT
-
-
-class RunMode(StrEnum):
-    DRY_RUN = "dry-run"
-    PRACTICE = "practice"
-    LIVE = "live"
-
-    @property
-    def label(self) -> Mode:
-        return {RunMode.DRY_RUN: Mode.DRY_RUN, RunMode.PRACTICE: Mode.PRACTICE, RunMode.LIVE: Mode.LIVE}[self]
-
-    @property
-    def coin(self) -> str:
-        return SOL_MINT if self is RunMode.LIVE else PRACTICE_COIN if self is RunMode.PRACTICE else SOL_MINT
+from bot.mode import Mode
 
 
 class Profile(Strict):
     name: str = "default"
     description: str = ""
-    mode: RunMode = RunMode.DRY_RUN
+    mode: Mode = Mode.DRY_RUN
     confirm_live: bool = Field(False, description="a live profile must set this to true explicitly")
     starting_bankroll_sol: float = Field(1.0, gt=0, description="dry-run bankroll (logged-in modes use the server's)")
     engine: EngineConfig = Field(default_factory=EngineConfig)
@@ -53,11 +37,13 @@ class Profile(Strict):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Profile:
-        if self.mode is RunMode.LIVE and not self.confirm_live:
+        if self.mode is Mode.REPLAY:
+            raise ValueError('mode must be "dry-run", "practice" or "live" (replay is what backtests run as)')
+        if self.mode is Mode.LIVE and not self.confirm_live:
             raise ValueError('a live profile must also set confirm_live = true')
-        if self.confirm_live and self.mode is not RunMode.LIVE:
+        if self.confirm_live and self.mode is not Mode.LIVE:
             raise ValueError('confirm_live = true only makes sense with mode = "live"')
-        if self.guards.max_stake_per_bet_sol > self.starting_bankroll_sol and self.mode is RunMode.DRY_RUN:
+        if self.guards.max_stake_per_bet_sol > self.starting_bankroll_sol and self.mode is Mode.DRY_RUN:
             raise ValueError("guards.max_stake_per_bet_sol exceeds starting_bankroll_sol")
         return self
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from bot.config.profile import Profile, RunMode
+from bot.config.profile import Profile
 from bot.config.settings import Settings
+from bot.mode import Mode
 
 T = TypeVar("T")
 
@@ -25,7 +26,7 @@ class Sourced(Generic[T]):
 class CliOverrides:
     """Only what the operator typed; ``None`` means "not given"."""
 
-    mode: RunMode | None = None
+    mode: Mode | None = None
     headless: bool | None = None
     url: str | None = None
     log_level: str | None = None
@@ -33,7 +34,7 @@ class CliOverrides:
 
 @dataclass(frozen=True, slots=True)
 class Resolved:
-    mode: Sourced[RunMode]
+    mode: Sourced[Mode]
     headless: Sourced[bool]
     url: Sourced[str]
     log_level: Sourced[str]
@@ -61,7 +62,7 @@ def resolve(settings: Settings, profile: Profile, cli: CliOverrides | None = Non
     defaults = Profile()
     browser_set = "browser" in profile.model_fields_set
     mode = _pick(cli.mode, None, profile.mode, defaults.mode, profile_set="mode" in profile.model_fields_set)
-    if mode.value is RunMode.LIVE and profile.mode is not RunMode.LIVE:
+    if mode.value is Mode.LIVE and profile.mode is not Mode.LIVE:
         raise ValueError("live mode needs a live profile (mode = \"live\", confirm_live = true)")
     headless_profile_set = browser_set and "headless" in profile.browser.model_fields_set
     url_profile_set = browser_set and "url" in profile.browser.model_fields_set

@@ -1,7 +1,7 @@
 """The Decider: ask every configured strategy, keep the proposals that can be placed, pick at most one.
 
 Hard rules come first and no strategy can override them: no bet when the estimate is infeasible (wrong phase,
-landing after a rug, stale feed) and none while our own bet is still running (``bot.game.sidebet.can_place``
+landing after a rug, stale feed) and none while our own bet is still running (``bot.game.rules.can_place``
 at the predicted landing tick). Then adaptive tightening scales stakes, proposals below the minimum bet or
 above the bankroll are dropped, and the rest are scored
 
@@ -23,7 +23,7 @@ from bot.config.sections import EngineConfig
 from bot.engine.adaptive import Adaptation
 from bot.engine.strategy import Strategy, load_strategy
 from bot.engine.types import Estimate, SideBet, Snapshot
-from bot.game.sidebet import MIN_BET_LAMPORTS, Outcome, Window, can_place
+from bot.game.rules import MIN_BET_LAMPORTS, Outcome, Window, can_place
 from bot.game.state import OwnSidebet
 from bot.money import fmt_sol
 

@@ -1,6 +1,6 @@
 """What the tracker tells the rest of the bot after each frame: small, typed, immutable signals.
 
-The session (bot/session.py) routes them: ticks to the engine, rugs to brokers and the probability
+The session (bot/app/loop.py) routes them: ticks to the engine, rugs to brokers and the probability
 model, own-bet events and acks to the broker and ledger, history frames to the off-path auditor.
 """
 
@@ -54,7 +54,7 @@ class GameRugged:
 
 @dataclass(frozen=True, slots=True)
 class HistoryReceived:
-    """A heavy frame carrying ``gameHistory``: parse it off the decision path (bot/game/audit.py)."""
+    """A heavy frame carrying ``gameHistory``: parse it off the decision path (bot/fair/audit.py)."""
 
     raw: msgspec.Raw
     t: float

@@ -18,15 +18,6 @@ class Phase(StrEnum):
     RUGGED = "RUGGED"
 
 
-class Mode(StrEnum):
-    """The run mode, printed on every log line and on the screen."""
-
-    DRY_RUN = "DRY-RUN"
-    PRACTICE = "PRACTICE"
-    LIVE = "LIVE"
-    REPLAY = "REPLAY"
-
-
 @dataclass(frozen=True, slots=True)
 class TickTiming:
     """Tick-interval statistics from receive times (seconds)."""
@@ -88,7 +79,7 @@ class OwnSidebet:
     amount_lamports: int
     coin: str
     placed_t: float
-    outcome: str = "pending"  # bot.game.sidebet.Outcome value
+    outcome: str = "pending"  # bot.game.rules.Outcome value
     payout_lamports: int = 0
     settled_tick: int | None = None
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from bot.game.sidebet import WINDOW_TICKS, Outcome
+from bot.game.rules import WINDOW_TICKS, Outcome
 from bot.game.signals import (
     AccountUpdated,
     AckReceived,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.brokers.base import BetStatus
-from bot.report.metrics import BetRecords
+from bot.bets.model import BetStatus
+from bot.optimize.metrics import BetRecords
 
 
 class SessionNotFound(LookupError):

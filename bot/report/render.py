@@ -5,8 +5,8 @@ from __future__ import annotations
 from html import escape
 
 from bot.money import fmt_sol
+from bot.optimize.metrics import BREAK_EVEN, P_WIN_THEORY, EvidenceReport
 from bot.report import charts
-from bot.report.metrics import BREAK_EVEN, P_WIN_THEORY, EvidenceReport
 from bot.report.summary import summary_lines, verdict
 
 CSS = """

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.money import fmt_sol
-from bot.report.metrics import BREAK_EVEN, P_WIN_THEORY, EvidenceReport
+from bot.optimize.metrics import BREAK_EVEN, P_WIN_THEORY, EvidenceReport
 
 
 def verdict(report: EvidenceReport) -> str:

@@ -1,6 +1,6 @@
 """The governor: sees every signal, proposal and broker report; owns the ledger, the guards and the halt state.
 
-How the session (bot/session.py) drives it, per frame::
+How the session (bot/app/loop.py) drives it, per frame::
 
     gov = Governor.start(profile.guards, store, mode=..., profile=..., coin=..., logged_in=...,
                          starting_bankroll_lamports=..., t=first_frame_t)
@@ -34,16 +34,17 @@ from enum import StrEnum
 
 from loguru import logger
 
-from bot.brokers.base import BetIntent, BetStatus, BrokerReport
+from bot.bets.model import BetIntent, BetStatus, BrokerReport
 from bot.config.sections import GuardsConfig
 from bot.engine.types import Estimate, LedgerView, SideBet, Snapshot
 from bot.game.signals import AccountUpdated, GameRugged, MaintenanceNotice, Signal
-from bot.game.state import AccountView, FinishedGame, GameView, Mode
+from bot.game.state import AccountView, FinishedGame, GameView
+from bot.mode import Mode
 from bot.risk.guards import AlarmGuard, Guard, GuardContext, build_guards
 from bot.risk.ledger import Ledger
 from bot.risk.verdict import Action, Verdict, worst
 from bot.store.db import Store, StoreError
-from bot.store.rows import BetRow, DecisionRecord, EventKind, HaltRow
+from bot.store.rows import BetRow, DecisionRow, EventKind, HaltRow
 
 
 class Level(StrEnum):
@@ -99,7 +100,7 @@ class Governor:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def start(cls, cfg: GuardsConfig, store: Store, *, mode: str, profile: str, coin: str, logged_in: bool,
+    def start(cls, cfg: GuardsConfig, store: Store, *, mode: Mode | str, profile: str, coin: str, logged_in: bool,
               starting_bankroll_lamports: int, t: float, guards: Sequence[Guard] | None = None,
               halt_poll_s: float = 0.2, carry_over: bool | None = None) -> Governor:
         """Open a session row and rebuild the ledger from the database (restart-safe).
@@ -107,10 +108,11 @@ class Governor:
         ``carry_over`` (default: every mode but REPLAY) folds earlier sessions of the same mode and coin into the
         ledger: today's losses, the loss streak, the paper bankroll."""
         if carry_over is None:
-            carry_over = str(mode) != Mode.REPLAY.value
-        session = store.start_session(mode=str(mode), profile=profile, coin=coin, started=t,
+            carry_over = Mode.from_label(str(mode)) is not Mode.REPLAY
+        label = Mode.from_label(str(mode)).label
+        session = store.start_session(mode=label, profile=profile, coin=coin, started=t,
                                       starting_bankroll_lamports=None if logged_in else starting_bankroll_lamports)
-        ledger = Ledger.rebuild(store, session=session, mode=str(mode), coin=coin, logged_in=logged_in,
+        ledger = Ledger.rebuild(store, session=session, mode=label, coin=coin, logged_in=logged_in,
                                 starting_bankroll_lamports=starting_bankroll_lamports, carry_over=carry_over)
         gov = cls(cfg, store, session=session, ledger=ledger, guards=guards, halt_poll_s=halt_poll_s)
         gov._now = t
@@ -240,7 +242,7 @@ class Governor:
     def record_decision(self, *, t: float, view: GameView, estimate: Estimate | None, proposal: SideBet | None,
                         reason: str, verdict: str, strategy: str = "") -> None:
         """Store one decision of the engine (with or without a proposal) in this session's decisions table."""
-        self.store.record_decision(DecisionRecord(
+        self.store.record_decision(DecisionRow(
             t=t, game=view.game_id, tick=view.tick,
             p_win=estimate.p_win if estimate else None, p_low=estimate.p_low if estimate else None,
             p_high=estimate.p_high if estimate else None, ev=estimate.ev if estimate else None,

@@ -34,10 +34,10 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from bot.brokers.base import TERMINAL, BetStatus
+from bot.bets.model import TERMINAL, BetStatus
+from bot.bets.reconcile import SETTLED_IN_BALANCE
 from bot.engine.types import LedgerView
 from bot.game.state import OwnSidebet
-from bot.recovery import SETTLED_IN_BALANCE
 from bot.store.db import Store
 from bot.store.rows import EventKind, EventRow
 
@@ -182,7 +182,7 @@ class Ledger:
             return
         payout = int(d.get("payout_lamports") or 0) if status is BetStatus.WON else 0
         # A bet a dead process left open and that the restart explained from the server's balance was settled
-        # before that balance was taken: the anchor already holds its payout (bot/recovery.py).
+        # before that balance was taken: the anchor already holds its payout (bot/bets/reconcile.py).
         in_anchor = not was_debited and str(d.get("message") or "").startswith(SETTLED_IN_BALANCE)
         if self.expected_cash is not None and not in_anchor:
             self.expected_cash += payout

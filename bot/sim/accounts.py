@@ -1,7 +1,7 @@
 """Custodial accounts and side bets: the part of the server a bot's money depends on.
 
 Balances are integer lamports per coin (SOL and the ``0xPractice`` coin); SOL floats appear only in the
-frames. Side-bet windows and settlement use bot/game/sidebet.py (the one implementation), so the
+frames. Side-bet windows and settlement use bot/game/rules.py (the one implementation), so the
 simulator cannot disagree with the bot about what a win is. Every ``requestSidebet`` that reaches the
 server is counted per player, whether accepted or not: that count is how tests prove a bot never
 double-clicks.
@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.game.sidebet import Outcome, Window, can_place, payout_lamports, settle
+from bot.game.rules import Outcome, Window, can_place, payout_lamports, settle
 from bot.money import LAMPORTS_PER_SOL, PRACTICE_COIN, SOL_MINT, lamports_to_sol, sol_to_lamports
 from bot.sim.config import SimConfig
 from bot.sim.players import CrowdBet, SimPlayer, new_uuid, sidebet_payout_record, sidebet_placed_record

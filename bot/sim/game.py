@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.game.fair import GeneratedGame, generate_prices, make_rug_price, seed_hash
+from bot.fair.generator import GeneratedGame, generate_prices, make_rug_price, seed_hash
 from bot.money import PRACTICE_COIN
 from bot.sim.accounts import Accounts, GamePoint, Settlement
 from bot.sim.config import SimConfig

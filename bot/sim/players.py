@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.game.sidebet import Outcome, Window, settle
+from bot.game.rules import Outcome, Window, settle
 from bot.money import SOL_MINT
 
 __all__ = ["Crowd", "SimPlayer", "sidebet_payout_record", "sidebet_placed_record"]

@@ -38,10 +38,10 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.brokers.base import TERMINAL, BetStatus
+from bot.bets.model import TERMINAL, BetStatus
 from bot.store.rows import (
     BetRow,
-    DecisionRecord,
+    DecisionRow,
     EventKind,
     EventRow,
     HaltRow,
@@ -377,7 +377,7 @@ class Store:
                       r[13], r[14], r[15], r[16], r[17], r[18])
 
     # ------------------------------------------------------------------ decisions, games, guards, ticks
-    def record_decision(self, d: DecisionRecord) -> int:
+    def record_decision(self, d: DecisionRow) -> int:
         with self._tx() as conn:
             cur = conn.execute(
                 "INSERT INTO decisions (session, t, game, tick, p_win, p_low, p_high, ev, zone, amount_lamports, "
@@ -387,12 +387,12 @@ class Store:
             )
             return int(cur.lastrowid or 0)
 
-    def decisions(self, session: str | None = None) -> list[DecisionRecord]:
+    def decisions(self, session: str | None = None) -> list[DecisionRow]:
         sql = ("SELECT t, game, tick, p_win, p_low, p_high, ev, zone, amount_lamports, strategy, reason, verdict, "
                "session FROM decisions")
         rows = (self._conn.execute(sql + " WHERE session = ? ORDER BY id", (session,)) if session is not None
                 else self._conn.execute(sql + " ORDER BY id"))
-        return [DecisionRecord(*r) for r in rows]
+        return [DecisionRow(*r) for r in rows]
 
     def record_game(self, *, game_id: str, final_tick: int | None = None, peak: float | None = None,
                     seen_complete: bool | None = None, version: str | None = None, seed_hash: str | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.brokers.base import BetStatus
+from bot.bets.model import BetStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +73,7 @@ class EventRow:
 
 
 @dataclass(frozen=True, slots=True)
-class DecisionRecord:
+class DecisionRow:
     """One decision of the engine, whether or not it proposed a bet (the 'why not' matters as much)."""
 
     t: float

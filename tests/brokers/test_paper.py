@@ -10,10 +10,11 @@ import asyncio
 
 import pytest
 
-from bot.brokers.base import BetIntent, BetStatus
+from bot.bets.model import BetIntent, BetStatus
 from bot.brokers.paper import DryBroker, PaperBroker, ReplayBroker
 from bot.game.signals import GameRugged, GameStarted, TickAdvanced
-from bot.game.state import FinishedGame, GameView, Mode, Phase
+from bot.game.state import FinishedGame, GameView, Phase
+from bot.mode import Mode
 
 GAME = "20251212-aaaaaaaaaaaaaaaa"
 TICK_S = 0.25

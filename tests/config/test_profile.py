@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, RunMode, load_profile
+from bot.config import ConfigError, Mode, load_profile
 from bot.config.profile import Profile, profile_from_dict
 
 REPO = Path(__file__).resolve().parents[2]
@@ -20,8 +20,8 @@ def test_shipped_profiles_validate(name: str) -> None:
 
 
 def test_default_profile_is_dry_run() -> None:
-    assert load_profile("default", REPO / "profiles").mode is RunMode.DRY_RUN
-    assert Profile().mode is RunMode.DRY_RUN
+    assert load_profile("default", REPO / "profiles").mode is Mode.DRY_RUN
+    assert Profile().mode is Mode.DRY_RUN
 
 
 BROKEN = [
@@ -71,7 +71,7 @@ def test_missing_profile_file(tmp_path: Path) -> None:
 
 def test_live_profile_requires_both_flags() -> None:
     live = profile_from_dict({"mode": "live", "confirm_live": True})
-    assert live.mode is RunMode.LIVE
+    assert live.mode is Mode.LIVE
     assert live.coin == "So11111111111111111111111111111111111111112"
     assert profile_from_dict({"mode": "practice"}).coin == "0xPractice"
 

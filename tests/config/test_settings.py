@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import RunMode, Settings
+from bot.config import Mode, Settings
 from bot.config.profile import profile_from_dict
 from bot.config.resolve import CliOverrides, resolve
 
@@ -58,14 +58,14 @@ def test_headless_and_mode_precedence(clean_env: Path) -> None:
     profile = profile_from_dict({"mode": "practice", "browser": {"headless": False}})
     r = resolve(Settings(), profile)
     assert (r.headless.value, r.headless.source) == (False, "profile")
-    assert (r.mode.value, r.mode.source) == (RunMode.PRACTICE, "profile")
-    r = resolve(Settings(), profile, CliOverrides(headless=True, mode=RunMode.DRY_RUN))
-    assert (r.headless.value, r.headless.source, r.mode.value) == (True, "cli", RunMode.DRY_RUN)
+    assert (r.mode.value, r.mode.source) == (Mode.PRACTICE, "profile")
+    r = resolve(Settings(), profile, CliOverrides(headless=True, mode=Mode.DRY_RUN))
+    assert (r.headless.value, r.headless.source, r.mode.value) == (True, "cli", Mode.DRY_RUN)
 
 
 def test_cli_cannot_turn_a_non_live_profile_live(clean_env: Path) -> None:
     with pytest.raises(ValueError, match="live profile"):
-        resolve(Settings(), profile_from_dict({}), CliOverrides(mode=RunMode.LIVE))
+        resolve(Settings(), profile_from_dict({}), CliOverrides(mode=Mode.LIVE))
 
 
 def test_show_config_redacts_secret(clean_env: Path, monkeypatch: pytest.MonkeyPatch,

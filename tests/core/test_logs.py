@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from loguru import logger
 
-from bot.game.state import Mode
 from bot.logs import LOG_FILE_NAME, Redactor, configure, reset
+from bot.mode import Mode
 
 SECRET = "hunter2-Sup3r$ecret"
 
@@ -84,7 +84,7 @@ def test_each_mode_label(mode: Mode) -> None:
         logger.info("hello")
     finally:
         reset()
-    assert f"| {mode.value}" in buf.getvalue()
+    assert f"| {mode.label}" in buf.getvalue()
 
 
 def test_level_filters(tmp_path: Path) -> None:

@@ -85,7 +85,7 @@ def test_monitor_reset_and_validation() -> None:
 
 def test_real_provably_fair_generator_games_fit_the_model() -> None:
     """Games from the project's bit-exact v3 generator: one rug check per tick, final wire tick = rug index + 1."""
-    from bot.game.fair import generate_prices
+    from bot.fair.generator import generate_prices
 
     model = ProbabilityModel(EngineConfig(prior_games=0.5))
     at_risk = 0

@@ -13,7 +13,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import Profile
-from bot.report.backtest import BacktestBet, engine_for, frames_of, run_backtest
+from bot.optimize.backtest import BacktestBet, engine_for, frames_of, run_backtest
 
 STRATEGIES = Path("strategies")
 

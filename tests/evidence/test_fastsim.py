@@ -10,10 +10,10 @@ import pytest
 from scipy import stats as sst
 
 from bot.engine.types import SideBet, Snapshot
-from bot.game.fair import generate_prices
-from bot.game.sidebet import Outcome, Window, settle
-from bot.sim import fastsim
-from bot.sim.fastsim import EntryRule, SimGuards
+from bot.fair.generator import generate_prices
+from bot.game.rules import Outcome, Window, settle
+from bot.optimize import fastsim
+from bot.optimize.fastsim import EntryRule, SimGuards
 
 
 class TickRule:

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from bot.cli import main
+from bot.optimize.metrics import BetRecords, evaluate
 from bot.report import charts
-from bot.report.metrics import BetRecords, evaluate
 from bot.report.render import render_html
 
 CHROMIUM = Path("/usr/bin/chromium")

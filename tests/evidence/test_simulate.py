@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from bot.report.metrics import P_WIN_THEORY
+from bot.optimize.metrics import P_WIN_THEORY
 
 EV_THEORY = 5 * P_WIN_THEORY - 1
 
@@ -95,8 +95,8 @@ def test_vector_path_equals_the_real_strategy_objects(name: str, params: dict[st
     import numpy as np
 
     from bot.engine.strategy import load_strategy
-    from bot.report.montecarlo import entry_rule_for, stake_filter
-    from bot.sim import fastsim
+    from bot.optimize import fastsim
+    from bot.optimize.montecarlo import entry_rule_for, stake_filter
 
     games = fastsim.priced_games(np.random.default_rng(21), 400)
     cap, game_cap = 10_000_000, 20_000_000
@@ -122,9 +122,9 @@ def test_full_session_on_generated_games_places_the_fast_path_bets(tmp_path: Pat
 
     from bot.config import Profile
     from bot.config.sections import GuardsConfig
-    from bot.report.backtest import engine_for, run_backtest
-    from bot.report.montecarlo import entry_rule_for
-    from bot.sim import fastsim
+    from bot.optimize import fastsim
+    from bot.optimize.backtest import engine_for, run_backtest
+    from bot.optimize.montecarlo import entry_rule_for
 
     games = fastsim.priced_games(np.random.default_rng(4), 40)
     base = Profile()
@@ -156,8 +156,8 @@ def test_object_runner_shards_give_the_same_result() -> None:
     """Chunks of 400 games on 2 processes: same bets as on one process, so --jobs never changes a result."""
     import numpy as np
 
-    from bot.report.montecarlo import SimPlan
-    from bot.report.montecarlo import simulate as run_plan
+    from bot.optimize.montecarlo import SimPlan
+    from bot.optimize.montecarlo import simulate as run_plan
 
     plan = SimPlan(strategy="fixed", params={"max_bets_per_game": 20}, games=1200, seed=9, exact=True,
                    chunk_games=400, starting_bankroll=10**15, strategies_dir=Path("strategies"))

@@ -7,8 +7,8 @@ import pytest
 from scipy import special
 from scipy import stats as sst
 
-from bot.report import stats
-from bot.report.metrics import P_WIN_THEORY, Q_LOSS_THEORY, BetRecords, evaluate
+from bot.optimize import stats
+from bot.optimize.metrics import P_WIN_THEORY, Q_LOSS_THEORY, BetRecords, evaluate
 
 
 @pytest.mark.parametrize(("k", "n"), [(0, 10), (3, 10), (18, 100), (182, 1000), (9_000, 50_000), (10, 10)])
@@ -96,7 +96,7 @@ def test_baseline_detects_a_rule_that_sees_the_future() -> None:
 def test_report_round_trips_through_json() -> None:
     import json
 
-    from bot.report.metrics import EvidenceReport
+    from bot.optimize.metrics import EvidenceReport
 
     rep = evaluate(_records(np.array([True, False, False]), pool=np.arange(5, 305, 10)), seed=2)
     back = EvidenceReport.from_dict(json.loads(json.dumps(rep.to_dict())))

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from bot.report.cliargs import parse_value
-from bot.report.sweep import SweepError, declared_grid, expand, parse_grid, shard
+from bot.commands.cliargs import parse_value
+from bot.optimize.sweep import SweepError, declared_grid, expand, parse_grid, shard
 
 
 @pytest.mark.parametrize(

@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from bot.brokers.base import BetIntent, BetStatus, BrokerReport
+from bot.bets.model import BetIntent, BetStatus, BrokerReport
 from bot.brokers.browser import BrowserBroker, sol_text
 from bot.browser.errors import ControlMissing
 from bot.browser.launch import LaunchedBrowser
 from bot.config.sections import SelectorsConfig
-from bot.game.state import Mode
 from bot.game.tracker import GameTracker
+from bot.mode import Mode
 from bot.money import PRACTICE_COIN
 
 pytestmark = pytest.mark.browser

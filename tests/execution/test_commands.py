@@ -15,8 +15,8 @@ import pytest
 from bot.browser.launch import ProfileLock
 from bot.cli import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, main
 from bot.commands.run import confirm_live, resolve_mode
-from bot.config import RunMode
 from bot.config.profile import profile_from_dict
+from bot.mode import Mode
 from tests.execution.conftest import browser_available
 
 LIVE = profile_from_dict({"name": "live", "mode": "live", "confirm_live": True})
@@ -27,13 +27,13 @@ DRY = profile_from_dict({"name": "d"})
 @pytest.mark.parametrize(
     ("profile", "flags", "expected"),
     [
-        (LIVE, {}, RunMode.LIVE),
-        (LIVE, {"practice": True}, RunMode.PRACTICE),
-        (LIVE, {"dry_run": True}, RunMode.DRY_RUN),
-        (PRACTICE, {}, RunMode.PRACTICE),
-        (PRACTICE, {"dry_run": True}, RunMode.DRY_RUN),
-        (DRY, {}, RunMode.DRY_RUN),
-        (DRY, {"practice": True}, RunMode.PRACTICE),  # practice coin: no real money at stake
+        (LIVE, {}, Mode.LIVE),
+        (LIVE, {"practice": True}, Mode.PRACTICE),
+        (LIVE, {"dry_run": True}, Mode.DRY_RUN),
+        (PRACTICE, {}, Mode.PRACTICE),
+        (PRACTICE, {"dry_run": True}, Mode.DRY_RUN),
+        (DRY, {}, Mode.DRY_RUN),
+        (DRY, {"practice": True}, Mode.PRACTICE),  # practice coin: no real money at stake
     ],
 )
 def test_resolve_mode_never_raises_to_live(profile, flags, expected) -> None:  # type: ignore[no-untyped-def]

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from bot.brokers.base import BetStatus
+from bot.bets.model import BetStatus
 from bot.browser.wallet import RequestKind
 from bot.cli import EXIT_HALTED, EXIT_OK
 from bot.commands.run import BotRun
-from bot.config import RunMode, Settings
+from bot.config import Mode, Settings
 from bot.config.profile import profile_from_dict
 from bot.money import PRACTICE_COIN
 from tests.execution.conftest import browser_available
@@ -90,7 +90,7 @@ async def drive(bot: BotRun, during: Callable[[BotRun], Awaitable[None]] | None 
 
 def history(b: BotRun) -> str:
     """What happened, for assertion messages."""
-    return "; ".join(f"{r.bet_id[-4:]}:{r.status.value}:{r.message[:40]}" for r in b.session.reports)
+    return "; ".join(f"{r.bet_id[-4:]}:{r.status.value}:{r.message[:40]}" for r in b.loop.reports)
 
 
 def our_truth(bot: BotRun, truth: Any) -> tuple[Any, list[Any], int]:
@@ -109,7 +109,7 @@ async def wait_for(cond: Callable[[], bool], timeout_s: float) -> bool:
 
 
 def confirmed_clicks(bot: BotRun) -> int:
-    return sum(1 for r in bot.session.reports if r.status is BetStatus.CONFIRMED)
+    return sum(1 for r in bot.loop.reports if r.status is BetStatus.CONFIRMED)
 
 
 def check_consistent(bot: BotRun, sim: Any) -> tuple[Any, list[Any], int]:
@@ -150,10 +150,10 @@ def check_consistent(bot: BotRun, sim: Any) -> tuple[Any, list[Any], int]:
 def test_practice_run_connects_clicks_confirms_and_settles(sim: Any, tmp_path: Path,
                                                           run: Callable[[Awaitable[Any]], Any]) -> None:
     profile = profile_from_dict(PROFILE)
-    bot = BotRun(settings_for(tmp_path), profile, RunMode.PRACTICE, make_args(), headless=True, sim=sim)
+    bot = BotRun(settings_for(tmp_path), profile, Mode.PRACTICE, make_args(), headless=True, sim=sim)
 
     async def until_settled(b: BotRun) -> None:
-        await wait_for(lambda: sum(1 for r in b.session.reports if r.status in (BetStatus.WON, BetStatus.LOST)) >= 3,
+        await wait_for(lambda: sum(1 for r in b.loop.reports if r.status in (BetStatus.WON, BetStatus.LOST)) >= 3,
                        40)
         b._request_stop("test: enough settled bets")
 
@@ -161,10 +161,10 @@ def test_practice_run_connects_clicks_confirms_and_settles(sim: Any, tmp_path: P
     assert code == EXIT_OK, bot.reason
     kinds = [(req.kind, dec.approve) for req, dec in bot.wallet.decisions]
     assert (RequestKind.CONNECT, True) in kinds and (RequestKind.SIGN_MESSAGE, True) in kinds
-    settled = [r for r in bot.session.reports if r.status in (BetStatus.WON, BetStatus.LOST)]
+    settled = [r for r in bot.loop.reports if r.status in (BetStatus.WON, BetStatus.LOST)]
     assert len(settled) >= 3
     assert all(c.method == "mouse" for c in bot.broker.clicks)
-    lat = [r.latency_s for r in bot.session.reports if r.status is BetStatus.CONFIRMED and r.latency_s is not None]
+    lat = [r.latency_s for r in bot.loop.reports if r.status is BetStatus.CONFIRMED and r.latency_s is not None]
     assert lat and max(lat) < 2.0
     _acct, _bets, requests = check_consistent(bot, sim)
     assert requests == len(bot.broker.clicks) == confirmed_clicks(bot)
@@ -175,11 +175,11 @@ def test_practice_run_connects_clicks_confirms_and_settles(sim: Any, tmp_path: P
 def test_dry_run_never_sends_a_request(sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]) -> None:
     before = sum(sim.truth().sidebet_requests.values())
     profile = profile_from_dict(PROFILE)
-    bot = BotRun(settings_for(tmp_path), profile, RunMode.DRY_RUN, make_args(dry_run=True, duration=4.0),
+    bot = BotRun(settings_for(tmp_path), profile, Mode.DRY_RUN, make_args(dry_run=True, duration=4.0),
                  headless=True, sim=sim)
     code = run(bot.main())
     assert code == EXIT_OK, bot.reason
-    assert bot.session.stats.intents >= 1  # it decided to (paper) bet ...
+    assert bot.loop.stats.intents >= 1  # it decided to (paper) bet ...
     assert sum(sim.truth().sidebet_requests.values()) == before  # ... and never clicked
     assert bot.sniffer.health.sink_errors == 0
     assert bot.wallet is None
@@ -188,11 +188,11 @@ def test_dry_run_never_sends_a_request(sim: Any, tmp_path: Path, run: Callable[[
 def test_faults_reject_drop_delayed_ack_reload_and_stall(sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]) -> None:
     """Rejected bet, slow acks, socket drop, page reload, stalled feed: no double bet, books equal the server's."""
     profile = profile_from_dict(PROFILE)
-    bot = BotRun(settings_for(tmp_path), profile, RunMode.PRACTICE, make_args(), headless=True, sim=sim)
+    bot = BotRun(settings_for(tmp_path), profile, Mode.PRACTICE, make_args(), headless=True, sim=sim)
 
     async def faults(b: BotRun) -> None:
         await asyncio.to_thread(sim.fault, "reject", 1)
-        assert await wait_for(lambda: any(r.status is BetStatus.REJECTED for r in b.session.reports), 30), history(b)
+        assert await wait_for(lambda: any(r.status is BetStatus.REJECTED for r in b.loop.reports), 30), history(b)
         await asyncio.to_thread(sim.fault, "ack_delay", 400)
         n = confirmed_clicks(b)
         assert await wait_for(lambda: confirmed_clicks(b) > n, 30), history(b)
@@ -217,7 +217,7 @@ def test_faults_reject_drop_delayed_ack_reload_and_stall(sim: Any, tmp_path: Pat
 
     code = run(drive(bot, faults))
     assert code == EXIT_OK, bot.reason
-    statuses = [r.status for r in bot.session.reports]
+    statuses = [r.status for r in bot.loop.reports]
     assert BetStatus.REJECTED in statuses
     assert bot.sniffer.health.sockets_opened >= 3  # followed the reconnect and the reload
     assert statuses.count(BetStatus.CONFIRMED) >= 2
@@ -227,7 +227,7 @@ def test_faults_reject_drop_delayed_ack_reload_and_stall(sim: Any, tmp_path: Pat
 def test_signing_request_is_rejected_and_halts(sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]) -> None:
     profile = profile_from_dict(PROFILE)
     settings = settings_for(tmp_path)
-    bot = BotRun(settings, profile, RunMode.PRACTICE, make_args(), headless=True, sim=sim)
+    bot = BotRun(settings, profile, Mode.PRACTICE, make_args(), headless=True, sim=sim)
 
     async def sign(b: BotRun) -> None:
         await asyncio.to_thread(sim.fault, "sign_request")
@@ -276,7 +276,7 @@ def test_missing_control_halts_with_screenshot(sim: Any, tmp_path: Path, run: Ca
     profile = profile_from_dict(data)
     settings = settings_for(tmp_path)
     before = sum(sim.truth().sidebet_requests.values())
-    bot = BotRun(settings, profile, RunMode.PRACTICE, make_args(), headless=True, sim=sim)
+    bot = BotRun(settings, profile, Mode.PRACTICE, make_args(), headless=True, sim=sim)
     bot.arm_timeout_s = 1.0
     code = run(bot.main())
     assert code == EXIT_HALTED

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.browser.launch import LaunchedBrowser
-from bot.browser.sniffer import Sniffer
+from bot.feeds.sniffer import Sniffer
 from bot.game.tracker import GameTracker
 
 pytestmark = pytest.mark.browser

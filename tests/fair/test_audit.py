@@ -11,8 +11,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from bot.game.audit import AuditStatus, settle_history_sidebets, verify_history_game
-from bot.game.sidebet import Outcome, Window, payout_lamports, profit_lamports, settle
+from bot.fair.audit import AuditStatus, settle_history_sidebets, verify_history_game
+from bot.game.rules import Outcome, Window, payout_lamports, profit_lamports, settle
 from bot.money import sol_to_lamports
 from bot.protocol.events import HistoryGame, ProvablyFair, SidebetRecord
 from tests.fair.conftest import GAME_IDS, SETTLEMENTS_FILE

@@ -12,8 +12,8 @@ from typing import Any
 import msgspec
 import pytest
 
+from bot.fair.audit import AuditAlarm, Auditor, AuditStatus
 from bot.feeds.recording import read_recording
-from bot.game.audit import AuditAlarm, Auditor, AuditStatus
 from bot.game.signals import HistoryReceived
 from bot.protocol.events import GameStateUpdate, decode_event
 from bot.protocol.frames import Packet, decode

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.cli import main
-from bot.game.audit import Auditor
+from bot.fair.audit import Auditor
 from tests.fair.conftest import RAW_GAMES
 
 REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.game.fair import (
+from bot.fair.generator import (
     MAX_TICKS,
     GeneratedGame,
     SeedRandom,

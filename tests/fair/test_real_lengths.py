@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from bot.game.fair import RUG_CHANCE, generate_prices
+from bot.fair.generator import RUG_CHANCE, generate_prices
 
 LENGTHS = Path(__file__).resolve().parent.parent / "fixtures" / "real" / "games" / "game_lengths.csv"
 

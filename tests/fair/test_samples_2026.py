@@ -13,8 +13,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from bot.game.audit import Auditor, AuditStatus, verify_history_game
-from bot.game.fair import generate_prices
+from bot.fair.audit import Auditor, AuditStatus, verify_history_game
+from bot.fair.generator import generate_prices
 from bot.protocol.events import GameStateUpdate, HistoryGame
 
 SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "real" / "samples" / "key-samples-2026-02.json"

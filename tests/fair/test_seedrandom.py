@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.game.fair import SeedRandom, seedrandom
+from bot.fair.generator import SeedRandom, seedrandom
 
 
 def _rc4_keystream(key: list[int], n: int) -> list[int]:
-    """Textbook RC4 (KSA + PRGA), written independently of bot.game.fair."""
+    """Textbook RC4 (KSA + PRGA), written independently of bot.fair.generator."""
     s = list(range(256))
     j = 0
     for i in range(256):
@@ -44,7 +44,7 @@ def _oracle(seed: str, count: int) -> list[float]:
     """prng() in exact integer/rational arithmetic over a textbook RC4 stream (first 256 bytes dropped).
 
     If the float version ever rounded (it must not: every intermediate is meant to be an exact double)
-    or the inlined ARC4 in bot.game.fair slipped, the two would disagree.
+    or the inlined ARC4 in bot.fair.generator slipped, the two would disagree.
     """
     stream = iter(_rc4_keystream(_mixkey(seed), 256 + count * 16)[256:])
     out = []

@@ -1,7 +1,7 @@
 """The simulator's games, recorded with the real RecordingWriter (rotated parts), pass ``rugsbot verify``.
 
 This ties the three users of the provably-fair rules together: the simulator generates with
-bot.game.fair and settles side bets with bot.game.sidebet, the recorder writes what a client would
+bot.fair.generator and settles side bets with bot.game.rules, the recorder writes what a client would
 see, and the auditor re-derives everything from the recording alone.
 """
 

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.brokers.base import BetStatus
+from bot.bets.model import BetStatus
 from bot.store.db import Store
 
 WRITER = r"""
 import sys
 from pathlib import Path
-from bot.brokers.base import BetStatus
+from bot.bets.model import BetStatus
 from bot.store.db import Store
 
 store = Store.open(Path(sys.argv[1]))

@@ -5,7 +5,7 @@ real feed goes wrong — duplicated frames, neighbours swapped, a stall released
 with one receive time, a socket that reconnects with a new session (Engine.IO open + connect + the connect
 frame with the running game's prices), 300 KB history frames repeated at tick rate — and the rug tick and peak
 of every game must still equal what the server later reveals in ``gameHistory``. With history frames at tick
-rate, decisions keep coming and the audit happens in ``Session.idle`` (latency is measured in
+rate, decisions keep coming and the audit happens in ``TradingLoop.idle`` (latency is measured in
 bench/bench_session.py, not asserted here).
 """
 
@@ -18,18 +18,18 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.loop import TradingLoop
 from bot.brokers.paper import DryBroker
 from bot.config.profile import Profile, profile_from_dict
 from bot.engine.probability import ProbabilityModel
 from bot.engine.ranking import Decider
-from bot.game.audit import Auditor
+from bot.fair.audit import Auditor
 from bot.game.signals import GameRugged
-from bot.game.state import Mode
 from bot.game.tracker import GameTracker
+from bot.mode import Mode
 from bot.money import sol_to_lamports
 from bot.protocol.frames import encode_connect, encode_event, encode_open
 from bot.risk.governor import Governor
-from bot.session import Session
 from bot.sim.config import SimConfig
 from bot.sim.game import iter_timeline
 from bot.store.db import Store
@@ -131,20 +131,20 @@ def test_timeline_survives_fault(name: str, fault: Callable[[Frames, random.Rand
     assert tracker.counters.internal_errors == 0
 
 
-def dry_session(tmp_path: Path, profile: Profile, t0: float) -> tuple[Session, GameTracker]:
+def dry_session(tmp_path: Path, profile: Profile, t0: float) -> tuple[TradingLoop, GameTracker]:
     """A whole dry-run session (real tracker, model, decider, governor, SQLite, paper broker) starting at ``t0``."""
     store = Store.open(tmp_path / "db", durable=False)
     gov = Governor.start(profile.guards, store, mode="DRY-RUN", profile="t", coin=profile.coin, logged_in=False,
                          starting_bankroll_lamports=sol_to_lamports(1.0), t=t0)
     tracker = GameTracker()
-    session = Session(mode=Mode.DRY_RUN, coin=profile.coin, tracker=tracker,
+    session = TradingLoop(mode=Mode.DRY_RUN, coin=profile.coin, tracker=tracker,
                       model=ProbabilityModel(profile.engine, timing=profile.timing),
                       decider=Decider(profile.engine, REPO / "strategies"), governor=gov,
                       broker=DryBroker(0.2), auditor=Auditor())
     return session, tracker
 
 
-def _iter_decisions(session: Session, frames: Frames) -> Iterator[tuple[int, int, int]]:
+def _iter_decisions(session: TradingLoop, frames: Frames) -> Iterator[tuple[int, int, int]]:
     """(decisions so far, audits before the frame's decision path, audits after it)."""
     for t, f in frames:
         before = session.stats.audits

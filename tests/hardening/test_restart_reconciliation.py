@@ -1,7 +1,7 @@
 """A process dies at each step of a bet's life; the next one reconciles the bet from the server's truth.
 
 Real parts: SQLite store, governor and ledger, tracker, session. Process 1 writes the bet as far as the crash
-point and records the server balance it saw; process 2 (new Governor + Session on the same file) sees the
+point and records the server balance it saw; process 2 (new Governor + TradingLoop on the same file) sees the
 frames the server sends after a restart (``playerUpdate``, ``currentSidebetResult``) and must end with the bet
 settled or cancelled as the server says, its ledger equal to the server balance, and no new bet in between.
 """
@@ -14,17 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from bot.brokers.base import BetStatus, BrokerReport
+from bot.app.loop import TradingLoop
+from bot.bets.model import BetStatus, BrokerReport
 from bot.brokers.paper import DryBroker
 from bot.config.profile import profile_from_dict
 from bot.engine.probability import ProbabilityModel
 from bot.engine.ranking import Decider
 from bot.engine.types import SideBet
-from bot.game.state import GameView, Mode, Phase
+from bot.game.state import GameView, Phase
 from bot.game.tracker import GameTracker
+from bot.mode import Mode
 from bot.money import PRACTICE_COIN
 from bot.risk.governor import Governor, Level
-from bot.session import Session
 from bot.store.db import Store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -80,7 +81,7 @@ def process_one(db: Path, crash_after: BetStatus) -> str:
     gov = Governor.start(PROFILE.guards, store, mode="PRACTICE", profile="t", coin=PRACTICE_COIN, logged_in=True,
                          starting_bankroll_lamports=0, t=99.0)
     tracker = GameTracker()
-    session = Session(mode=Mode.PRACTICE, coin=PRACTICE_COIN, tracker=tracker,
+    session = TradingLoop(mode=Mode.PRACTICE, coin=PRACTICE_COIN, tracker=tracker,
                       model=ProbabilityModel(PROFILE.engine), decider=Decider(PROFILE.engine, REPO / "strategies"),
                       governor=gov, broker=DryBroker(0.2))
     session.on_frame(*player_update(100.0, 100.0))  # the balance before the bet, as the server said it
@@ -102,7 +103,7 @@ def test_restart_reconciles_from_server_truth(tmp_path: Path, case: Case) -> Non
     store = Store.open(db)
     gov = Governor.start(PROFILE.guards, store, mode="PRACTICE", profile="t", coin=PRACTICE_COIN, logged_in=True,
                          starting_bankroll_lamports=0, t=199.0)
-    session = Session(mode=Mode.PRACTICE, coin=PRACTICE_COIN, tracker=GameTracker(),
+    session = TradingLoop(mode=Mode.PRACTICE, coin=PRACTICE_COIN, tracker=GameTracker(),
                       model=ProbabilityModel(PROFILE.engine), decider=Decider(PROFILE.engine, REPO / "strategies"),
                       governor=gov, broker=DryBroker(0.2))
     assert session.reconciler is not None and session.reconciler.pending == 1
@@ -127,7 +128,7 @@ def test_unexplained_balance_halts(tmp_path: Path) -> None:
     store = Store.open(db)
     gov = Governor.start(PROFILE.guards, store, mode="PRACTICE", profile="t", coin=PRACTICE_COIN, logged_in=True,
                          starting_bankroll_lamports=0, t=199.0)
-    session = Session(mode=Mode.PRACTICE, coin=PRACTICE_COIN, tracker=GameTracker(),
+    session = TradingLoop(mode=Mode.PRACTICE, coin=PRACTICE_COIN, tracker=GameTracker(),
                       model=ProbabilityModel(PROFILE.engine), decider=Decider(PROFILE.engine, REPO / "strategies"),
                       governor=gov, broker=DryBroker(0.2))
     session.on_frame(*player_update(200.0, 97.5))  # 2.5 FREE gone: no outcome of a 0.01 bet explains that
@@ -154,7 +155,7 @@ def test_dry_run_paper_bets_of_a_dead_process_are_cancelled(tmp_path: Path) -> N
     store = Store.open(db)
     gov = Governor.start(prof.guards, store, mode="DRY-RUN", profile="t", coin=prof.coin, logged_in=False,
                          starting_bankroll_lamports=10**9, t=5.0)
-    session = Session(mode=Mode.DRY_RUN, coin=prof.coin, tracker=GameTracker(), model=ProbabilityModel(prof.engine),
+    session = TradingLoop(mode=Mode.DRY_RUN, coin=prof.coin, tracker=GameTracker(), model=ProbabilityModel(prof.engine),
                       decider=Decider(prof.engine, REPO / "strategies"), governor=gov, broker=DryBroker(0.2))
     session.on_frame(*player_update(6.0, 0.0))
     assert store.bets()[0].bet_id == bet_id and store.bets()[0].status is BetStatus.CANCELLED
@@ -183,7 +184,7 @@ def test_result_lost_in_a_drop_is_reconciled_in_process(tmp_path: Path, name: st
     store = Store.open(tmp_path / "bot.db")
     gov = Governor.start(PROFILE.guards, store, mode="PRACTICE", profile="t", coin=PRACTICE_COIN, logged_in=True,
                          starting_bankroll_lamports=0, t=99.0)
-    session = Session(mode=Mode.PRACTICE, coin=PRACTICE_COIN, tracker=GameTracker(),
+    session = TradingLoop(mode=Mode.PRACTICE, coin=PRACTICE_COIN, tracker=GameTracker(),
                       model=ProbabilityModel(PROFILE.engine), decider=Decider(PROFILE.engine, REPO / "strategies"),
                       governor=gov, broker=DryBroker(0.2))
     session.on_frame(*player_update(100.0, 100.0))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.brokers.base import BetStatus, BrokerReport
+from bot.bets.model import BetStatus, BrokerReport
 from bot.config.sections import GuardsConfig
 from bot.game.signals import AccountUpdated, MaintenanceNotice
 from bot.game.state import AccountView, GameView, Phase

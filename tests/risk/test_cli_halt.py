@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.brokers.base import BetStatus, BrokerReport
+from bot.bets.model import BetStatus, BrokerReport
 from bot.cli import EXIT_HALTED, EXIT_OK
 from bot.risk.governor import Level
 from bot.risk.verdict import Action

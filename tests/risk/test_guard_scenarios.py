@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.brokers.base import BetStatus
+from bot.bets.model import BetStatus
 from bot.config.sections import GuardsConfig
 from bot.game.state import Phase
 from bot.risk.governor import Level

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.brokers.base import BetStatus, BrokerReport
+from bot.bets.model import BetStatus, BrokerReport
 from bot.engine.types import SideBet
-from bot.game.sidebet import Outcome, Window, payout_lamports, settle
+from bot.game.rules import Outcome, Window, payout_lamports, settle
 from bot.game.signals import AccountUpdated
 from bot.game.state import AccountView
 from bot.money import PRACTICE_COIN

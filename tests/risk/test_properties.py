@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.brokers.base import BetStatus, BrokerReport
+from bot.bets.model import BetStatus, BrokerReport
 from bot.config.sections import GuardsConfig
 from bot.game.signals import MaintenanceNotice
 from bot.risk.governor import BetRefused, Governor, Level

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.brokers.base import BetStatus, BrokerReport
+from bot.bets.model import BetStatus, BrokerReport
 from bot.risk.governor import Governor, Level
 from bot.risk.verdict import Action
 from bot.store.db import Store

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.brokers.base import BetStatus, BrokerReport
+from bot.app.loop import TradingLoop
+from bot.bets.model import BetStatus, BrokerReport
 from bot.brokers.paper import DryBroker
 from bot.config.profile import profile_from_dict
 from bot.engine.probability import ProbabilityModel
 from bot.engine.ranking import Decider
-from bot.game.state import Mode
 from bot.game.tracker import GameTracker
+from bot.mode import Mode
 from bot.money import sol_to_lamports
 from bot.protocol.frames import encode_event
 from bot.risk.governor import Governor, Level
-from bot.session import Session
 from bot.sim.config import SimConfig
 from bot.sim.game import iter_timeline
 from bot.store.db import Store
@@ -38,7 +38,7 @@ def test_a_bet_whose_click_is_still_pending_is_not_reconciled_when_its_game_ends
     gov = Governor.start(profile.guards, store, mode="PRACTICE", profile="t", coin=profile.coin, logged_in=False,
                          starting_bankroll_lamports=sol_to_lamports(1.0), t=frames[0][0])
     tracker = GameTracker()
-    session = Session(mode=Mode.PRACTICE, coin=profile.coin, tracker=tracker,
+    session = TradingLoop(mode=Mode.PRACTICE, coin=profile.coin, tracker=tracker,
                       model=ProbabilityModel(profile.engine, timing=profile.timing),
                       decider=Decider(profile.engine, REPO / "strategies"), governor=gov, broker=DryBroker(0.2))
     held = None

@@ -13,18 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from bot.brokers.base import BetStatus
+from bot.app.loop import DecisionRecord, TradingLoop
+from bot.bets.model import BetStatus
 from bot.brokers.paper import DryBroker
 from bot.config.profile import profile_from_dict
 from bot.engine.probability import ProbabilityModel
 from bot.engine.ranking import Decider
+from bot.fair.audit import Auditor
 from bot.feeds.recording import iter_frames
-from bot.game.audit import Auditor
-from bot.game.state import Mode, Phase
+from bot.game.state import Phase
 from bot.game.tracker import GameTracker
+from bot.mode import Mode
 from bot.money import sol_to_lamports
 from bot.risk.governor import Governor
-from bot.session import DecisionRecord, Session
 from bot.store.db import Store
 from tests.conftest import CAPTURES
 
@@ -45,7 +46,7 @@ def rug_ticks_from_raw(paths: list[Path]) -> dict[str, int]:
     return out
 
 
-def build(tmp_path: Path, params: dict[str, object]) -> tuple[Session, Governor, Store, list[DecisionRecord]]:
+def build(tmp_path: Path, params: dict[str, object]) -> tuple[TradingLoop, Governor, Store, list[DecisionRecord]]:
     profile = profile_from_dict({
         "engine": {"strategies": [{"name": "fixed", "params": params}]},
         "guards": {"max_consecutive_losses": 50, "loss_streak_cooldown": 50, "feed_silent_s": 600,
@@ -55,7 +56,7 @@ def build(tmp_path: Path, params: dict[str, object]) -> tuple[Session, Governor,
     gov = Governor.start(profile.guards, store, mode="DRY-RUN", profile="t", coin=profile.coin, logged_in=False,
                          starting_bankroll_lamports=sol_to_lamports(profile.starting_bankroll_sol), t=0.0)
     records: list[DecisionRecord] = []
-    session = Session(mode=Mode.DRY_RUN, coin=profile.coin, tracker=GameTracker(),
+    session = TradingLoop(mode=Mode.DRY_RUN, coin=profile.coin, tracker=GameTracker(),
                       model=ProbabilityModel(profile.engine, timing=profile.timing),
                       decider=Decider(profile.engine, REPO / "strategies"), governor=gov,
                       broker=DryBroker(profile.timing.click_latency_s), auditor=Auditor(),

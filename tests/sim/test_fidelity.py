@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from bot.game.sidebet import WINDOW_TICKS, Outcome, Window, settle
+from bot.game.rules import WINDOW_TICKS, Outcome, Window, settle
 from bot.sim.game import FastGame, fast_games
 from bot.sim.timing import GAP_QUANTILES
 

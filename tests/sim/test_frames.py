@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from bot.game.fair import generate_prices, seed_hash
+from bot.fair.generator import generate_prices, seed_hash
 from bot.money import SOL_MINT
 from bot.protocol.events import (
     CurrentSidebet,

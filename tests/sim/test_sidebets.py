@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.game.sidebet import Window
+from bot.game.rules import Window
 from bot.money import LAMPORTS_PER_SOL, PRACTICE_COIN, SOL_MINT, sol_to_lamports
 from bot.sim.accounts import Accounts, GamePoint
 from bot.sim.config import SimConfig

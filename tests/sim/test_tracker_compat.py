@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 
-from bot.game.fair import generate_prices
+from bot.fair.generator import generate_prices
 from bot.game.signals import GameRugged, OwnBetPlaced, OwnBetSettled, PhaseChanged
 from bot.game.state import Phase
 from bot.game.tracker import GameTracker

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.brokers.base import TERMINAL, BetStatus
+from bot.bets.model import TERMINAL, BetStatus
 from bot.money import SOL_MINT, sol_to_lamports
 from bot.store.db import BetTransitionError, Store, StoreError, legal_transition
-from bot.store.rows import DecisionRecord, EventKind
+from bot.store.rows import DecisionRow, EventKind
 from bot.store.schema import LATEST_VERSION
 
 T = 1_765_000_000.0
@@ -139,7 +139,7 @@ def test_durable_writes_use_synchronous_full(store: Store) -> None:
     seen: list[str] = []
     store._conn.set_trace_callback(seen.append)
     store.set_halt("x", "cli")
-    store.record_decision(DecisionRecord(T, "g", 1, 0.18, 0.17, 0.19, -0.09, "below", None, "s", "r", "allow"))
+    store.record_decision(DecisionRow(T, "g", 1, 0.18, 0.17, 0.19, -0.09, "below", None, "s", "r", "allow"))
     store._conn.set_trace_callback(None)
     text = "\n".join(seen)
     halt_part, decision_part = text.split("INSERT INTO decisions")[0], text.split("INSERT INTO decisions")[1]
@@ -178,7 +178,7 @@ def test_two_connections_and_busy_timeout(tmp_path: Path) -> None:
 
 def test_decisions_games_guard_events_tick_stats(store: Store) -> None:
     sid = store.start_session(mode="DRY-RUN", profile="p", coin=SOL_MINT, started=T)
-    d = DecisionRecord(T, "g", 12, 0.18, 0.17, 0.19, -0.09, "below break-even", 1_000_000, "ev", "why", "allow", sid)
+    d = DecisionRow(T, "g", 12, 0.18, 0.17, 0.19, -0.09, "below break-even", 1_000_000, "ev", "why", "allow", sid)
     store.record_decision(d)
     assert store.decisions(sid) == [d]
     store.record_game(game_id="g", final_tick=150, peak=2.5, seen_complete=True, version="v3", seed_hash="h")

@@ -7,7 +7,7 @@ explain means something else moves money on the account: halt.
 
 from __future__ import annotations
 
-from bot.brokers.base import BetStatus
+from bot.bets.model import BetStatus
 from bot.config.sections import GuardsConfig
 from bot.money import fmt_sol, sol_to_lamports
 from bot.risk.guards.base import GuardContext

@@ -8,7 +8,7 @@ fits, the guard trips without waiting for a proposal. So losses can reach a limi
 from __future__ import annotations
 
 from bot.config.sections import GuardsConfig
-from bot.game.sidebet import MIN_BET_LAMPORTS
+from bot.game.rules import MIN_BET_LAMPORTS
 from bot.money import fmt_sol, sol_to_lamports
 from bot.risk.guards.base import GuardContext
 from bot.risk.ledger import next_utc_midnight

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.config.sections import GuardsConfig
-from bot.game.sidebet import MIN_BET_LAMPORTS
+from bot.game.rules import MIN_BET_LAMPORTS
 from bot.money import fmt_sol, sol_to_lamports
 from bot.risk.guards.base import GuardContext
 from bot.risk.verdict import Verdict

@@ -3,8 +3,8 @@
 ``on_frame`` is the decision path: tracker → (on a new ACTIVE tick) probability → strategies/ranker →
 governor → write-ahead intent. It returns the :class:`BetIntent` for the caller to hand to the broker
 (async in a browser, immediate in replay) and everything the broker reports comes back through
-:meth:`Session.apply`. Heavy work that is not needed for the next decision — the provably-fair audit of
-``gameHistory`` frames — is queued and done in :meth:`Session.idle`, after the decision.
+:meth:`TradingLoop.apply`. Heavy work that is not needed for the next decision — the provably-fair audit of
+``gameHistory`` frames — is queued and done in :meth:`TradingLoop.idle`, after the decision.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from typing import Any, Protocol
 
 from loguru import logger
 
-from bot.brokers.base import TERMINAL, BetIntent, BetStatus, Broker, BrokerReport
+from bot.bets.model import TERMINAL, BetIntent, BetStatus, BrokerReport
+from bot.bets.reconcile import Reconciler, balance_lookup
+from bot.brokers.base import Broker
 from bot.engine.types import Estimate, LedgerView, SideBet, Snapshot
 from bot.faultpoints import CrashPoint, crash_point
 from bot.game.signals import (
@@ -30,8 +32,8 @@ from bot.game.signals import (
     Signal,
     TickAdvanced,
 )
-from bot.game.state import AccountView, FinishedGame, GameView, Mode, Phase, TickTiming
-from bot.recovery import Reconciler, balance_lookup
+from bot.game.state import AccountView, FinishedGame, GameView, Phase, TickTiming
+from bot.mode import Mode
 
 # ----------------------------------------------------------------- collaborator contracts
 
@@ -114,7 +116,7 @@ class DecisionRecord:
 
 
 @dataclass(slots=True)
-class SessionStats:
+class LoopStats:
     frames: int = 0
     decisions: int = 0
     intents: int = 0
@@ -124,7 +126,7 @@ class SessionStats:
     alarms: list[str] = field(default_factory=list)
 
 
-class Session:
+class TradingLoop:
     """Glue between the parts; owns no policy of its own."""
 
     def __init__(
@@ -151,7 +153,7 @@ class Session:
         self.auditor = auditor
         self.recorder = recorder
         self.on_decision = on_decision
-        self.stats = SessionStats()
+        self.stats = LoopStats()
         self.last_decision: DecisionRecord | None = None
         self.reports: deque[BrokerReport] = deque(maxlen=2048)  # recent reports, for the screen and tests
         self._stakes: dict[str, int] = {}

@@ -5,8 +5,8 @@ so the bets of a run depend on ``(seed, games)`` only — ``--jobs 1`` and ``--j
 results; jobs only decide which process works on which chunk.
 
 Runner choice: rules whose decision depends on the tick alone (``fixed``, ``late_game``) take the
-vectorised :func:`~bot.sim.fastsim.run_entry_rule`; anything else (or ``exact=True``) is loaded through
-the engine's ``load_strategy`` and called at every decision point by :func:`~bot.sim.fastsim.run_strategy`.
+vectorised :func:`~bot.optimize.fastsim.run_entry_rule`; anything else (or ``exact=True``) is loaded through
+the engine's ``load_strategy`` and called at every decision point by :func:`~bot.optimize.fastsim.run_strategy`.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import numpy as np
 from bot.config.sections import GuardsConfig, StrategyParam
 from bot.engine.types import LedgerView
 from bot.money import sol_to_lamports
-from bot.sim import fastsim
-from bot.sim.fastsim import BetLog, EntryRule, SimGuards
+from bot.optimize import fastsim
+from bot.optimize.fastsim import BetLog, EntryRule, SimGuards
 
 CHUNK_GAMES = 20_000
 # Tick-only rules and their parameters (strategies/fixed.py, strategies/late_game.py). Defaults come from
@@ -199,7 +199,7 @@ def sim_guards(guards: GuardsConfig, enforce: bool) -> SimGuards:
 
 def records_from_log(log: BetLog) -> Any:
     """A simulation's bets as report input; the predicted P(win) is the theoretical one it was run with."""
-    from bot.report.metrics import BetRecords
+    from bot.optimize.metrics import BetRecords
 
     return BetRecords(
         stake=log.stake, won=log.won, starting_bankroll=log.starting_bankroll, games=log.games,

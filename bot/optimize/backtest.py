@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.brokers.base import BetStatus
+from bot.bets.model import BetStatus
 from bot.config import Profile
 from bot.config.sections import EngineConfig, StrategyParam, StrategySpec
 from bot.game.signals import GameRugged, Signal, TickAdvanced
 from bot.game.state import AccountView, GameView
-from bot.report.metrics import BetRecords
+from bot.optimize.metrics import BetRecords
 
 
 class _WatchingTracker:
@@ -142,14 +142,14 @@ def run_backtest(
 
     ``live_dry_run`` assembles a dry run instead (DryBroker, DRY-RUN mode) for frames arriving live from a
     socket: the acceptance test compares the two on the same frames."""
+    from bot.app.loop import DecisionRecord, TradingLoop
     from bot.brokers.paper import DryBroker, ReplayBroker
     from bot.engine.probability import ProbabilityModel
     from bot.engine.ranking import Decider
-    from bot.game.state import Mode
+    from bot.mode import Mode
     from bot.game.tracker import GameTracker
     from bot.money import sol_to_lamports
     from bot.risk.governor import Governor
-    from bot.session import DecisionRecord, Session
     from bot.store.db import Store
 
     engine = engine or profile.engine
@@ -173,16 +173,16 @@ def run_backtest(
     store = Store.open(db_path)
     try:
         governor: Governor | None = None
-        session: Session | None = None
+        session: TradingLoop | None = None
         frames_n = 0
         for t, direction, text in frames:
             if session is None:
                 # the governor's clock starts at the first frame: replays never read the wall clock
-                governor = Governor.start(profile.guards, store, mode=mode.value, profile=profile.name,
+                governor = Governor.start(profile.guards, store, mode=mode, profile=profile.name,
                                           coin=coin, logged_in=False, starting_bankroll_lamports=start_bankroll, t=t)
                 # the model starts from the profile's latency prior and learns the replay latency from the
                 # paper broker's confirmations, exactly as it learns click latency live
-                session = Session(mode=mode, coin=coin, tracker=tracker,
+                session = TradingLoop(mode=mode, coin=coin, tracker=tracker,
                                   model=ProbabilityModel(engine, timing=profile.timing),
                                   decider=Decider(engine, strategies_dir),
                                   governor=governor, broker=broker, on_decision=on_decision)

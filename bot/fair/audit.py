@@ -1,7 +1,7 @@
 """Provably-fair audit of finished games and a cross-check of everyone's side-bet settlements.
 
 Why: the bot bets on a process it believes is ``seedrandom(serverSeed + "-" + gameId)`` with a fixed
-0.5 %/tick rug chance, settled by the rules in :mod:`bot.game.sidebet`. Every ``gameHistory`` entry reveals
+0.5 %/tick rug chance, settled by the rules in :mod:`bot.game.rules`. Every ``gameHistory`` entry reveals
 the seed and carries everyone's settled side bets, so each finished game is a free test of both beliefs. A
 failure means the game (or our feed, or our rules) is not what the strategy assumes: the session turns
 every alarm into a governor halt.
@@ -21,8 +21,8 @@ from typing import TypeVar
 
 import msgspec
 
-from bot.game.fair import VERSIONS, GeneratedGame, generate_prices, seed_hash
-from bot.game.sidebet import PAYOUT_MULTIPLIER, WINDOW_TICKS, Outcome, Window, payout_lamports, settle
+from bot.fair.generator import VERSIONS, GeneratedGame, generate_prices, seed_hash
+from bot.game.rules import PAYOUT_MULTIPLIER, WINDOW_TICKS, Outcome, Window, payout_lamports, settle
 from bot.game.signals import GameRugged, GameStarted, HistoryReceived, Signal, TickAdvanced
 from bot.money import sol_to_lamports
 from bot.protocol.events import GameStateUpdate, HistoryGame, SidebetRecord
@@ -106,7 +106,7 @@ AuditResult = GameAudit  # the name used in docs/ARCHITECTURE.md
 
 @dataclass(frozen=True, slots=True)
 class SettlementCheck:
-    """One real side-bet settlement (or an implied one) against :mod:`bot.game.sidebet`.
+    """One real side-bet settlement (or an implied one) against :mod:`bot.game.rules`.
 
     ``kind`` is ``"payout"`` for a real ``type:"payout"`` record (``agree`` is then True/False) and
     ``"implied"`` for a ``placed`` record with no payout record in the entry (``agree`` is ``None``: there

@@ -1,6 +1,6 @@
 """Fast Monte Carlo: numpy games with the provably-fair rules, and a strategy runner that skips the wire.
 
-Why a second generator: the ARC4 generator (bot/game/fair.py) is byte-exact but runs one Python draw at a
+Why a second generator: the ARC4 generator (bot/fair/generator.py) is byte-exact but runs one Python draw at a
 time; statistics over 10^5 games need the same *distribution*, not the same bytes. The rules are the v3
 loop of protocol.md: per loop index a rug check with p = 0.005 comes first (so the rug loop index is
 geometric), then a god candle, a big ±15–25 % move or a small drift move. Rug at loop index ``k`` ⇒ prices
@@ -15,7 +15,7 @@ Two runners with the same decision semantics:
 
 Decision semantics (both runners): a decision on tick ``d`` lands ``lag`` ticks later on ``s = d + lag``;
 it is placed only if ``s`` is still an ACTIVE tick (``s < final_tick``), its window is
-``Window.starting_at(s)`` and it is settled by :func:`bot.game.sidebet.settle`. The next decision point is
+``Window.starting_at(s)`` and it is settled by :func:`bot.game.rules.settle`. The next decision point is
 the first tick on which the loss is *known* — the tick after the window's end, ``d' = s + 41`` — because
 that is when the session's ledger shows no open bet (the paper/replay broker settles a loss on the first
 tick past ``end_tick``). The server would accept a bet on ``end_tick`` itself (``can_place``), but the bot
@@ -33,7 +33,7 @@ from typing import Protocol
 import numpy as np
 
 from bot.engine.types import Estimate, LedgerView, SideBet, Snapshot, Zone
-from bot.game.sidebet import MIN_BET_LAMPORTS, PAYOUT_MULTIPLIER, WINDOW_TICKS, Outcome, Window, settle
+from bot.game.rules import MIN_BET_LAMPORTS, PAYOUT_MULTIPLIER, WINDOW_TICKS, Outcome, Window, settle
 from bot.game.state import AccountView, GameView, Phase, TickTiming
 from bot.money import SOL_MINT
 
@@ -289,7 +289,7 @@ def run_strategy(
     stake_filter: StakeFilter | None = None,
     estimate: Callable[[int], Estimate] = theoretical_estimate,
 ) -> BetLog:
-    """Call ``strategy.propose`` at every decision point of every game; settle with bot.game.sidebet.
+    """Call ``strategy.propose`` at every decision point of every game; settle with bot.game.rules.
 
     Bets settle before the next game starts, so the ledger a strategy sees is exact at every decision.
     """

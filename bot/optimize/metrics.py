@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.game.sidebet import PAYOUT_MULTIPLIER, WINDOW_TICKS
-from bot.report import stats
+from bot.game.rules import PAYOUT_MULTIPLIER, WINDOW_TICKS
+from bot.optimize import stats
 
 RUG_P = 0.005
 P_WIN_THEORY = 1.0 - (1.0 - RUG_P) ** WINDOW_TICKS

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config.sections import StrategyParam
-from bot.report.metrics import EvidenceReport
+from bot.optimize.metrics import EvidenceReport
 
 GridPoint = dict[str, StrategyParam]
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 from loguru import logger
 
-from bot.brokers.base import BetStatus, BrokerReport
-from bot.game.sidebet import PAYOUT_MULTIPLIER
+from bot.bets.model import BetStatus, BrokerReport
+from bot.game.rules import PAYOUT_MULTIPLIER
 from bot.game.signals import AccountUpdated, OwnBetPlaced, OwnBetSettled, Signal
 from bot.game.state import OwnSidebet
 

@@ -1,0 +1,1 @@
+"""The application: the trading loop, its assembly, and the live run in a browser."""
