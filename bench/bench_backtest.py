@@ -59,37 +59,52 @@ def main() -> int:
     args = ap.parse_args()
     quiet_logs("ERROR")
     profile = Profile()
-    profile = profile.model_copy(update={"engine": engine_for(profile, "fixed", {"max_bets_per_game": 20, "stake_sol": 0.002})})
+    profile = profile.model_copy(
+        update={"engine": engine_for(profile, "fixed", {"max_bets_per_game": 20, "stake_sol": 0.002})}
+    )
     rows: list[str] = []
     with tempfile.TemporaryDirectory(dir=scratch_dir()) as tmp:
         sim_rec = Path(tmp) / "sim.frames.jsonl.gz"
         record_sim(sim_rec, args.record_s, args.speed)
-        inputs = [("real captures (2 files, 3+1 games, 300 KB history frames)",
-                   sorted(Path("tests/fixtures/real/captures").glob("*.gz"))),
-                  (f"simulator recording ({args.record_s:.0f} s at {args.speed:g}x)", [sim_rec])]
+        inputs = [
+            (
+                "real captures (2 files, 3+1 games, 300 KB history frames)",
+                sorted(Path("tests/fixtures/real/captures").glob("*.gz")),
+            ),
+            (f"simulator recording ({args.record_s:.0f} s at {args.speed:g}x)", [sim_rec]),
+        ]
         for label, paths in inputs:
             best = None
             for i in range(3):
-                res = run_backtest(frames_of(paths), profile, db_path=Path(tmp) / f"b{i}{len(rows)}.db",
-                                   strategies_dir=Path("strategies"), latency_s=0.22)
+                res = run_backtest(
+                    frames_of(paths),
+                    profile,
+                    db_path=Path(tmp) / f"b{i}{len(rows)}.db",
+                    strategies_dir=Path("strategies"),
+                    latency_s=0.22,
+                )
                 if best is None or res.elapsed_s < best.elapsed_s:
                     best = res
             assert best is not None
-            rows.append(f"| {label} | {best.frames:,} | {best.ticks:,} | {best.games} | {len(best.settled()):,} | "
-                        f"{best.elapsed_s:.2f} s | {best.frames / best.elapsed_s:,.0f} | **{best.ticks / best.elapsed_s:,.0f}** |")
+            rows.append(
+                f"| {label} | {best.frames:,} | {best.ticks:,} | {best.games} | {len(best.settled()):,} | "
+                f"{best.elapsed_s:.2f} s | {best.frames / best.elapsed_s:,.0f} | **{best.ticks / best.elapsed_s:,.0f}** |"
+            )
             print(rows[-1], flush=True)
-    body = "\n".join([
-        "## Backtest (`rugsbot backtest`, bot/optimize/backtest.py)",
-        "",
-        f"Measured with `bench/bench_backtest.py` on CPython {platform.python_version()}, {platform.machine()}, "
-        "a shared 2-core machine, best of 3, database on /dev/shm as `rugsbot backtest` does (on disk: ≈ 4x slower on the real captures, the durable write-ahead commits dominate). Strategy `fixed` (0.002 SOL, up to 20 bets a game), latency 0.22 s, a fresh "
-        "SQLite database per run (write-ahead bet rows, decisions and guard events are real writes). Time covers "
-        "reading + decoding the recording, the session and the database, not the report.",
-        "",
-        "| input | frames | ticks | games | settled bets | time | frames/s | ticks/s |",
-        "|---|---|---|---|---|---|---|---|",
-        *rows,
-    ])
+    body = "\n".join(
+        [
+            "## Backtest (`rugsbot backtest`, bot/optimize/backtest.py)",
+            "",
+            f"Measured with `bench/bench_backtest.py` on CPython {platform.python_version()}, {platform.machine()}, "
+            "a shared 2-core machine, best of 3, database on /dev/shm as `rugsbot backtest` does (on disk: ≈ 4x slower on the real captures, the durable write-ahead commits dominate). Strategy `fixed` (0.002 SOL, up to 20 bets a game), latency 0.22 s, a fresh "
+            "SQLite database per run (write-ahead bet rows, decisions and guard events are real writes). Time covers "
+            "reading + decoding the recording, the session and the database, not the report.",
+            "",
+            "| input | frames | ticks | games | settled bets | time | frames/s | ticks/s |",
+            "|---|---|---|---|---|---|---|---|",
+            *rows,
+        ]
+    )
     replace_section(args.out, "backtest", body)
     return 0
 

@@ -38,8 +38,10 @@ def row(name: str, xs_s: list[float]) -> str:
     ms = [x * 1000 for x in xs_s]
     if not ms:
         return f"| {name} | 0 | – | – | – | – |"
-    return (f"| {name} | {len(ms)} | {pct(ms, 50):.1f} | {pct(ms, 90):.1f} | {pct(ms, 99):.1f} | "
-            f"{statistics.mean(ms):.1f} |")
+    return (
+        f"| {name} | {len(ms)} | {pct(ms, 50):.1f} | {pct(ms, 90):.1f} | {pct(ms, 99):.1f} | "
+        f"{statistics.mean(ms):.1f} |"
+    )
 
 
 async def primitives(n: int) -> dict[str, list[float]]:
@@ -50,8 +52,12 @@ async def primitives(n: int) -> dict[str, list[float]]:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from tests.execution.test_broker_page import PAGE as html
 
-    out: dict[str, list[float]] = {"locator.click()": [], "probe (evaluate)": [], "mouse.click(x, y)": [],
-                                   "probe + mouse.click": []}
+    out: dict[str, list[float]] = {
+        "locator.click()": [],
+        "probe (evaluate)": [],
+        "mouse.click(x, y)": [],
+        "probe + mouse.click": [],
+    }
     async with async_playwright() as p:
         b = await p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
         page = await b.new_page()
@@ -106,21 +112,57 @@ async def end_to_end(bets: int, speed: float) -> tuple[dict[str, list[float]], d
         server._on_message = hooked  # type: ignore[method-assign]
 
     sim.call(install)
-    profile = profile_from_dict({
-        "name": "bench", "mode": "practice", "starting_bankroll_sol": 10.0,
-        "engine": {"strategies": [{"name": "fixed", "params": {"stake_sol": 0.01, "start_tick": 3, "every": 40,
-                                                               "max_bets_per_game": 4}}], "adaptive": False},
-        "guards": {"max_stake_per_bet_sol": 0.05, "max_stake_per_game_sol": 0.5, "session_loss_limit_sol": 9.0,
-                   "daily_loss_limit_sol": 9.0, "max_consecutive_losses": 1000, "max_drawdown_pct": 99.0,
-                   "max_bets_per_hour": 10000, "loss_streak_cooldown": 1000},
-        "browser": {"headless": True, "allowed_origins": ["http://127.0.0.1"]},
-    })
+    profile = profile_from_dict(
+        {
+            "name": "bench",
+            "mode": "practice",
+            "starting_bankroll_sol": 10.0,
+            "engine": {
+                "strategies": [
+                    {
+                        "name": "fixed",
+                        "params": {"stake_sol": 0.01, "start_tick": 3, "every": 40, "max_bets_per_game": 4},
+                    }
+                ],
+                "adaptive": False,
+            },
+            "guards": {
+                "max_stake_per_bet_sol": 0.05,
+                "max_stake_per_game_sol": 0.5,
+                "session_loss_limit_sol": 9.0,
+                "daily_loss_limit_sol": 9.0,
+                "max_consecutive_losses": 1000,
+                "max_drawdown_pct": 99.0,
+                "max_bets_per_hour": 10000,
+                "loss_streak_cooldown": 1000,
+            },
+            "browser": {"headless": True, "allowed_origins": ["http://127.0.0.1"]},
+        }
+    )
     tmp = Path(tempfile.mkdtemp(prefix="bench-click-"))
-    settings = Settings(data_dir=tmp / "var", recordings_dir=tmp / "rec", strategies_dir=tmp / "s",
-                        browser_profile_dir=tmp / "profile", wallet_password=None, url=None)
-    args = argparse.Namespace(profile=None, headless=True, duration=None, games=None, sim=True, sim_speed=speed,
-                              sim_seed=None, sim_faults="", dry_run=False, practice=False, yes_live=False,
-                              no_trace=True, no_record=True)
+    settings = Settings(
+        data_dir=tmp / "var",
+        recordings_dir=tmp / "rec",
+        strategies_dir=tmp / "s",
+        browser_profile_dir=tmp / "profile",
+        wallet_password=None,
+        url=None,
+    )
+    args = argparse.Namespace(
+        profile=None,
+        headless=True,
+        duration=None,
+        games=None,
+        sim=True,
+        sim_speed=speed,
+        sim_seed=None,
+        sim_faults="",
+        dry_run=False,
+        practice=False,
+        yes_live=False,
+        no_trace=True,
+        no_record=True,
+    )
     bot = BotRun(settings, profile, Mode.PRACTICE, args, headless=True, sim=sim)
 
     async def stopper() -> None:
@@ -137,14 +179,24 @@ async def end_to_end(bets: int, speed: float) -> tuple[dict[str, list[float]], d
     with Store.open(settings.db_path) as store:
         rows = {r.bet_id: r for r in store.bets()}
     clicks = bot.broker.clicks
-    out: dict[str, list[float]] = {k: [] for k in (
-        "frame in → broker starts (session, write-ahead intent, scheduling)", "broker: probe (+ fill)",
-        "frame in → click", "click → requestSidebet on the wire (sniffed)", "frame in → server receives",
-        "click → server receives", "click → currentSidebet received")}
+    out: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "frame in → broker starts (session, write-ahead intent, scheduling)",
+            "broker: probe (+ fill)",
+            "frame in → click",
+            "click → requestSidebet on the wire (sniffed)",
+            "frame in → server receives",
+            "click → server receives",
+            "click → currentSidebet received",
+        )
+    }
     for c, r_t in zip(clicks, recv, strict=False):
         decided = rows[c.bet_id].decided_t
         if c.started_t is not None:
-            out["frame in → broker starts (session, write-ahead intent, scheduling)"].append(c.started_t - decided)
+            out["frame in → broker starts (session, write-ahead intent, scheduling)"].append(
+                c.started_t - decided
+            )
             out["broker: probe (+ fill)"].append(c.clicked_t - c.started_t)
         out["frame in → click"].append(c.clicked_t - decided)
         if c.sent_t is not None:
@@ -153,10 +205,14 @@ async def end_to_end(bets: int, speed: float) -> tuple[dict[str, list[float]], d
         out["click → server receives"].append(r_t - c.clicked_t)
         if c.confirm_latency_s is not None:
             out["click → currentSidebet received"].append(c.confirm_latency_s)
-    meta = {"clicks": len(clicks), "server_requests": len(recv),
-            "methods": sorted({c.method for c in clicks}),
-            "confirmed": sum(1 for r in rows.values() if r.status in (BetStatus.CONFIRMED, BetStatus.WON,
-                                                                       BetStatus.LOST))}
+    meta = {
+        "clicks": len(clicks),
+        "server_requests": len(recv),
+        "methods": sorted({c.method for c in clicks}),
+        "confirmed": sum(
+            1 for r in rows.values() if r.status in (BetStatus.CONFIRMED, BetStatus.WON, BetStatus.LOST)
+        ),
+    }
     return out, meta
 
 
@@ -175,11 +231,13 @@ def main() -> None:
     head = "| step | n | p50 ms | p90 ms | p99 ms | mean ms |\n|---|---|---|---|---|---|"
     e2e_p50 = pct([x * 1000 for x in e2e["frame in → server receives"]], 50)
     e2e_p99 = pct([x * 1000 for x in e2e["frame in → server receives"]], 99)
-    verdict = (f"target p50 < 25 ms, p99 < 60 ms: **p50 {e2e_p50:.1f} ms "
-               f"{'met' if e2e_p50 < 25 else 'NOT met'}, p99 {e2e_p99:.1f} ms {'met' if e2e_p99 < 60 else 'NOT met'}**")
+    verdict = (
+        f"target p50 < 25 ms, p99 < 60 ms: **p50 {e2e_p50:.1f} ms "
+        f"{'met' if e2e_p50 < 25 else 'NOT met'}, p99 {e2e_p99:.1f} ms {'met' if e2e_p99 < 60 else 'NOT met'}**"
+    )
     text = f"""## Execution: click latency (bench/bench_click.py)
 
-Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.machine()} / Python
+Measured {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())} on {platform.machine()} / Python
 {platform.python_version()}, headless Chromium `/usr/bin/chromium` driven by Playwright, machine shared with
 other jobs (2 cores), so tails are pessimistic. Reproduce: `.venv/bin/python bench/bench_click.py`.
 
@@ -191,10 +249,10 @@ The broker clicks with `page.mouse.click` at the centre found by one `evaluate` 
 centre, enabled class, amount field) and falls back to `locator.click()` only when the probe says the button
 moved under something or is gone.
 
-### End to end against the simulator (speed {a.speed:g}×, {meta['clicks']} bets, practice coin)
+### End to end against the simulator (speed {a.speed:g}×, {meta["clicks"]} bets, practice coin)
 Frame in = receive time in Python of the frame the decision was taken on; server receives = the simulator's
-message handler saw the `requestSidebet` (same clock). Clicks: {meta['clicks']}, requests received by the server:
-{meta['server_requests']} (no double click), click methods used: {', '.join(meta['methods'])}.
+message handler saw the `requestSidebet` (same clock). Clicks: {meta["clicks"]}, requests received by the server:
+{meta["server_requests"]} (no double click), click methods used: {", ".join(meta["methods"])}.
 
 {head}
 {chr(10).join(row(k, v) for k, v in e2e.items())}

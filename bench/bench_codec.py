@@ -42,7 +42,11 @@ def classify(frames: list[RecordedFrame]) -> list[str]:
     kinds = []
     for f in frames:
         sigs = tr.on_frame(f.t, f.dir, f.frame)
-        if f.dir == "in" and '"gameHistory"' in f.frame[:200_000] and f.frame.startswith('42["gameStateUpdate"'):
+        if (
+            f.dir == "in"
+            and '"gameHistory"' in f.frame[:200_000]
+            and f.frame.startswith('42["gameStateUpdate"')
+        ):
             kinds.append("history")
         elif any(isinstance(s, TickAdvanced) for s in sigs):
             kinds.append("tick")
@@ -100,10 +104,14 @@ def run(passes: int) -> dict[str, object]:
         codec_tick.append(tick_tot)
     # per-frame cost = its median over the passes (robust to other jobs on a shared machine)
     med = [statistics.median(x) for x in per_frame]
-    by_kind = {k: [int(m) for m, kk in zip(med, kinds, strict=True) if kk == k] for k in ("tick", "history", "other")}
+    by_kind = {
+        k: [int(m) for m, kk in zip(med, kinds, strict=True) if kk == k] for k in ("tick", "history", "other")
+    }
     n_tick = len(by_kind["tick"])
-    sizes = {k: statistics.mean(len(f.frame) for f, kk in zip(frames, kinds, strict=True) if kk == k)
-             for k in ("tick", "history", "other")}
+    sizes = {
+        k: statistics.mean(len(f.frame) for f, kk in zip(frames, kinds, strict=True) if kk == k)
+        for k in ("tick", "history", "other")
+    }
     return {
         "frames_per_pass": n,
         "tick_frames_per_pass": n_tick,
@@ -130,8 +138,12 @@ def bench_recording(passes: int) -> dict[str, float]:
 
     from bot.feeds.recording import Anonymizer, RecordingWriter
 
-    frames = [f.frame.replace("did:anon:", "did:privy:cm").replace('"username":"player_', '"username":"Real')
-              for p in CAPTURES for f in read_recording(p) if len(f.frame) < 50_000]
+    frames = [
+        f.frame.replace("did:anon:", "did:privy:cm").replace('"username":"player_', '"username":"Real')
+        for p in CAPTURES
+        for f in read_recording(p)
+        if len(f.frame) < 50_000
+    ]
     out: dict[str, float] = {}
     anon = Anonymizer()
     best = min(_timed(lambda: [anon(x) for x in frames]) for _ in range(max(3, passes // 3)))
@@ -171,27 +183,27 @@ def markdown(r: dict[str, object], rec: dict[str, float], when: str) -> str:
     return f"""## Codec + tracker throughput (bench/bench_codec.py)
 
 Measured {when} on {machine()} (2 cores shared with other jobs; numbers are a floor, not a peak).
-Input: both real captures in tests/fixtures/real/captures ({r['frames_per_pass']} frames a pass:
-{r['tick_frames_per_pass']} tick frames, {r['history_frames_per_pass']} `gameHistory` frames), {r['passes']} passes,
+Input: both real captures in tests/fixtures/real/captures ({r["frames_per_pass"]} frames a pass:
+{r["tick_frames_per_pass"]} tick frames, {r["history_frames_per_pass"]} `gameHistory` frames), {r["passes"]} passes,
 fresh `GameTracker` each pass; a frame's cost is its median over the passes. Timed: `tracker.on_frame(t, dir, text)` (codec + typed events + tracker) plus
-reading `tracker.view` after every frame, as the session does. Mean frame sizes: tick {sizes['tick']:.0f} B,
-history {sizes['history']:.0f} B, other {sizes['other']:.0f} B.
+reading `tracker.view` after every frame, as the session does. Mean frame sizes: tick {sizes["tick"]:.0f} B,
+history {sizes["history"]:.0f} B, other {sizes["other"]:.0f} B.
 
 | measure | value |
 |---|---|
-| tick frames/s (codec + tracker + view), best pass | **{r['tick_frames_per_s']:,.0f}** (target ≥ 50,000) |
-| tick frames/s, median pass | {r['tick_frames_per_s_median_pass']:,.0f} |
-| all frames/s (incl. 300 KB history frames), best / median pass | {r['all_frames_per_s']:,.0f} / {r['all_frames_per_s_median_pass']:,.0f} |
-| tick frame p50 / p99 | {r['tick_p50_us']:.1f} µs / {r['tick_p99_us']:.1f} µs |
-| history frame p50 / max | {r['history_p50_us']:.0f} µs / {r['history_max_us']:.0f} µs |
-| other frames p50 | {r['other_p50_us']:.1f} µs |
-| codec only (decode + decode_event), tick frames/s | {r['codec_tick_frames_per_s']:,.0f} |
-| codec only, all frames/s | {r['codec_all_frames_per_s']:,.0f} |
+| tick frames/s (codec + tracker + view), best pass | **{r["tick_frames_per_s"]:,.0f}** (target ≥ 50,000) |
+| tick frames/s, median pass | {r["tick_frames_per_s_median_pass"]:,.0f} |
+| all frames/s (incl. 300 KB history frames), best / median pass | {r["all_frames_per_s"]:,.0f} / {r["all_frames_per_s_median_pass"]:,.0f} |
+| tick frame p50 / p99 | {r["tick_p50_us"]:.1f} µs / {r["tick_p99_us"]:.1f} µs |
+| history frame p50 / max | {r["history_p50_us"]:.0f} µs / {r["history_max_us"]:.0f} µs |
+| other frames p50 | {r["other_p50_us"]:.1f} µs |
+| codec only (decode + decode_event), tick frames/s | {r["codec_tick_frames_per_s"]:,.0f} |
+| codec only, all frames/s | {r["codec_all_frames_per_s"]:,.0f} |
 
 Recording (same frames minus the history frames, ids rewritten to look like live `did:privy:` ids, so
-the anonymiser has real work; best of several passes over {rec['frames']:.0f} frames): anonymise
-{rec['anonymize_us']:.1f} µs/frame; `RecordingWriter.write` with anonymisation and a flush per line
-{rec['write.jsonl_us']:.1f} µs/frame (`.jsonl`), {rec['write.jsonl.gz_us']:.1f} µs/frame (`.jsonl.gz`, sync-flushed
+the anonymiser has real work; best of several passes over {rec["frames"]:.0f} frames): anonymise
+{rec["anonymize_us"]:.1f} µs/frame; `RecordingWriter.write` with anonymisation and a flush per line
+{rec["write.jsonl_us"]:.1f} µs/frame (`.jsonl`), {rec["write.jsonl.gz_us"]:.1f} µs/frame (`.jsonl.gz`, sync-flushed
 gzip). The live feed brings ~4–10 frames/s, so recording costs well under 0.2 % of a core.
 
 A history frame costs one scan by the codec (the `gameHistory` array stays `msgspec.Raw` and is handed

@@ -53,7 +53,9 @@ def pct(xs: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(q * len(s)))]
 
 
-def measure(specs: list[StrategySpec], views: list[tuple[GameView, float]], repeat: int) -> dict[str, list[float]]:
+def measure(
+    specs: list[StrategySpec], views: list[tuple[GameView, float]], repeat: int
+) -> dict[str, list[float]]:
     config = EngineConfig(strategies=specs)
     model = ProbabilityModel(config)
     decider = Decider(config)
@@ -134,11 +136,16 @@ def main() -> int:
     views = real_views()
     load_before = os.getloadavg()[0]
     rows = []
-    for label, specs in (("default (ev_threshold)", [StrategySpec(name="ev_threshold")]), ("all 5 built-ins", ALL)):
+    for label, specs in (
+        ("default (ev_threshold)", [StrategySpec(name="ev_threshold")]),
+        ("all 5 built-ins", ALL),
+    ):
         for part, xs in measure(specs, views, args.repeat).items():
             rows.append((label, part, len(xs), statistics.median(xs), pct(xs, 0.99), max(xs)))
     obs = measure_observe(views, 300)
-    rows.append(("—", "observe_game + next estimate", len(obs), statistics.median(obs), pct(obs, 0.99), max(obs)))
+    rows.append(
+        ("—", "observe_game + next estimate", len(obs), statistics.median(obs), pct(obs, 0.99), max(obs))
+    )
 
     lines = [
         "## Engine: estimate + decide latency",

@@ -52,7 +52,9 @@ def main() -> int:
     rows.append(("seedrandom draws", f"{n_draws:,}", f"{n_draws / dt:,.0f} draws/s"))
 
     dt = _best(lambda: [SeedRandom(f"seed-{k}") for k in range(2000)])
-    rows.append(("seedrandom construction (key schedule + 256 dropped)", "2,000", f"{dt / 2000 * 1e6:.0f} µs each"))
+    rows.append(
+        ("seedrandom construction (key schedule + 256 dropped)", "2,000", f"{dt / 2000 * 1e6:.0f} µs each")
+    )
 
     ticks = 0
 
@@ -61,8 +63,13 @@ def main() -> int:
         ticks = sum(generate_prices("bench-seed", f"game-{k}").rug_index + 1 for k in range(args.games))
 
     dt = _best(gen)
-    rows.append(("generate_prices v3", f"{args.games:,} games ({ticks:,} ticks)",
-                 f"{args.games / dt:,.0f} games/s · {ticks / dt:,.0f} ticks/s"))
+    rows.append(
+        (
+            "generate_prices v3",
+            f"{args.games:,} games ({ticks:,} ticks)",
+            f"{args.games / dt:,.0f} games/s · {ticks / dt:,.0f} ticks/s",
+        )
+    )
 
     import msgspec
 
@@ -71,8 +78,13 @@ def main() -> int:
     games = msgspec.json.decode(GAMES.read_bytes(), type=list[HistoryGame])
     wire_ticks = sum(len(g.prices or []) for g in games)
     dt = _best(lambda: [verify_history_game(g) for g in games])
-    rows.append(("verify_history_game (23 real games)", f"{wire_ticks:,} wire prices",
-                 f"{dt * 1000:.1f} ms total · {dt / len(games) * 1000:.2f} ms/game"))
+    rows.append(
+        (
+            "verify_history_game (23 real games)",
+            f"{wire_ticks:,} wire prices",
+            f"{dt * 1000:.1f} ms total · {dt / len(games) * 1000:.2f} ms/game",
+        )
+    )
 
     frames = []
     with gzip.open(CAPTURE, "rt", encoding="utf-8") as fh:
@@ -92,8 +104,13 @@ def main() -> int:
         Auditor().feed_raw(frames[0])
 
     dt = _best(audit_frame)
-    rows.append(("Auditor.feed_raw, one real gameHistory frame (10 games + side bets)",
-                 f"{sizes[0] / 1024:.0f} KB", f"{dt * 1000:.1f} ms"))
+    rows.append(
+        (
+            "Auditor.feed_raw, one real gameHistory frame (10 games + side bets)",
+            f"{sizes[0] / 1024:.0f} KB",
+            f"{dt * 1000:.1f} ms",
+        )
+    )
 
     def audit_repeat() -> None:
         a = Auditor()
@@ -103,8 +120,13 @@ def main() -> int:
             a.feed_raw(f)
 
     dt = _best(audit_repeat)
-    rows.append(("Auditor, 4 real history frames fed twice (dedupe)", f"{sum(sizes) * 2 / 1024:.0f} KB",
-                 f"{dt * 1000:.1f} ms"))
+    rows.append(
+        (
+            "Auditor, 4 real history frames fed twice (dedupe)",
+            f"{sum(sizes) * 2 / 1024:.0f} KB",
+            f"{dt * 1000:.1f} ms",
+        )
+    )
 
     import contextlib
     import io
@@ -118,8 +140,13 @@ def main() -> int:
             assert cli_main(["verify", "--json", *map(str, captures)]) == 0
 
     dt = _best(cli)
-    rows.append(("`rugsbot verify --json` over both real captures", "973 frames, 23 games, 1,071 side bets",
-                 f"{dt * 1000:.0f} ms"))
+    rows.append(
+        (
+            "`rugsbot verify --json` over both real captures",
+            "973 frames, 23 games, 1,071 side bets",
+            f"{dt * 1000:.0f} ms",
+        )
+    )
 
     lines = [
         "## Provably fair (bot/fair/generator.py, bot/fair/audit.py, rugsbot verify)",

@@ -39,8 +39,15 @@ def pct(xs: list[float], q: float) -> float:
 
 
 def view(t: float, game: str = "g") -> GameView:
-    return GameView(game_id=game, phase=Phase.ACTIVE, tick=10, price=1.0, t=t, last_tick_t=t,
-                    timing=TickTiming(samples=10))
+    return GameView(
+        game_id=game,
+        phase=Phase.ACTIVE,
+        tick=10,
+        price=1.0,
+        t=t,
+        last_tick_t=t,
+        timing=TickTiming(samples=10),
+    )
 
 
 def us(xs: list[float]) -> str:
@@ -63,12 +70,26 @@ def main() -> int:
         db = Path(d) / "rugsbot.db"
         t_open = time.perf_counter()
         store = Store.open(db)
-        rows.append(("Store.open (new file, schema + migration)", f"{(time.perf_counter() - t_open) * 1e3:.1f} ms"))
-        gov = Governor.start(GuardsConfig(max_bets_per_hour=None, max_consecutive_losses=None,
-                                          loss_streak_cooldown=None, session_loss_limit_sol=None,
-                                          daily_loss_limit_sol=None, max_drawdown_pct=None),
-                             store, mode="DRY-RUN", profile="bench", coin=SOL_MINT, logged_in=False,
-                             starting_bankroll_lamports=10**12, t=T0)
+        rows.append(
+            ("Store.open (new file, schema + migration)", f"{(time.perf_counter() - t_open) * 1e3:.1f} ms")
+        )
+        gov = Governor.start(
+            GuardsConfig(
+                max_bets_per_hour=None,
+                max_consecutive_losses=None,
+                loss_streak_cooldown=None,
+                session_loss_limit_sol=None,
+                daily_loss_limit_sol=None,
+                max_drawdown_pct=None,
+            ),
+            store,
+            mode="DRY-RUN",
+            profile="bench",
+            coin=SOL_MINT,
+            logged_in=False,
+            starting_bankroll_lamports=10**12,
+            t=T0,
+        )
         # 1. tick per frame: a frame every 100 ms of feed time (so the halt poll runs on every 2nd frame)
         tick_times: list[float] = []
         t = T0
@@ -78,8 +99,12 @@ def main() -> int:
             a = time.perf_counter()
             gov.tick(v, t)
             tick_times.append(time.perf_counter() - a)
-        rows.append((f"governor.tick per frame ({args.frames} frames, 16 guards, halt poll every 200 ms feed)",
-                     us(tick_times)))
+        rows.append(
+            (
+                f"governor.tick per frame ({args.frames} frames, 16 guards, halt poll every 200 ms feed)",
+                us(tick_times),
+            )
+        )
         q = []
         for _ in range(2000):
             a = time.perf_counter()
@@ -87,8 +112,9 @@ def main() -> int:
             q.append(time.perf_counter() - a)
         rows.append(("store.active_halt() (the poll query)", us(q)))
         # 2. review
-        snap = Snapshot(game=view(t), estimate=EST, ledger=gov.ledger_view(), account=AccountView(), t=t,
-                        coin=SOL_MINT)
+        snap = Snapshot(
+            game=view(t), estimate=EST, ledger=gov.ledger_view(), account=AccountView(), t=t, coin=SOL_MINT
+        )
         rv = []
         for _ in range(2000):
             a = time.perf_counter()
@@ -105,7 +131,9 @@ def main() -> int:
             intent = gov.open_bet(SideBet(1_000_000, "bench"), v, SOL_MINT)
             op.append(time.perf_counter() - a)
             a = time.perf_counter()
-            gov.on_report(BrokerReport(intent.bet_id, BetStatus.CONFIRMED, t + 0.2, start_tick=11, end_tick=51))
+            gov.on_report(
+                BrokerReport(intent.bet_id, BetStatus.CONFIRMED, t + 0.2, start_tick=11, end_tick=51)
+            )
             gov.on_report(BrokerReport(intent.bet_id, BetStatus.LOST, t + 10))
             rep.append((time.perf_counter() - a) / 2)
         rows.append((f"governor.open_bet (write-ahead intent, fsync'd; {args.bets} bets)", ms(op)))
@@ -120,35 +148,64 @@ def main() -> int:
         # 4. `rugsbot halt` from another process, and how many frames until the governor sees it
         env = {**os.environ, "RUGSBOT_DATA_DIR": d}
         a = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "bot.cli", "halt", "--reason", "bench"], cwd=ROOT, env=env,
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "bot.cli", "halt", "--reason", "bench"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         cli_s = time.perf_counter() - a
         frames = 0
         while gov.state.level.value != "HALTED":
             t += 0.1
             gov.tick(view(t), t)
             frames += 1
-        rows.append(("`rugsbot halt` subprocess wall time (Python start + imports + fsync)", f"{cli_s * 1e3:.0f} ms"))
-        rows.append(("frames (100 ms apart) until the running governor is HALTED", f"{frames} (≤ 2 by design)"))
+        rows.append(
+            ("`rugsbot halt` subprocess wall time (Python start + imports + fsync)", f"{cli_s * 1e3:.0f} ms")
+        )
+        rows.append(
+            ("frames (100 ms apart) until the running governor is HALTED", f"{frames} (≤ 2 by design)")
+        )
         rebuild_a = time.perf_counter()
         from bot.risk.ledger import Ledger
 
-        Ledger.rebuild(store, session=gov.session, mode="DRY-RUN", coin=SOL_MINT, logged_in=False,
-                       starting_bankroll_lamports=10**12)
-        rows.append((f"Ledger.rebuild over {len(store.events())} events", f"{(time.perf_counter() - rebuild_a) * 1e3:.1f} ms"))
+        Ledger.rebuild(
+            store,
+            session=gov.session,
+            mode="DRY-RUN",
+            coin=SOL_MINT,
+            logged_in=False,
+            starting_bankroll_lamports=10**12,
+        )
+        rows.append(
+            (
+                f"Ledger.rebuild over {len(store.events())} events",
+                f"{(time.perf_counter() - rebuild_a) * 1e3:.1f} ms",
+            )
+        )
         store.close()
     cpu = platform.processor() or platform.machine()
-    text = ["## Risk governor and store (bench/bench_risk.py)", "",
-            f"Measured {time.strftime('%Y-%m-%d', time.gmtime())} on {cpu}, {os.cpu_count()} cores shared with other "
-            "jobs, SQLite " + __import__("sqlite3").sqlite_version + f", Python {platform.python_version()}, "
-            "database in a temporary directory on the local disk. Median / p99 unless one number.", "",
-            "| what | time |", "|---|---|"]
+    text = [
+        "## Risk governor and store (bench/bench_risk.py)",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d', time.gmtime())} on {cpu}, {os.cpu_count()} cores shared with other "
+        "jobs, SQLite " + __import__("sqlite3").sqlite_version + f", Python {platform.python_version()}, "
+        "database in a temporary directory on the local disk. Median / p99 unless one number.",
+        "",
+        "| what | time |",
+        "|---|---|",
+    ]
     text += [f"| {k} | {v} |" for k, v in rows]
-    text += ["", "Reading: the per-frame cost of risk control is microseconds (ticks come every 250 ms); the "
-             "fsync'd write-ahead intent is the one millisecond-scale step on a bet's path, paid before the click "
-             "by design. Halts from another terminal are seen on the next poll (≤ 200 ms of feed time). fsync timings "
-             "vary several-fold between runs on this shared disk (open_bet median 0.4 ms in one run, 2.6 ms in "
-             "another), the microsecond rows do not.", ""]
+    text += [
+        "",
+        "Reading: the per-frame cost of risk control is microseconds (ticks come every 250 ms); the "
+        "fsync'd write-ahead intent is the one millisecond-scale step on a bet's path, paid before the click "
+        "by design. Halts from another terminal are seen on the next poll (≤ 200 ms of feed time). fsync timings "
+        "vary several-fold between runs on this shared disk (open_bet median 0.4 ms in one run, 2.6 ms in "
+        "another), the microsecond rows do not.",
+        "",
+    ]
     md = "\n".join(text)
     if args.print:
         print(md)

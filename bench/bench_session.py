@@ -48,24 +48,52 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=REPO / "docs/bench/session.md")
     args = ap.parse_args()
 
-    frames = [(t, encode_event(o.event, *o.args)) for t, o in iter_timeline(SimConfig(seed="bench"), games=args.games)
-              if o.to is None]
-    profile = profile_from_dict({
-        "engine": {"strategies": [{"name": "fixed", "params": {"stake_sol": 0.001, "every": 40,
-                                                                "max_bets_per_game": 100}},
-                                  {"name": "ev_threshold", "params": {"stake_sol": 0.001}}]},
-        "guards": {"max_consecutive_losses": 10_000, "loss_streak_cooldown": 10_000, "max_bets_per_hour": 100_000,
-                   "session_loss_limit_sol": 100, "daily_loss_limit_sol": 100, "max_drawdown_pct": 100},
-        "starting_bankroll_sol": 100.0,
-    })
+    frames = [
+        (t, encode_event(o.event, *o.args))
+        for t, o in iter_timeline(SimConfig(seed="bench"), games=args.games)
+        if o.to is None
+    ]
+    profile = profile_from_dict(
+        {
+            "engine": {
+                "strategies": [
+                    {"name": "fixed", "params": {"stake_sol": 0.001, "every": 40, "max_bets_per_game": 100}},
+                    {"name": "ev_threshold", "params": {"stake_sol": 0.001}},
+                ]
+            },
+            "guards": {
+                "max_consecutive_losses": 10_000,
+                "loss_streak_cooldown": 10_000,
+                "max_bets_per_hour": 100_000,
+                "session_loss_limit_sol": 100,
+                "daily_loss_limit_sol": 100,
+                "max_drawdown_pct": 100,
+            },
+            "starting_bankroll_sol": 100.0,
+        }
+    )
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(Path(tmp) / "bench.db")
-        gov = Governor.start(profile.guards, store, mode="DRY-RUN", profile="bench", coin=profile.coin,
-                             logged_in=False, starting_bankroll_lamports=sol_to_lamports(100.0), t=frames[0][0])
-        session = TradingLoop(mode=Mode.DRY_RUN, coin=profile.coin, tracker=GameTracker(),
-                          model=ProbabilityModel(profile.engine, timing=profile.timing),
-                          decider=Decider(profile.engine, REPO / "strategies"), governor=gov,
-                          broker=DryBroker(profile.timing.click_latency_s), auditor=Auditor())
+        gov = Governor.start(
+            profile.guards,
+            store,
+            mode="DRY-RUN",
+            profile="bench",
+            coin=profile.coin,
+            logged_in=False,
+            starting_bankroll_lamports=sol_to_lamports(100.0),
+            t=frames[0][0],
+        )
+        session = TradingLoop(
+            mode=Mode.DRY_RUN,
+            coin=profile.coin,
+            tracker=GameTracker(),
+            model=ProbabilityModel(profile.engine, timing=profile.timing),
+            decider=Decider(profile.engine, REPO / "strategies"),
+            governor=gov,
+            broker=DryBroker(profile.timing.click_latency_s),
+            auditor=Auditor(),
+        )
         decided, opened, plain, history, idle = [], [], [], [], []
         from loguru import logger
 
@@ -111,10 +139,16 @@ def main() -> None:
         "|---|---|---|---|---|",
     ]
     for name, data in rows:
-        lines.append(f"| {name} | {len(data)} | {pct(data, 50):.3f} | {pct(data, 99):.3f} | {max(data, default=0):.3f} |")
-    lines += ["", "Target (issue: engine): p99 < 1 ms for a normal tick frame, decision included. A frame that opens",
-              "a bet also waits for the intent row's fsync (write-ahead: the row is durable before any click);",
-              "that cost is the disk's, measured separately.", ""]
+        lines.append(
+            f"| {name} | {len(data)} | {pct(data, 50):.3f} | {pct(data, 99):.3f} | {max(data, default=0):.3f} |"
+        )
+    lines += [
+        "",
+        "Target (issue: engine): p99 < 1 ms for a normal tick frame, decision included. A frame that opens",
+        "a bet also waits for the intent row's fsync (write-ahead: the row is durable before any click);",
+        "that cost is the disk's, measured separately.",
+        "",
+    ]
     args.out.write_text("\n".join(lines))
     print("\n".join(lines))
 

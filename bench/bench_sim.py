@@ -34,10 +34,12 @@ def bench_fast(n: int) -> list[str]:
     rows = []
     for gaps in (False, True):
         t0 = time.perf_counter()
-        ticks = sum(g.final_wire_tick for g in fast_games(n, seed="bench", gaps=gaps))
+        ticks = sum(g.rug_tick for g in fast_games(n, seed="bench", gaps=gaps))
         dt = time.perf_counter() - t0
-        rows.append(f"| fast_games(gaps={gaps}) | {n} games, {ticks} ticks | {n / dt:,.0f} games/s "
-                    f"| {dt * 1000 / n:.2f} ms/game |")
+        rows.append(
+            f"| fast_games(gaps={gaps}) | {n} games, {ticks} ticks | {n / dt:,.0f} games/s "
+            f"| {dt * 1000 / n:.2f} ms/game |"
+        )
     return rows
 
 
@@ -50,8 +52,10 @@ def bench_timeline(games: int) -> list[str]:
         size += len(text)
         heavy += len(text) > 100_000
     dt = time.perf_counter() - t0
-    return [f"| iter_timeline | {games} rounds, {frames} frames ({heavy} history frames), {size / 1e6:.1f} MB "
-            f"| {frames / dt:,.0f} frames/s, {size / dt / 1e6:.1f} MB/s | {dt:.2f} s |"]
+    return [
+        f"| iter_timeline | {games} rounds, {frames} frames ({heavy} history frames), {size / 1e6:.1f} MB "
+        f"| {frames / dt:,.0f} frames/s, {size / dt / 1e6:.1f} MB/s | {dt:.2f} s |"
+    ]
 
 
 class Reader(threading.Thread):
@@ -79,7 +83,7 @@ class Reader(threading.Thread):
                 elif text.startswith('42["gameStateUpdate",{"active":true') and '"rugged":false' in text:
                     i = text.find('"tickCount":')
                     j = text.find(",", i)
-                    self.ticks.append((now, int(text[i + 12:j])))
+                    self.ticks.append((now, int(text[i + 12 : j])))
         except Exception:
             return
 
@@ -88,7 +92,7 @@ def long_first_game_seed(min_ticks: int = 300) -> str:
     """A seed whose first game is long enough to measure tick cadence (game ids carry today's date)."""
     for i in range(1000):
         seed = f"bench-long-{i}"
-        if GameLoop(SimConfig(seed=seed, players=0)).current.gen.final_wire_tick >= min_ticks:
+        if GameLoop(SimConfig(seed=seed, players=0)).current.gen.rug_tick >= min_ticks:
             return seed
     raise RuntimeError("no long game found")
 
@@ -100,13 +104,19 @@ def bench_cadence(seconds: float) -> list[str]:
     time.sleep(seconds)
     r.stop.set()
     h.stop()
-    errs = [abs((b[0] - a[0]) - 0.25) * 1000 for a, b in zip(r.ticks, r.ticks[1:], strict=False) if b[1] == a[1] + 1]
+    errs = [
+        abs((b[0] - a[0]) - 0.25) * 1000
+        for a, b in zip(r.ticks, r.ticks[1:], strict=False)
+        if b[1] == a[1] + 1
+    ]
     if not errs:
         return ["| cadence | no active ticks seen | | |"]
     errs.sort()
     p99 = errs[int(0.99 * (len(errs) - 1))]
-    return [f"| cadence, speed 1, nominal 250 ms | {len(errs)} tick gaps over {seconds:.0f} s "
-            f"| \\|error\\| median {statistics.median(errs):.2f} ms, p99 {p99:.2f} ms, max {errs[-1]:.2f} ms | |"]
+    return [
+        f"| cadence, speed 1, nominal 250 ms | {len(errs)} tick gaps over {seconds:.0f} s "
+        f"| \\|error\\| median {statistics.median(errs):.2f} ms, p99 {p99:.2f} ms, max {errs[-1]:.2f} ms | |"
+    ]
 
 
 def bench_fanout(clients: int, seconds: float) -> list[str]:
@@ -121,9 +131,11 @@ def bench_fanout(clients: int, seconds: float) -> list[str]:
         r.stop.set()
     h.stop()
     total = sum(r.frames for r in readers)
-    return [f"| fan-out, speed {speed:g}, {clients} clients | {seconds:.0f} s, sim t={truth.sim_t:.0f} s, "
-            f"{len(truth.games)} games | {total / seconds:,.0f} frames/s delivered "
-            f"({total / seconds / clients:,.0f} per client) | |"]
+    return [
+        f"| fan-out, speed {speed:g}, {clients} clients | {seconds:.0f} s, sim t={truth.sim_t:.0f} s, "
+        f"{len(truth.games)} games | {total / seconds:,.0f} frames/s delivered "
+        f"({total / seconds / clients:,.0f} per client) | |"
+    ]
 
 
 def main() -> int:
@@ -132,10 +144,15 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     q = args.quick
-    lines = ["## Simulator (bench/bench_sim.py)", "",
-             f"Machine: {os.cpu_count()} cores shared with other jobs; Python {sys.version.split()[0]}. "
-             f"Generator: bot/fair/generator.py (pure-Python seedrandom ARC4).", "",
-             "| what | workload | result | time |", "|---|---|---|---|"]
+    lines = [
+        "## Simulator (bench/bench_sim.py)",
+        "",
+        f"Machine: {os.cpu_count()} cores shared with other jobs; Python {sys.version.split()[0]}. "
+        f"Generator: bot/fair/generator.py (pure-Python seedrandom ARC4).",
+        "",
+        "| what | workload | result | time |",
+        "|---|---|---|---|",
+    ]
     lines += bench_fast(200 if q else 1000)
     lines += bench_timeline(3 if q else 12)
     lines += bench_cadence(30 if q else 60)

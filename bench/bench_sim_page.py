@@ -58,8 +58,10 @@ def pct(xs: list[float], q: float) -> float:
 
 
 def row(name: str, xs_ms: list[float]) -> str:
-    return (f"| {name} | {len(xs_ms)} | {statistics.median(xs_ms):.1f} | {pct(xs_ms, 90):.1f} | "
-            f"{max(xs_ms):.1f} |")
+    return (
+        f"| {name} | {len(xs_ms)} | {statistics.median(xs_ms):.1f} | {pct(xs_ms, 90):.1f} | "
+        f"{max(xs_ms):.1f} |"
+    )
 
 
 def real_frames() -> list[str]:
@@ -69,8 +71,12 @@ def real_frames() -> list[str]:
 
 
 def tick_frame(game: str, tick: int) -> str:
-    return "42" + json.dumps(["gameStateUpdate", {"gameId": game, "active": True, "rugged": False,
-                                                  "tickCount": tick, "price": 1.0 + tick / 1000}])
+    return "42" + json.dumps(
+        [
+            "gameStateUpdate",
+            {"gameId": game, "active": True, "rugged": False, "tickCount": tick, "price": 1.0 + tick / 1000},
+        ]
+    )
 
 
 class Replay:
@@ -88,7 +94,9 @@ class Replay:
             return Response(404, "Not Found", Headers([("Content-Length", "0")]), b"")
         body = f.read_bytes()
         ctype = mimetypes.guess_type(f.name)[0] or "application/octet-stream"
-        return Response(200, "OK", Headers([("Content-Type", ctype), ("Content-Length", str(len(body)))]), body)
+        return Response(
+            200, "OK", Headers([("Content-Type", ctype), ("Content-Length", str(len(body)))]), body
+        )
 
     async def handler(self, ws: ServerConnection) -> None:
         await ws.send('0{"sid":"bench","upgrades":[],"pingInterval":25000,"pingTimeout":20000}')
@@ -112,8 +120,9 @@ class Replay:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[str]:
-        async with serve(self.handler, "127.0.0.1", 0, process_request=self.process_request,
-                         max_size=None) as server:
+        async with serve(
+            self.handler, "127.0.0.1", 0, process_request=self.process_request, max_size=None
+        ) as server:
             port = next(iter(server.sockets)).getsockname()[1]
             try:
                 yield f"http://127.0.0.1:{port}/"
@@ -132,7 +141,9 @@ async def bench_page(ctx: BrowserContext, url: str, replay: Replay, ticks: int) 
 
     async def shown(tick: int) -> float:
         label = f"tick {tick}"
-        await page.wait_for_function(f"() => window.__benchTicks.some(t => t[0] === {label!r})", timeout=10_000, polling=5)
+        await page.wait_for_function(
+            f"() => window.__benchTicks.some(t => t[0] === {label!r})", timeout=10_000, polling=5
+        )
         got = await page.evaluate(f"() => window.__benchTicks.find(t => t[0] === {label!r})[1]")
         return float(got) / 1000
 
@@ -160,8 +171,14 @@ async def bench_page(ctx: BrowserContext, url: str, replay: Replay, ticks: int) 
     await shown(999_999)
     burst_s = time.time() - t0
     await page.close()
-    return {"normal": normal, "after_history": after_history, "history_kb": [len(h) / 1024 for h in history],
-            "burst_frames": len(frames) + 1, "burst_mb": total_bytes / 1e6, "burst_s": burst_s}
+    return {
+        "normal": normal,
+        "after_history": after_history,
+        "history_kb": [len(h) / 1024 for h in history],
+        "burst_frames": len(frames) + 1,
+        "burst_mb": total_bytes / 1e6,
+        "burst_s": burst_s,
+    }
 
 
 async def bench_wallet(ctx: BrowserContext, ext_id: str, url: str, reps: int) -> dict[str, list[float]]:
@@ -175,7 +192,9 @@ async def bench_wallet(ctx: BrowserContext, ext_id: str, url: str, reps: int) ->
     await page.goto(url)
     is_approval = lambda p: "approval.html" in p.url  # noqa: E731
     async with ctx.expect_page(is_approval) as info:
-        first = asyncio.create_task(page.evaluate("window.phantom.solana.connect().then(r => r.publicKey.toString())"))
+        first = asyncio.create_task(
+            page.evaluate("window.phantom.solana.connect().then(r => r.publicKey.toString())")
+        )
     popup = await info.value
     await popup.click("#approve-button")
     await first
@@ -183,8 +202,11 @@ async def bench_wallet(ctx: BrowserContext, ext_id: str, url: str, reps: int) ->
     for i in range(reps):
         t0 = time.perf_counter()
         async with ctx.expect_page(is_approval) as info:
-            task = asyncio.create_task(page.evaluate(
-                f"window.phantom.solana.signMessage(new TextEncoder().encode('bench {i}')).then(r => r.signature.length)"))
+            task = asyncio.create_task(
+                page.evaluate(
+                    f"window.phantom.solana.signMessage(new TextEncoder().encode('bench {i}')).then(r => r.signature.length)"
+                )
+            )
         popup = await info.value
         await popup.wait_for_selector("#request-view:not([hidden])")
         t1 = time.perf_counter()
@@ -206,11 +228,21 @@ async def main(args: argparse.Namespace) -> str:
     with tempfile.TemporaryDirectory() as profile:
         async with replay.running() as url, async_playwright() as pw:
             ctx = await pw.chromium.launch_persistent_context(
-                user_data_dir=profile, headless=True, executable_path=CHROMIUM,
+                user_data_dir=profile,
+                headless=True,
+                executable_path=CHROMIUM,
                 ignore_default_args=["--disable-extensions"],
-                args=[f"--disable-extensions-except={ext}", f"--load-extension={ext}", "--no-sandbox",
-                      "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                      "--disable-sync", "--no-first-run"])
+                args=[
+                    f"--disable-extensions-except={ext}",
+                    f"--load-extension={ext}",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
+            )
             sw = ctx.service_workers or [await ctx.wait_for_event("serviceworker")]
             ext_id = sw[0].url.split("/")[2]
             page_res = await bench_page(ctx, url, replay, args.ticks)
@@ -228,8 +260,10 @@ async def main(args: argparse.Namespace) -> str:
         "| what | n | median ms | p90 ms | max ms |",
         "|---|---|---|---|---|",
         row("tick frame sent → `#tick` updated (250 ms cadence)", page_res["normal"]),
-        row(f"real gameHistory frame ({statistics.median(page_res['history_kb']):.0f} KB) + tick → `#tick`",
-            page_res["after_history"]),
+        row(
+            f"real gameHistory frame ({statistics.median(page_res['history_kb']):.0f} KB) + tick → `#tick`",
+            page_res["after_history"],
+        ),
         row("wallet: `signMessage()` → approval window ready", wallet_res["sign_window"]),
         row("wallet: Approve click → `signMessage()` resolved", wallet_res["sign_resolve"]),
         row("wallet: trusted `connect({onlyIfTrusted})` (no window)", wallet_res["trusted_connect"]),

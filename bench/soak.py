@@ -41,8 +41,12 @@ sys.path.insert(0, str(REPO))
 from bot.feeds.recording import iter_frames, recording_parts  # noqa: E402
 from bot.sim.runner import free_port, state_of, wait_for_sim  # noqa: E402
 
-SOAK_LIMITS = {"max_bets_per_hour": 20_000, "session_loss_limit_sol": 50.0, "daily_loss_limit_sol": 100.0,
-               "max_consecutive_losses": 200}
+SOAK_LIMITS = {
+    "max_bets_per_hour": 20_000,
+    "session_loss_limit_sol": 50.0,
+    "daily_loss_limit_sol": 100.0,
+    "max_consecutive_losses": 200,
+}
 
 
 def children(pid: int) -> list[int]:
@@ -152,13 +156,41 @@ def main() -> None:
         profile_path = Path(tmp) / "soak.toml"
         profile_path.write_text(soak_profile)
         sim_log_fh = (Path(tmp) / "sim.log").open("w")
-        sim = subprocess.Popen([sys.executable, "-m", "bot.cli", "sim", "--port", str(port), "--seed", "soak",
-                                "--speed", str(args.speed)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=sim_log_fh)
+        sim = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "sim",
+                "--port",
+                str(port),
+                "--seed",
+                "soak",
+                "--speed",
+                str(args.speed),
+            ],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=sim_log_fh,
+        )
         try:
             wait_for_sim(url)
             env = {**os.environ, "RUGSBOT_DATA_DIR": f"{tmp}/var", "RUGSBOT_RECORDINGS_DIR": f"{tmp}/rec"}
-            cmd = [sys.executable, "-m", "bot.cli", "run", "--sim-url", url, "--profile", str(profile_path), "--practice",
-                   "--headless", "--games", str(args.games), "--no-trace"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "run",
+                "--sim-url",
+                url,
+                "--profile",
+                str(profile_path),
+                "--practice",
+                "--headless",
+                "--games",
+                str(args.games),
+                "--no-trace",
+            ]
             t0 = time.monotonic()
             log = Path(tmp) / "run.log"
             with log.open("w") as fh:
@@ -167,9 +199,15 @@ def main() -> None:
                 while proc.poll() is None:
                     time.sleep(args.interval)
                     kids = children(proc.pid)
-                    sample = (time.monotonic() - t0, rss_kb(proc.pid), sum(rss_kb(k) for k in kids),
-                              rss_kb(sim.pid))
-                    if sample[1] and sample[2] and proc.poll() is None:  # skip samples taken while the process was exiting
+                    sample = (
+                        time.monotonic() - t0,
+                        rss_kb(proc.pid),
+                        sum(rss_kb(k) for k in kids),
+                        rss_kb(sim.pid),
+                    )
+                    if (
+                        sample[1] and sample[2] and proc.poll() is None
+                    ):  # skip samples taken while the process was exiting
                         samples.append(sample)
             wall = time.monotonic() - t0
             truth = state_of(url)
@@ -179,12 +217,18 @@ def main() -> None:
             sim_log_fh.close()
         text = log.read_text()
         sim_log = (Path(tmp) / "sim.log").read_text()
-        firsts = [f for f in sorted(Path(f"{tmp}/rec").glob("*.jsonl*")) if not re.search(r"\.\d+\.jsonl", f.name)]
+        firsts = [
+            f for f in sorted(Path(f"{tmp}/rec").glob("*.jsonl*")) if not re.search(r"\.\d+\.jsonl", f.name)
+        ]
         recs = [part for f in firsts for part in recording_parts(f)]  # rotated parts in order, not by name
         replay: dict[str, Any] = {}
         if recs:
-            out = subprocess.run([sys.executable, "-m", "bot.cli", "replay", "--json", *map(str, recs)],
-                                 capture_output=True, text=True, cwd=REPO)
+            out = subprocess.run(
+                [sys.executable, "-m", "bot.cli", "replay", "--json", *map(str, recs)],
+                capture_output=True,
+                text=True,
+                cwd=REPO,
+            )
             replay = json.loads(out.stdout).get("totals", {}) if out.stdout.strip().startswith("{") else {}
         seen = read_recording(recs)
         dbs = list(Path(f"{tmp}/var").rglob("*.db")) + list(Path(f"{tmp}/var").rglob("*.sqlite"))
@@ -201,14 +245,20 @@ def main() -> None:
             shutil.copytree(tmp, args.keep, dirs_exist_ok=True)
     summary = dict(re.findall(r"│ (\w+)\s+│ (.+?)\s+│", text))
     checked, expected, missing = lost_ticks(seen, truth)
-    mine = [a for a in truth["accounts"] if a["player_id"] in {b["player_id"] for b in truth["bets"]}
-            and a["player_id"] in truth["sidebet_requests"]]
+    mine = [
+        a
+        for a in truth["accounts"]
+        if a["player_id"] in {b["player_id"] for b in truth["bets"]}
+        and a["player_id"] in truth["sidebet_requests"]
+    ]
     own_ids = {a["player_id"] for a in mine}
     own_bets = [b for b in truth["bets"] if b["player_id"] in own_ids]
     settled = [b for b in own_bets if b["outcome"] != "pending"]
     coins = {b["coin"] for b in own_bets}
     sim_balance = sum(a["balances"].get(c, 0) for a in mine for c in coins)
-    tracebacks = text.count("Traceback (most recent call last)") + sim_log.count("Traceback (most recent call last)")
+    tracebacks = text.count("Traceback (most recent call last)") + sim_log.count(
+        "Traceback (most recent call last)"
+    )
     errors = len(re.findall(r"\| ERROR\s+\|", text))
     warm = [s for s in samples if s[0] >= min(60.0, wall / 4)] or samples
     bot0, bot1 = (warm[0][1], warm[-1][1]) if warm else (0, 0)
@@ -251,8 +301,10 @@ def main() -> None:
         f"| click → confirmation p50 (ms) | {summary.get('click_confirm_p50_ms', '?')} |",
         "",
         "RSS samples (s, bot MB, browser MB, simulator MB): "
-        + ", ".join(f"({s[0]:.0f}, {s[1] / 1024:.0f}, {s[2] / 1024:.0f}, {s[3] / 1024:.0f})"
-                    for s in samples[:: max(1, len(samples) // 16)]),
+        + ", ".join(
+            f"({s[0]:.0f}, {s[1] / 1024:.0f}, {s[2] / 1024:.0f}, {s[3] / 1024:.0f})"
+            for s in samples[:: max(1, len(samples) // 16)]
+        ),
         "",
     ]
     args.out.write_text("\n".join(lines))

@@ -147,7 +147,9 @@ class _InterceptHandler(logging.Handler):
             level: str | int = logger.level(record.levelname).name
         except ValueError:
             level = record.levelno
-        logger.bind(stdlib=record.name).opt(depth=6, exception=record.exc_info).log(level, record.getMessage())
+        logger.bind(stdlib=record.name).opt(depth=6, exception=record.exc_info).log(
+            level, record.getMessage()
+        )
 
 
 def configure(

@@ -18,7 +18,9 @@ class EvThreshold(Strategy):
     name = "ev_threshold"
     description = "bet a fixed stake only when the 95 % lower bound of EV (incl. promo) ≥ threshold"
     params: ClassVar[dict[str, Param]] = {
-        "threshold": Param("float", 0.0, "minimum EV per unit stake at the low end of the interval", min=-1.0, max=1.0),
+        "threshold": Param(
+            "float", 0.0, "minimum EV per unit stake at the low end of the interval", min=-1.0, max=1.0
+        ),
         "stake_sol": Param("float", 0.001, "stake per bet in SOL", min=0.001, max=10.0),
     }
 

@@ -17,19 +17,27 @@ class Kelly(Strategy):
     name = "kelly"
     description = "fraction of the Kelly stake, capped at max_fraction of the bankroll"
     params: ClassVar[dict[str, Param]] = {
-        "fraction": Param("float", 0.25, "multiplier on the Kelly fraction (0.25 = quarter Kelly)", min=0.01, max=1.0),
-        "max_fraction": Param("float", 0.01, "cap: at most this share of the bankroll per bet", min=0.0001, max=0.5),
+        "fraction": Param(
+            "float", 0.25, "multiplier on the Kelly fraction (0.25 = quarter Kelly)", min=0.01, max=1.0
+        ),
+        "max_fraction": Param(
+            "float", 0.01, "cap: at most this share of the bankroll per bet", min=0.0001, max=0.5
+        ),
     }
 
     def propose(self, snapshot: Snapshot) -> SideBet | None:
         e = snapshot.estimate
         if e.kelly <= 0.0:
-            return self.skip(f"Kelly is 0 (EV {e.ev:+.2%}, P(win) {e.p_win:.2%} < break-even {e.break_even:.0%})")
+            return self.skip(
+                f"Kelly is 0 (EV {e.ev:+.2%}, P(win) {e.p_win:.2%} < break-even {e.break_even:.0%})"
+            )
         share = min(self.num("fraction") * e.kelly, self.num("max_fraction"))
         bankroll = snapshot.ledger.bankroll_lamports
         stake = int(bankroll * share)
         if stake < MIN_BET_LAMPORTS:
-            return self.skip(f"Kelly stake {stake} lamports ({share:.3%} of {bankroll}) is below the 0.001 SOL minimum")
+            return self.skip(
+                f"Kelly stake {stake} lamports ({share:.3%} of {bankroll}) is below the 0.001 SOL minimum"
+            )
         return self.bet(
             stake,
             f"Kelly {e.kelly:.3%} × {self.num('fraction'):g} → {share:.3%} of bankroll "

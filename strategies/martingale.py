@@ -23,7 +23,9 @@ class Martingale(Strategy):
     )
     params: ClassVar[dict[str, Param]] = {
         "base_stake_sol": Param("float", 0.001, "first stake of a progression in SOL", min=0.001, max=10.0),
-        "multiplier": Param("float", 1.25, "stake multiplier after a loss (1.25 recoups at 5×)", min=1.0, max=5.0),
+        "multiplier": Param(
+            "float", 1.25, "stake multiplier after a loss (1.25 recoups at 5×)", min=1.0, max=5.0
+        ),
         "max_steps": Param("int", 4, "losses in a row before the progression resets to base", min=0, max=20),
         "start_tick": Param("int", 0, "first tick a bet may land on", min=0, max=5000),
     }

@@ -62,7 +62,9 @@ class DecisionLike(Protocol):
 
 class DeciderLike(Protocol):
     def decide(self, snapshot: Snapshot) -> Any: ...
-    def on_settled(self, won: bool, stake_lamports: int, t: float, *, strategy: str | None = None) -> None: ...
+    def on_settled(
+        self, won: bool, stake_lamports: int, t: float, *, strategy: str | None = None
+    ) -> None: ...
 
 
 class VerdictLike(Protocol):
@@ -78,8 +80,17 @@ class GovernorLike(Protocol):
     def on_report(self, report: BrokerReport) -> object: ...
     def alarm(self, kind: str, reason: str) -> None: ...
     def ledger_view(self) -> LedgerView: ...
-    def record_decision(self, *, t: float, view: GameView, estimate: Estimate | None, proposal: SideBet | None,
-                        reason: str, verdict: str, strategy: str = "") -> None: ...
+    def record_decision(
+        self,
+        *,
+        t: float,
+        view: GameView,
+        estimate: Estimate | None,
+        proposal: SideBet | None,
+        reason: str,
+        verdict: str,
+        strategy: str = "",
+    ) -> None: ...
     @property
     def can_bet(self) -> bool: ...
     def open_bets(self) -> Sequence[Any]: ...
@@ -172,8 +183,12 @@ class TradingLoop:
         if not left_open:
             return None
         logged_in = self.mode in (Mode.PRACTICE, Mode.LIVE)
-        return Reconciler(left_open, logged_in=logged_in, coin=self.coin,
-                          balance_before=balance_lookup(self.governor.store, self.coin))
+        return Reconciler(
+            left_open,
+            logged_in=logged_in,
+            coin=self.coin,
+            balance_before=balance_lookup(self.governor.store, self.coin),
+        )
 
     # ------------------------------------------------------------- decision path
 
@@ -213,8 +228,9 @@ class TradingLoop:
             # One active side bet per player; an unconfirmed or unknown bet also blocks (never bet twice).
             return None
         estimate = self.model.estimate(view, now=t)
-        snapshot = Snapshot(game=view, estimate=estimate, ledger=ledger, account=self.tracker.account, t=t,
-                            coin=self.coin)
+        snapshot = Snapshot(
+            game=view, estimate=estimate, ledger=ledger, account=self.tracker.account, t=t, coin=self.coin
+        )
         decision = self.decider.decide(snapshot)
         self.stats.decisions += 1
         proposal: SideBet | None = decision.proposal
@@ -227,9 +243,12 @@ class TradingLoop:
                 intent = self._open(proposal, view)
                 if intent is None:
                     verdict_text = "refused at open"
-        self.governor.record_decision(t=t, view=view, estimate=estimate, proposal=proposal, reason=decision.reason,
-                                      verdict=verdict_text)
-        record = DecisionRecord(t, view.game_id, view.tick, estimate, proposal, decision.reason, verdict_text, intent)
+        self.governor.record_decision(
+            t=t, view=view, estimate=estimate, proposal=proposal, reason=decision.reason, verdict=verdict_text
+        )
+        record = DecisionRecord(
+            t, view.game_id, view.tick, estimate, proposal, decision.reason, verdict_text, intent
+        )
         self.last_decision = record
         if self.on_decision is not None:
             self.on_decision(record)
@@ -311,13 +330,20 @@ class TradingLoop:
         # is not stale: its report is on the way. Reconciling it now would book it from the balance while
         # the click may still land, and its report would then arrive for a bet already closed.
         in_flight = (BetStatus.INTENT, BetStatus.CLICKED)
-        stale = [b for b in self.governor.open_bets() if b.game != new_game
-                 and not (b.session == self.governor.session and b.status in in_flight)]
+        stale = [
+            b
+            for b in self.governor.open_bets()
+            if b.game != new_game and not (b.session == self.governor.session and b.status in in_flight)
+        ]
         if not stale:
             return
         if self.reconciler is None:
-            self.reconciler = Reconciler([], logged_in=True, coin=self.coin,
-                                         balance_before=balance_lookup(self.governor.store, self.coin))
+            self.reconciler = Reconciler(
+                [],
+                logged_in=True,
+                coin=self.coin,
+                balance_before=balance_lookup(self.governor.store, self.coin),
+            )
         for bet in stale:
             self.reconciler.add(bet)
 

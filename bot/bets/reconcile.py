@@ -47,13 +47,21 @@ class BetRowLike:
 
 
 class Reconciler:
-    def __init__(self, bets: Sequence[BetRowLike], *, logged_in: bool, coin: str,
-                 balance_before: Callable[[float], int | None]) -> None:
+    def __init__(
+        self,
+        bets: Sequence[BetRowLike],
+        *,
+        logged_in: bool,
+        coin: str,
+        balance_before: Callable[[float], int | None],
+    ) -> None:
         self.logged_in = logged_in
         self.coin = coin
         self._balance_before = balance_before
-        self._open = {b.bet_id: _Open(b.bet_id, b.game, b.amount_lamports, b.decided_t, BetStatus(b.status))
-                      for b in bets}
+        self._open = {
+            b.bet_id: _Open(b.bet_id, b.game, b.amount_lamports, b.decided_t, BetStatus(b.status))
+            for b in bets
+        }
         self.problems: list[str] = []
 
     @property
@@ -71,17 +79,26 @@ class Reconciler:
         """A bet of this process whose game ended without a result it could see (e.g. a socket drop at the rug):
         explained by the same evidence as a bet left by a dead process."""
         if bet.bet_id not in self._open:
-            logger.warning("bet {} ({}) ended with its game but no result was seen: reconciling from the server",
-                           bet.bet_id, BetStatus(bet.status).value)
-            self._open[bet.bet_id] = _Open(bet.bet_id, bet.game, bet.amount_lamports, bet.decided_t,
-                                           BetStatus(bet.status))
+            logger.warning(
+                "bet {} ({}) ended with its game but no result was seen: reconciling from the server",
+                bet.bet_id,
+                BetStatus(bet.status).value,
+            )
+            self._open[bet.bet_id] = _Open(
+                bet.bet_id, bet.game, bet.amount_lamports, bet.decided_t, BetStatus(bet.status)
+            )
 
     def start(self, t: float) -> list[BrokerReport]:
         """Reports at start-up: paper bets are cancelled; real ones are marked unknown until explained."""
         reports: list[BrokerReport] = []
         for b in list(self._open.values()):
-            logger.warning("reconciling bet {} ({}, {} lamports on {}) left open by an earlier process",
-                           b.bet_id, b.status.value, b.amount, b.game)
+            logger.warning(
+                "reconciling bet {} ({}, {} lamports on {}) left open by an earlier process",
+                b.bet_id,
+                b.status.value,
+                b.amount,
+                b.game,
+            )
             if not self.logged_in:
                 reports.append(self._close(b, BetStatus.CANCELLED, t, "paper bet of a process that stopped"))
             elif b.status is not BetStatus.CONFIRMED and b.status is not BetStatus.UNKNOWN:
@@ -116,8 +133,16 @@ class Reconciler:
         if b is None or b.status is BetStatus.CONFIRMED:
             return []
         b.status = BetStatus.CONFIRMED
-        return [BrokerReport(b.bet_id, BetStatus.CONFIRMED, bet.placed_t, start_tick=bet.start_tick,
-                             end_tick=bet.end_tick, message="reconciled: the server shows it active")]
+        return [
+            BrokerReport(
+                b.bet_id,
+                BetStatus.CONFIRMED,
+                bet.placed_t,
+                start_tick=bet.start_tick,
+                end_tick=bet.end_tick,
+                message="reconciled: the server shows it active",
+            )
+        ]
 
     def _settled(self, bet: OwnSidebet) -> list[BrokerReport]:
         b = self._match(bet)
@@ -127,9 +152,17 @@ class Reconciler:
         won = bet.payout_lamports > 0
         status = BetStatus.WON if won else BetStatus.LOST
         t = bet.placed_t
-        reports.append(self._close(b, status, t, "reconciled from currentSidebetResult",
-                                   payout=bet.payout_lamports if won else 0, start=bet.start_tick,
-                                   end=bet.end_tick))
+        reports.append(
+            self._close(
+                b,
+                status,
+                t,
+                "reconciled from currentSidebetResult",
+                payout=bet.payout_lamports if won else 0,
+                start=bet.start_tick,
+                end=bet.end_tick,
+            )
+        )
         return reports
 
     def _by_balance(self, balance: int, t: float) -> list[BrokerReport]:
@@ -145,19 +178,34 @@ class Reconciler:
             elif diff == -b.amount:
                 reports.append(self._close(b, BetStatus.LOST, t, f"{SETTLED_IN_BALANCE}: lost"))
             elif diff == (PAYOUT_MULTIPLIER - 1) * b.amount:
-                reports.append(self._close(b, BetStatus.WON, t, f"{SETTLED_IN_BALANCE}: won",
-                                           payout=PAYOUT_MULTIPLIER * b.amount))
+                reports.append(
+                    self._close(
+                        b, BetStatus.WON, t, f"{SETTLED_IN_BALANCE}: won", payout=PAYOUT_MULTIPLIER * b.amount
+                    )
+                )
             else:
-                self.problems.append(f"bet {b.bet_id}: balance moved by {diff} lamports, which no outcome of a "
-                                     f"{b.amount}-lamport bet explains")
+                self.problems.append(
+                    f"bet {b.bet_id}: balance moved by {diff} lamports, which no outcome of a "
+                    f"{b.amount}-lamport bet explains"
+                )
         return reports
 
-    def _close(self, b: _Open, status: BetStatus, t: float, message: str, *, payout: int = 0,
-               start: int | None = None, end: int | None = None) -> BrokerReport:
+    def _close(
+        self,
+        b: _Open,
+        status: BetStatus,
+        t: float,
+        message: str,
+        *,
+        payout: int = 0,
+        start: int | None = None,
+        end: int | None = None,
+    ) -> BrokerReport:
         del self._open[b.bet_id]
         logger.info("bet {} reconciled as {}: {}", b.bet_id, status.value, message)
-        return BrokerReport(b.bet_id, status, t, start_tick=start, end_tick=end, payout_lamports=payout,
-                            message=message)
+        return BrokerReport(
+            b.bet_id, status, t, start_tick=start, end_tick=end, payout_lamports=payout, message=message
+        )
 
 
 def balance_lookup(store: object, coin: str) -> Callable[[float], int | None]:

@@ -108,10 +108,21 @@ def sol_text(lamports: int) -> str:
 class BrowserBroker:
     """Clicks on a real page. ``arm()`` must succeed before ``submit``; a halt disarms it for good."""
 
-    def __init__(self, page: Page, selectors: SelectorsConfig, *, mode: Mode, coin: str, confirm_timeout_s: float,
-                 on_halt: Callable[[str], None] | None = None, prefer_mouse: bool = True,
-                 arm_timeout_s: float = 5.0, feed_ok: Callable[[], bool] | None = None,
-                 max_lag_ticks: int | None = 4, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        page: Page,
+        selectors: SelectorsConfig,
+        *,
+        mode: Mode,
+        coin: str,
+        confirm_timeout_s: float,
+        on_halt: Callable[[str], None] | None = None,
+        prefer_mouse: bool = True,
+        arm_timeout_s: float = 5.0,
+        feed_ok: Callable[[], bool] | None = None,
+        max_lag_ticks: int | None = 4,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         if mode not in (Mode.PRACTICE, Mode.LIVE):
             raise ValueError("BrowserBroker clicks: use the paper broker for dry-run and replay")
         self.mode = mode
@@ -157,8 +168,9 @@ class BrowserBroker:
     async def arm(self) -> Controls:
         """Verify every required control (opening the side-bet panel once); select the practice coin."""
         try:
-            controls = await verify_controls(self.page, self.selectors, need_coin=self.coin == PRACTICE_COIN,
-                                             timeout_s=self.arm_timeout_s)
+            controls = await verify_controls(
+                self.page, self.selectors, need_coin=self.coin == PRACTICE_COIN, timeout_s=self.arm_timeout_s
+            )
             if self.coin == PRACTICE_COIN:
                 await self._select_coin(controls)
         except ControlMissing as exc:
@@ -175,8 +187,12 @@ class BrowserBroker:
         if probe is not None:
             self._box = (probe["x"], probe["y"])
             self._amount_set = probe["amount"]
-        logger.info("armed: bet button {b!r}, amount {a!r}, coin {c}", b=controls.bet_button_selector,
-                    a=controls.amount_input_selector, c=self.coin)
+        logger.info(
+            "armed: bet button {b!r}, amount {a!r}, coin {c}",
+            b=controls.bet_button_selector,
+            a=controls.amount_input_selector,
+            c=self.coin,
+        )
         return controls
 
     async def _select_coin(self, controls: Controls) -> None:
@@ -195,7 +211,9 @@ class BrowserBroker:
     async def _coin_shown(self) -> str | None:
         text = None
         with contextlib.suppress(Exception):
-            text = (await self.page.locator('[class*="_coinTicker_"]').first.text_content(timeout=500) or "").strip()
+            text = (
+                await self.page.locator('[class*="_coinTicker_"]').first.text_content(timeout=500) or ""
+            ).strip()
         if not text:
             return None
         return PRACTICE_COIN if text.upper() == "FREE" else "SOL" if text.upper() == "SOL" else text
@@ -225,7 +243,9 @@ class BrowserBroker:
         if self._button is None:
             return None
         try:
-            return await self._button.evaluate(_PROBE_JS, [self._input, self.selectors.active_class, self._coin_el])
+            return await self._button.evaluate(
+                _PROBE_JS, [self._input, self.selectors.active_class, self._coin_el]
+            )
         except Exception:
             return None
 
@@ -244,15 +264,23 @@ class BrowserBroker:
         """At most one click for this intent; returns CONFIRMED / REJECTED / UNKNOWN / CANCELLED."""
         now = self._clock()
         if not self.armed:
-            return BrokerReport(intent.bet_id, BetStatus.CANCELLED, now,
-                                message=f"not armed: {self.halt_reason or 'controls not verified'}")
+            return BrokerReport(
+                intent.bet_id,
+                BetStatus.CANCELLED,
+                now,
+                message=f"not armed: {self.halt_reason or 'controls not verified'}",
+            )
         if self._busy or self._pending:
             return BrokerReport(intent.bet_id, BetStatus.CANCELLED, now, message="another bet is still open")
         if self._feed_ok is not None and not self._feed_ok():
             return BrokerReport(intent.bet_id, BetStatus.CANCELLED, now, message="feed socket not connected")
         if intent.coin != self.coin:
-            return BrokerReport(intent.bet_id, BetStatus.CANCELLED, now,
-                                message=f"intent coin {intent.coin} differs from the page's coin {self.coin}")
+            return BrokerReport(
+                intent.bet_id,
+                BetStatus.CANCELLED,
+                now,
+                message=f"intent coin {intent.coin} differs from the page's coin {self.coin}",
+            )
         self._busy = True
         try:
             return await self._submit(intent)
@@ -272,8 +300,12 @@ class BrowserBroker:
                 assert self._controls is not None
                 await self._controls.amount_input.fill(want, timeout=1000)
             except Exception as exc:
-                return BrokerReport(intent.bet_id, BetStatus.CANCELLED, self._clock(),
-                                    message=f"could not set the amount: {type(exc).__name__}")
+                return BrokerReport(
+                    intent.bet_id,
+                    BetStatus.CANCELLED,
+                    self._clock(),
+                    message=f"could not set the amount: {type(exc).__name__}",
+                )
             fill_s = self._clock() - t_fill
             self._amount_set = want
             probe = await self._probe()
@@ -284,11 +316,17 @@ class BrowserBroker:
         shown = probe.get("coin")
         if shown is not None and not _coin_matches(shown, self.coin):
             self.disarm(f"the page shows coin {shown.strip()!r}, the bot bets {self.coin}")
-            return BrokerReport(intent.bet_id, BetStatus.CANCELLED, t1, message=f"wrong coin on the page: {shown!r}")
+            return BrokerReport(
+                intent.bet_id, BetStatus.CANCELLED, t1, message=f"wrong coin on the page: {shown!r}"
+            )
         if probe is not None and not probe["active"]:
-            return BrokerReport(intent.bet_id, BetStatus.CANCELLED, t1, message="side-bet button is not enabled")
+            return BrokerReport(
+                intent.bet_id, BetStatus.CANCELLED, t1, message="side-bet button is not enabled"
+            )
         moved = self._moved_on(intent)
-        if moved is not None:  # the last check before the click: the feed kept flowing while the page was probed
+        if (
+            moved is not None
+        ):  # the last check before the click: the feed kept flowing while the page was probed
             logger.info("side bet {id} not clicked: {why}", id=intent.bet_id, why=moved)
             return BrokerReport(intent.bet_id, BetStatus.CANCELLED, t1, message=moved)
         # From here on a click may reach the page: register the bet first so no confirmation is missed.
@@ -296,7 +334,13 @@ class BrowserBroker:
         self._pending[intent.bet_id] = pending
         method = "mouse"
         try:
-            if (self.prefer_mouse and probe is not None and probe["onTop"] and probe["w"] > 0 and probe["h"] > 0):
+            if (
+                self.prefer_mouse
+                and probe is not None
+                and probe["onTop"]
+                and probe["w"] > 0
+                and probe["h"] > 0
+            ):
                 self._box = (probe["x"], probe["y"])
                 pending.clicked_t = self._clock()
                 await self.page.mouse.click(probe["x"], probe["y"])
@@ -307,29 +351,55 @@ class BrowserBroker:
                 await self._controls.bet_button.click(timeout=1000, no_wait_after=True)
         except Exception as exc:
             # The click may or may not have happened: never click again; let the feed tell.
-            logger.warning("click raised {e}; waiting for the feed to tell whether it landed", e=type(exc).__name__)
+            logger.warning(
+                "click raised {e}; waiting for the feed to tell whether it landed", e=type(exc).__name__
+            )
         t2 = self._clock()
-        logger.info("clicked side bet {id} ({m}, {a} {c}) probe {p:.1f} ms fill {f:.1f} ms click {k:.1f} ms",
-                    id=intent.bet_id, m=method, a=want, c=self.coin, p=(t1 - t0 - fill_s) * 1000, f=fill_s * 1000,
-                    k=(t2 - pending.clicked_t) * 1000)
+        logger.info(
+            "clicked side bet {id} ({m}, {a} {c}) probe {p:.1f} ms fill {f:.1f} ms click {k:.1f} ms",
+            id=intent.bet_id,
+            m=method,
+            a=want,
+            c=self.coin,
+            p=(t1 - t0 - fill_s) * 1000,
+            f=fill_s * 1000,
+            k=(t2 - pending.clicked_t) * 1000,
+        )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(pending.done.wait(), timeout=self.confirm_timeout_s)
-        sample = ClickSample(intent.bet_id, method, t1 - t0 - fill_s, fill_s, t2 - pending.clicked_t,
-                             pending.clicked_t, pending.sent_t,
-                             pending.bet.placed_t if pending.bet is not None else None, t0)
+        sample = ClickSample(
+            intent.bet_id,
+            method,
+            t1 - t0 - fill_s,
+            fill_s,
+            t2 - pending.clicked_t,
+            pending.clicked_t,
+            pending.sent_t,
+            pending.bet.placed_t if pending.bet is not None else None,
+            t0,
+        )
         self.clicks.append(sample)
         self.clicks_made += 1
         if pending.status is BetStatus.CONFIRMED:
             return self._confirmed_report(pending, "confirmed by the feed")
         if pending.status is BetStatus.REJECTED:
             self._pending.pop(intent.bet_id, None)
-            return BrokerReport(intent.bet_id, BetStatus.REJECTED, self._clock(), latency_s=None,
-                                message=pending.outcome_report.message if pending.outcome_report else "rejected")
+            return BrokerReport(
+                intent.bet_id,
+                BetStatus.REJECTED,
+                self._clock(),
+                latency_s=None,
+                message=pending.outcome_report.message if pending.outcome_report else "rejected",
+            )
         pending.status = BetStatus.UNKNOWN
         pending.done.clear()
         sent = "request sent, " if pending.sent_t is not None else "no request seen, "
-        return BrokerReport(intent.bet_id, BetStatus.UNKNOWN, self._clock(),
-                            message=f"{sent}no confirmation within {self.confirm_timeout_s:.1f} s")
+        return BrokerReport(
+            intent.bet_id,
+            BetStatus.UNKNOWN,
+            self._clock(),
+            message=f"{sent}no confirmation within {self.confirm_timeout_s:.1f} s",
+        )
 
     def _moved_on(self, intent: BetIntent) -> str | None:
         """Why the decision no longer matches the game on the feed, or None (also None before any frame)."""
@@ -348,9 +418,15 @@ class BrowserBroker:
     def _confirmed_report(self, p: _Pending, message: str) -> BrokerReport:
         bet = p.bet
         latency = None if bet is None else max(0.0, bet.placed_t - p.clicked_t)
-        return BrokerReport(p.intent.bet_id, BetStatus.CONFIRMED, bet.placed_t if bet else self._clock(),
-                            start_tick=bet.start_tick if bet else None, end_tick=bet.end_tick if bet else None,
-                            latency_s=latency, message=message)
+        return BrokerReport(
+            p.intent.bet_id,
+            BetStatus.CONFIRMED,
+            bet.placed_t if bet else self._clock(),
+            start_tick=bet.start_tick if bet else None,
+            end_tick=bet.end_tick if bet else None,
+            latency_s=latency,
+            message=message,
+        )
 
     # ------------------------------------------------------------- feed-driven progress
 
@@ -377,7 +453,7 @@ class BrowserBroker:
             return self._settle_by_rules(signal.game_id, None, signal.tick, signal.t)
         if isinstance(signal, GameRugged):
             if signal.game.proven:  # an inferred rug tick is a lower bound: the server's truth decides those
-                self._rugs[signal.game.game_id] = signal.game.final_tick
+                self._rugs[signal.game.game_id] = signal.game.rug_tick
             return []
         if isinstance(signal, GameStarted):
             out = self._expire_unplaced(signal)
@@ -406,10 +482,17 @@ class BrowserBroker:
             if outcome not in (Outcome.WON, Outcome.LOST):
                 continue
             self._forget(p)
-            out.append(BrokerReport(p.intent.bet_id, BetStatus.WON if outcome is Outcome.WON else BetStatus.LOST, t,
-                                    start_tick=bet.start_tick, end_tick=bet.end_tick,
-                                    payout_lamports=payout_lamports(p.intent.amount_lamports, outcome),
-                                    message="settled by the rules: no currentSidebetResult seen"))
+            out.append(
+                BrokerReport(
+                    p.intent.bet_id,
+                    BetStatus.WON if outcome is Outcome.WON else BetStatus.LOST,
+                    t,
+                    start_tick=bet.start_tick,
+                    end_tick=bet.end_tick,
+                    payout_lamports=payout_lamports(p.intent.amount_lamports, outcome),
+                    message="settled by the rules: no currentSidebetResult seen",
+                )
+            )
         return out
 
     def _awaiting(self) -> _Pending | None:
@@ -432,8 +515,12 @@ class BrowserBroker:
         if p is None or not _explains(p.intent, bet):
             if not any(o.game_id == bet.game_id and o.start_tick == bet.start_tick for o in self.orphans):
                 self.orphans.append(bet)
-                logger.warning("own side bet {g}@{s} not placed by this bot ({src})", g=bet.game_id,
-                               s=bet.start_tick, src=source)
+                logger.warning(
+                    "own side bet {g}@{s} not placed by this bot ({src})",
+                    g=bet.game_id,
+                    s=bet.start_tick,
+                    src=source,
+                )
             return []
         p.bet = bet
         if p.status is BetStatus.UNKNOWN:
@@ -462,8 +549,14 @@ class BrowserBroker:
             if rec.start_tick is not None and rec.end_tick is not None:
                 from bot.money import sol_to_lamports
 
-                bet = OwnSidebet(rec.game_id or (p.intent.game_id), rec.start_tick, rec.end_tick,
-                                 sol_to_lamports(rec.bet_amount or 0), rec.coin_address or p.intent.coin, sig.t)
+                bet = OwnSidebet(
+                    rec.game_id or (p.intent.game_id),
+                    rec.start_tick,
+                    rec.end_tick,
+                    sol_to_lamports(rec.bet_amount or 0),
+                    rec.coin_address or p.intent.coin,
+                    sig.t,
+                )
                 return self._placed(bet, "ack")
         return []
 
@@ -482,22 +575,38 @@ class BrowserBroker:
             reports = []
         won = bet.outcome == "won" or bet.payout_lamports > 0
         self._forget(p)
-        reports.append(BrokerReport(p.intent.bet_id, BetStatus.WON if won else BetStatus.LOST,
-                                    t,
-                                    start_tick=bet.start_tick, end_tick=bet.end_tick,
-                                    payout_lamports=bet.payout_lamports,
-                                    message=f"settled at tick {bet.settled_tick}"))
+        reports.append(
+            BrokerReport(
+                p.intent.bet_id,
+                BetStatus.WON if won else BetStatus.LOST,
+                t,
+                start_tick=bet.start_tick,
+                end_tick=bet.end_tick,
+                payout_lamports=bet.payout_lamports,
+                message=f"settled at tick {bet.settled_tick}",
+            )
+        )
         return reports
 
     def _expire_unplaced(self, sig: GameStarted) -> list[BrokerReport]:
         """An UNKNOWN bet from an earlier game with no request ever sniffed did not reach the server."""
         out: list[BrokerReport] = []
         for p in list(self._pending.values()):
-            if (p.status is BetStatus.UNKNOWN and p.bet is None and p.sent_t is None
-                    and p.intent.game_id != sig.game_id):
+            if (
+                p.status is BetStatus.UNKNOWN
+                and p.bet is None
+                and p.sent_t is None
+                and p.intent.game_id != sig.game_id
+            ):
                 self._pending.pop(p.intent.bet_id, None)
-                out.append(BrokerReport(p.intent.bet_id, BetStatus.REJECTED, sig.t,
-                                        message="never placed: no requestSidebet reached the socket"))
+                out.append(
+                    BrokerReport(
+                        p.intent.bet_id,
+                        BetStatus.REJECTED,
+                        sig.t,
+                        message="never placed: no requestSidebet reached the socket",
+                    )
+                )
         return out
 
     def forget(self, bet_id: str) -> None:
@@ -518,8 +627,12 @@ class BrowserBroker:
 
 def _explains(intent: BetIntent, bet: OwnSidebet) -> bool:
     """Could this placed bet be the result of this click? Same game, coin, amount, not before the decision."""
-    return (bet.game_id == intent.game_id and bet.coin == intent.coin
-            and bet.amount_lamports == intent.amount_lamports and bet.start_tick >= intent.decided_tick)
+    return (
+        bet.game_id == intent.game_id
+        and bet.coin == intent.coin
+        and bet.amount_lamports == intent.amount_lamports
+        and bet.start_tick >= intent.decided_tick
+    )
 
 
 def _coin_matches(shown: str, coin: str) -> bool:

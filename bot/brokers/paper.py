@@ -55,7 +55,9 @@ class PaperBroker:
             for bet in list(self._bets.values()):
                 if bet.window is None:
                     if signal.game_id != bet.intent.game_id:
-                        reports.append(self._close(bet, BetStatus.REJECTED, signal.t, "game ended before landing"))
+                        reports.append(
+                            self._close(bet, BetStatus.REJECTED, signal.t, "game ended before landing")
+                        )
                     elif signal.t >= bet.land_t and game.phase is Phase.ACTIVE:
                         bet.window = Window.starting_at(signal.tick)
                         reports.append(
@@ -76,18 +78,30 @@ class PaperBroker:
                 if bet.intent.game_id != signal.game.game_id:
                     continue
                 if bet.window is None:
-                    reports.append(self._close(bet, BetStatus.REJECTED, signal.game.rug_t, "game rugged before landing"))
-                elif not signal.game.proven and signal.game.final_tick <= bet.window.end_tick:
-                    # the rug frame was lost: its tick is only known to be >= final_tick, so win or loss is unknown
-                    reports.append(self._close(bet, BetStatus.CANCELLED, signal.game.rug_t,
-                                               "paper bet voided: the rug tick was not seen (feed gap)"))
+                    reports.append(
+                        self._close(bet, BetStatus.REJECTED, signal.game.rug_t, "game rugged before landing")
+                    )
+                elif not signal.game.proven and signal.game.rug_tick <= bet.window.end_tick:
+                    # the rug frame was lost: its tick is only known to be >= rug_tick, so win or loss is unknown
+                    reports.append(
+                        self._close(
+                            bet,
+                            BetStatus.CANCELLED,
+                            signal.game.rug_t,
+                            "paper bet voided: the rug tick was not seen (feed gap)",
+                        )
+                    )
                 else:
-                    outcome = settle(bet.window, rug_tick=signal.game.final_tick, current_tick=signal.game.final_tick)
+                    outcome = settle(
+                        bet.window, rug_tick=signal.game.rug_tick, current_tick=signal.game.rug_tick
+                    )
                     reports.append(self._settle(bet, outcome, signal.game.rug_t))
         elif isinstance(signal, GameStarted):
             for bet in list(self._bets.values()):
                 if bet.intent.game_id != signal.game_id:
-                    reports.append(self._close(bet, BetStatus.REJECTED, signal.t, "game ended before landing"))
+                    reports.append(
+                        self._close(bet, BetStatus.REJECTED, signal.t, "game ended before landing")
+                    )
         return reports
 
     def forget(self, bet_id: str) -> None:

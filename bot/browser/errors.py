@@ -35,7 +35,9 @@ class ProfileInUse(BrowserEnvironmentError):
 class ExtensionInvalid(BrowserEnvironmentError):
     def __init__(self, directory: Path, problem: str) -> None:
         self.directory = directory
-        super().__init__(f"wallet extension at {directory}: {problem}. Set RUGSBOT_EXTENSION_DIR to an unpacked extension.")
+        super().__init__(
+            f"wallet extension at {directory}: {problem}. Set RUGSBOT_EXTENSION_DIR to an unpacked extension."
+        )
 
 
 class HaltRequired(Exception):

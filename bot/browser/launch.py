@@ -75,7 +75,9 @@ def find_browser(settings: Settings) -> Path:
 def browser_version(executable: Path) -> str:
     """``156.0.8078.79`` from ``--version``; a fixed recent version if the binary will not say."""
     try:
-        out = subprocess.run([str(executable), "--version"], capture_output=True, text=True, timeout=10).stdout
+        out = subprocess.run(
+            [str(executable), "--version"], capture_output=True, text=True, timeout=10
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return FALLBACK_CHROME_VERSION
     m = re.search(r"(\d+)\.\d+\.\d+\.\d+", out)

@@ -93,7 +93,9 @@ PHANTOM_WALLET = WalletSelectors(
 )
 
 
-async def first_visible(page: Page, candidates: list[str], *, timeout_s: float = 0.0) -> tuple[str, Locator] | None:
+async def first_visible(
+    page: Page, candidates: list[str], *, timeout_s: float = 0.0
+) -> tuple[str, Locator] | None:
     """The first candidate selector with a visible match (waiting up to ``timeout_s`` for any of them)."""
     import asyncio
 
@@ -137,12 +139,16 @@ async def open_sidebet_panel(page: Page, cfg: SelectorsConfig, timeout_s: float 
     return await first_visible(page, cfg.sidebet_button, timeout_s=timeout_s) is not None
 
 
-async def verify_controls(page: Page, cfg: SelectorsConfig, *, need_coin: bool, timeout_s: float = 5.0) -> Controls:
+async def verify_controls(
+    page: Page, cfg: SelectorsConfig, *, need_coin: bool, timeout_s: float = 5.0
+) -> Controls:
     """Resolve every required control or raise :class:`ControlMissing` naming all that are missing."""
     opened = await open_sidebet_panel(page, cfg, timeout_s=timeout_s)
     found: dict[str, tuple[str, Locator] | None] = {
         # opening the panel already waited for the button: do not wait twice for a control that is not there
-        "sidebet_button": await first_visible(page, cfg.sidebet_button, timeout_s=timeout_s if opened else 0.2),
+        "sidebet_button": await first_visible(
+            page, cfg.sidebet_button, timeout_s=timeout_s if opened else 0.2
+        ),
         "amount_input": await first_visible(page, cfg.amount_input, timeout_s=timeout_s),
     }
     if need_coin:

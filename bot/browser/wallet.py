@@ -92,13 +92,19 @@ class ApprovalPolicy:
     def decide(self, request: ApprovalRequest) -> ApprovalDecision:
         origin = normalize_origin(request.origin)
         if request.kind is RequestKind.SIGN_TRANSACTION:
-            return ApprovalDecision(False, True, f"transaction signing requested by {request.origin or '?'}: "
-                                    "side bets never need a signature")
+            return ApprovalDecision(
+                False,
+                True,
+                f"transaction signing requested by {request.origin or '?'}: side bets never need a signature",
+            )
         if request.kind is RequestKind.UNKNOWN:
             return ApprovalDecision(False, False, f"unknown wallet request '{request.detail}' rejected")
         if origin is None or origin not in self.allowed_origins:
-            return ApprovalDecision(False, False, f"{request.kind} from origin {request.origin or '?'} "
-                                    "is not in browser.allowed_origins")
+            return ApprovalDecision(
+                False,
+                False,
+                f"{request.kind} from origin {request.origin or '?'} is not in browser.allowed_origins",
+            )
         return ApprovalDecision(True, False, f"{request.kind} from allowed origin {origin}")
 
 
@@ -145,8 +151,11 @@ class WalletAutomation:
         try:
             await self.handle_approval(page)
         except Exception as exc:  # a window that closed under us is not a bot failure
-            logger.warning("wallet approval window not handled: {e}: {m}", e=type(exc).__name__,
-                           m=(str(exc).splitlines() or [""])[0])
+            logger.warning(
+                "wallet approval window not handled: {e}: {m}",
+                e=type(exc).__name__,
+                m=(str(exc).splitlines() or [""])[0],
+            )
 
     def _is_approval(self, url: str) -> bool:
         if not url.startswith("chrome-extension://"):
@@ -187,8 +196,14 @@ class WalletAutomation:
         decision = self.policy.decide(request)
         self.decisions.append((request, decision))
         level = "INFO" if decision.approve else "WARNING"
-        logger.log(level, "wallet {k} from {o}: {verdict} ({why})", k=request.kind, o=request.origin or "?",
-                   verdict="APPROVE" if decision.approve else "REJECT", why=decision.reason)
+        logger.log(
+            level,
+            "wallet {k} from {o}: {verdict} ({why})",
+            k=request.kind,
+            o=request.origin or "?",
+            verdict="APPROVE" if decision.approve else "REJECT",
+            why=decision.reason,
+        )
         button = self.selectors.approve if decision.approve else self.selectors.reject
         await page.locator(button).first.click(timeout=5_000)
         if decision.halt:
@@ -234,7 +249,9 @@ class WalletAutomation:
         """
         s = self.selectors
         if password is None or not password.get_secret_value():
-            raise WalletError("the wallet password is not set: export RUGSBOT_WALLET_PASSWORD or put it in .env")
+            raise WalletError(
+                "the wallet password is not set: export RUGSBOT_WALLET_PASSWORD or put it in .env"
+            )
         page = await self.context.new_page()
         try:
             await page.goto(self._ext_url(s.popup_page))
@@ -268,8 +285,11 @@ class WalletAutomation:
     async def _popup_state(self, page: Page, timeout_s: float = 10.0) -> str:
         """Which of the popup's three views is showing: "unlocked" | "locked" | "onboarding"."""
         s = self.selectors
-        views = (("unlocked", s.unlocked_marker), ("onboarding", s.needs_onboarding_marker),
-                 ("locked", s.unlock_password))
+        views = (
+            ("unlocked", s.unlocked_marker),
+            ("onboarding", s.needs_onboarding_marker),
+            ("locked", s.unlock_password),
+        )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         while True:
@@ -281,8 +301,12 @@ class WalletAutomation:
             await asyncio.sleep(0.05)
 
 
-async def connect_site(page: Page, connect: Callable[[], Awaitable[bool]], is_connected: Callable[[], Awaitable[bool]],
-                       timeout_s: float = 15.0) -> bool:
+async def connect_site(
+    page: Page,
+    connect: Callable[[], Awaitable[bool]],
+    is_connected: Callable[[], Awaitable[bool]],
+    timeout_s: float = 15.0,
+) -> bool:
     """Click the site's Connect flow once and wait until the page reports a connected wallet."""
     if await is_connected():
         return True

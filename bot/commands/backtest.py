@@ -21,10 +21,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_profile_arg(parser)
     cliargs.add_strategy_args(parser)
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="recordings (.jsonl / .jsonl.gz)")
-    parser.add_argument("--latency", type=float, default=None,
-                        help="seconds from decision to landing (default: the profile's timing.click_latency_s)")
-    parser.add_argument("--db", type=Path, default=None,
-                        help="keep the backtest's database here (default: a temporary file; never the live DB)")
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=None,
+        help="seconds from decision to landing (default: the profile's timing.click_latency_s)",
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="keep the backtest's database here (default: a temporary file; never the live DB)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the random-entry bootstrap")
     cliargs.add_output_args(parser)
 
@@ -51,8 +59,14 @@ def run(args: argparse.Namespace) -> int:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         size = sum(p.stat().st_size for p in args.files)
-        with Progress(TextColumn("backtest"), BarColumn(), TextColumn("{task.fields[frames]:,} frames"),
-                      TimeElapsedColumn(), transient=True, disable=args.json or size < 5_000_000) as progress:
+        with Progress(
+            TextColumn("backtest"),
+            BarColumn(),
+            TextColumn("{task.fields[frames]:,} frames"),
+            TimeElapsedColumn(),
+            transient=True,
+            disable=args.json or size < 5_000_000,
+        ) as progress:
             task = progress.add_task("frames", total=None, frames=0)
 
             def counted(frames):
@@ -61,10 +75,21 @@ def run(args: argparse.Namespace) -> int:
                         progress.update(task, frames=i)
                     yield fr
 
-            result = run_backtest(counted(frames_of(args.files)), profile, db_path=db,
-                                  strategies_dir=settings.strategies_dir, latency_s=latency, engine=engine)
-    report = evaluate(result.records(ticks_for_seconds(latency)), label=f"backtest {name}", seed=args.seed,
-                      baseline=not args.no_baseline, meta=_meta(result, args, name, params, latency, profile.name))
+            result = run_backtest(
+                counted(frames_of(args.files)),
+                profile,
+                db_path=db,
+                strategies_dir=settings.strategies_dir,
+                latency_s=latency,
+                engine=engine,
+            )
+    report = evaluate(
+        result.records(ticks_for_seconds(latency)),
+        label=f"backtest {name}",
+        seed=args.seed,
+        baseline=not args.no_baseline,
+        meta=_meta(result, args, name, params, latency, profile.name),
+    )
     data = report.to_dict()
     data["bet_list"] = [asdict(b) for b in result.bets]
     if args.out is not None:
@@ -74,14 +99,32 @@ def run(args: argparse.Namespace) -> int:
         emit_json(data)
     else:
         print_summary(report)
-        print(f"frames {result.frames:,}, ticks {result.ticks:,}, games {result.games}, decisions {result.decisions:,}, "
-              f"{result.ticks / max(result.elapsed_s, 1e-9):,.0f} ticks/s")
+        print(
+            f"frames {result.frames:,}, ticks {result.ticks:,}, games {result.games}, decisions {result.decisions:,}, "
+            f"{result.ticks / max(result.elapsed_s, 1e-9):,.0f} ticks/s"
+        )
     return EXIT_OK
 
 
-def _meta(result: BacktestResult, args: argparse.Namespace, name: str, params: dict[str, object], latency: float,
-          profile: str) -> dict[str, object]:
-    return {"command": "backtest", "strategy": name, "params": params, "files": [str(p) for p in args.files],
-            "latency_s": latency, "profile": profile, "frames": result.frames, "ticks": result.ticks,
-            "decisions": result.decisions, "elapsed_s": round(result.elapsed_s, 3), "session": result.session_id,
-            "no_bet_reasons": result.no_bet_reasons}
+def _meta(
+    result: BacktestResult,
+    args: argparse.Namespace,
+    name: str,
+    params: dict[str, object],
+    latency: float,
+    profile: str,
+) -> dict[str, object]:
+    return {
+        "command": "backtest",
+        "strategy": name,
+        "params": params,
+        "files": [str(p) for p in args.files],
+        "latency_s": latency,
+        "profile": profile,
+        "frames": result.frames,
+        "ticks": result.ticks,
+        "decisions": result.decisions,
+        "elapsed_s": round(result.elapsed_s, 3),
+        "session": result.session_id,
+        "no_bet_reasons": result.no_bet_reasons,
+    }

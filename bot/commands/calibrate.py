@@ -1,7 +1,7 @@
 """``rugsbot calibrate FILE... [--json]``: predicted P(win) vs what happened, on recordings or game-length CSVs.
 
 Recordings (``.jsonl``/``.jsonl.gz``, rotated parts included) go through the real tracker and model; a ``.csv``
-with ``game_key, final_tick`` columns is checked from final ticks alone. Exit 1 when there was nothing to
+with ``game_key, rug_tick`` columns is checked from final ticks alone. Exit 1 when there was nothing to
 calibrate on.
 """
 
@@ -20,8 +20,12 @@ from bot.engine.calibration import (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", type=Path,
-                        help="recordings (.jsonl[.gz]), game-length CSVs, or directories of them")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        help="recordings (.jsonl[.gz]), game-length CSVs, or directories of them",
+    )
     add_profile_arg(parser)
     add_json_arg(parser)
 
@@ -55,8 +59,11 @@ def _expand(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(f for f in p.iterdir()
-                              if f.is_file() and f.name.endswith((".jsonl", ".jsonl.gz", ".csv"))))
+            out.extend(
+                sorted(
+                    f for f in p.iterdir() if f.is_file() and f.name.endswith((".jsonl", ".jsonl.gz", ".csv"))
+                )
+            )
         else:
             out.append(p)
     return list(dict.fromkeys(out))
@@ -86,7 +93,8 @@ def _print(reports: list[tuple[str, CalibrationReport]]) -> None:
                 table.add_column(col, justify="right")
             for h in r.hazard_bins:
                 mle = f"{h.mle:.5f}" if h.mle is not None else "—"
-                table.add_row(h.label, str(h.rugs), str(h.at_risk), mle, f"{h.mean:.5f}",
-                              f"[{h.low:.5f}, {h.high:.5f}]")
+                table.add_row(
+                    h.label, str(h.rugs), str(h.at_risk), mle, f"{h.mean:.5f}", f"[{h.low:.5f}, {h.high:.5f}]"
+                )
             console.print(table)
         console.print(f"[dim]note: {r.note}; unresolved predictions: {r.unresolved}[/]")

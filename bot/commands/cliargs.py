@@ -14,13 +14,20 @@ from bot.config.sections import StrategyParam
 
 def add_strategy_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strategy", "-s", default=None, help="strategy name (default: the profile's first)")
-    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a strategy parameter (repeatable)")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a strategy parameter (repeatable)",
+    )
 
 
 def add_output_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--out", type=Path, default=None, help="write the full result (JSON) for `rugsbot report`")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="write the full result (JSON) for `rugsbot report`"
+    )
     parser.add_argument("--no-baseline", action="store_true", help="skip the random-entry bootstrap")
 
 
@@ -46,8 +53,9 @@ def parse_assignments(items: list[str]) -> dict[str, StrategyParam]:
     return out
 
 
-def strategy_choice(profile: Profile, name: str | None, overrides: Mapping[str, StrategyParam]
-                    ) -> tuple[str, dict[str, StrategyParam]]:
+def strategy_choice(
+    profile: Profile, name: str | None, overrides: Mapping[str, StrategyParam]
+) -> tuple[str, dict[str, StrategyParam]]:
     """The strategy and its params: the profile's spec of that name, then command-line overrides."""
     specs = profile.engine.strategies
     if name is None:

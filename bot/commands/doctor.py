@@ -17,21 +17,35 @@ from bot.ops.doctor import DoctorInputs, Level, env_file_of, exit_code, run_chec
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_profile_arg(parser)
-    parser.add_argument("--recording", type=Path, default=None, metavar="FILE",
-                        help="a recording: check the clock against the server's timestamps in it")
+    parser.add_argument(
+        "--recording",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a recording: check the clock against the server's timestamps in it",
+    )
     parser.add_argument("--strict", action="store_true", help="warnings count as failures (exit 1)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def run(args: argparse.Namespace) -> int:
     settings, profile = load(args)
-    inp = DoctorInputs(settings=settings, env_file=env_file_of(settings), recording=args.recording,
-                       needs_wallet=profile.mode is not Mode.DRY_RUN)
+    inp = DoctorInputs(
+        settings=settings,
+        env_file=env_file_of(settings),
+        recording=args.recording,
+        needs_wallet=profile.mode is not Mode.DRY_RUN,
+    )
     checks = run_checks(inp)
     code = exit_code(checks, args.strict)
     if args.json:
-        emit_json({"ok": code == EXIT_OK, "exit_code": code,
-                   "checks": [{"name": c.name, "level": c.level.value, "detail": c.detail} for c in checks]})
+        emit_json(
+            {
+                "ok": code == EXIT_OK,
+                "exit_code": code,
+                "checks": [{"name": c.name, "level": c.level.value, "detail": c.detail} for c in checks],
+            }
+        )
         return code
     from rich.console import Console
     from rich.table import Table

@@ -34,8 +34,17 @@ def run(args: argparse.Namespace) -> int:
         before = store.active_halt()
         row = store.set_halt(args.reason, source=f"cli:{_user()}")
     if args.json:
-        emit_json({"halted": True, "already": before is not None, "id": row.id, "reason": row.reason,
-                   "source": row.source, "set_at": row.set_at, "db": str(path)})
+        emit_json(
+            {
+                "halted": True,
+                "already": before is not None,
+                "id": row.id,
+                "reason": row.reason,
+                "source": row.source,
+                "set_at": row.set_at,
+                "db": str(path),
+            }
+        )
     elif before is not None:
         print(f"already halted since {row.set_at:.0f}: {row.reason} (source {row.source})")
     else:

@@ -29,18 +29,27 @@ from bot.config import Profile, Settings
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_profile_arg(parser)
-    parser.add_argument("--sim", action="store_true", help="set up the stand-in wallet against a local simulator")
+    parser.add_argument(
+        "--sim", action="store_true", help="set up the stand-in wallet against a local simulator"
+    )
     parser.add_argument("--url", default=None, help="site to open (default: the profile's browser.url)")
-    parser.add_argument("--timeout", type=float, default=None, metavar="S",
-                        help="close the browser after S seconds (default: wait until the window is closed)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="close the browser after S seconds (default: wait until the window is closed)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     settings, profile = load(args)
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        print("rugsbot login needs a display (it opens a visible browser). On a server: "
-              "`xvfb-run -a rugsbot login ...` with a VNC viewer, or set the profile up on a desktop.",
-              file=sys.stderr)
+        print(
+            "rugsbot login needs a display (it opens a visible browser). On a server: "
+            "`xvfb-run -a rugsbot login ...` with a VNC viewer, or set the profile up on a desktop.",
+            file=sys.stderr,
+        )
         return EXIT_ENVIRONMENT
     if args.timeout is not None and args.timeout <= 0:
         print("rugsbot login: --timeout must be > 0", file=sys.stderr)
@@ -66,8 +75,10 @@ async def _login(settings: Settings, profile: Profile, args: argparse.Namespace)
         url = sim.url
         ext = ext or extension_dir()
     if ext is None:
-        print("rugsbot login: RUGSBOT_EXTENSION_DIR is not set (the unpacked Phantom extension directory)",
-              file=sys.stderr)
+        print(
+            "rugsbot login: RUGSBOT_EXTENSION_DIR is not set (the unpacked Phantom extension directory)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     browser = await launch(settings, profile, headless=False, extension_dir=ext, trace=False)
     try:
@@ -76,8 +87,11 @@ async def _login(settings: Settings, profile: Profile, args: argparse.Namespace)
         if browser.extension_id:
             setup = await browser.context.new_page()
             await setup.goto(f"chrome-extension://{browser.extension_id}/popup.html")
-        print(f"browser open on profile {browser.profile_dir}: set up the wallet, connect on {url}, then close "
-              "the window.", file=sys.stderr)
+        print(
+            f"browser open on profile {browser.profile_dir}: set up the wallet, connect on {url}, then close "
+            "the window.",
+            file=sys.stderr,
+        )
         closed = asyncio.Event()
         browser.context.on("close", lambda _ctx: closed.set())
         with contextlib.suppress(TimeoutError):

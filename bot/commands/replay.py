@@ -29,12 +29,23 @@ EXIT_CHECK_FAILED = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE",
-                        help="recordings (.jsonl or .jsonl.gz); a directory means every recording in it")
-    parser.add_argument("--continuous", action="store_true",
-                        help="the files are consecutive parts of one recording: one tracker for all")
-    parser.add_argument("--strict", action="store_true",
-                        help="exit 1 if any frame is undecodable/invalid or any recording line is bad")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="recordings (.jsonl or .jsonl.gz); a directory means every recording in it",
+    )
+    parser.add_argument(
+        "--continuous",
+        action="store_true",
+        help="the files are consecutive parts of one recording: one tracker for all",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 if any frame is undecodable/invalid or any recording line is bad",
+    )
     add_json_arg(parser)
 
 
@@ -42,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 class GameSummary:
     game_id: str
     phases: list[tuple[str, float]] = field(default_factory=list)  # (phase, receive time)
-    final_tick: int | None = None
+    rug_tick: int | None = None
     first_tick_seen: int | None = None
     complete: bool = False
     peak: float | None = None
@@ -83,7 +94,7 @@ class _Collector:
                 self._game(sig.game_id).phases.append((sig.new.value, sig.t))
             elif isinstance(sig, GameRugged):
                 g = self._game(sig.game.game_id)
-                g.final_tick = sig.game.final_tick
+                g.rug_tick = sig.game.rug_tick
                 g.first_tick_seen = sig.game.first_tick_seen
                 g.complete = sig.game.complete
                 g.peak = sig.game.peak
@@ -116,8 +127,9 @@ def replay_files(paths: list[Path], *, continuous: bool = False) -> list[FileSum
             summary.last_t = f.t
             collector.feed(f.t, f.dir, f.frame)
         summary.frames_read += reader.frames_read
-        summary.bad_lines.extend((ln, f"{path.name}: {why}") if continuous else (ln, why)
-                                 for ln, why in reader.bad_lines)
+        summary.bad_lines.extend(
+            (ln, f"{path.name}: {why}") if continuous else (ln, why) for ln, why in reader.bad_lines
+        )
         if summary.header is None:
             summary.header = reader.header
         if not continuous:
@@ -150,7 +162,7 @@ def _totals(files: list[FileSummary]) -> dict[str, Any]:
         tot["invalid"] += sum(c["invalid"].values())
         tot["unknown"] += sum(c["unknown"].values())
         tot["bad_lines"] += len(f.bad_lines)
-        tot["games_finished"] += sum(1 for g in f.games if g.final_tick is not None)
+        tot["games_finished"] += sum(1 for g in f.games if g.rug_tick is not None)
         tot["games_complete"] += sum(1 for g in f.games if g.complete)
         tot["internal_errors"] += c["internal_errors"]
     return {**dict(tot), "events": dict(events)}
@@ -161,7 +173,9 @@ def expand(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted((x for x in p.iterdir() if x.name.endswith((".jsonl", ".jsonl.gz"))), key=_part_key))
+            out.extend(
+                sorted((x for x in p.iterdir() if x.name.endswith((".jsonl", ".jsonl.gz"))), key=_part_key)
+            )
         else:
             out.append(p)
     return out
@@ -188,7 +202,9 @@ def run(args: argparse.Namespace) -> int:
     unreadable = any(ln == 0 for f in files for ln, _ in f.bad_lines)
     if unreadable or totals.get("internal_errors", 0):
         return EXIT_CHECK_FAILED
-    if args.strict and (totals.get("undecodable", 0) or totals.get("invalid", 0) or totals.get("bad_lines", 0)):
+    if args.strict and (
+        totals.get("undecodable", 0) or totals.get("invalid", 0) or totals.get("bad_lines", 0)
+    ):
         return EXIT_CHECK_FAILED
     return EXIT_OK
 
@@ -242,11 +258,19 @@ def _print_human(files: list[FileSummary], totals: dict[str, Any]) -> None:
             games.add_column(col)
         t0 = f.first_t or 0.0
         for g in f.games:
-            seen = ("complete" if g.complete else f"partial (from tick {g.first_tick_seen})") \
-                if g.final_tick is not None else "unfinished"
+            seen = (
+                ("complete" if g.complete else f"partial (from tick {g.first_tick_seen})")
+                if g.rug_tick is not None
+                else "unfinished"
+            )
             phases = " → ".join(f"{p}@{t - t0:.1f}s" for p, t in g.phases)
-            games.add_row(g.game_id, seen, "" if g.final_tick is None else str(g.final_tick),
-                          "" if g.peak is None else f"{g.peak:.3f}", phases)
+            games.add_row(
+                g.game_id,
+                seen,
+                "" if g.rug_tick is None else str(g.rug_tick),
+                "" if g.peak is None else f"{g.peak:.3f}",
+                phases,
+            )
         console.print(games)
         tm = f.timing
         console.print(

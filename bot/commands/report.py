@@ -16,8 +16,14 @@ from bot.report.summary import print_summary
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     src = parser.add_mutually_exclusive_group(required=True)
     src.add_argument("--session", default=None, metavar="ID", help="a session in the database (or 'last')")
-    src.add_argument("file", nargs="?", type=Path, default=None, metavar="FILE",
-                     help="a result file written by simulate/backtest --out")
+    src.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a result file written by simulate/backtest --out",
+    )
     parser.add_argument("--db", type=Path, default=None, help="database (default: the configured one)")
     parser.add_argument("--html", type=Path, default=None, metavar="OUT", help="write the HTML report here")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
@@ -33,8 +39,9 @@ def load_report(args: argparse.Namespace) -> EvidenceReport:
 
     db = args.db if args.db is not None else Settings().db_path
     session, records = records_from_store(db, args.session)
-    return evaluate(records, label=f"session {session}", meta={"command": "report", "session": session,
-                                                                "db": str(db)})
+    return evaluate(
+        records, label=f"session {session}", meta={"command": "report", "session": session, "db": str(db)}
+    )
 
 
 def run(args: argparse.Namespace) -> int:

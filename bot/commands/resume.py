@@ -34,14 +34,20 @@ def run(args: argparse.Namespace) -> int:
         cleared = store.clear_halt(args.by or _user())
         unknown = [b for b in store.open_bets() if b.status is BetStatus.UNKNOWN]
     if args.json:
-        emit_json({"cleared": [{"id": h.id, "reason": h.reason, "source": h.source} for h in cleared],
-                   "unknown_bets": [b.bet_id for b in unknown]})
+        emit_json(
+            {
+                "cleared": [{"id": h.id, "reason": h.reason, "source": h.source} for h in cleared],
+                "unknown_bets": [b.bet_id for b in unknown],
+            }
+        )
     elif cleared:
         for h in cleared:
             print(f"cleared halt #{h.id}: {h.reason} (source {h.source})")
     else:
         print("not halted: nothing to clear")
     if unknown and not args.json:
-        print(f"note: {len(unknown)} unknown bet(s) still block betting until reconciled: "
-              + ", ".join(b.bet_id for b in unknown))
+        print(
+            f"note: {len(unknown)} unknown bet(s) still block betting until reconciled: "
+            + ", ".join(b.bet_id for b in unknown)
+        )
     return EXIT_OK

@@ -43,21 +43,31 @@ LIVE_WORD = "LIVE"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_profile_arg(parser)
     head = parser.add_mutually_exclusive_group()
-    head.add_argument("--headless", dest="headless", action="store_true", default=None, help="no browser window")
+    head.add_argument(
+        "--headless", dest="headless", action="store_true", default=None, help="no browser window"
+    )
     head.add_argument("--headed", dest="headless", action="store_false", help="show the browser window")
     parser.add_argument("--duration", type=float, default=None, metavar="S", help="stop after S seconds")
     parser.add_argument("--games", type=int, default=None, metavar="N", help="stop after N finished games")
     parser.add_argument("--sim", action="store_true", help="start the built-in simulator and run against it")
     parser.add_argument("--sim-speed", type=float, default=1.0, help="simulator clock speed-up (with --sim)")
     parser.add_argument("--sim-seed", default=None, help="simulator seed (with --sim), for reproducible runs")
-    parser.add_argument("--sim-faults", default="", help="simulator fault schedule, e.g. drop@30 (with --sim)")
-    parser.add_argument("--sim-url", default=None, metavar="URL",
-                        help="like --sim, but use a simulator already running at URL (`rugsbot sim`); it outlives "
-                             "the bot, so restarts and crash recovery can be checked against its truth")
+    parser.add_argument(
+        "--sim-faults", default="", help="simulator fault schedule, e.g. drop@30 (with --sim)"
+    )
+    parser.add_argument(
+        "--sim-url",
+        default=None,
+        metavar="URL",
+        help="like --sim, but use a simulator already running at URL (`rugsbot sim`); it outlives "
+        "the bot, so restarts and crash recovery can be checked against its truth",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="watch and decide, never click")
     mode.add_argument("--practice", action="store_true", help="bet the practice coin (FREE)")
-    parser.add_argument("--yes-live", action="store_true", help="skip the typed LIVE confirmation (live profiles)")
+    parser.add_argument(
+        "--yes-live", action="store_true", help="skip the typed LIVE confirmation (live profiles)"
+    )
     parser.add_argument("--no-trace", action="store_true", help="do not keep a Playwright trace for failures")
     parser.add_argument("--no-record", action="store_true", help="do not record the session's frames")
 
@@ -109,8 +119,10 @@ def run(args: argparse.Namespace) -> int:
     external = None
     if args.sim_url:
         if not args.sim_url.startswith(("http://127.", "http://localhost")):
-            print("rugsbot run: --sim-url must be a simulator on this machine (http://127.0.0.1:PORT)",
-                  file=sys.stderr)
+            print(
+                "rugsbot run: --sim-url must be a simulator on this machine (http://127.0.0.1:PORT)",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         args.sim = True
         external = ExternalSim(args.sim_url.rstrip("/"))
@@ -140,8 +152,16 @@ class RunResult:
 class BotRun:
     """One run of the bot; owns every resource it opens and closes them in reverse order."""
 
-    def __init__(self, settings: Settings, profile: Profile, mode: Mode, args: argparse.Namespace,
-                 *, headless: bool, sim: Any = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        profile: Profile,
+        mode: Mode,
+        args: argparse.Namespace,
+        *,
+        headless: bool,
+        sim: Any = None,
+    ) -> None:
         self.settings = settings
         self.profile = profile
         self.mode = mode
@@ -231,10 +251,20 @@ class BotRun:
             raise _Refused(self.governor.state.reasons)
         needs_wallet = self.mode is not Mode.DRY_RUN
         ext = self._extension_dir() if needs_wallet else None
-        self.browser = await launch(self.settings, self.profile, headless=self.headless, extension_dir=ext,
-                                    profile_dir=profile_dir, trace=not self.args.no_trace)
-        logger.info("browser {exe} on profile {d} (headless={h})", exe=self.browser.executable,
-                    d=self.browser.profile_dir, h=self.headless)
+        self.browser = await launch(
+            self.settings,
+            self.profile,
+            headless=self.headless,
+            extension_dir=ext,
+            profile_dir=profile_dir,
+            trace=not self.args.no_trace,
+        )
+        logger.info(
+            "browser {exe} on profile {d} (headless={h})",
+            exe=self.browser.executable,
+            d=self.browser.profile_dir,
+            h=self.headless,
+        )
         self.browser.context.on("close", lambda _ctx: self._browser_gone())
         if needs_wallet:
             await self._start_wallet(password)
@@ -276,8 +306,10 @@ class BotRun:
             from bot.sim.assets import extension_dir
 
             return extension_dir()
-        raise UsageError("RUGSBOT_EXTENSION_DIR is not set: point it at the unpacked wallet extension "
-                         "(practice/live on the real site need the real Phantom; see `rugsbot login`)")
+        raise UsageError(
+            "RUGSBOT_EXTENSION_DIR is not set: point it at the unpacked wallet extension "
+            "(practice/live on the real site need the real Phantom; see `rugsbot login`)"
+        )
 
     def _build_session(self, url: str) -> None:
         from bot.app.loop import TradingLoop
@@ -295,30 +327,50 @@ class BotRun:
         self.store = Store.open(self.settings.db_path)
         mode = self.mode
         self.governor = Governor.start(
-            self.profile.guards, self.store, mode=mode, profile=self.profile.name, coin=self.profile_coin,
+            self.profile.guards,
+            self.store,
+            mode=mode,
+            profile=self.profile.name,
+            coin=self.profile_coin,
             logged_in=self.mode is not Mode.DRY_RUN,
-            starting_bankroll_lamports=sol_to_lamports(self.profile.starting_bankroll_sol), t=time.time())
+            starting_bankroll_lamports=sol_to_lamports(self.profile.starting_bankroll_sol),
+            t=time.time(),
+        )
         if not self.args.no_record:
             stamp = time.strftime("%Y%m%d-%H%M%S")
             path = self.settings.recordings_dir / f"{stamp}-{mode.value}.frames.jsonl.gz"
             path.parent.mkdir(parents=True, exist_ok=True)
             from bot import __version__
 
-            self.recorder = RecordingWriter(path, {"bot": __version__, "profile": self.profile.name,
-                                                   "mode": mode.label, "url": url, "start": time.time()})
+            self.recorder = RecordingWriter(
+                path,
+                {
+                    "bot": __version__,
+                    "profile": self.profile.name,
+                    "mode": mode.label,
+                    "url": url,
+                    "start": time.time(),
+                },
+            )
         self.broker = DryBroker(self.profile.timing.click_latency_s) if self.mode is Mode.DRY_RUN else None
         self.tracker = GameTracker()
         self._loop_parts = dict(
-            mode=mode, coin=self.profile_coin, tracker=self.tracker, model=ProbabilityModel(self.profile.engine, timing=self.profile.timing),
+            mode=mode,
+            coin=self.profile_coin,
+            tracker=self.tracker,
+            model=ProbabilityModel(self.profile.engine, timing=self.profile.timing),
             decider=ArmGate(Decider(self.profile.engine, self.settings.strategies_dir), self._armed),
             governor=self.governor,
-            auditor=Auditor(remember=256), recorder=self.recorder,  # gameHistory repeats 10 games: 256 dedupes all
+            auditor=Auditor(remember=256),
+            recorder=self.recorder,  # gameHistory repeats 10 games: 256 dedupes all
         )
         if self.broker is not None:
             self.loop = TradingLoop(broker=self.broker, **self._loop_parts)
 
     def _armed(self) -> bool:
-        return self.mode is Mode.DRY_RUN or bool(self.broker is not None and getattr(self.broker, "armed", False))
+        return self.mode is Mode.DRY_RUN or bool(
+            self.broker is not None and getattr(self.broker, "armed", False)
+        )
 
     @property
     def profile_coin(self) -> str:
@@ -328,11 +380,17 @@ class BotRun:
         from bot.app.loop import TradingLoop
         from bot.brokers.browser import BrowserBroker
 
-        self.broker = BrowserBroker(page, self.profile.browser.selectors, mode=self.mode, coin=self.profile_coin,
-                                    confirm_timeout_s=self.profile.timing.confirm_timeout_s,
-                                    arm_timeout_s=self.arm_timeout_s, feed_ok=self._feed_ok,
-                                    max_lag_ticks=self.profile.timing.max_click_lag_ticks,
-                                    on_halt=lambda r: self._halt(r, "page_control_missing"))
+        self.broker = BrowserBroker(
+            page,
+            self.profile.browser.selectors,
+            mode=self.mode,
+            coin=self.profile_coin,
+            confirm_timeout_s=self.profile.timing.confirm_timeout_s,
+            arm_timeout_s=self.arm_timeout_s,
+            feed_ok=self._feed_ok,
+            max_lag_ticks=self.profile.timing.max_click_lag_ticks,
+            on_halt=lambda r: self._halt(r, "page_control_missing"),
+        )
         self.loop = TradingLoop(broker=self.broker, **self._loop_parts)
 
     def _feed_ok(self) -> bool:
@@ -347,11 +405,18 @@ class BotRun:
         from bot.browser.selectors import PHANTOM_WALLET, STAND_IN_WALLET
         from bot.browser.wallet import ApprovalPolicy, WalletAutomation
 
-        policy = ApprovalPolicy.build(self.profile.browser.allowed_origins,
-                                      sim_url=self.sim.url if self.sim is not None else None)
+        policy = ApprovalPolicy.build(
+            self.profile.browser.allowed_origins, sim_url=self.sim.url if self.sim is not None else None
+        )
         selectors = STAND_IN_WALLET if self.args.sim else PHANTOM_WALLET
-        self.wallet = WalletAutomation(self.browser.context, self.browser.extension_id, policy, selectors,
-                                       on_halt=lambda r: self._halt(r, "signing_request"), password=password)
+        self.wallet = WalletAutomation(
+            self.browser.context,
+            self.browser.extension_id,
+            policy,
+            selectors,
+            on_halt=lambda r: self._halt(r, "signing_request"),
+            password=password,
+        )
         self.wallet.start()
         state = await self.wallet.ensure_ready(password, onboard=self.args.sim)
         logger.info("wallet {state}", state=state)
@@ -426,7 +491,9 @@ class BotRun:
         except HaltRequired as exc:
             self._halt(exc.reason, _alarm_kind(exc))
         except Exception as exc:
-            self._halt(f"could not re-arm after the page changed: {type(exc).__name__}", "page_control_missing")
+            self._halt(
+                f"could not re-arm after the page changed: {type(exc).__name__}", "page_control_missing"
+            )
         finally:
             self._rearming = False
 
@@ -454,8 +521,11 @@ class BotRun:
         games = self.args.games
         # --games counts games that finished after the bot was ready (armed, or watching in dry-run): the game
         # in progress at connect, or one that rugs during the wallet login, is not a game the bot played.
-        if (games is not None and self._games_base is not None
-                and self.loop.stats.games_finished - self._games_base >= games):
+        if (
+            games is not None
+            and self._games_base is not None
+            and self.loop.stats.games_finished - self._games_base >= games
+        ):
             self._request_stop(f"{games} games finished")
 
     async def _place(self, intent: BetIntent) -> None:
@@ -465,7 +535,9 @@ class BotRun:
             from bot.bets.model import BetStatus
 
             logger.exception("broker failed")
-            report = BrokerReport(intent.bet_id, BetStatus.UNKNOWN, time.time(), message=f"broker error: {exc}")
+            report = BrokerReport(
+                intent.bet_id, BetStatus.UNKNOWN, time.time(), message=f"broker error: {exc}"
+            )
         self.loop.apply(report)
 
     def _spawn(self, coro: Any) -> None:
@@ -479,8 +551,10 @@ class BotRun:
         reconciles open bets from the server (bot/bets/reconcile.py)."""
         if self._stop.is_set():
             return
-        self._halt("the browser closed unexpectedly (crashed or killed); open bets are reconciled at the next "
-                   "start", "browser_crashed")
+        self._halt(
+            "the browser closed unexpectedly (crashed or killed); open bets are reconciled at the next start",
+            "browser_crashed",
+        )
 
     def _halt(self, reason: str, kind: str = "execution") -> None:
         """A halt from the wallet or the broker: persisted by the governor before anything else."""
@@ -511,8 +585,14 @@ class BotRun:
                 if self.governor is not None:
                     # time-based guards (feed silence) must fire during a silence too, not only on frames
                     self.governor.tick(self.tracker.view, time.time())
-                if (self.mode is not Mode.DRY_RUN and self.broker is not None and not self.broker.armed
-                        and self._halt_reason is None and not self._rearming and not self._stop.is_set()):
+                if (
+                    self.mode is not Mode.DRY_RUN
+                    and self.broker is not None
+                    and not self.broker.armed
+                    and self._halt_reason is None
+                    and not self._rearming
+                    and not self._stop.is_set()
+                ):
                     self._spawn(self._rearm())
                 if time.time() - self._last_rotate > 60 and self.browser is not None:
                     self._last_rotate = time.time()
@@ -527,30 +607,51 @@ class BotRun:
         led = self.governor.ledger_view()
         state = self.governor.state
         health = self.sniffer.health if self.sniffer is not None else None
-        latencies = [c.confirm_latency_s for c in getattr(self.broker, "clicks", [])
-                     if c.confirm_latency_s is not None]
+        latencies = [
+            c.confirm_latency_s for c in getattr(self.broker, "clicks", []) if c.confirm_latency_s is not None
+        ]
         last, p50 = latency_stats(latencies)
         est = d.estimate if d is not None else None
         decision = "—"
         if d is not None:
-            decision = (f"BET {d.proposal.amount_lamports / 1e9:g} at tick {d.tick}" if d.intent is not None
-                        else f"skip at tick {d.tick}")
+            decision = (
+                f"BET {d.proposal.amount_lamports / 1e9:g} at tick {d.tick}"
+                if d.intent is not None
+                else f"skip at tick {d.tick}"
+            )
         ob = led.open_bet
         return Screen(
-            mode=self.mode.label, profile=self.profile.name,
+            mode=self.mode.label,
+            profile=self.profile.name,
             coin_label="FREE" if self.mode is Mode.PRACTICE else "SOL",
-            game_id=view.game_id, tick=view.tick, phase=view.phase.value, price=view.price,
-            p_win=est.p_win if est else None, p_low=est.p_low if est else None, p_high=est.p_high if est else None,
-            ev=est.ev if est else None, break_even=est.break_even if est else None,
-            last_decision=decision, last_reason=(d.reason if d is not None else "")[:80],
-            bankroll_lamports=led.bankroll_lamports, session_pnl_lamports=led.session_pnl_lamports,
-            bets=led.bets_this_session, open_bet="none" if ob is None else f"{ob.start_tick}→{ob.end_tick}",
-            guard_level=state.level.value, guard_reasons=tuple(state.reasons)[:3],
-            feed_connected=bool(health and health.connected), feed_age_s=health.age(now) if health else None,
-            frames_in=health.frames_in if health else 0, sockets_opened=health.sockets_opened if health else 0,
-            click_latency_last_ms=last, click_latency_p50_ms=p50, clicks=getattr(self.broker, "clicks_made", 0),
+            game_id=view.game_id,
+            tick=view.tick,
+            phase=view.phase.value,
+            price=view.price,
+            p_win=est.p_win if est else None,
+            p_low=est.p_low if est else None,
+            p_high=est.p_high if est else None,
+            ev=est.ev if est else None,
+            break_even=est.break_even if est else None,
+            last_decision=decision,
+            last_reason=(d.reason if d is not None else "")[:80],
+            bankroll_lamports=led.bankroll_lamports,
+            session_pnl_lamports=led.session_pnl_lamports,
+            bets=led.bets_this_session,
+            open_bet="none" if ob is None else f"{ob.start_tick}→{ob.end_tick}",
+            guard_level=state.level.value,
+            guard_reasons=tuple(state.reasons)[:3],
+            feed_connected=bool(health and health.connected),
+            feed_age_s=health.age(now) if health else None,
+            frames_in=health.frames_in if health else 0,
+            sockets_opened=health.sockets_opened if health else 0,
+            click_latency_last_ms=last,
+            click_latency_p50_ms=p50,
+            clicks=getattr(self.broker, "clicks_made", 0),
             games=self.loop.stats.games_finished if self.loop is not None else 0,
-            elapsed_s=now - self.started, note=f"HALTED: {self._halt_reason}" if self._halt_reason else "")
+            elapsed_s=now - self.started,
+            note=f"HALTED: {self._halt_reason}" if self._halt_reason else "",
+        )
 
     # ------------------------------------------------------------------ shutdown
 
@@ -599,15 +700,27 @@ class BotRun:
         led = self.governor.ledger
         clicks = getattr(self.broker, "clicks", [])
         lat = sorted(c.confirm_latency_s for c in clicks if c.confirm_latency_s is not None)
-        out.update({
-            "mode": self.mode.label, "profile": self.profile.name, "reason": self.reason,
-            "duration_s": round(time.time() - self.started, 1), "frames": s.stats.frames,
-            "games": s.stats.games_finished, "decisions": s.stats.decisions, "intents": s.stats.intents,
-            "reports": dict(s.stats.reports), "bets": led.bets_this_session, "wins": led.wins, "losses": led.losses,
-            "session_pnl_lamports": led.session_pnl, "bankroll_lamports": led.bankroll,
-            "clicks": getattr(self.broker, "clicks_made", 0), "click_confirm_p50_ms": round(lat[len(lat) // 2] * 1000, 1) if lat else None,
-            "recording": str(self.recorder.current_path) if self.recorder is not None else None,
-        })
+        out.update(
+            {
+                "mode": self.mode.label,
+                "profile": self.profile.name,
+                "reason": self.reason,
+                "duration_s": round(time.time() - self.started, 1),
+                "frames": s.stats.frames,
+                "games": s.stats.games_finished,
+                "decisions": s.stats.decisions,
+                "intents": s.stats.intents,
+                "reports": dict(s.stats.reports),
+                "bets": led.bets_this_session,
+                "wins": led.wins,
+                "losses": led.losses,
+                "session_pnl_lamports": led.session_pnl,
+                "bankroll_lamports": led.bankroll,
+                "clicks": getattr(self.broker, "clicks_made", 0),
+                "click_confirm_p50_ms": round(lat[len(lat) // 2] * 1000, 1) if lat else None,
+                "recording": str(self.recorder.current_path) if self.recorder is not None else None,
+            }
+        )
         if self.sim is not None:
             out["sim_url"] = self.sim.url
         return out

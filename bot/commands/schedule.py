@@ -18,9 +18,16 @@ HEARTBEAT_S = 30
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_profile_arg(parser)
-    parser.add_argument("--list", action="store_true", help="print the windows and their next start times, then exit")
-    parser.add_argument("--misfire-grace", type=float, default=60.0, metavar="S",
-                        help="a run that cannot start within S seconds of its time is reported missed, not run")
+    parser.add_argument(
+        "--list", action="store_true", help="print the windows and their next start times, then exit"
+    )
+    parser.add_argument(
+        "--misfire-grace",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="a run that cannot start within S seconds of its time is reported missed, not run",
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output (with --list)")
 
 
@@ -76,13 +83,22 @@ def run(args: argparse.Namespace) -> int:
         rows: list[dict[str, Any]] = []
         for w in cfg.windows:
             nxt = fire_times(trigger_for(w, cfg.timezone), now, now.replace(year=now.year + 1), limit=5)
-            rows.append({"name": w.name, "cron": w.cron, "max_duration_min": w.max_duration_min,
-                         "max_games": w.max_games, "next": [t.isoformat() for t in nxt]})
+            rows.append(
+                {
+                    "name": w.name,
+                    "cron": w.cron,
+                    "max_duration_min": w.max_duration_min,
+                    "max_games": w.max_games,
+                    "next": [t.isoformat() for t in nxt],
+                }
+            )
         if args.json:
             emit_json({"timezone": cfg.timezone, "windows": rows})
         else:
             for r in rows:
-                print(f"{r['name']:<16} {r['cron']:<20} ≤{r['max_duration_min']:g} min  next: {', '.join(r['next'][:3])}")
+                print(
+                    f"{r['name']:<16} {r['cron']:<20} ≤{r['max_duration_min']:g} min  next: {', '.join(r['next'][:3])}"
+                )
         return EXIT_OK
     import time
 
@@ -101,9 +117,15 @@ def run(args: argparse.Namespace) -> int:
         return runner(req)
 
     sched = BlockingScheduler(timezone=tz)
-    ws = WindowScheduler(cfg, run_window, halted=db.halted, record=db.record, misfire_grace_s=args.misfire_grace,
-                         state_file=settings.data_dir / "schedule-state.json",
-                         on_stop=lambda reason: sched.shutdown(wait=False))
+    ws = WindowScheduler(
+        cfg,
+        run_window,
+        halted=db.halted,
+        record=db.record,
+        misfire_grace_s=args.misfire_grace,
+        state_file=settings.data_dir / "schedule-state.json",
+        on_stop=lambda reason: sched.shutdown(wait=False),
+    )
     if (halt := db.halted()) is not None:
         print(f"rugsbot schedule: halted ({halt}); run `rugsbot resume` first")
         return EXIT_HALTED

@@ -18,8 +18,10 @@ def run(args: argparse.Namespace) -> int:
     resolved = resolve(settings, profile)
     merged = {
         "resolved": resolved.as_dict(),
-        "settings": {k: ("**********" if k == "wallet_password" and v is not None else v)
-                     for k, v in settings.model_dump(mode="json").items()},
+        "settings": {
+            k: ("**********" if k == "wallet_password" and v is not None else v)
+            for k, v in settings.model_dump(mode="json").items()
+        },
         "profile": profile.model_dump(mode="json"),
     }
     if args.json:

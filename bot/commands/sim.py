@@ -21,14 +21,24 @@ from bot.sim.faults import parse_faults
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8787, help="port (0 = any free port; default 8787)")
-    parser.add_argument("--seed", default=None, help="seed for a reproducible run (server seeds, players, jitter)")
+    parser.add_argument(
+        "--seed", default=None, help="seed for a reproducible run (server seeds, players, jitter)"
+    )
     parser.add_argument("--speed", type=float, default=1.0, help="clock multiplier (20 → 12.5 ms ticks)")
-    parser.add_argument("--faults", default="", help="e.g. drop@30,stall:5@60,maintenance:20@120 (sim seconds)")
+    parser.add_argument(
+        "--faults", default="", help="e.g. drop@30,stall:5@60,maintenance:20@120 (sim seconds)"
+    )
     parser.add_argument("--no-jitter", action="store_true", help="exact 250 ms ticks instead of real jitter")
     parser.add_argument("--presale-sidebets", action="store_true", help="accept side bets during presale")
-    parser.add_argument("--sol-balance", type=float, default=1.0, help="SOL a new player starts with (default 1)")
-    parser.add_argument("--practice-balance", type=float, default=10_000.0,
-                        help="practice coin (FREE) a new player starts with (default 10000)")
+    parser.add_argument(
+        "--sol-balance", type=float, default=1.0, help="SOL a new player starts with (default 1)"
+    )
+    parser.add_argument(
+        "--practice-balance",
+        type=float,
+        default=10_000.0,
+        help="practice coin (FREE) a new player starts with (default 10000)",
+    )
 
 
 def build_config(args: argparse.Namespace) -> SimConfig:
@@ -37,11 +47,23 @@ def build_config(args: argparse.Namespace) -> SimConfig:
         raise ValueError("--speed must be > 0")
     if args.sol_balance < 0 or args.practice_balance < 0:
         raise ValueError("balances must be >= 0")
-    start = {SOL_MINT: sol_to_lamports(args.sol_balance), PRACTICE_COIN: sol_to_lamports(args.practice_balance)}
-    coins = tuple(dataclasses.replace(c, start_balance=start.get(c.address, c.start_balance))
-                  for c in SimConfig().coins)
-    return SimConfig(host=args.host, port=args.port, seed=args.seed, speed=args.speed, faults=args.faults,
-                     jitter=not args.no_jitter, presale_sidebets=args.presale_sidebets, coins=coins)
+    start = {
+        SOL_MINT: sol_to_lamports(args.sol_balance),
+        PRACTICE_COIN: sol_to_lamports(args.practice_balance),
+    }
+    coins = tuple(
+        dataclasses.replace(c, start_balance=start.get(c.address, c.start_balance)) for c in SimConfig().coins
+    )
+    return SimConfig(
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        speed=args.speed,
+        faults=args.faults,
+        jitter=not args.no_jitter,
+        presale_sidebets=args.presale_sidebets,
+        coins=coins,
+    )
 
 
 async def _serve(config: SimConfig) -> None:
@@ -51,8 +73,10 @@ async def _serve(config: SimConfig) -> None:
     await server.start()
     print(f"rugs.fun simulator: open {server.url}/ in a browser", flush=True)
     print(f"  socket  {server.url.replace('http', 'ws', 1)}/socket.io/?EIO=4&transport=websocket", flush=True)
-    print(f"  truth   {server.url}/__sim/state   faults  {server.url}/__sim/fault?name=stall&value=5",
-          flush=True)
+    print(
+        f"  truth   {server.url}/__sim/state   faults  {server.url}/__sim/fault?name=stall&value=5",
+        flush=True,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -27,15 +27,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--games", "-n", type=int, default=10_000, help="games to generate")
     parser.add_argument("--seed", type=int, default=0, help="random seed (same seed → same result)")
     parser.add_argument("--jobs", "-j", type=int, default=1, help="worker processes")
-    parser.add_argument("--latency", type=float, default=None,
-                        help="click latency in seconds (default: the profile's timing.click_latency_s)")
-    parser.add_argument("--enforce-guards", action="store_true",
-                        help="halt at the first guard trip (default: count trips, keep betting)")
-    parser.add_argument("--exact", action="store_true",
-                        help="call the strategy object at every decision even for tick-only rules")
-    parser.add_argument("--session", action="store_true",
-                        help="run the whole live session (model, ranker, governor, paper broker, SQLite) on the "
-                             "generated games as frames: exact guards, ~30 games/s")
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=None,
+        help="click latency in seconds (default: the profile's timing.click_latency_s)",
+    )
+    parser.add_argument(
+        "--enforce-guards",
+        action="store_true",
+        help="halt at the first guard trip (default: count trips, keep betting)",
+    )
+    parser.add_argument(
+        "--exact",
+        action="store_true",
+        help="call the strategy object at every decision even for tick-only rules",
+    )
+    parser.add_argument(
+        "--session",
+        action="store_true",
+        help="run the whole live session (model, ranker, governor, paper broker, SQLite) on the "
+        "generated games as frames: exact guards, ~30 games/s",
+    )
     cliargs.add_output_args(parser)
 
 
@@ -48,11 +61,18 @@ def run(args: argparse.Namespace) -> int:
     latency = args.latency if args.latency is not None else profile.timing.click_latency_s
     g = profile.guards
     plan = SimPlan(
-        strategy=name, params=params, games=args.games, seed=args.seed, jobs=args.jobs,
-        lag_ticks=ticks_for_seconds(latency), starting_bankroll=sol_to_lamports(profile.starting_bankroll_sol),
+        strategy=name,
+        params=params,
+        games=args.games,
+        seed=args.seed,
+        jobs=args.jobs,
+        lag_ticks=ticks_for_seconds(latency),
+        starting_bankroll=sol_to_lamports(profile.starting_bankroll_sol),
         stake_cap=sol_to_lamports(g.max_stake_per_bet_sol),
         game_cap=None if g.max_stake_per_game_sol is None else sol_to_lamports(g.max_stake_per_game_sol),
-        guards=sim_guards(g, args.enforce_guards), exact=args.exact, strategies_dir=settings.strategies_dir,
+        guards=sim_guards(g, args.enforce_guards),
+        exact=args.exact,
+        strategies_dir=settings.strategies_dir,
     )
     if args.session:
         return _run_session(args, settings, profile, name, params, latency, plan.lag_ticks)
@@ -61,11 +81,25 @@ def run(args: argparse.Namespace) -> int:
     except StrategyUnavailable as exc:
         print(f"rugsbot simulate: {exc}")
         return EXIT_USAGE
-    meta = {"command": "simulate", "strategy": name, "params": params, "games": args.games, "seed": args.seed,
-            "jobs": args.jobs, "latency_s": latency, "lag_ticks": plan.lag_ticks, "profile": profile.name,
-            "no_bet_reasons": {why[:80]: n for why, n in log.declined}}
-    report = evaluate(records_from_log(log), label=f"simulate {name}", seed=args.seed,
-                      baseline=not args.no_baseline, meta=meta)
+    meta = {
+        "command": "simulate",
+        "strategy": name,
+        "params": params,
+        "games": args.games,
+        "seed": args.seed,
+        "jobs": args.jobs,
+        "latency_s": latency,
+        "lag_ticks": plan.lag_ticks,
+        "profile": profile.name,
+        "no_bet_reasons": {why[:80]: n for why, n in log.declined},
+    }
+    report = evaluate(
+        records_from_log(log),
+        label=f"simulate {name}",
+        seed=args.seed,
+        baseline=not args.no_baseline,
+        meta=meta,
+    )
     return _output(args, report)
 
 
@@ -83,14 +117,34 @@ def _run_session(args, settings, profile, name, params, latency, lag) -> int:
     quiet_logs()
     games = fastsim.priced_games(np.random.default_rng(np.random.SeedSequence(args.seed)), args.games)
     with tempfile.TemporaryDirectory(prefix="rugsbot-simulate-", dir=scratch_dir()) as tmp:
-        res = run_backtest(fastsim.session_frames(games), profile, db_path=Path(tmp) / "sim.db",
-                           strategies_dir=settings.strategies_dir, latency_s=latency,
-                           engine=engine_for(profile, name, params))
-    meta = {"command": "simulate", "mode": "session", "strategy": name, "params": params, "games": args.games,
-            "seed": args.seed, "latency_s": latency, "profile": profile.name, "ticks": res.ticks,
-            "elapsed_s": round(res.elapsed_s, 3), "no_bet_reasons": res.no_bet_reasons}
-    report = evaluate(res.records(lag), label=f"simulate {name} (session)", seed=args.seed,
-                      baseline=not args.no_baseline, meta=meta)
+        res = run_backtest(
+            fastsim.session_frames(games),
+            profile,
+            db_path=Path(tmp) / "sim.db",
+            strategies_dir=settings.strategies_dir,
+            latency_s=latency,
+            engine=engine_for(profile, name, params),
+        )
+    meta = {
+        "command": "simulate",
+        "mode": "session",
+        "strategy": name,
+        "params": params,
+        "games": args.games,
+        "seed": args.seed,
+        "latency_s": latency,
+        "profile": profile.name,
+        "ticks": res.ticks,
+        "elapsed_s": round(res.elapsed_s, 3),
+        "no_bet_reasons": res.no_bet_reasons,
+    }
+    report = evaluate(
+        res.records(lag),
+        label=f"simulate {name} (session)",
+        seed=args.seed,
+        baseline=not args.no_baseline,
+        meta=meta,
+    )
     return _output(args, report)
 
 

@@ -27,9 +27,19 @@ def collect(path: Any) -> dict[str, Any]:
         out: dict[str, Any] = {
             "db": str(path),
             "state": "HALTED" if halt is not None else "NOT HALTED",
-            "halt": None if halt is None else {"reason": halt.reason, "source": halt.source, "set_at": halt.set_at},
-            "open_bets": [{"bet_id": b.bet_id, "status": b.status.value, "game": b.game,
-                           "amount_lamports": b.amount_lamports, "decided_t": b.decided_t} for b in open_bets],
+            "halt": None
+            if halt is None
+            else {"reason": halt.reason, "source": halt.source, "set_at": halt.set_at},
+            "open_bets": [
+                {
+                    "bet_id": b.bet_id,
+                    "status": b.status.value,
+                    "game": b.game,
+                    "amount_lamports": b.amount_lamports,
+                    "decided_t": b.decided_t,
+                }
+                for b in open_bets
+            ],
             "unknown_bets": [b.bet_id for b in open_bets if b.status.value == "unknown"],
             "last_session": None,
             "integrity": store.integrity_check(),
@@ -41,14 +51,30 @@ def collect(path: Any) -> dict[str, Any]:
         if last is not None:
             perf = store.rebuild_session(last.id)
             logged_in = last.starting_bankroll_lamports is None
-            ledger = Ledger.rebuild(store, session=last.id, mode=last.mode, coin=last.coin, logged_in=logged_in,
-                                    starting_bankroll_lamports=last.starting_bankroll_lamports or 0)
+            ledger = Ledger.rebuild(
+                store,
+                session=last.id,
+                mode=last.mode,
+                coin=last.coin,
+                logged_in=logged_in,
+                starting_bankroll_lamports=last.starting_bankroll_lamports or 0,
+            )
             out["last_session"] = {
-                "id": last.id, "mode": last.mode, "profile": last.profile, "coin": last.coin,
-                "started": last.started, "ended": last.ended, "running_or_crashed": last.ended is None,
-                "bets": perf.bets, "won": perf.won, "lost": perf.lost, "open": perf.open,
-                "pnl_lamports": perf.pnl_lamports, "staked_lamports": perf.staked_lamports,
-                "bankroll_lamports": ledger.bankroll, "consecutive_losses": ledger.consecutive_losses,
+                "id": last.id,
+                "mode": last.mode,
+                "profile": last.profile,
+                "coin": last.coin,
+                "started": last.started,
+                "ended": last.ended,
+                "running_or_crashed": last.ended is None,
+                "bets": perf.bets,
+                "won": perf.won,
+                "lost": perf.lost,
+                "open": perf.open,
+                "pnl_lamports": perf.pnl_lamports,
+                "staked_lamports": perf.staked_lamports,
+                "bankroll_lamports": ledger.bankroll,
+                "consecutive_losses": ledger.consecutive_losses,
                 "drawdown_pct": round(ledger.drawdown_pct, 3),
                 "summary": last.summary,
             }
@@ -84,11 +110,15 @@ def run(args: argparse.Namespace) -> int:
             print("last session: none")
         else:
             bankroll = "unknown" if s["bankroll_lamports"] is None else fmt_sol(s["bankroll_lamports"])
-            print(f"last session: {s['id']} {s['mode']} profile={s['profile']}"
-                  f"{' (running or crashed)' if s['running_or_crashed'] else ''}")
-            print(f"  bets {s['bets']} (won {s['won']}, lost {s['lost']}, open {s['open']})  "
-                  f"P&L {fmt_sol(s['pnl_lamports'])} SOL  bankroll {bankroll}  "
-                  f"loss streak {s['consecutive_losses']}  drawdown {s['drawdown_pct']:.1f}%")
+            print(
+                f"last session: {s['id']} {s['mode']} profile={s['profile']}"
+                f"{' (running or crashed)' if s['running_or_crashed'] else ''}"
+            )
+            print(
+                f"  bets {s['bets']} (won {s['won']}, lost {s['lost']}, open {s['open']})  "
+                f"P&L {fmt_sol(s['pnl_lamports'])} SOL  bankroll {bankroll}  "
+                f"loss streak {s['consecutive_losses']}  drawdown {s['drawdown_pct']:.1f}%"
+            )
         for b in st["open_bets"]:
             print(f"  open bet {b['bet_id']} {b['status']} {fmt_sol(b['amount_lamports'])} on {b['game']}")
         for e in st["recent_guard_events"]:

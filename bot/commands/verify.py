@@ -27,12 +27,19 @@ _RECORDING_SUFFIXES = (".jsonl", ".jsonl.gz")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE",
-                        help="recordings (.jsonl / .jsonl.gz, rotated parts included) or directories of them")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="recordings (.jsonl / .jsonl.gz, rotated parts included) or directories of them",
+    )
     add_json_arg(parser)
-    parser.add_argument("--strict", action="store_true",
-                        help="also fail when a game could not be verified (no seed, unknown version, "
-                             "malformed) or when no game was verified at all")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="also fail when a game could not be verified (no seed, unknown version, "
+        "malformed) or when no game was verified at all",
+    )
 
 
 @dataclass(slots=True)
@@ -119,7 +126,9 @@ def run(args: argparse.Namespace) -> int:
     auditor = Auditor()
     per_file = [audit_file(f, auditor) for f in files]
     counts = auditor.counts
-    mismatches: list[dict[str, object]] = [{"kind": "provably-fair", **a.as_dict()} for a in auditor.mismatches]
+    mismatches: list[dict[str, object]] = [
+        {"kind": "provably-fair", **a.as_dict()} for a in auditor.mismatches
+    ]
     mismatches += [{**c.as_dict(), "kind": "settlement", "record": c.kind} for c in auditor.disagreements]
     result: dict[str, object] = {
         **counts.as_dict(),
@@ -147,15 +156,31 @@ def _print_table(result: dict[str, object], failed: bool) -> None:
     for col in ("file", "frames", "bad lines", "history frames", "new games"):
         files.add_column(col)
     for f in result["files"]:  # type: ignore[attr-defined]
-        files.add_row(str(f["path"]), str(f["frames"]), str(f["bad_lines"]), str(f["history_frames"]),
-                      str(f["games_new"]))
+        files.add_row(
+            str(f["path"]),
+            str(f["frames"]),
+            str(f["bad_lines"]),
+            str(f["history_frames"]),
+            str(f["games_new"]),
+        )
     console.print(files)
     summary = Table(title="audit")
     summary.add_column("check")
     summary.add_column("count", justify="right")
-    for key in ("games", "verified", "mismatched", "unverifiable", "malformed",
-                "sidebets", "sidebets_agree", "sidebets_disagree", "sidebets_implied", "announced_checked",
-                "live_games", "live_ticks"):
+    for key in (
+        "games",
+        "verified",
+        "mismatched",
+        "unverifiable",
+        "malformed",
+        "sidebets",
+        "sidebets_agree",
+        "sidebets_disagree",
+        "sidebets_implied",
+        "announced_checked",
+        "live_games",
+        "live_ticks",
+    ):
         summary.add_row(key, str(result[key]))
     console.print(summary)
     mism = result["mismatches"]
@@ -167,8 +192,8 @@ def _print_table(result: dict[str, object], failed: bool) -> None:
         for m in mism:  # type: ignore[attr-defined]
             table.add_row(str(m["kind"]), str(m["game_id"]), str(m["reason"]))
         console.print(table)
-    unv = result["unverifiable_games"]
+    unv: list[dict[str, object]] = result["unverifiable_games"]  # type: ignore[assignment]
     if unv:
-        console.print(f"{len(unv)} game(s) could not be verified: "  # type: ignore[arg-type]
-                      + ", ".join(f"{u['game_id']} ({u['reason']})" for u in unv[:10]))  # type: ignore[index]
+        listed = ", ".join(f"{u['game_id']} ({u['reason']})" for u in unv[:10])
+        console.print(f"{len(unv)} game(s) could not be verified: {listed}")
     console.print("[bold red]FAILED[/]" if failed else "[bold green]OK[/]")

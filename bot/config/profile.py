@@ -28,7 +28,9 @@ class Profile(Strict):
     description: str = ""
     mode: Mode = Mode.DRY_RUN
     confirm_live: bool = Field(False, description="a live profile must set this to true explicitly")
-    starting_bankroll_sol: float = Field(1.0, gt=0, description="dry-run bankroll (logged-in modes use the server's)")
+    starting_bankroll_sol: float = Field(
+        1.0, gt=0, description="dry-run bankroll (logged-in modes use the server's)"
+    )
     engine: EngineConfig = Field(default_factory=EngineConfig)
     guards: GuardsConfig = Field(default_factory=GuardsConfig)
     timing: TimingConfig = Field(default_factory=TimingConfig)
@@ -40,7 +42,7 @@ class Profile(Strict):
         if self.mode is Mode.REPLAY:
             raise ValueError('mode must be "dry-run", "practice" or "live" (replay is what backtests run as)')
         if self.mode is Mode.LIVE and not self.confirm_live:
-            raise ValueError('a live profile must also set confirm_live = true')
+            raise ValueError("a live profile must also set confirm_live = true")
         if self.confirm_live and self.mode is not Mode.LIVE:
             raise ValueError('confirm_live = true only makes sense with mode = "live"')
         if self.guards.max_stake_per_bet_sol > self.starting_bankroll_sol and self.mode is Mode.DRY_RUN:

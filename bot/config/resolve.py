@@ -63,15 +63,22 @@ def resolve(settings: Settings, profile: Profile, cli: CliOverrides | None = Non
     browser_set = "browser" in profile.model_fields_set
     mode = _pick(cli.mode, None, profile.mode, defaults.mode, profile_set="mode" in profile.model_fields_set)
     if mode.value is Mode.LIVE and profile.mode is not Mode.LIVE:
-        raise ValueError("live mode needs a live profile (mode = \"live\", confirm_live = true)")
+        raise ValueError('live mode needs a live profile (mode = "live", confirm_live = true)')
     headless_profile_set = browser_set and "headless" in profile.browser.model_fields_set
     url_profile_set = browser_set and "url" in profile.browser.model_fields_set
     env_level = settings.log_level if "log_level" in settings.model_fields_set else None
     return Resolved(
         mode=mode,
-        headless=_pick(cli.headless, None, profile.browser.headless, defaults.browser.headless,
-                       profile_set=headless_profile_set),
-        url=_pick(cli.url, settings.url, profile.browser.url, defaults.browser.url, profile_set=url_profile_set),
+        headless=_pick(
+            cli.headless,
+            None,
+            profile.browser.headless,
+            defaults.browser.headless,
+            profile_set=headless_profile_set,
+        ),
+        url=_pick(
+            cli.url, settings.url, profile.browser.url, defaults.browser.url, profile_set=url_profile_set
+        ),
         log_level=_pick(cli.log_level, env_level, None, "INFO", profile_set=False),
         profile=profile,
     )

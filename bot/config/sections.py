@@ -24,8 +24,12 @@ class EngineConfig(Strict):
     prior_games: float = Field(2000.0, gt=0, description="strength of the provably-fair prior, in games")
     promo_value_per_bet: float = Field(0.0, ge=0, le=0.5, description="e.g. rakeback, as a fraction of stake")
     drift_alarm: bool = True
-    drift_log_lr_threshold: float = Field(9.2, gt=0, description="SPRT log-likelihood ratio to alarm (≈ 1e-4)")
-    drift_delta: float = Field(0.25, gt=0, lt=1, description="relative hazard change the drift test looks for (±)")
+    drift_log_lr_threshold: float = Field(
+        9.2, gt=0, description="SPRT log-likelihood ratio to alarm (≈ 1e-4)"
+    )
+    drift_delta: float = Field(
+        0.25, gt=0, lt=1, description="relative hazard change the drift test looks for (±)"
+    )
     adaptive: bool = True
     max_tightening: float = Field(0.5, ge=0, le=0.9, description="max stake reduction from adaptation")
 
@@ -54,7 +58,10 @@ class GuardsConfig(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> GuardsConfig:
-        if self.max_stake_per_game_sol is not None and self.max_stake_per_game_sol < self.max_stake_per_bet_sol:
+        if (
+            self.max_stake_per_game_sol is not None
+            and self.max_stake_per_game_sol < self.max_stake_per_bet_sol
+        ):
             raise ValueError("max_stake_per_game_sol must be >= max_stake_per_bet_sol")
         return self
 
@@ -63,8 +70,11 @@ class TimingConfig(Strict):
     click_latency_s: float = Field(0.22, gt=0, le=5, description="prior click → confirmation latency")
     confirm_timeout_s: float = Field(3.0, gt=0, le=30)
     max_click_lag_ticks: int = Field(
-        4, ge=0, le=40,
-        description="cancel a decision not clicked within this many ticks of it (a slow page: the game moved on)")
+        4,
+        ge=0,
+        le=40,
+        description="cancel a decision not clicked within this many ticks of it (a slow page: the game moved on)",
+    )
 
 
 class SelectorsConfig(Strict):
@@ -73,7 +83,9 @@ class SelectorsConfig(Strict):
     sidebet_button: list[str] = Field(
         default_factory=lambda: ["div.sidebet-container > div.sidebet-banner > div.bet-button"]
     )
-    sidebet_panel_toggle: list[str] = Field(default_factory=lambda: ['[class*="_sidebetToggle_"]', "text=Side Bet"])
+    sidebet_panel_toggle: list[str] = Field(
+        default_factory=lambda: ['[class*="_sidebetToggle_"]', "text=Side Bet"]
+    )
     amount_input: list[str] = Field(
         default_factory=lambda: ['[class*="_amountInputContainer_"] input[type="number"]']
     )

@@ -17,7 +17,9 @@ class Settings(BaseSettings):
         env_prefix="RUGSBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    browser_path: Path | None = Field(None, description="Chromium/Chrome executable; found automatically if unset")
+    browser_path: Path | None = Field(
+        None, description="Chromium/Chrome executable; found automatically if unset"
+    )
     browser_profile_dir: Path = Field(Path("var/browser-profile"), description="persistent browser profile")
     extension_dir: Path | None = Field(None, description="unpacked wallet extension (default: the stand-in)")
     data_dir: Path = Field(Path("var"), description="database, logs, screenshots, traces")

@@ -41,9 +41,20 @@ class AdaptationState:
 
 
 class Adaptation:
-    def __init__(self, max_tightening: float, *, enabled: bool = True, window_bets: int = 30, min_bets: int = 10,
-                 z_trigger: float = -2.0, z_clear: float = -1.0, steps: int = 4, payout: int = 5,
-                 p99_tick_limit_s: float = 0.8, ticks_ahead_limit: int = 3) -> None:
+    def __init__(
+        self,
+        max_tightening: float,
+        *,
+        enabled: bool = True,
+        window_bets: int = 30,
+        min_bets: int = 10,
+        z_trigger: float = -2.0,
+        z_clear: float = -1.0,
+        steps: int = 4,
+        payout: int = 5,
+        p99_tick_limit_s: float = 0.8,
+        ticks_ahead_limit: int = 3,
+    ) -> None:
         self.max_tightening = max_tightening
         self.enabled = enabled
         self.min_bets = min_bets

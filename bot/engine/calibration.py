@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bot.config.sections import EngineConfig
 from bot.engine.probability import TICK_BINS, ProbabilityModel, p_win_from_hazard
+from bot.game.rules import RUG_HAZARD, WINDOW_TICKS
 from bot.game.state import FinishedGame, Phase
 
 P_BIN_WIDTH = 0.05
@@ -74,17 +75,35 @@ class CalibrationReport:
     by_tick: tuple[CalibrationBin, ...]
     unresolved: int = 0
     hazard_bins: tuple[HazardBin, ...] = ()
-    note: str = ("ticks of one game are correlated (one rug decides ~40 of them): "
-                 "the effective sample size is about the number of games")
+    note: str = (
+        "ticks of one game are correlated (one rug decides ~40 of them): "
+        "the effective sample size is about the number of games"
+    )
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "games": self.games, "observations": self.observations, "predicted": self.predicted,
-            "realised": self.realised, "brier": self.brier, "brier_rules": self.brier_rules,
-            "unresolved": self.unresolved, "note": self.note,
-            "by_p": [vars_of(b) for b in self.by_p], "by_tick": [vars_of(b) for b in self.by_tick],
-            "hazard_bins": [{"label": h.label, "rugs": h.rugs, "at_risk": h.at_risk, "mle": h.mle, "mean": h.mean,
-                             "low": h.low, "high": h.high} for h in self.hazard_bins],
+            "games": self.games,
+            "observations": self.observations,
+            "predicted": self.predicted,
+            "realised": self.realised,
+            "brier": self.brier,
+            "brier_rules": self.brier_rules,
+            "unresolved": self.unresolved,
+            "note": self.note,
+            "by_p": [vars_of(b) for b in self.by_p],
+            "by_tick": [vars_of(b) for b in self.by_tick],
+            "hazard_bins": [
+                {
+                    "label": h.label,
+                    "rugs": h.rugs,
+                    "at_risk": h.at_risk,
+                    "mle": h.mle,
+                    "mean": h.mean,
+                    "low": h.low,
+                    "high": h.high,
+                }
+                for h in self.hazard_bins
+            ],
         }
 
 
@@ -108,8 +127,8 @@ def _tick_label(i: int) -> str:
 class Calibrator:
     """Accumulates (prediction, outcome) pairs; feed it predictions while a game runs and the rug when it ends."""
 
-    window: int = 40
-    p_rules: float = field(default_factory=lambda: p_win_from_hazard(0.005))
+    window: int = WINDOW_TICKS
+    p_rules: float = field(default_factory=lambda: p_win_from_hazard(RUG_HAZARD))
     _total: _Acc = field(default_factory=_Acc)
     _by_p: dict[int, _Acc] = field(default_factory=dict)
     _by_tick: dict[int, _Acc] = field(default_factory=dict)
@@ -118,33 +137,35 @@ class Calibrator:
 
     def _add(self, landing: int, n: int, wins: int, p: float) -> None:
         self._total.add(n, wins, p, self.p_rules)
-        self._by_p.setdefault(min(int(p / P_BIN_WIDTH), int(1 / P_BIN_WIDTH) - 1), _Acc()).add(n, wins, p, self.p_rules)
+        self._by_p.setdefault(min(int(p / P_BIN_WIDTH), int(1 / P_BIN_WIDTH) - 1), _Acc()).add(
+            n, wins, p, self.p_rules
+        )
         self._by_tick.setdefault(_tick_bin(landing), _Acc()).add(n, wins, p, self.p_rules)
 
     def add_prediction(self, game_id: str, landing_tick: int, p_win: float) -> None:
         self._pending.setdefault(game_id, []).append((landing_tick, p_win))
 
-    def on_game_finished(self, game_id: str, final_tick: int) -> int:
-        """Resolve the game's predictions: a window from ``landing`` wins iff ``final_tick ≤ landing + window``."""
+    def on_game_finished(self, game_id: str, rug_tick: int) -> int:
+        """Resolve the game's predictions: a window from ``landing`` wins iff ``rug_tick ≤ landing + window``."""
         preds = self._pending.pop(game_id, [])
         used = 0
         for landing, p in preds:
-            if landing >= final_tick:
+            if landing >= rug_tick:
                 continue  # would have landed at/after the rug: no bet, not an observation
-            self._add(landing, 1, int(final_tick <= landing + self.window), p)
+            self._add(landing, 1, int(rug_tick <= landing + self.window), p)
             used += 1
         if used:
             self.games += 1
         return used
 
-    def add_game_length(self, final_tick: int, p_win: float) -> None:
+    def add_game_length(self, rug_tick: int, p_win: float) -> None:
         """Every landing tick 1 … F−1 of a game with final wire tick F, aggregated per tick bin (no tick loop)."""
-        if final_tick < 2:
+        if rug_tick < 2:
             return
-        win_from = max(1, final_tick - self.window)
+        win_from = max(1, rug_tick - self.window)
         for i, lo in enumerate(TICK_BINS):
-            hi = TICK_BINS[i + 1] if i + 1 < len(TICK_BINS) else final_tick
-            a, b = max(lo, 1), min(hi, final_tick) - 1  # landings in [a, b]
+            hi = TICK_BINS[i + 1] if i + 1 < len(TICK_BINS) else rug_tick
+            a, b = max(lo, 1), min(hi, rug_tick) - 1  # landings in [a, b]
             if b < a:
                 continue
             n = b - a + 1
@@ -154,14 +175,21 @@ class Calibrator:
 
     def report(self, model: ProbabilityModel | None = None) -> CalibrationReport:
         def bins(src: dict[int, _Acc], label: object) -> tuple[CalibrationBin, ...]:
-            return tuple(CalibrationBin(label(k), a.n, a.sum_p / a.n, a.wins / a.n, a.wins)  # type: ignore[operator]
-                         for k, a in sorted(src.items()) if a.n)
+            return tuple(
+                CalibrationBin(label(k), a.n, a.sum_p / a.n, a.wins / a.n, a.wins)  # type: ignore[operator]
+                for k, a in sorted(src.items())
+                if a.n
+            )
 
         t = self._total
         n = max(t.n, 1)
         return CalibrationReport(
-            games=self.games, observations=t.n, predicted=t.sum_p / n, realised=t.wins / n,
-            brier=t.brier / n, brier_rules=t.brier_rules / n,
+            games=self.games,
+            observations=t.n,
+            predicted=t.sum_p / n,
+            realised=t.wins / n,
+            brier=t.brier / n,
+            brier_rules=t.brier_rules / n,
             by_p=bins(self._by_p, lambda k: f"{k * P_BIN_WIDTH:.2f}–{(k + 1) * P_BIN_WIDTH:.2f}"),
             by_tick=bins(self._by_tick, _tick_label),
             unresolved=sum(len(v) for v in self._pending.values()),
@@ -194,13 +222,13 @@ def calibrate_recordings(paths: Iterable[Path], config: EngineConfig | None = No
                     if est.feasible:
                         cal.add_prediction(sig.game_id, est.landing_tick, est.p_win)
             elif isinstance(sig, GameRugged):
-                cal.on_game_finished(sig.game.game_id, sig.game.final_tick)
+                cal.on_game_finished(sig.game.game_id, sig.game.rug_tick)
                 model.observe_game(sig.game)
     return cal.report(model)
 
 
 def read_game_lengths(path: Path) -> list[tuple[str, int]]:
-    """``game_key, final_tick`` rows of a game-lengths CSV; a key held by several sources counts once."""
+    """``game_key, rug_tick`` rows of a game-lengths CSV; a key held by several sources counts once."""
     seen: dict[str, int] = {}
     with path.open(newline="") as fh:
         for row in csv.DictReader(fh):
@@ -208,7 +236,9 @@ def read_game_lengths(path: Path) -> list[tuple[str, int]]:
     return list(seen.items())
 
 
-def calibrate_game_lengths(games: Iterable[tuple[str, int]], config: EngineConfig | None = None) -> CalibrationReport:
+def calibrate_game_lengths(
+    games: Iterable[tuple[str, int]], config: EngineConfig | None = None
+) -> CalibrationReport:
     """Same check from final ticks alone: every landing tick of every game, predicted before the game is learnt."""
     model = ProbabilityModel(config or EngineConfig())
     cal = Calibrator(window=model.window)

@@ -25,11 +25,12 @@ from bot.engine.beta import beta_ppf
 from bot.engine.drift import DriftMonitor, DriftStatus
 from bot.engine.timing_model import Landing, TimingModel
 from bot.engine.types import Estimate, Zone
+from bot.game.rules import PAYOUT_MULTIPLIER, RUG_HAZARD, WINDOW_TICKS
 from bot.game.state import FinishedGame, GameView, Phase, TickTiming
 
 # Per-tick rug probability of each provably-fair generator version we know (protocol.md: v3 verified bit-exact;
 # v1 differs only in the volatility term).
-RULES_HAZARD: Mapping[str, float] = MappingProxyType({"v3": 0.005, "v1": 0.005})
+RULES_HAZARD: Mapping[str, float] = MappingProxyType({"v3": RUG_HAZARD, "v1": RUG_HAZARD})
 DEFAULT_VERSION = "v3"
 TICK_BINS: tuple[int, ...] = (0, 50, 100, 200, 400)  # lower edges; the last bin is open-ended
 STALE_FEED_S = 1.0  # tick silence after which a rug may already have happened (silences surround every rug)
@@ -98,9 +99,9 @@ class _Counts:
         self._pooled: HazardPosterior | None = None
         self._bins: tuple[HazardPosterior, ...] | None = None
 
-    def add(self, first: int, final_tick: int) -> int:
-        """Record a game seen from loop index ``first`` whose rug frame had wire tick ``final_tick``."""
-        rug_index = max(final_tick - 1, first)
+    def add(self, first: int, rug_tick: int) -> int:
+        """Record a game seen from loop index ``first`` whose rug frame had wire tick ``rug_tick``."""
+        rug_index = max(rug_tick - 1, first)
         at_risk = rug_index - first + 1
         self.rugs += 1
         self.at_risk += at_risk
@@ -121,7 +122,9 @@ class _Counts:
         if self._pooled is None:
             a = self.a0 + self.rugs
             b = self.b0 + self.at_risk - self.rugs
-            self._pooled = HazardPosterior(a, b, self.rugs, self.at_risk, beta_ppf(0.025, a, b), beta_ppf(0.975, a, b))
+            self._pooled = HazardPosterior(
+                a, b, self.rugs, self.at_risk, beta_ppf(0.025, a, b), beta_ppf(0.975, a, b)
+            )
         return self._pooled
 
     def bins(self) -> tuple[HazardPosterior, ...]:
@@ -131,13 +134,23 @@ class _Counts:
                 hi = TICK_BINS[i + 1] if i + 1 < len(TICK_BINS) else None
                 a = self.bin_a0[i] + self.bin_rugs[i]
                 b = self.bin_b0[i] + self.bin_at_risk[i] - self.bin_rugs[i]
-                out.append(HazardPosterior(a, b, self.bin_rugs[i], self.bin_at_risk[i],
-                                           beta_ppf(0.025, a, b), beta_ppf(0.975, a, b), lo, hi))
+                out.append(
+                    HazardPosterior(
+                        a,
+                        b,
+                        self.bin_rugs[i],
+                        self.bin_at_risk[i],
+                        beta_ppf(0.025, a, b),
+                        beta_ppf(0.975, a, b),
+                        lo,
+                        hi,
+                    )
+                )
             self._bins = tuple(out)
         return self._bins
 
 
-def p_win_from_hazard(h: float, window: int = 40) -> float:
+def p_win_from_hazard(h: float, window: int = WINDOW_TICKS) -> float:
     return 1.0 - (1.0 - h) ** window
 
 
@@ -159,8 +172,14 @@ def kelly_fraction(p: float, payout: int = 5, promo: float = 0.0) -> float:
 class ProbabilityModel:
     """P(win), its credible interval, EV, zone and Kelly for a side bet clicked now; cheap per tick."""
 
-    def __init__(self, config: EngineConfig, *, window: int = 40, payout: int = 5,
-                 timing: TimingConfig | None = None) -> None:
+    def __init__(
+        self,
+        config: EngineConfig,
+        *,
+        window: int = WINDOW_TICKS,
+        payout: int = PAYOUT_MULTIPLIER,
+        timing: TimingConfig | None = None,
+    ) -> None:
         self.config = config
         self.window = window
         self.payout = payout
@@ -203,7 +222,7 @@ class ProbabilityModel:
             self._seen.discard(self._seen_order.popleft())
         first = 0 if game.complete else max(0, game.first_tick_seen)
         # On the wire the rug frame is tick ≥ 1; some third-party datasets write 0 for an instant rug.
-        final = max(1, game.final_tick) if game.complete else game.final_tick
+        final = max(1, game.rug_tick) if game.complete else game.rug_tick
         if final - 1 < first:
             return False  # joined at the rug itself: no check at risk that we saw
         # The interval is recomputed lazily by the next estimate (≈ 0.1–0.2 ms): bulk loads stay cheap.
@@ -286,7 +305,20 @@ class ProbabilityModel:
         if version_note:
             notes.append(version_note)
         return Estimate(
-            p_win=p, p_low=p_low, p_high=p_high, ev=ev, ev_low=ev_low, ev_high=ev_high, break_even=be,
-            zone=zone, kelly=kelly, landing_tick=land.tick, window_s_mean=win.mean_s, window_s_low=win.low_s,
-            window_s_high=win.high_s, hazard=post.mean, feasible=feasible, note="; ".join(notes),
+            p_win=p,
+            p_low=p_low,
+            p_high=p_high,
+            ev=ev,
+            ev_low=ev_low,
+            ev_high=ev_high,
+            break_even=be,
+            zone=zone,
+            kelly=kelly,
+            landing_tick=land.tick,
+            window_s_mean=win.mean_s,
+            window_s_low=win.low_s,
+            window_s_high=win.high_s,
+            hazard=post.mean,
+            feasible=feasible,
+            note="; ".join(notes),
         )

@@ -23,7 +23,7 @@ from bot.config.sections import EngineConfig
 from bot.engine.adaptive import Adaptation
 from bot.engine.strategy import Strategy, load_strategy
 from bot.engine.types import Estimate, SideBet, Snapshot
-from bot.game.rules import MIN_BET_LAMPORTS, Outcome, Window, can_place
+from bot.game.rules import MIN_BET_LAMPORTS, P_WIN, Outcome, Window, can_place
 from bot.game.state import OwnSidebet
 from bot.money import fmt_sol
 
@@ -54,7 +54,7 @@ class Decider:
                 logger.warning("strategy {}: {}", strat.name, strat.warning)
             self.strategies.append((strat, spec.weight))
         self.adaptation = Adaptation(config.max_tightening, enabled=config.adaptive)
-        self._last_p_win = 1.0 - 0.995**40
+        self._last_p_win = P_WIN
         self._last_pick: str | None = None
 
     @property
@@ -68,8 +68,11 @@ class Decider:
         if self.config.adaptive:
             timing = snapshot.game.timing
             # p99 from a handful of gaps is noise (bursts after silences); judge it once there are enough.
-            self.adaptation.on_timing(timing.p99_s if timing.samples >= 50 else 0.0,
-                                      est.landing_tick - snapshot.game.tick, snapshot.t)
+            self.adaptation.on_timing(
+                timing.p99_s if timing.samples >= 50 else 0.0,
+                est.landing_tick - snapshot.game.tick,
+                snapshot.t,
+            )
         factor = self.adaptation.factor
 
         def none(reason: str, candidates: tuple[SideBet, ...] = ()) -> Decision:
@@ -96,13 +99,19 @@ class Decider:
                 continue
             amount = int(prop.amount_lamports * factor)
             if amount < MIN_BET_LAMPORTS:
-                why_not.append(f"{strat.name}: stake {fmt_sol(amount)} SOL after ×{factor:.2f} is below the minimum")
+                why_not.append(
+                    f"{strat.name}: stake {fmt_sol(amount)} SOL after ×{factor:.2f} is below the minimum"
+                )
                 continue
             if bankroll <= 0 or amount > bankroll:
-                why_not.append(f"{strat.name}: stake {fmt_sol(amount)} SOL exceeds bankroll {fmt_sol(bankroll)} SOL")
+                why_not.append(
+                    f"{strat.name}: stake {fmt_sol(amount)} SOL exceeds bankroll {fmt_sol(bankroll)} SOL"
+                )
                 continue
             score = weight * (1.0 + est.ev_low) * (1.0 - amount / bankroll)
-            candidates.append(replace(prop, amount_lamports=amount, strategy=prop.strategy or strat.name, score=score))
+            candidates.append(
+                replace(prop, amount_lamports=amount, strategy=prop.strategy or strat.name, score=score)
+            )
 
         if not candidates:
             return none("; ".join(why_not) or "no strategy configured")
@@ -110,12 +119,21 @@ class Decider:
         self._last_pick = best.strategy
         tightened = f"; {self.adaptation.reason()}" if factor < 1.0 else ""
         others = f"; {len(candidates) - 1} other candidate(s)" if len(candidates) > 1 else ""
-        reason = (f"{best.strategy}: {best.reason} — stake {fmt_sol(best.amount_lamports)} SOL, "
-                  f"score {best.score:.3f}{tightened}{others}")
+        reason = (
+            f"{best.strategy}: {best.reason} — stake {fmt_sol(best.amount_lamports)} SOL, "
+            f"score {best.score:.3f}{tightened}{others}"
+        )
         return Decision(best, reason, tuple(candidates), est, factor)
 
-    def on_settled(self, won: bool, stake_lamports: int, t: float, *, strategy: str | None = None,
-                   p_win: float | None = None) -> None:
+    def on_settled(
+        self,
+        won: bool,
+        stake_lamports: int,
+        t: float,
+        *,
+        strategy: str | None = None,
+        p_win: float | None = None,
+    ) -> None:
         """A bet settled: tell the strategy that proposed it (by name, else the last pick) and the adaptation."""
         target = strategy or self._last_pick
         for strat, _ in self.strategies:

@@ -109,7 +109,9 @@ class Param:
         return [self.default]
 
 
-def validate_params(declared: Mapping[str, Param], given: Mapping[str, object], owner: str) -> dict[str, StrategyParam]:
+def validate_params(
+    declared: Mapping[str, Param], given: Mapping[str, object], owner: str
+) -> dict[str, StrategyParam]:
     unknown = sorted(set(given) - set(declared))
     if unknown:
         raise StrategyError(f"{owner}: unknown parameter(s) {unknown}; declared: {sorted(declared)}")
@@ -204,17 +206,24 @@ def strategy_class(name: str, strategies_dir: Path | None = None) -> type[Strate
         )
     module = _import_file(path)
     found = [
-        obj for obj in vars(module).values()
-        if inspect.isclass(obj) and issubclass(obj, Strategy) and obj is not Strategy
+        obj
+        for obj in vars(module).values()
+        if inspect.isclass(obj)
+        and issubclass(obj, Strategy)
+        and obj is not Strategy
         and obj.__module__ == module.__name__
     ]
     if not found:
         raise StrategyError(f"{path}: defines no Strategy subclass")
     if len(found) > 1:
-        raise StrategyError(f"{path}: defines several Strategy subclasses {[c.__name__ for c in found]}; keep one")
+        raise StrategyError(
+            f"{path}: defines several Strategy subclasses {[c.__name__ for c in found]}; keep one"
+        )
     cls = found[0]
     if cls.name != name:
-        raise StrategyError(f"{path}: class {cls.__name__} has name = {cls.name!r}; it must equal the file stem {name!r}")
+        raise StrategyError(
+            f"{path}: class {cls.__name__} has name = {cls.name!r}; it must equal the file stem {name!r}"
+        )
     if not isinstance(cls.params, dict) or not all(isinstance(p, Param) for p in cls.params.values()):
         raise StrategyError(f"{path}: {cls.__name__}.params must be a dict of Param")
     if cls.propose is Strategy.propose:
@@ -222,8 +231,9 @@ def strategy_class(name: str, strategies_dir: Path | None = None) -> type[Strate
     return cls
 
 
-def load_strategy(name: str, params: Mapping[str, object] | None = None,
-                  strategies_dir: Path | None = None) -> Strategy:
+def load_strategy(
+    name: str, params: Mapping[str, object] | None = None, strategies_dir: Path | None = None
+) -> Strategy:
     """Load and configure a strategy; any problem is one :class:`StrategyError` naming file/parameter and problem."""
     cls = strategy_class(name, strategies_dir)
     try:

@@ -15,9 +15,9 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
+from bot.game.rules import NOMINAL_TICK_S, WINDOW_TICKS
 from bot.game.state import TickTiming
 
-NOMINAL_TICK_S = 0.25
 INTERVAL_PRIOR_SAMPLES = 20
 MIN_INTERVAL_S = 0.1
 MAX_INTERVAL_S = 2.0
@@ -97,7 +97,7 @@ class TimingModel:
         ahead = max(1, math.ceil((elapsed + self._latency_s) / interval - 1e-9))
         return Landing(tick + ahead, ahead, self._latency_s, interval, elapsed)
 
-    def window(self, timing: TickTiming, ticks: int = 40) -> WindowTiming:
+    def window(self, timing: TickTiming, ticks: int = WINDOW_TICKS) -> WindowTiming:
         """Wall-clock length of ``ticks`` ticks: normal approximation of the sum of gaps, widened by one p99 gap."""
         m = self.interval_s(timing)
         sd = max(0.0, timing.jitter_s) * _MAD_TO_SD if timing.samples >= INTERVAL_PRIOR_SAMPLES else 0.05

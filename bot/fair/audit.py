@@ -66,7 +66,7 @@ class GameAudit:
     first_mismatch: int | None = None
     reason: str = ""
     rug_index: int | None = None
-    final_wire_tick: int | None = None
+    rug_tick: int | None = None
     peak_ok: bool | None = None
     announced_hash_ok: bool | None = None  # None: the pre-game announcement was not seen
     basis: str = ""  # "prices" (full check) or "peak" (entry without prices)
@@ -92,7 +92,7 @@ class GameAudit:
             "first_mismatch": self.first_mismatch,
             "reason": self.reason,
             "rug_index": self.rug_index,
-            "final_wire_tick": self.final_wire_tick,
+            "rug_tick": self.rug_tick,
             "peak_ok": self.peak_ok,
             "announced_hash_ok": self.announced_hash_ok,
             "basis": self.basis,
@@ -119,7 +119,7 @@ class SettlementCheck:
     player_id: str | None
     start_tick: int
     end_tick: int | None
-    final_wire_tick: int
+    rug_tick: int
     bet_lamports: int
     expected: Outcome
     expected_payout_lamports: int
@@ -136,7 +136,7 @@ class SettlementCheck:
             "player_id": self.player_id,
             "start_tick": self.start_tick,
             "end_tick": self.end_tick,
-            "final_wire_tick": self.final_wire_tick,
+            "rug_tick": self.rug_tick,
             "bet_lamports": self.bet_lamports,
             "expected": str(self.expected),
             "expected_payout_lamports": self.expected_payout_lamports,
@@ -228,11 +228,15 @@ def verify_history_game(game: HistoryGame, announced_hash: str | None = None) ->
         if not prices_ok:
             reasons.append(f"price {first} differs from the generator ({v})")
         if not length_ok:
-            reasons.append(f"{len(prices)} prices on the wire, generator rugs at loop index {generated.rug_index} "
-                           f"(expects {generated.rug_index + 2})")
+            reasons.append(
+                f"{len(prices)} prices on the wire, generator rugs at loop index {generated.rug_index} "
+                f"(expects {generated.rug_index + 2})"
+            )
     elif not peak_ok:
-        reasons.append(f"peakMultiplier {game.peak_multiplier!r} differs from the generator's {generated.peak!r} "
-                       f"({v}; no price list in the entry)")
+        reasons.append(
+            f"peakMultiplier {game.peak_multiplier!r} differs from the generator's {generated.peak!r} "
+            f"({v}; no price list in the entry)"
+        )
     status = AuditStatus.VERIFIED if not reasons else AuditStatus.MISMATCH
     notes = []
     if version is None:
@@ -249,7 +253,7 @@ def verify_history_game(game: HistoryGame, announced_hash: str | None = None) ->
         first_mismatch=first,
         reason="; ".join(reasons) if reasons else "; ".join(notes),
         rug_index=generated.rug_index,
-        final_wire_tick=generated.final_wire_tick,
+        rug_tick=generated.rug_tick,
         peak_ok=peak_ok,
         announced_hash_ok=None if not announced_hash else announced_hash.lower() == actual,
         basis="prices" if prices is not None else "peak",
@@ -273,7 +277,7 @@ def _lamports(value: float | None) -> int | None:
         return None
 
 
-def settle_history_sidebets(game: HistoryGame, final_wire_tick: int | None = None) -> list[SettlementCheck]:
+def settle_history_sidebets(game: HistoryGame, rug_tick: int | None = None) -> list[SettlementCheck]:
     """Every side bet of a finished game, settled by our rules and compared with the server's payout.
 
     The final wire tick is ``len(prices) - 1`` (the rug frame); for an entry without prices pass it in
@@ -284,9 +288,9 @@ def settle_history_sidebets(game: HistoryGame, final_wire_tick: int | None = Non
     """
     prices = game.prices
     if prices and len(prices) >= 2:
-        final_tick = len(prices) - 1
-    elif final_wire_tick is not None:
-        final_tick = final_wire_tick
+        rug_tick = len(prices) - 1
+    elif rug_tick is not None:
+        rug_tick = rug_tick
     else:
         return []
     records = game.global_sidebets or []
@@ -302,23 +306,23 @@ def settle_history_sidebets(game: HistoryGame, final_wire_tick: int | None = Non
             continue
         paid.add(_record_key(rec))
         window = Window.starting_at(start)
-        expected = settle(window, rug_tick=final_tick, current_tick=final_tick)
+        expected = settle(window, rug_tick=rug_tick, current_tick=rug_tick)
         exp_payout = payout_lamports(bet, expected, PAYOUT_MULTIPLIER)
         real_outcome = Outcome.WON if real > 0 else Outcome.LOST
         reasons = []
         if rec.end_tick is not None and rec.end_tick != window.end_tick:
             reasons.append(f"endTick {rec.end_tick} != startTick + {WINDOW_TICKS}")
         if real_outcome is not expected:
-            reasons.append(f"server says {real_outcome}, rules say {expected} (final tick {final_tick})")
+            reasons.append(f"server says {real_outcome}, rules say {expected} (final tick {rug_tick})")
         elif real != exp_payout:
             reasons.append(f"payout {real} lamports, rules say {exp_payout}")
         if rec.x_payout is not None and rec.x_payout != PAYOUT_MULTIPLIER:
             reasons.append(f"xPayout {rec.x_payout}")
         tick_ok = None
         if rec.tick_index is not None:
-            tick_ok = rec.tick_index == (final_tick if expected is Outcome.WON else start)
-            if real_outcome is Outcome.WON and rec.tick_index != final_tick:
-                reasons.append(f"won at tickIndex {rec.tick_index}, final wire tick is {final_tick}")
+            tick_ok = rec.tick_index == (rug_tick if expected is Outcome.WON else start)
+            if real_outcome is Outcome.WON and rec.tick_index != rug_tick:
+                reasons.append(f"won at tickIndex {rec.tick_index}, final wire tick is {rug_tick}")
         checks.append(
             SettlementCheck(
                 game_id=rec.game_id or game.id,
@@ -327,7 +331,7 @@ def settle_history_sidebets(game: HistoryGame, final_wire_tick: int | None = Non
                 player_id=rec.player_id,
                 start_tick=start,
                 end_tick=rec.end_tick,
-                final_wire_tick=final_tick,
+                rug_tick=rug_tick,
                 bet_lamports=bet,
                 expected=expected,
                 expected_payout_lamports=exp_payout,
@@ -345,7 +349,7 @@ def settle_history_sidebets(game: HistoryGame, final_wire_tick: int | None = Non
         if start is None or bet is None or _record_key(rec) in paid:
             continue
         window = Window.starting_at(start)
-        expected = settle(window, rug_tick=final_tick, current_tick=final_tick)
+        expected = settle(window, rug_tick=rug_tick, current_tick=rug_tick)
         checks.append(
             SettlementCheck(
                 game_id=rec.game_id or game.id,
@@ -354,7 +358,7 @@ def settle_history_sidebets(game: HistoryGame, final_wire_tick: int | None = Non
                 player_id=rec.player_id,
                 start_tick=start,
                 end_tick=rec.end_tick,
-                final_wire_tick=final_tick,
+                rug_tick=rug_tick,
                 bet_lamports=bet,
                 expected=expected,
                 expected_payout_lamports=payout_lamports(bet, expected, PAYOUT_MULTIPLIER),
@@ -402,7 +406,7 @@ def check_live_ticks(live: LiveTicks, game: HistoryGame, audit: GameAudit) -> tu
     With a price list the rug tick's price is checked too; without one (Feb 2026 entries) the generator
     gives every price but the rug's.
     """
-    final = audit.final_wire_tick
+    final = audit.rug_tick
     if final is None or not game.id or audit.version is None:
         return 0, ""
     if game.prices and len(game.prices) >= 2:
@@ -419,7 +423,9 @@ def check_live_ticks(live: LiveTicks, game: HistoryGame, audit: GameAudit) -> tu
         if tick < len(expected):
             compared += 1
             if price != expected[tick]:
-                problems.append(f"live tick {tick} showed {price!r}, the revealed game has {expected[tick]!r}")
+                problems.append(
+                    f"live tick {tick} showed {price!r}, the revealed game has {expected[tick]!r}"
+                )
                 break
         elif tick == final:
             compared += 1  # the rug price is not from the generator: only its tick is checked
@@ -548,7 +554,7 @@ class Auditor:
 
     def take_alarms(self) -> list[AuditAlarm]:
         """Alarms raised since the previous call (for the governor)."""
-        new = self._alarms[self._taken:]
+        new = self._alarms[self._taken :]
         self._taken = len(self._alarms)
         return new
 
@@ -570,7 +576,7 @@ class Auditor:
             self.observe_tick(signal.game_id, signal.tick, signal.price)
         elif isinstance(signal, GameRugged) and signal.game.proven:
             # an inferred rug (its frame lost in a feed gap) only bounds the rug tick from below: not evidence
-            self.observe_rug(signal.game.game_id, signal.game.final_tick)
+            self.observe_rug(signal.game.game_id, signal.game.rug_tick)
         return []
 
     def observe_tick(self, game_id: str, tick: int, price: float) -> None:
@@ -725,7 +731,7 @@ class Auditor:
         elif audit.status is AuditStatus.UNVERIFIABLE and old is None:
             _keep(self.unverifiable, audit)
 
-        final = audit.final_wire_tick if audit.ok and audit.basis == "peak" else None
+        final = audit.rug_tick if audit.ok and audit.basis == "peak" else None
         for check in settle_history_sidebets(game, final):
             self._count_settlement(check, t)
 
@@ -733,8 +739,13 @@ class Auditor:
         """Count each bet once; re-check it when a later copy changes it (a disagreement is sticky)."""
         tally = self._tally
         ck = (check.game_id, check.player_id, check.start_tick, check.kind)
-        signature = (check.bet_lamports, check.end_tick, check.real_payout_lamports, check.final_wire_tick,
-                     check.reason)
+        signature = (
+            check.bet_lamports,
+            check.end_tick,
+            check.real_payout_lamports,
+            check.rug_tick,
+            check.reason,
+        )
         previous = self._settled.get(ck)
         if previous is not None and previous[0] == signature:
             return

@@ -16,6 +16,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.game.rules import MAX_TICKS, RUG_HAZARD
+
 __all__ = [
     "MAX_TICKS",
     "RUG_CHANCE",
@@ -35,9 +37,8 @@ _STARTDENOM = float(_WIDTH**_CHUNKS)  # 2**48
 _SIGNIFICANCE = float(2**52)
 _OVERFLOW = float(2**53)
 
-# Game rules (shared/protocol.md).
-MAX_TICKS = 5000
-RUG_CHANCE = 0.005
+# Game rules (shared/protocol.md); the hazard and the loop bound are the rules module's.
+RUG_CHANCE = RUG_HAZARD
 GOD_CANDLE_CHANCE = 0.00001
 GOD_CANDLE_MAX_PRICE = 100.0
 BIG_MOVE_CHANCE = 0.125
@@ -159,14 +160,14 @@ class GeneratedGame:
     """One game as the generator defines it.
 
     ``prices[k]`` is broadcast with ``tickCount k`` (``prices[0] == 1.0``); the rug happens at loop index
-    ``rug_index``, so the wire shows one more tick, ``final_wire_tick = rug_index + 1``, carrying a rug
+    ``rug_index``, so the wire shows one more tick, ``rug_tick = rug_index + 1``, carrying a rug
     price that is *not* from the generator. Hence ``len(prices) == rug_index + 1`` and a ``gameHistory``
     entry has ``rug_index + 2`` prices. ``peak`` is the highest generated price.
     """
 
     prices: list[float]
     rug_index: int
-    final_wire_tick: int
+    rug_tick: int
     peak: float
     god_candles: int = 0
 
@@ -218,7 +219,7 @@ def generate_prices(server_seed: str, game_id: str, version: str = "v3") -> Gene
     return GeneratedGame(
         prices=prices,
         rug_index=rug_index,
-        final_wire_tick=rug_index + 1,
+        rug_tick=rug_index + 1,
         peak=max(prices),
         god_candles=god_candles,
     )

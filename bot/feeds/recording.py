@@ -325,7 +325,11 @@ class RecordingWriter:
         try:
             self._write_line(_ENC.encode({"t": t, "dir": direction, "frame": frame}))
             self.frames_written += 1
-            if self.rotate_bytes is not None and self._raw is not None and self._raw.tell() >= self.rotate_bytes:
+            if (
+                self.rotate_bytes is not None
+                and self._raw is not None
+                and self._raw.tell() >= self.rotate_bytes
+            ):
                 self._close_part()
                 self.part += 1
                 self._open_part()
@@ -360,4 +364,3 @@ class RecordingWriter:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-

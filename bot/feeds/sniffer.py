@@ -49,8 +49,13 @@ class Sniffer:
     and shared by all sinks so the recorder and the session agree to the microsecond.
     """
 
-    def __init__(self, sinks: list[FrameSink], *, url_part: str = SOCKET_IO_PATH,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        sinks: list[FrameSink],
+        *,
+        url_part: str = SOCKET_IO_PATH,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._sinks = list(sinks)
         self._url_part = url_part
         self._clock = clock
@@ -76,8 +81,16 @@ class Sniffer:
 
     @property
     def health(self) -> FeedHealth:
-        return FeedHealth(self._opened, self._open, self._in, self._out, self._binary, self._sink_errors,
-                          self._last_in_t, self._last_url)
+        return FeedHealth(
+            self._opened,
+            self._open,
+            self._in,
+            self._out,
+            self._binary,
+            self._sink_errors,
+            self._last_in_t,
+            self._last_url,
+        )
 
     def _on_socket(self, ws: WebSocket) -> None:
         if self._url_part not in ws.url:

@@ -1,8 +1,13 @@
-"""The side-bet rules: one implementation for the tracker, the dry broker, the backtester and the simulator.
+"""The game's rules, written once: its constants and the side-bet rules, for the tracker, the brokers, the
+engine, the backtester, Monte Carlo and the simulator.
 
-protocol.md: ``endTick = startTick + 40``; WIN iff the rug's wire tick ≤ endTick (a rug exactly on endTick
-wins); payout 5× stake (profit 4×), stake debited at placement; one active bet per player; no cooldown (a
-new bet may start on the tick the previous one ended).
+Source: shared/protocol.md, checked against real captures (23 games reproduced bit-exactly, 1,071 real side-bet
+settlements). The generator draws ``prng() < 0.005`` first at every loop index, so the rug is memoryless; the
+rug frame comes one wire tick after the generator's last price, so the **rug tick** (the one name used for it
+everywhere) is the wire ``tickCount`` of the rug frame = the generator's rug loop index + 1.
+Side bets: ``endTick = startTick + 40``; WIN iff the rug tick ≤ endTick (a rug exactly on endTick wins); payout
+5× stake (profit 4×), stake debited at placement; one active bet per player; no cooldown (a new bet may start
+on the tick the previous one ended).
 """
 
 from __future__ import annotations
@@ -10,9 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+RUG_HAZARD = 0.005  # per generator loop index, memoryless (v1, v2 and v3 alike)
+MAX_TICKS = 5000  # the generator's loop bound
+NOMINAL_TICK_S = 0.25  # the server's nominal tick (measured 250.8 ms/tick)
 WINDOW_TICKS = 40
 PAYOUT_MULTIPLIER = 5
 MIN_BET_LAMPORTS = 1_000_000  # 0.001 SOL
+P_WIN = 1.0 - (1.0 - RUG_HAZARD) ** WINDOW_TICKS  # 0.18168 at every tick
+BREAK_EVEN = 1.0 / PAYOUT_MULTIPLIER  # P(win) a bet needs for EV = 0 (0.20)
+EV_PER_STAKE = PAYOUT_MULTIPLIER * P_WIN - 1.0  # -9.16 % of every stake
 
 
 class Outcome(StrEnum):

@@ -57,14 +57,14 @@ class FinishedGame:
     """A game the feed showed to its end. ``complete`` when seen from tick 0 (usable for hazard estimates)."""
 
     game_id: str
-    final_tick: int  # wire tick of the rug frame
+    rug_tick: int  # wire tick of the rug frame
     peak: float
     rug_t: float
     first_tick_seen: int
     complete: bool
     version: str | None = None
     server_seed_hash: str | None = None
-    # False when the rug frame was never seen (feed gap): final_tick is then only a lower bound, and no bet may
+    # False when the rug frame was never seen (feed gap): rug_tick is then only a lower bound, and no bet may
     # be booked as won on it.
     proven: bool = True
 

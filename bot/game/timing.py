@@ -24,11 +24,23 @@ STALL_S = 1.0  # a gap longer than this is a stall (protocol.md: 0.44 % of real 
 class TickTimer:
     """Accumulates tick gaps (seconds); :meth:`snapshot` gives an immutable :class:`TickTiming`."""
 
-    __slots__ = ("_alpha", "_cache", "_ewma", "_jitter", "_last", "_max", "_samples", "_sorted",
-                 "_stall_s", "_stalls", "_window")
+    __slots__ = (
+        "_alpha",
+        "_cache",
+        "_ewma",
+        "_jitter",
+        "_last",
+        "_max",
+        "_samples",
+        "_sorted",
+        "_stall_s",
+        "_stalls",
+        "_window",
+    )
 
-    def __init__(self, *, window: int = 512, alpha: float = 0.1, stall_s: float = STALL_S,
-                 nominal_s: float = 0.25) -> None:
+    def __init__(
+        self, *, window: int = 512, alpha: float = 0.1, stall_s: float = STALL_S, nominal_s: float = 0.25
+    ) -> None:
         if window < 1 or not 0.0 < alpha <= 1.0:
             raise ValueError("window must be >= 1 and 0 < alpha <= 1")
         self._alpha = alpha

@@ -68,9 +68,21 @@ __all__ = ["SIDE_FEATURE_EVENTS", "FeedCounters", "GameTracker"]
 # Side features of the site (protocol.md): counted as events, never reported as unknown.
 SIDE_FEATURE_EVENTS = frozenset(
     {
-        "goldenHourUpdate", "goldenHourDrawing", "battleEventUpdate", "rugRoyaleUpdate", "sidebetEventUpdate",
-        "newChatMessage", "chatHistory", "leaderboardData", "playerLeaderboardPosition", "mutedPlayers",
-        "inboxMessages", "playerCosmetics", "rugpassStatus", "gameStatePlayerUpdate", "usernameStatus",
+        "goldenHourUpdate",
+        "goldenHourDrawing",
+        "battleEventUpdate",
+        "rugRoyaleUpdate",
+        "sidebetEventUpdate",
+        "newChatMessage",
+        "chatHistory",
+        "leaderboardData",
+        "playerLeaderboardPosition",
+        "mutedPlayers",
+        "inboxMessages",
+        "playerCosmetics",
+        "rugpassStatus",
+        "gameStatePlayerUpdate",
+        "usernameStatus",
     }
 )
 
@@ -260,7 +272,7 @@ class GameTracker:
         if text.startswith(_GSU_PREFIX):
             try:
                 ev = _GSU_FAST.decode(text[2:])[1]
-            except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, UnicodeEncodeError):
                 pass  # the general path below reports exactly what is wrong with it
             else:
                 self.counters.events[_GSU] += 1
@@ -369,8 +381,9 @@ class GameTracker:
             balances = tuple(sorted((str(k), _lamports(v)) for k, v in ev.shitcoin_balances.items()))
         active = acc.active_bet
         if ev.side_bet is not None:
-            active = self._own_bet(ev.side_bet, t, placed_t=acc.active_bet.placed_t
-                                   if acc.active_bet is not None else t)
+            active = self._own_bet(
+                ev.side_bet, t, placed_t=acc.active_bet.placed_t if acc.active_bet is not None else t
+            )
         elif pkt.payload is not None and _NULL_SIDEBET in bytes(pkt.payload):
             active = None  # the server says there is no active bet (missing field: keep what we know)
         self._account = AccountView(
@@ -443,8 +456,9 @@ class GameTracker:
 
     def _set_active_bet(self, bet: OwnSidebet | None, t: float) -> None:
         a = self._account
-        self._account = AccountView(a.player_id, a.cash_lamports, a.coin_balances_lamports, a.authenticated,
-                                    bet, t)
+        self._account = AccountView(
+            a.player_id, a.cash_lamports, a.coin_balances_lamports, a.authenticated, bet, t
+        )
 
     # ------------------------------------------------------------------ game state
 
@@ -489,7 +503,9 @@ class GameTracker:
             if _RANK[phase] < self._game_rank:
                 # e.g. a delayed presale frame after tick 0: the cycle only moves forward within a game
                 self.counters.out_of_order += 1
-                out.append(FeedProblem("out-of-order", f"{self._game_id} {phase.value} after {self._phase.value}", t))
+                out.append(
+                    FeedProblem("out-of-order", f"{self._game_id} {phase.value} after {self._phase.value}", t)
+                )
                 return out
             self._seen_before_active = True
             self._set_phase(phase, t, out)
@@ -504,10 +520,16 @@ class GameTracker:
             self.counters.inferred_rugs += 1
             self._set_phase(Phase.RUGGED, t, out)
             self._flush_pending(out)  # at most one outstanding
-            self._pending = _PendingRug(self._game_id, self._tick, self._peak, self._first_tick,
-                                        self._seen_before_active or (self._first_tick is not None
-                                                                     and self._first_tick <= 1),
-                                        t, self._version, self._seed_hash)
+            self._pending = _PendingRug(
+                self._game_id,
+                self._tick,
+                self._peak,
+                self._first_tick,
+                self._seen_before_active or (self._first_tick is not None and self._first_tick <= 1),
+                t,
+                self._version,
+                self._seed_hash,
+            )
             self._finished_ids.append(self._game_id)
         self._game_id = gid
         self._game_rank = 0
@@ -614,20 +636,23 @@ class GameTracker:
         complete = self._seen_before_active or (self._first_tick is not None and self._first_tick <= 1)
         self._finish(max(tick, self._tick), t, complete=complete, out=out)
 
-    def _finish(self, final_tick: int, t: float, *, complete: bool, out: list[Signal]) -> None:
+    def _finish(self, rug_tick: int, t: float, *, complete: bool, out: list[Signal]) -> None:
         gid = self._game_id or ""
-        self._rug_tick = final_tick
-        self._tick = final_tick
-        self._emit_rug(FinishedGame(
-            game_id=gid,
-            final_tick=final_tick,
-            peak=self._peak,
-            rug_t=t,
-            first_tick_seen=self._first_tick if self._first_tick is not None else final_tick,
-            complete=complete,
-            version=self._version,
-            server_seed_hash=self._seed_hash,
-        ), out)
+        self._rug_tick = rug_tick
+        self._tick = rug_tick
+        self._emit_rug(
+            FinishedGame(
+                game_id=gid,
+                rug_tick=rug_tick,
+                peak=self._peak,
+                rug_t=t,
+                first_tick_seen=self._first_tick if self._first_tick is not None else rug_tick,
+                complete=complete,
+                version=self._version,
+                server_seed_hash=self._seed_hash,
+            ),
+            out,
+        )
 
     def _emit_rug(self, game: FinishedGame, out: list[Signal]) -> None:
         self.finished.append(game)
@@ -662,9 +687,19 @@ class GameTracker:
         if final is None or final < p.last_tick:
             return
         self._pending = None
-        self._emit_rug(FinishedGame(p.game_id, final, peak, p.t,
-                                    p.first_tick if p.first_tick is not None else final,
-                                    p.watched_start, p.version, p.seed_hash), out)
+        self._emit_rug(
+            FinishedGame(
+                p.game_id,
+                final,
+                peak,
+                p.t,
+                p.first_tick if p.first_tick is not None else final,
+                p.watched_start,
+                p.version,
+                p.seed_hash,
+            ),
+            out,
+        )
 
     def _flush_pending(self, out: list[Signal]) -> None:
         """Give up waiting: the last tick seen is all we know, so the game is not complete."""
@@ -672,9 +707,20 @@ class GameTracker:
         if p is None:
             return
         self._pending = None
-        self._emit_rug(FinishedGame(p.game_id, p.last_tick, p.peak, p.t,
-                                    p.first_tick if p.first_tick is not None else p.last_tick,
-                                    False, p.version, p.seed_hash, proven=False), out)
+        self._emit_rug(
+            FinishedGame(
+                p.game_id,
+                p.last_tick,
+                p.peak,
+                p.t,
+                p.first_tick if p.first_tick is not None else p.last_tick,
+                False,
+                p.version,
+                p.seed_hash,
+                proven=False,
+            ),
+            out,
+        )
 
     def flush(self) -> list[Signal]:
         """End of the feed (a replay's last frame): report what is still waiting for proof."""

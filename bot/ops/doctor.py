@@ -102,8 +102,11 @@ def check_profile_lock(inp: DoctorInputs) -> Check:
     lock.release()
     singleton = directory / "SingletonLock"
     if singleton.is_symlink() or singleton.exists():
-        return Check("profile lock", Level.WARN,
-                     f"free for rugsbot, but Chromium's SingletonLock exists in {directory} (a browser may be open)")
+        return Check(
+            "profile lock",
+            Level.WARN,
+            f"free for rugsbot, but Chromium's SingletonLock exists in {directory} (a browser may be open)",
+        )
     return Check("profile lock", Level.OK, f"{directory} free")
 
 
@@ -168,7 +171,9 @@ def check_disk(inp: DoctorInputs) -> Check:
     if free_gb < MIN_FREE_FAIL_GB:
         return Check("disk", Level.FAIL, detail + f" (< {MIN_FREE_FAIL_GB} GB)")
     if free_gb < MIN_FREE_WARN_GB:
-        return Check("disk", Level.WARN, detail + f" (< {MIN_FREE_WARN_GB} GB; a day of recording is ~0.3 GB)")
+        return Check(
+            "disk", Level.WARN, detail + f" (< {MIN_FREE_WARN_GB} GB; a day of recording is ~0.3 GB)"
+        )
     return Check("disk", Level.OK, detail)
 
 
@@ -189,7 +194,9 @@ def clock_skew(recording: Path) -> tuple[float, int] | None:
 
 def check_clock(inp: DoctorInputs) -> Check:
     if inp.recording is None:
-        return Check("clock", Level.SKIP, "pass --recording FILE to compare receive times with server timestamps")
+        return Check(
+            "clock", Level.SKIP, "pass --recording FILE to compare receive times with server timestamps"
+        )
     if not inp.recording.exists():
         return Check("clock", Level.FAIL, f"{inp.recording}: no such file")
     found = clock_skew(inp.recording)
@@ -198,8 +205,12 @@ def check_clock(inp: DoctorInputs) -> Check:
     skew, n = found
     hours = round(skew / 3600)
     if abs(skew) > 600 and abs(skew - hours * 3600) < 60:
-        return Check("clock", Level.FAIL, f"receive times are {skew:+.1f} s off the server's ({n} samples): "
-                     f"a time-zone error of {hours:+d} h (local time written as UTC?) plus {skew - hours * 3600:+.2f} s")
+        return Check(
+            "clock",
+            Level.FAIL,
+            f"receive times are {skew:+.1f} s off the server's ({n} samples): "
+            f"a time-zone error of {hours:+d} h (local time written as UTC?) plus {skew - hours * 3600:+.2f} s",
+        )
     detail = f"receive − server = {skew:+.3f} s (median of {n}; includes network latency)"
     if abs(skew) > SKEW_FAIL_S:
         return Check("clock", Level.FAIL, detail + ": sync the clock (NTP)")
@@ -209,7 +220,13 @@ def check_clock(inp: DoctorInputs) -> Check:
 
 
 CHECKS: tuple[Callable[[DoctorInputs], Check], ...] = (
-    check_python, check_browser, check_extension, check_profile_lock, check_secrets, check_database, check_disk,
+    check_python,
+    check_browser,
+    check_extension,
+    check_profile_lock,
+    check_secrets,
+    check_database,
+    check_disk,
     check_clock,
 )
 
@@ -220,7 +237,13 @@ def run_checks(inp: DoctorInputs) -> list[Check]:
         try:
             out.append(fn(inp))
         except Exception as exc:  # a broken check is itself a finding, never a crash of doctor
-            out.append(Check(fn.__name__.removeprefix("check_"), Level.FAIL, f"check crashed: {type(exc).__name__}: {exc}"))
+            out.append(
+                Check(
+                    fn.__name__.removeprefix("check_"),
+                    Level.FAIL,
+                    f"check crashed: {type(exc).__name__}: {exc}",
+                )
+            )
     return out
 
 

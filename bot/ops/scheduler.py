@@ -68,9 +68,14 @@ def trigger_for(window: ScheduleWindow, tz: str) -> CronTrigger:
 
 
 def request_for(window: ScheduleWindow, scheduled_at: datetime) -> RunRequest:
-    return RunRequest(window=window.name, scheduled_at=scheduled_at, max_duration_s=window.max_duration_min * 60,
-                      max_games=window.max_games, stop_on_loss_sol=window.stop_on_loss_sol,
-                      stop_on_profit_sol=window.stop_on_profit_sol)
+    return RunRequest(
+        window=window.name,
+        scheduled_at=scheduled_at,
+        max_duration_s=window.max_duration_min * 60,
+        max_games=window.max_games,
+        stop_on_loss_sol=window.stop_on_loss_sol,
+        stop_on_profit_sol=window.stop_on_profit_sol,
+    )
 
 
 def fire_times(trigger: CronTrigger, start: datetime, end: datetime, limit: int = 10_000) -> list[datetime]:
@@ -124,7 +129,11 @@ class WindowScheduler:
             return self._out(RunOutcome(name, stamp, "halted", detail=halt))
         late = (now - scheduled_at).total_seconds()
         if late > self.misfire_grace_s:
-            return self._out(RunOutcome(name, stamp, "missed", detail=f"{late:.0f} s late (grace {self.misfire_grace_s:.0f} s)"))
+            return self._out(
+                RunOutcome(
+                    name, stamp, "missed", detail=f"{late:.0f} s late (grace {self.misfire_grace_s:.0f} s)"
+                )
+            )
         if not self._lock.acquire(blocking=False):
             return self._out(RunOutcome(name, stamp, "overlap", detail="another run is still going"))
         try:
@@ -148,7 +157,9 @@ class WindowScheduler:
     def _out(self, o: RunOutcome) -> RunOutcome:
         self.outcomes.append(o)
         level = "INFO" if o.status == "ran" else "WARNING"
-        logger.log(level, "window {w} due {s}: {st} {d}", w=o.window, s=o.scheduled_at, st=o.status, d=o.detail)
+        logger.log(
+            level, "window {w} due {s}: {st} {d}", w=o.window, s=o.scheduled_at, st=o.status, d=o.detail
+        )
         self.record(f"schedule_{o.status}", asdict(o))
         return o
 
@@ -161,7 +172,11 @@ class WindowScheduler:
         if last is not None:
             for name, trig in self.triggers.items():
                 for t in fire_times(trig, last, now - timedelta(seconds=self.misfire_grace_s)):
-                    out.append(self._out(RunOutcome(name, t.isoformat(), "missed", detail="scheduler was not running")))
+                    out.append(
+                        self._out(
+                            RunOutcome(name, t.isoformat(), "missed", detail="scheduler was not running")
+                        )
+                    )
         self.heartbeat(now)
         return out
 
@@ -174,7 +189,9 @@ class WindowScheduler:
         if self.state_file is None or not self.state_file.exists():
             return None
         try:
-            return datetime.fromisoformat(json.loads(self.state_file.read_text(encoding="utf-8"))["last_alive"])
+            return datetime.fromisoformat(
+                json.loads(self.state_file.read_text(encoding="utf-8"))["last_alive"]
+            )
         except (ValueError, KeyError, OSError):
             return None
 
@@ -185,13 +202,26 @@ class WindowScheduler:
         from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
 
         for name, trig in self.triggers.items():
-            scheduler.add_job(self._fire, trig, args=[name, trig, clock], id=name, name=name, max_instances=1,
-                              coalesce=True, misfire_grace_time=int(self.misfire_grace_s), replace_existing=True)
+            scheduler.add_job(
+                self._fire,
+                trig,
+                args=[name, trig, clock],
+                id=name,
+                name=name,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=int(self.misfire_grace_s),
+                replace_existing=True,
+            )
 
         def listen(event: Any) -> None:
             status = "overlap" if event.code == EVENT_JOB_MAX_INSTANCES else "missed"
             when = getattr(event, "scheduled_run_time", None)
-            self._out(RunOutcome(event.job_id, when.isoformat() if when else "?", status, detail="reported by APScheduler"))
+            self._out(
+                RunOutcome(
+                    event.job_id, when.isoformat() if when else "?", status, detail="reported by APScheduler"
+                )
+            )
 
         scheduler.add_listener(listen, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
 
@@ -203,8 +233,13 @@ class WindowScheduler:
     def due_time(self, trig: CronTrigger, now: datetime) -> datetime:
         """The latest fire time not after ``now`` (APScheduler does not pass it to the job). Looks back
         progressively so a minutely cron stays cheap and a weekly one is still found."""
-        for back in (timedelta(seconds=2 * self.misfire_grace_s + 1), timedelta(hours=1), timedelta(days=1),
-                     timedelta(days=8), timedelta(days=367)):
+        for back in (
+            timedelta(seconds=2 * self.misfire_grace_s + 1),
+            timedelta(hours=1),
+            timedelta(days=1),
+            timedelta(days=8),
+            timedelta(days=367),
+        ):
             times = fire_times(trig, now - back, now)
             if times:
                 return times[-1]

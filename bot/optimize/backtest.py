@@ -29,7 +29,7 @@ class _WatchingTracker:
 
     def __init__(self, inner: object) -> None:
         self.inner = inner
-        self.final_ticks: list[int] = []
+        self.rug_ticks: list[int] = []
         self.tick_gaps: list[float] = []
         self.ticks = 0
         self._last: tuple[str, int, float] | None = None
@@ -52,7 +52,7 @@ class _WatchingTracker:
                     self.tick_gaps.append(sig.t - last[2])
                 self._last = (sig.game_id, sig.tick, sig.t)
             elif isinstance(sig, GameRugged) and sig.game.complete:
-                self.final_ticks.append(sig.game.final_tick)
+                self.rug_ticks.append(sig.game.rug_tick)
         return signals
 
 
@@ -78,7 +78,7 @@ class BacktestResult:
     games: int
     decisions: int
     bets: list[BacktestBet]
-    final_ticks: list[int]
+    rug_ticks: list[int]
     tick_gaps: list[float]
     starting_bankroll: int
     elapsed_s: float
@@ -95,12 +95,14 @@ class BacktestResult:
         return BetRecords(
             stake=np.array([b.amount_lamports for b in done], dtype=np.int64),
             won=np.array([b.status == BetStatus.WON.value for b in done], dtype=bool),
-            starting_bankroll=self.starting_bankroll, games=self.games,
+            starting_bankroll=self.starting_bankroll,
+            games=self.games,
             p_pred=np.array(p, dtype=float) if done and all(x is not None for x in p) else None,
             latency_s=np.array(lat, dtype=float) if lat else None,
             tick_intervals_s=np.array(self.tick_gaps, dtype=float) if self.tick_gaps else None,
-            final_pool=np.array(self.final_ticks, dtype=np.int64) if self.final_ticks else None,
-            guard_trips=tuple(self.guard_trips), lag_ticks=lag_ticks,
+            final_pool=np.array(self.rug_ticks, dtype=np.int64) if self.rug_ticks else None,
+            guard_trips=tuple(self.guard_trips),
+            lag_ticks=lag_ticks,
         )
 
 
@@ -113,7 +115,9 @@ def scratch_dir() -> str | None:
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
 
 
-def engine_for(profile: Profile, strategy: str | None, params: dict[str, StrategyParam] | None) -> EngineConfig:
+def engine_for(
+    profile: Profile, strategy: str | None, params: dict[str, StrategyParam] | None
+) -> EngineConfig:
     """The profile's engine, or the same engine running only ``strategy`` with ``params``."""
     if strategy is None:
         return profile.engine
@@ -146,8 +150,8 @@ def run_backtest(
     from bot.brokers.paper import DryBroker, ReplayBroker
     from bot.engine.probability import ProbabilityModel
     from bot.engine.ranking import Decider
-    from bot.mode import Mode
     from bot.game.tracker import GameTracker
+    from bot.mode import Mode
     from bot.money import sol_to_lamports
     from bot.risk.governor import Governor
     from bot.store.db import Store
@@ -178,14 +182,28 @@ def run_backtest(
         for t, direction, text in frames:
             if session is None:
                 # the governor's clock starts at the first frame: replays never read the wall clock
-                governor = Governor.start(profile.guards, store, mode=mode, profile=profile.name,
-                                          coin=coin, logged_in=False, starting_bankroll_lamports=start_bankroll, t=t)
+                governor = Governor.start(
+                    profile.guards,
+                    store,
+                    mode=mode,
+                    profile=profile.name,
+                    coin=coin,
+                    logged_in=False,
+                    starting_bankroll_lamports=start_bankroll,
+                    t=t,
+                )
                 # the model starts from the profile's latency prior and learns the replay latency from the
                 # paper broker's confirmations, exactly as it learns click latency live
-                session = TradingLoop(mode=mode, coin=coin, tracker=tracker,
-                                  model=ProbabilityModel(engine, timing=profile.timing),
-                                  decider=Decider(engine, strategies_dir),
-                                  governor=governor, broker=broker, on_decision=on_decision)
+                session = TradingLoop(
+                    mode=mode,
+                    coin=coin,
+                    tracker=tracker,
+                    model=ProbabilityModel(engine, timing=profile.timing),
+                    decider=Decider(engine, strategies_dir),
+                    governor=governor,
+                    broker=broker,
+                    on_decision=on_decision,
+                )
             frames_n += 1
             intent = session.on_frame(t, direction, text)
             if intent is not None:
@@ -197,14 +215,32 @@ def run_backtest(
         rows = store.bets(governor.session)
         trips = [f"{e['guard']}: {e['action']} ({e['reason']})" for e in store.guard_events(governor.session)]
         bets = [
-            BacktestBet(r.bet_id, r.game, r.decided_tick, r.start_tick, r.end_tick, r.amount_lamports, r.status.value,
-                        r.payout_lamports, p_by_bet.get(r.bet_id), r.latency_s)
+            BacktestBet(
+                r.bet_id,
+                r.game,
+                r.decided_tick,
+                r.start_tick,
+                r.end_tick,
+                r.amount_lamports,
+                r.status.value,
+                r.payout_lamports,
+                p_by_bet.get(r.bet_id),
+                r.latency_s,
+            )
             for r in rows
         ]
         return BacktestResult(
-            session_id=governor.session, frames=frames_n, ticks=tracker.ticks, games=session.stats.games_finished,
-            decisions=session.stats.decisions, bets=bets, final_ticks=tracker.final_ticks, tick_gaps=tracker.tick_gaps,
-            starting_bankroll=start_bankroll, elapsed_s=time.perf_counter() - t0, guard_trips=trips,
+            session_id=governor.session,
+            frames=frames_n,
+            ticks=tracker.ticks,
+            games=session.stats.games_finished,
+            decisions=session.stats.decisions,
+            bets=bets,
+            rug_ticks=tracker.rug_ticks,
+            tick_gaps=tracker.tick_gaps,
+            starting_bankroll=start_bankroll,
+            elapsed_s=time.perf_counter() - t0,
+            guard_trips=trips,
             no_bet_reasons=dict(why.most_common(12)),
         )
     finally:

@@ -14,7 +14,7 @@ Two runners with the same decision semantics:
   point (an ACTIVE tick with no own bet running), with synthetic ``GameView``/``Estimate``/``LedgerView``.
 
 Decision semantics (both runners): a decision on tick ``d`` lands ``lag`` ticks later on ``s = d + lag``;
-it is placed only if ``s`` is still an ACTIVE tick (``s < final_tick``), its window is
+it is placed only if ``s`` is still an ACTIVE tick (``s < rug_tick``), its window is
 ``Window.starting_at(s)`` and it is settled by :func:`bot.game.rules.settle`. The next decision point is
 the first tick on which the loss is *known* — the tick after the window's end, ``d' = s + 41`` — because
 that is when the session's ledger shows no open bet (the paper/replay broker settles a loss on the first
@@ -33,17 +33,28 @@ from typing import Protocol
 import numpy as np
 
 from bot.engine.types import Estimate, LedgerView, SideBet, Snapshot, Zone
-from bot.game.rules import MIN_BET_LAMPORTS, PAYOUT_MULTIPLIER, WINDOW_TICKS, Outcome, Window, settle
+from bot.game.rules import (
+    BREAK_EVEN,
+    MAX_TICKS,
+    MIN_BET_LAMPORTS,
+    NOMINAL_TICK_S,
+    P_WIN,
+    PAYOUT_MULTIPLIER,
+    RUG_HAZARD,
+    WINDOW_TICKS,
+    Outcome,
+    Window,
+    settle,
+)
 from bot.game.state import AccountView, GameView, Phase, TickTiming
 from bot.money import SOL_MINT
 
-RUG_P = 0.005
-MAX_LOOPS = 5000
+RUG_P = RUG_HAZARD
+MAX_LOOPS = MAX_TICKS
 GOD_P = 0.00001
 BIG_P = 0.125
-TICK_S = 0.25
-P_WIN_THEORY = 1.0 - (1.0 - RUG_P) ** WINDOW_TICKS  # 0.18168
-BREAK_EVEN = 1.0 / PAYOUT_MULTIPLIER
+TICK_S = NOMINAL_TICK_S
+P_WIN_THEORY = P_WIN
 SETTLE_DELAY = 1  # a loss is known on the first tick after end_tick
 
 
@@ -126,11 +137,11 @@ class BetLog:
     game: np.ndarray  # game index
     decided_tick: np.ndarray
     start_tick: np.ndarray
-    final_tick: np.ndarray  # rug wire tick of the bet's game
+    rug_tick: np.ndarray  # rug wire tick of the bet's game
     stake: np.ndarray  # lamports (int64)
     won: np.ndarray  # bool
     games: int
-    game_final_ticks: np.ndarray  # final tick of every game run (for random-entry baselines)
+    game_rug_ticks: np.ndarray  # final tick of every game run (for random-entry baselines)
     starting_bankroll: int
     guard_trips: tuple[str, ...] = ()
     halted_at_bet: int | None = None
@@ -157,11 +168,11 @@ class BetLog:
             game=np.concatenate([p.game + s for p, s in zip(parts, shift, strict=True)]),
             decided_tick=np.concatenate([p.decided_tick for p in parts]),
             start_tick=np.concatenate([p.start_tick for p in parts]),
-            final_tick=np.concatenate([p.final_tick for p in parts]),
+            rug_tick=np.concatenate([p.rug_tick for p in parts]),
             stake=np.concatenate([p.stake for p in parts]),
             won=np.concatenate([p.won for p in parts]),
             games=sum(p.games for p in parts),
-            game_final_ticks=np.concatenate([p.game_final_ticks for p in parts]),
+            game_rug_ticks=np.concatenate([p.game_rug_ticks for p in parts]),
             starting_bankroll=parts[0].starting_bankroll,
             guard_trips=tuple(t for p in parts for t in p.guard_trips),
             halted_at_bet=parts[0].halted_at_bet,
@@ -241,10 +252,20 @@ def theoretical_estimate(landing_tick: int) -> Estimate:
     """The provably-fair numbers (no adaptation): what a model with a strong prior reports."""
     ev = P_WIN_THEORY * PAYOUT_MULTIPLIER - 1.0
     return Estimate(
-        p_win=P_WIN_THEORY, p_low=P_WIN_THEORY, p_high=P_WIN_THEORY, ev=ev, ev_low=ev, ev_high=ev,
-        break_even=BREAK_EVEN, zone=Zone.BELOW, kelly=0.0, landing_tick=landing_tick,
-        window_s_mean=WINDOW_TICKS * TICK_S, window_s_low=WINDOW_TICKS * TICK_S,
-        window_s_high=WINDOW_TICKS * TICK_S, hazard=RUG_P,
+        p_win=P_WIN_THEORY,
+        p_low=P_WIN_THEORY,
+        p_high=P_WIN_THEORY,
+        ev=ev,
+        ev_low=ev,
+        ev_high=ev,
+        break_even=BREAK_EVEN,
+        zone=Zone.BELOW,
+        kelly=0.0,
+        landing_tick=landing_tick,
+        window_s_mean=WINDOW_TICKS * TICK_S,
+        window_s_low=WINDOW_TICKS * TICK_S,
+        window_s_high=WINDOW_TICKS * TICK_S,
+        hazard=RUG_P,
     )
 
 
@@ -259,8 +280,12 @@ class _Ledger:
 
     def view(self) -> LedgerView:
         return LedgerView(
-            bankroll_lamports=self.bankroll, session_pnl_lamports=self.pnl, day_pnl_lamports=self.pnl,
-            peak_bankroll_lamports=self.peak, consecutive_losses=self.streak, bets_this_session=self.bets,
+            bankroll_lamports=self.bankroll,
+            session_pnl_lamports=self.pnl,
+            day_pnl_lamports=self.pnl,
+            peak_bankroll_lamports=self.peak,
+            consecutive_losses=self.streak,
+            bets_this_session=self.bets,
             staked_this_game_lamports=self.game_stake,
         )
 
@@ -298,7 +323,9 @@ def run_strategy(
     account = AccountView()
     step_wait = WINDOW_TICKS + SETTLE_DELAY
     estimates: dict[int, Estimate] = {}
-    timing = TickTiming(samples=1000, ewma_s=TICK_S, p50_s=TICK_S, p99_s=TICK_S, max_s=TICK_S, last_gap_s=TICK_S)
+    timing = TickTiming(
+        samples=1000, ewma_s=TICK_S, p50_s=TICK_S, p99_s=TICK_S, max_s=TICK_S, last_gap_s=TICK_S
+    )
     trips: tuple[str, ...] = ()
     declined: Counter[str] = Counter()
     for g in range(games.final.size):
@@ -318,8 +345,22 @@ def run_strategy(
         while d < final:
             t = t0 + d * TICK_S
             # all fields positional and one shared TickTiming: the default factory costs more than the view
-            view = GameView(game_id, Phase.ACTIVE, d, path[d], t, t, "v3", None, None, False, False, None, peaks[d],
-                            timing)
+            view = GameView(
+                game_id,
+                Phase.ACTIVE,
+                d,
+                path[d],
+                t,
+                t,
+                "v3",
+                None,
+                None,
+                False,
+                False,
+                None,
+                peaks[d],
+                timing,
+            )
             est = estimates.get(d)
             if est is None:
                 est = estimates[d] = estimate(d + lag_ticks)
@@ -357,11 +398,17 @@ def run_strategy(
                 break
             d = s + step_wait
     return BetLog(
-        game=np.asarray(rows.game, dtype=np.int64), decided_tick=np.asarray(rows.decided, dtype=np.int64),
-        start_tick=np.asarray(rows.start, dtype=np.int64), final_tick=np.asarray(rows.final, dtype=np.int64),
-        stake=np.asarray(rows.stake, dtype=np.int64), won=np.asarray(rows.won, dtype=bool),
-        games=int(games.final.size), game_final_ticks=games.final, starting_bankroll=starting_bankroll,
-        guard_trips=trips, declined=tuple(declined.most_common(12)),
+        game=np.asarray(rows.game, dtype=np.int64),
+        decided_tick=np.asarray(rows.decided, dtype=np.int64),
+        start_tick=np.asarray(rows.start, dtype=np.int64),
+        rug_tick=np.asarray(rows.final, dtype=np.int64),
+        stake=np.asarray(rows.stake, dtype=np.int64),
+        won=np.asarray(rows.won, dtype=bool),
+        games=int(games.final.size),
+        game_rug_ticks=games.final,
+        starting_bankroll=starting_bankroll,
+        guard_trips=trips,
+        declined=tuple(declined.most_common(12)),
     )
 
 
@@ -411,14 +458,36 @@ def apply_guards(log: BetLog, guards: SimGuards) -> BetLog:
         return _replace_trips(log, names, None)
     cut = trips[0][0] + 1
     return BetLog(
-        log.game[:cut], log.decided_tick[:cut], log.start_tick[:cut], log.final_tick[:cut], log.stake[:cut],
-        log.won[:cut], log.games, log.game_final_ticks, log.starting_bankroll, names[:1], cut, log.declined,
+        log.game[:cut],
+        log.decided_tick[:cut],
+        log.start_tick[:cut],
+        log.rug_tick[:cut],
+        log.stake[:cut],
+        log.won[:cut],
+        log.games,
+        log.game_rug_ticks,
+        log.starting_bankroll,
+        names[:1],
+        cut,
+        log.declined,
     )
 
 
 def _replace_trips(log: BetLog, trips: tuple[str, ...], halted: int | None) -> BetLog:
-    return BetLog(log.game, log.decided_tick, log.start_tick, log.final_tick, log.stake, log.won, log.games,
-                  log.game_final_ticks, log.starting_bankroll, trips, halted, log.declined)
+    return BetLog(
+        log.game,
+        log.decided_tick,
+        log.start_tick,
+        log.rug_tick,
+        log.stake,
+        log.won,
+        log.games,
+        log.game_rug_ticks,
+        log.starting_bankroll,
+        trips,
+        halted,
+        log.declined,
+    )
 
 
 def loss_streak_lengths_running(won: np.ndarray) -> np.ndarray:
@@ -452,7 +521,11 @@ def ticks_for_seconds(latency_s: float, tick_s: float = TICK_S) -> int:
 
 
 def session_frames(
-    games: PricedGames, *, t0: float = 1_765_000_000.0, tick_s: float = TICK_S, cooldown_s: float = 15.0,
+    games: PricedGames,
+    *,
+    t0: float = 1_765_000_000.0,
+    tick_s: float = TICK_S,
+    cooldown_s: float = 15.0,
     rug_price: float = 0.01,
 ) -> Iterator[tuple[float, str, str]]:
     """The games as minimal ``gameStateUpdate`` frames with receive times: the third feed of the design
@@ -466,19 +539,71 @@ def session_frames(
         fair = {"serverSeedHash": f"{g:064x}", "version": "v3"}
         for timer in (int(cooldown_s * 1000), 10_000, 5_000, 100):
             presale = timer <= 10_000
-            yield t, "in", encode_event("gameStateUpdate", {
-                "gameId": gid, "active": False, "rugged": False, "price": 1.0, "tickCount": 0,
-                "cooldownTimer": timer, "allowPreRoundBuys": presale, "provablyFair": fair})
-            t += (cooldown_s * 1000 - timer if timer == 10_000 else 5_000 if presale and timer > 100 else 4_900) / 1000 \
-                if timer != 100 else 0.1
+            yield (
+                t,
+                "in",
+                encode_event(
+                    "gameStateUpdate",
+                    {
+                        "gameId": gid,
+                        "active": False,
+                        "rugged": False,
+                        "price": 1.0,
+                        "tickCount": 0,
+                        "cooldownTimer": timer,
+                        "allowPreRoundBuys": presale,
+                        "provablyFair": fair,
+                    },
+                ),
+            )
+            t += (
+                (
+                    cooldown_s * 1000 - timer
+                    if timer == 10_000
+                    else 5_000
+                    if presale and timer > 100
+                    else 4_900
+                )
+                / 1000
+                if timer != 100
+                else 0.1
+            )
         path = games.path(g).tolist()
         final = int(games.final[g])
         for tick in range(final):
-            yield t, "in", encode_event("gameStateUpdate", {
-                "gameId": gid, "active": True, "rugged": False, "price": path[tick], "tickCount": tick,
-                "cooldownTimer": 0, "allowPreRoundBuys": False, "provablyFair": fair})
+            yield (
+                t,
+                "in",
+                encode_event(
+                    "gameStateUpdate",
+                    {
+                        "gameId": gid,
+                        "active": True,
+                        "rugged": False,
+                        "price": path[tick],
+                        "tickCount": tick,
+                        "cooldownTimer": 0,
+                        "allowPreRoundBuys": False,
+                        "provablyFair": fair,
+                    },
+                ),
+            )
             t += tick_s
-        yield t, "in", encode_event("gameStateUpdate", {
-            "gameId": gid, "active": True, "rugged": True, "price": rug_price, "tickCount": final,
-            "cooldownTimer": 0, "allowPreRoundBuys": False, "provablyFair": fair})
+        yield (
+            t,
+            "in",
+            encode_event(
+                "gameStateUpdate",
+                {
+                    "gameId": gid,
+                    "active": True,
+                    "rugged": True,
+                    "price": rug_price,
+                    "tickCount": final,
+                    "cooldownTimer": 0,
+                    "allowPreRoundBuys": False,
+                    "provablyFair": fair,
+                },
+            ),
+        )
         t += 1.0

@@ -13,13 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from bot.game.rules import PAYOUT_MULTIPLIER, WINDOW_TICKS
+from bot.game.rules import BREAK_EVEN, P_WIN, PAYOUT_MULTIPLIER, RUG_HAZARD, WINDOW_TICKS
 from bot.optimize import stats
 
-RUG_P = 0.005
-P_WIN_THEORY = 1.0 - (1.0 - RUG_P) ** WINDOW_TICKS
+RUG_P = RUG_HAZARD
+P_WIN_THEORY = P_WIN
 Q_LOSS_THEORY = 1.0 - P_WIN_THEORY
-BREAK_EVEN = 1.0 / PAYOUT_MULTIPLIER
 MAX_SERIES_POINTS = 1500
 MIN_BASELINE_GAMES = 20
 
@@ -143,8 +142,13 @@ def random_entry_baseline(
     totals = profit.sum(axis=1)
     observed = int(records.profit.sum())
     p = (1 + int((totals >= observed).sum())) / (replicates + 1)
-    return Baseline(p_value=p, baseline_win_rate=p_pool, baseline_mean_profit=float(totals.mean()),
-                    replicates=replicates, pool_bets=int(alive.sum()))
+    return Baseline(
+        p_value=p,
+        baseline_win_rate=p_pool,
+        baseline_mean_profit=float(totals.mean()),
+        replicates=replicates,
+        pool_bets=int(alive.sum()),
+    )
 
 
 def _downsample(n: int) -> np.ndarray:
@@ -153,7 +157,9 @@ def _downsample(n: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, MAX_SERIES_POINTS).astype(np.int64))
 
 
-def _histogram(values: np.ndarray | None, bins: int, hi_quantile: float = 0.995) -> tuple[list[float], list[int]]:
+def _histogram(
+    values: np.ndarray | None, bins: int, hi_quantile: float = 0.995
+) -> tuple[list[float], list[int]]:
     if values is None or values.size == 0:
         return [], []
     v = values[np.isfinite(values)]
@@ -189,12 +195,19 @@ def build_series(records: BetRecords) -> Series:
     tick_edges, tick_counts = _histogram(records.tick_intervals_s, 30)
     lat_edges, lat_counts = _histogram(records.latency_s, 30)
     return Series(
-        equity_x=[int(i) for i in idx], equity=[int(curve[i]) for i in idx], drawdown=[int(dd[i]) for i in idx],
-        streak_lengths=list(range(1, k_max + 1)), streak_counts=[int(c) for c in counts],
+        equity_x=[int(i) for i in idx],
+        equity=[int(curve[i]) for i in idx],
+        drawdown=[int(dd[i]) for i in idx],
+        streak_lengths=list(range(1, k_max + 1)),
+        streak_counts=[int(c) for c in counts],
         streak_expected=[round(float(e), 4) for e in expected],
-        calib_pred=cal_pred, calib_obs=cal_obs, calib_n=cal_n,
-        tick_hist_edges=tick_edges, tick_hist_counts=tick_counts,
-        latency_hist_edges=lat_edges, latency_hist_counts=lat_counts,
+        calib_pred=cal_pred,
+        calib_obs=cal_obs,
+        calib_n=cal_n,
+        tick_hist_edges=tick_edges,
+        tick_hist_counts=tick_counts,
+        latency_hist_edges=lat_edges,
+        latency_hist_counts=lat_counts,
     )
 
 
@@ -220,17 +233,39 @@ def evaluate(
     streak = stats.max_run(~won)
     equity = records.starting_bankroll + np.cumsum(profit)
     dd_abs, dd_frac = stats.max_drawdown(equity, records.starting_bankroll)
-    base = random_entry_baseline(records, np.random.default_rng(seed), replicates=replicates) if baseline else None
+    base = (
+        random_entry_baseline(records, np.random.default_rng(seed), replicates=replicates)
+        if baseline
+        else None
+    )
     return EvidenceReport(
-        label=label, games=records.games, bets=n, wins=wins, win_rate=wins / n if n else 0.0,
-        wilson_low=wil.low, wilson_high=wil.high, cp_low=cp.low, cp_high=cp.high,
+        label=label,
+        games=records.games,
+        bets=n,
+        wins=wins,
+        win_rate=wins / n if n else 0.0,
+        wilson_low=wil.low,
+        wilson_high=wil.high,
+        cp_low=cp.low,
+        cp_high=cp.high,
         p_value_vs_theory=stats.binom_two_sided_p(wins, n, P_WIN_THEORY),
-        theory_in_interval=cp.contains(P_WIN_THEORY), above_break_even=n > 0 and cp.low > BREAK_EVEN,
-        staked_lamports=staked, payout_lamports=payout, profit_lamports=payout - staked,
-        roi=(payout - staked) / staked if staked else 0.0, ev_per_bet=ev, ev_low=ev_ci.low, ev_high=ev_ci.high,
-        max_losing_streak=streak, p_max_streak=stats.p_losing_streak_at_least(streak, n, Q_LOSS_THEORY),
-        max_drawdown_lamports=int(dd_abs), max_drawdown_pct=dd_frac * 100.0,
+        theory_in_interval=cp.contains(P_WIN_THEORY),
+        above_break_even=n > 0 and cp.low > BREAK_EVEN,
+        staked_lamports=staked,
+        payout_lamports=payout,
+        profit_lamports=payout - staked,
+        roi=(payout - staked) / staked if staked else 0.0,
+        ev_per_bet=ev,
+        ev_low=ev_ci.low,
+        ev_high=ev_ci.high,
+        max_losing_streak=streak,
+        p_max_streak=stats.p_losing_streak_at_least(streak, n, Q_LOSS_THEORY),
+        max_drawdown_lamports=int(dd_abs),
+        max_drawdown_pct=dd_frac * 100.0,
         starting_bankroll_lamports=records.starting_bankroll,
         final_bankroll_lamports=int(equity[-1]) if n else records.starting_bankroll,
-        guard_trips=list(records.guard_trips), baseline=base, series=build_series(records), meta=dict(meta or {}),
+        guard_trips=list(records.guard_trips),
+        baseline=base,
+        series=build_series(records),
+        meta=dict(meta or {}),
     )

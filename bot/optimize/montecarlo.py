@@ -56,8 +56,9 @@ class SimPlan:
     chunk_games: int = CHUNK_GAMES
 
 
-def declared_params(name: str, params: Mapping[str, StrategyParam], strategies_dir: Path | None = None
-                    ) -> dict[str, StrategyParam]:
+def declared_params(
+    name: str, params: Mapping[str, StrategyParam], strategies_dir: Path | None = None
+) -> dict[str, StrategyParam]:
     """Params validated and completed with defaults by the strategy's own declarations (engine loader)."""
     try:
         mod = importlib.import_module("bot.engine.strategy")
@@ -100,8 +101,12 @@ def entry_rule_for(
     if game_cap is not None:
         per_game = min(per_game, game_cap // stake if stake > 0 else 0)
     if name == "fixed":
-        return EntryRule(stake_lamports=stake, first_tick=int(full["start_tick"]) - lag_ticks,
-                         every=int(full["every"]), max_bets_per_game=per_game)
+        return EntryRule(
+            stake_lamports=stake,
+            first_tick=int(full["start_tick"]) - lag_ticks,
+            every=int(full["every"]),
+            max_bets_per_game=per_game,
+        )
     return EntryRule(stake_lamports=stake, first_tick=int(full["min_tick"]), max_bets_per_game=per_game)
 
 
@@ -109,7 +114,9 @@ def load_engine_strategy(name: str, params: Mapping[str, StrategyParam], strateg
     try:
         mod = importlib.import_module("bot.engine.strategy")
     except ModuleNotFoundError as exc:
-        raise StrategyUnavailable(f"strategy {name!r} needs bot.engine.strategy, not available: {exc}") from None
+        raise StrategyUnavailable(
+            f"strategy {name!r} needs bot.engine.strategy, not available: {exc}"
+        ) from None
     try:
         return mod.load_strategy(name, dict(params), strategies_dir)
     except Exception as exc:  # the loader's own errors (unknown name, bad params) are usage errors here
@@ -137,8 +144,14 @@ def is_vectorised(plan: SimPlan) -> bool:
 def _rule(plan: SimPlan) -> EntryRule | None:
     if plan.exact:
         return None
-    return entry_rule_for(plan.strategy, plan.params, lag_ticks=plan.lag_ticks, stake_cap=plan.stake_cap,
-                          game_cap=plan.game_cap, strategies_dir=plan.strategies_dir)
+    return entry_rule_for(
+        plan.strategy,
+        plan.params,
+        lag_ticks=plan.lag_ticks,
+        stake_cap=plan.stake_cap,
+        game_cap=plan.game_cap,
+        strategies_dir=plan.strategies_dir,
+    )
 
 
 def run_chunk(plan: SimPlan, seed: np.random.SeedSequence, games: int) -> BetLog:
@@ -147,12 +160,18 @@ def run_chunk(plan: SimPlan, seed: np.random.SeedSequence, games: int) -> BetLog
     rule = _rule(plan)
     if rule is not None:
         final = fastsim.rug_final_ticks(rng, games)
-        return fastsim.run_entry_rule(rule, final, lag_ticks=plan.lag_ticks,
-                                      starting_bankroll=plan.starting_bankroll)
+        return fastsim.run_entry_rule(
+            rule, final, lag_ticks=plan.lag_ticks, starting_bankroll=plan.starting_bankroll
+        )
     strategy = load_engine_strategy(plan.strategy, plan.params, plan.strategies_dir)
     priced = fastsim.priced_games(rng, games)
-    return fastsim.run_strategy(strategy, priced, lag_ticks=plan.lag_ticks, starting_bankroll=plan.starting_bankroll,
-                                stake_filter=stake_filter(plan.stake_cap, plan.game_cap))
+    return fastsim.run_strategy(
+        strategy,
+        priced,
+        lag_ticks=plan.lag_ticks,
+        starting_bankroll=plan.starting_bankroll,
+        stake_filter=stake_filter(plan.stake_cap, plan.game_cap),
+    )
 
 
 def chunks(plan: SimPlan) -> list[tuple[np.random.SeedSequence, int]]:
@@ -191,8 +210,10 @@ def sim_guards(guards: GuardsConfig, enforce: bool) -> SimGuards:
         return None if v is None else sol_to_lamports(v)
 
     return SimGuards(
-        session_loss_limit=lam(guards.session_loss_limit_sol), take_profit=lam(guards.take_profit_sol),
-        max_consecutive_losses=guards.max_consecutive_losses, max_drawdown_pct=guards.max_drawdown_pct,
+        session_loss_limit=lam(guards.session_loss_limit_sol),
+        take_profit=lam(guards.take_profit_sol),
+        max_consecutive_losses=guards.max_consecutive_losses,
+        max_drawdown_pct=guards.max_drawdown_pct,
         enforce=enforce,
     )
 
@@ -202,7 +223,11 @@ def records_from_log(log: BetLog) -> Any:
     from bot.optimize.metrics import BetRecords
 
     return BetRecords(
-        stake=log.stake, won=log.won, starting_bankroll=log.starting_bankroll, games=log.games,
-        p_pred=np.full(log.stake.size, fastsim.P_WIN_THEORY), final_pool=log.game_final_ticks,
+        stake=log.stake,
+        won=log.won,
+        starting_bankroll=log.starting_bankroll,
+        games=log.games,
+        p_pred=np.full(log.stake.size, fastsim.P_WIN_THEORY),
+        final_pool=log.game_rug_ticks,
         guard_trips=log.guard_trips,
     )

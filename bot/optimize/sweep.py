@@ -32,10 +32,20 @@ class SweepRow:
     def to_dict(self) -> dict[str, Any]:
         r = self.report
         return {
-            "params": self.params, "bets": r.bets, "wins": r.wins, "win_rate": r.win_rate, "cp_low": r.cp_low,
-            "cp_high": r.cp_high, "ev_per_bet": r.ev_per_bet, "ev_low": r.ev_low, "ev_high": r.ev_high, "roi": r.roi,
-            "profit_lamports": r.profit_lamports, "max_drawdown_lamports": r.max_drawdown_lamports,
-            "max_losing_streak": r.max_losing_streak, "guard_trips": len(r.guard_trips),
+            "params": self.params,
+            "bets": r.bets,
+            "wins": r.wins,
+            "win_rate": r.win_rate,
+            "cp_low": r.cp_low,
+            "cp_high": r.cp_high,
+            "ev_per_bet": r.ev_per_bet,
+            "ev_low": r.ev_low,
+            "ev_high": r.ev_high,
+            "roi": r.roi,
+            "profit_lamports": r.profit_lamports,
+            "max_drawdown_lamports": r.max_drawdown_lamports,
+            "max_losing_streak": r.max_losing_streak,
+            "guard_trips": len(r.guard_trips),
             "baseline_p": r.baseline.p_value if r.baseline else None,
         }
 
@@ -48,7 +58,9 @@ def declared_grid(strategy: str, strategies_dir: Path | None, points: int) -> di
     return {name: list(p.sweep_values(points)) for name, p in cls.params.items()}
 
 
-def parse_grid(items: Sequence[str], parse_value: Callable[[str], StrategyParam]) -> dict[str, list[StrategyParam]]:
+def parse_grid(
+    items: Sequence[str], parse_value: Callable[[str], StrategyParam]
+) -> dict[str, list[StrategyParam]]:
     grid: dict[str, list[StrategyParam]] = {}
     for item in items:
         name, sep, values = item.partition("=")
@@ -59,7 +71,9 @@ def parse_grid(items: Sequence[str], parse_value: Callable[[str], StrategyParam]
     return grid
 
 
-def expand(grid: Mapping[str, Sequence[StrategyParam]], fixed: Mapping[str, StrategyParam]) -> list[GridPoint]:
+def expand(
+    grid: Mapping[str, Sequence[StrategyParam]], fixed: Mapping[str, StrategyParam]
+) -> list[GridPoint]:
     """The cartesian product of the grid, each point completed with the fixed parameters."""
     names = sorted(grid)
     out: list[GridPoint] = []
@@ -86,6 +100,7 @@ def shard(points: list[GridPoint], spec: str | None) -> list[GridPoint]:
 
 def rank(rows: list[SweepRow], key: str = "ev_per_bet") -> list[SweepRow]:
     """Best first; rows without bets last (a rule that never bets has no EV to rank)."""
+
     def sort_key(r: SweepRow) -> tuple[int, float]:
         return (0 if r.report.bets else 1, -float(getattr(r.report, key)))
 
@@ -97,18 +112,33 @@ def print_table(rows: list[SweepRow], title: str) -> None:
     from rich.table import Table
 
     k = len(rows)
-    table = Table(title=title, caption=f"{k} grid points: a p-value must be < {0.05 / max(k, 1):.4f} "
-                                       "(Bonferroni) before any row counts as evidence")
-    for col in ("#", "params", "bets", "win rate [95% CI]", "EV/bet [95% CI]", "P&L SOL", "max DD SOL",
-                "p vs random"):
+    table = Table(
+        title=title,
+        caption=f"{k} grid points: a p-value must be < {0.05 / max(k, 1):.4f} "
+        "(Bonferroni) before any row counts as evidence",
+    )
+    for col in (
+        "#",
+        "params",
+        "bets",
+        "win rate [95% CI]",
+        "EV/bet [95% CI]",
+        "P&L SOL",
+        "max DD SOL",
+        "p vs random",
+    ):
         table.add_column(col, justify="left" if col == "params" else "right")
     for i, row in enumerate(rows, 1):
         r = row.report
         params = ", ".join(f"{k}={v}" for k, v in sorted(row.params.items()))
         table.add_row(
-            str(i), params, f"{r.bets:,}", f"{r.win_rate:.4f} [{r.cp_low:.3f}, {r.cp_high:.3f}]",
+            str(i),
+            params,
+            f"{r.bets:,}",
+            f"{r.win_rate:.4f} [{r.cp_low:.3f}, {r.cp_high:.3f}]",
             f"{r.ev_per_bet * 100:+.1f}% [{r.ev_low * 100:+.1f}, {r.ev_high * 100:+.1f}]",
-            f"{r.profit_lamports / 1e9:+.4f}", f"{r.max_drawdown_lamports / 1e9:.4f}",
+            f"{r.profit_lamports / 1e9:+.4f}",
+            f"{r.max_drawdown_lamports / 1e9:.4f}",
             "-" if r.baseline is None else f"{r.baseline.p_value:.3f}",
         )
     import sys

@@ -194,10 +194,16 @@ def _ns_prefix(namespace: str) -> str:
     return "" if namespace in ("", "/") else namespace + ","
 
 
-def encode_open(sid: str, ping_interval_ms: int = 25000, ping_timeout_ms: int = 20000,
-                max_payload: int = 1_000_000) -> str:
-    body = {"sid": sid, "upgrades": [], "pingInterval": ping_interval_ms, "pingTimeout": ping_timeout_ms,
-            "maxPayload": max_payload}
+def encode_open(
+    sid: str, ping_interval_ms: int = 25000, ping_timeout_ms: int = 20000, max_payload: int = 1_000_000
+) -> str:
+    body = {
+        "sid": sid,
+        "upgrades": [],
+        "pingInterval": ping_interval_ms,
+        "pingTimeout": ping_timeout_ms,
+        "maxPayload": max_payload,
+    }
     return "0" + _ENC.encode(body).decode()
 
 

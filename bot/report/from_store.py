@@ -29,10 +29,14 @@ def records_from_store(db_path: Path, session: str) -> tuple[str, BetRecords]:
         p_at = {(d.game, d.tick): d.p_win for d in store.decisions(row.id) if d.p_win is not None}
         p = [p_at.get((b.game, b.decided_tick)) for b in bets]
         lat = [b.latency_s for b in bets if b.latency_s is not None]
-        finals = [int(r["final_tick"]) for r in store.db.query(
-            "SELECT final_tick FROM games WHERE final_tick IS NOT NULL")]
+        finals = [
+            int(r["final_tick"])
+            for r in store.db.query("SELECT final_tick FROM games WHERE final_tick IS NOT NULL")
+        ]
         start = row.starting_bankroll_lamports
-        if start is None:  # logged-in sessions start from the server's balance: first bet's view is not stored
+        if (
+            start is None
+        ):  # logged-in sessions start from the server's balance: first bet's view is not stored
             start = 0
         records = BetRecords(
             stake=np.array([b.amount_lamports for b in bets], dtype=np.int64),

@@ -24,28 +24,73 @@ pre{background:#f3f5f9;padding:10px;border-radius:6px;overflow:auto}.meta{color:
 
 
 def _kv(rows: list[tuple[str, str]]) -> str:
-    return '<table class="kv">' + "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows) + "</table>"
+    return (
+        '<table class="kv">'
+        + "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows)
+        + "</table>"
+    )
 
 
 def render_charts(r: EvidenceReport) -> list[str]:
     s = r.series
     equity_sol = [v / 1e9 for v in s.equity]
     dd_sol = [-v / 1e9 for v in s.drawdown]
-    streak_edges = [k - 0.5 for k in s.streak_lengths] + ([s.streak_lengths[-1] + 0.5] if s.streak_lengths else [])
+    streak_edges = [k - 0.5 for k in s.streak_lengths] + (
+        [s.streak_lengths[-1] + 0.5] if s.streak_lengths else []
+    )
     return [
-        charts.line_chart("equity", "Equity (SOL) after each bet", s.equity_x, equity_sol, x_label="bet #",
-                          y_label="bankroll SOL", hline=r.starting_bankroll_lamports / 1e9),
-        charts.line_chart("drawdown", "Drawdown from the running peak (SOL)", s.equity_x, dd_sol, x_label="bet #",
-                          y_label="SOL", fill=True),
-        charts.calibration_chart("calibration", f"P(win) calibration (dashed red: break-even {BREAK_EVEN:.2f})",
-                                 s.calib_pred, s.calib_obs, s.calib_n, break_even=BREAK_EVEN),
-        charts.bar_chart("streaks", "Losing streaks: observed (bars) vs geometric q=0.8183 (red)", streak_edges,
-                         s.streak_counts, x_label="streak length", y_label="count", expected=s.streak_expected,
-                         log_y=True),
-        charts.bar_chart("tick_intervals", "Tick intervals (receive time)", s.tick_hist_edges, s.tick_hist_counts,
-                         x_label="seconds", y_label="count"),
-        charts.bar_chart("latency", "Click → confirmation latency", s.latency_hist_edges, s.latency_hist_counts,
-                         x_label="seconds", y_label="count"),
+        charts.line_chart(
+            "equity",
+            "Equity (SOL) after each bet",
+            s.equity_x,
+            equity_sol,
+            x_label="bet #",
+            y_label="bankroll SOL",
+            hline=r.starting_bankroll_lamports / 1e9,
+        ),
+        charts.line_chart(
+            "drawdown",
+            "Drawdown from the running peak (SOL)",
+            s.equity_x,
+            dd_sol,
+            x_label="bet #",
+            y_label="SOL",
+            fill=True,
+        ),
+        charts.calibration_chart(
+            "calibration",
+            f"P(win) calibration (dashed red: break-even {BREAK_EVEN:.2f})",
+            s.calib_pred,
+            s.calib_obs,
+            s.calib_n,
+            break_even=BREAK_EVEN,
+        ),
+        charts.bar_chart(
+            "streaks",
+            "Losing streaks: observed (bars) vs geometric q=0.8183 (red)",
+            streak_edges,
+            s.streak_counts,
+            x_label="streak length",
+            y_label="count",
+            expected=s.streak_expected,
+            log_y=True,
+        ),
+        charts.bar_chart(
+            "tick_intervals",
+            "Tick intervals (receive time)",
+            s.tick_hist_edges,
+            s.tick_hist_counts,
+            x_label="seconds",
+            y_label="count",
+        ),
+        charts.bar_chart(
+            "latency",
+            "Click → confirmation latency",
+            s.latency_hist_edges,
+            s.latency_hist_counts,
+            x_label="seconds",
+            y_label="count",
+        ),
     ]
 
 
@@ -53,27 +98,49 @@ def render_html(r: EvidenceReport) -> str:
     base = r.baseline
     rows = [
         ("games / bets / wins", f"{r.games:,} / {r.bets:,} / {r.wins:,}"),
-        ("win rate", f"{r.win_rate:.4f}  (95% Clopper-Pearson [{r.cp_low:.4f}, {r.cp_high:.4f}]; "
-                     f"Wilson [{r.wilson_low:.4f}, {r.wilson_high:.4f}])"),
-        ("provably-fair P(win)", f"{P_WIN_THEORY:.4f} (two-sided p = {r.p_value_vs_theory:.3g}); break-even {BREAK_EVEN:.2f}"),
-        ("EV per bet", f"{r.ev_per_bet * 100:+.2f}% [{r.ev_low * 100:+.2f}%, {r.ev_high * 100:+.2f}%]; ROI {r.roi * 100:+.2f}%"),
-        ("staked / paid / P&L", f"{fmt_sol(r.staked_lamports)} / {fmt_sol(r.payout_lamports)} / "
-                                f"{fmt_sol(r.profit_lamports)} SOL"),
+        (
+            "win rate",
+            f"{r.win_rate:.4f}  (95% Clopper-Pearson [{r.cp_low:.4f}, {r.cp_high:.4f}]; "
+            f"Wilson [{r.wilson_low:.4f}, {r.wilson_high:.4f}])",
+        ),
+        (
+            "provably-fair P(win)",
+            f"{P_WIN_THEORY:.4f} (two-sided p = {r.p_value_vs_theory:.3g}); break-even {BREAK_EVEN:.2f}",
+        ),
+        (
+            "EV per bet",
+            f"{r.ev_per_bet * 100:+.2f}% [{r.ev_low * 100:+.2f}%, {r.ev_high * 100:+.2f}%]; ROI {r.roi * 100:+.2f}%",
+        ),
+        (
+            "staked / paid / P&L",
+            f"{fmt_sol(r.staked_lamports)} / {fmt_sol(r.payout_lamports)} / {fmt_sol(r.profit_lamports)} SOL",
+        ),
         ("bankroll", f"{fmt_sol(r.starting_bankroll_lamports)} → {fmt_sol(r.final_bankroll_lamports)} SOL"),
         ("max drawdown", f"{fmt_sol(r.max_drawdown_lamports)} SOL ({r.max_drawdown_pct:.1f}% of the peak)"),
-        ("longest losing streak", f"{r.max_losing_streak} (P(≥ that in {r.bets:,} bets) = {r.p_max_streak:.3f})"),
-        ("random-entry baseline", "—" if base is None else
-         f"win rate {base.baseline_win_rate:.4f}; p(random ≥ rule) = {base.p_value:.3f} ({base.replicates} replicates)"),
+        (
+            "longest losing streak",
+            f"{r.max_losing_streak} (P(≥ that in {r.bets:,} bets) = {r.p_max_streak:.3f})",
+        ),
+        (
+            "random-entry baseline",
+            "—"
+            if base is None
+            else f"win rate {base.baseline_win_rate:.4f}; p(random ≥ rule) = {base.p_value:.3f} ({base.replicates} replicates)",
+        ),
         ("guard trips", ", ".join(r.guard_trips) or "none"),
     ]
     meta = escape(", ".join(f"{k}={v}" for k, v in sorted(r.meta.items()) if k not in ("no_bet_reasons",)))
     return (
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
         f"<title>rugsbot report — {escape(r.label)}</title><style>{CSS}</style></head><body>"
-        f"<h1>rugsbot report — {escape(r.label or 'run')}</h1><div class=\"meta\">{meta}</div>"
-        f"<div class=\"verdict\"><b>Verdict:</b> {escape(verdict(r))}</div>"
+        f'<h1>rugsbot report — {escape(r.label or "run")}</h1><div class="meta">{meta}</div>'
+        f'<div class="verdict"><b>Verdict:</b> {escape(verdict(r))}</div>'
         + _kv(rows)
-        + '<div class="grid">' + "".join(render_charts(r)) + "</div>"
-        + "<h2>Text summary</h2><pre>" + escape("\n".join(summary_lines(r))) + "</pre></body></html>"
+        + '<div class="grid">'
+        + "".join(render_charts(r))
+        + "</div>"
+        + "<h2>Text summary</h2><pre>"
+        + escape("\n".join(summary_lines(r)))
+        + "</pre></body></html>"
     )

@@ -18,7 +18,11 @@ def verdict(report: EvidenceReport) -> str:
         head = f"win rate differs from {P_WIN_THEORY:.4f} (p={report.p_value_vs_theory:.3g}) but is below break-even"
     if report.baseline is not None:
         beats = report.baseline.p_value <= 0.05
-        head += "; " + ("beats" if beats else "does not beat") + f" random timing (p={report.baseline.p_value:.3f})"
+        head += (
+            "; "
+            + ("beats" if beats else "does not beat")
+            + f" random timing (p={report.baseline.p_value:.3f})"
+        )
     return head
 
 

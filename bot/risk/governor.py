@@ -75,8 +75,16 @@ class BetRefused(Exception):
 
 
 class Governor:
-    def __init__(self, cfg: GuardsConfig, store: Store, *, session: str, ledger: Ledger,
-                 guards: Sequence[Guard] | None = None, halt_poll_s: float = 0.2) -> None:
+    def __init__(
+        self,
+        cfg: GuardsConfig,
+        store: Store,
+        *,
+        session: str,
+        ledger: Ledger,
+        guards: Sequence[Guard] | None = None,
+        halt_poll_s: float = 0.2,
+    ) -> None:
         self.cfg = cfg
         self.store = store
         self.session = session
@@ -91,18 +99,35 @@ class Governor:
         self._last_poll: float | None = None
         self._halt: HaltRow | None = store.active_halt()
         self._killed: Verdict | None = None
-        self._pauses: dict[str, Verdict] = {}  # guard name -> pause in force (timed or while the condition holds)
+        self._pauses: dict[
+            str, Verdict
+        ] = {}  # guard name -> pause in force (timed or while the condition holds)
         self._last_denial: tuple[str, str] | None = None
         self._unpersisted: Verdict | None = None  # a halt verdict whose write failed (retried on each poll)
         if self._halt is not None:
-            logger.warning("starting HALTED: {} (source {}); run `rugsbot resume` to clear",
-                           self._halt.reason, self._halt.source)
+            logger.warning(
+                "starting HALTED: {} (source {}); run `rugsbot resume` to clear",
+                self._halt.reason,
+                self._halt.source,
+            )
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def start(cls, cfg: GuardsConfig, store: Store, *, mode: Mode | str, profile: str, coin: str, logged_in: bool,
-              starting_bankroll_lamports: int, t: float, guards: Sequence[Guard] | None = None,
-              halt_poll_s: float = 0.2, carry_over: bool | None = None) -> Governor:
+    def start(
+        cls,
+        cfg: GuardsConfig,
+        store: Store,
+        *,
+        mode: Mode | str,
+        profile: str,
+        coin: str,
+        logged_in: bool,
+        starting_bankroll_lamports: int,
+        t: float,
+        guards: Sequence[Guard] | None = None,
+        halt_poll_s: float = 0.2,
+        carry_over: bool | None = None,
+    ) -> Governor:
         """Open a session row and rebuild the ledger from the database (restart-safe).
 
         ``carry_over`` (default: every mode but REPLAY) folds earlier sessions of the same mode and coin into the
@@ -110,30 +135,56 @@ class Governor:
         if carry_over is None:
             carry_over = Mode.from_label(str(mode)) is not Mode.REPLAY
         label = Mode.from_label(str(mode)).label
-        session = store.start_session(mode=label, profile=profile, coin=coin, started=t,
-                                      starting_bankroll_lamports=None if logged_in else starting_bankroll_lamports)
-        ledger = Ledger.rebuild(store, session=session, mode=label, coin=coin, logged_in=logged_in,
-                                starting_bankroll_lamports=starting_bankroll_lamports, carry_over=carry_over)
+        session = store.start_session(
+            mode=label,
+            profile=profile,
+            coin=coin,
+            started=t,
+            starting_bankroll_lamports=None if logged_in else starting_bankroll_lamports,
+        )
+        ledger = Ledger.rebuild(
+            store,
+            session=session,
+            mode=label,
+            coin=coin,
+            logged_in=logged_in,
+            starting_bankroll_lamports=starting_bankroll_lamports,
+            carry_over=carry_over,
+        )
         gov = cls(cfg, store, session=session, ledger=ledger, guards=guards, halt_poll_s=halt_poll_s)
         gov._now = t
         for b in ledger.open_bets:
-            logger.warning("open bet from the database needs reconciliation: {} {} ({})", b.bet_id, b.status.value,
-                           b.game)
+            logger.warning(
+                "open bet from the database needs reconciliation: {} {} ({})",
+                b.bet_id,
+                b.status.value,
+                b.game,
+            )
         return gov
 
     def close(self, now: float) -> None:
         led = self.ledger
-        self.store.end_session(self.session, ended=now, summary={
-            "state": self.state.level.value, "reasons": list(self.state.reasons),
-            "session_pnl_lamports": led.session_pnl, "bets": led.bets_this_session,
-            "bankroll_lamports": led.bankroll, "wins": led.wins, "losses": led.losses,
-        })
+        self.store.end_session(
+            self.session,
+            ended=now,
+            summary={
+                "state": self.state.level.value,
+                "reasons": list(self.state.reasons),
+                "session_pnl_lamports": led.session_pnl,
+                "bets": led.bets_this_session,
+                "bankroll_lamports": led.bankroll,
+                "wins": led.wins,
+                "losses": led.losses,
+            },
+        )
 
     # ------------------------------------------------------------------ state
     @property
     def state(self) -> GovernorState:
         if self._killed is not None:
-            return GovernorState(Level.KILLED, (self._killed.reason,), self._halt, tuple(self._pauses.values()))
+            return GovernorState(
+                Level.KILLED, (self._killed.reason,), self._halt, tuple(self._pauses.values())
+            )
         if self._halt is not None:
             return GovernorState(Level.HALTED, (self._halt.reason,), self._halt, tuple(self._pauses.values()))
         if self._pauses:
@@ -162,8 +213,12 @@ class Governor:
             if self.ledger.logged_in:
                 bal = sig.account.balance(self.ledger.coin)
                 if bal is not None and (bal != self.ledger.server_cash or self.ledger.expected_cash is None):
-                    self.store.append_event(sig.account.updated_t or view.t, self.session, EventKind.BALANCE,
-                                            {"coin": self.ledger.coin, "lamports": bal})
+                    self.store.append_event(
+                        sig.account.updated_t or view.t,
+                        self.session,
+                        EventKind.BALANCE,
+                        {"coin": self.ledger.coin, "lamports": bal},
+                    )
                     self.ledger.sync(self.store)
         elif isinstance(sig, MaintenanceNotice):
             self._maintenance = sig.active
@@ -175,7 +230,11 @@ class Governor:
         if view is not None:
             self._view = view
         self._now = now
-        if self._last_poll is None or now - self._last_poll >= self.halt_poll_s - 1e-6 or now < self._last_poll:
+        if (
+            self._last_poll is None
+            or now - self._last_poll >= self.halt_poll_s - 1e-6
+            or now < self._last_poll
+        ):
             self._poll_halt(now)
         self._evaluate(now, None)
         return self.state
@@ -200,34 +259,63 @@ class Governor:
         if view.game_id is None:
             raise BetRefused(Verdict.deny("no game id", "governor"))
         if coin != self.ledger.coin:
-            raise BetRefused(Verdict.deny(f"coin {coin} is not this session's coin {self.ledger.coin}", "governor"))
+            raise BetRefused(
+                Verdict.deny(f"coin {coin} is not this session's coin {self.ledger.coin}", "governor")
+            )
         bet_id = self.store.insert_bet_intent(
-            session=self.session, game=view.game_id, decided_tick=view.tick, decided_t=view.t,
-            amount_lamports=proposal.amount_lamports, coin=coin, strategy=proposal.strategy, reason=proposal.reason,
+            session=self.session,
+            game=view.game_id,
+            decided_tick=view.tick,
+            decided_t=view.t,
+            amount_lamports=proposal.amount_lamports,
+            coin=coin,
+            strategy=proposal.strategy,
+            reason=proposal.reason,
         )
         self.ledger.sync(self.store)
-        logger.info("bet intent {}: {} lamports on {} at tick {} ({})", bet_id, proposal.amount_lamports,
-                    view.game_id, view.tick, proposal.reason)
-        return BetIntent(bet_id=bet_id, game_id=view.game_id, decided_tick=view.tick, decided_t=view.t,
-                         amount_lamports=proposal.amount_lamports, coin=coin, strategy=proposal.strategy,
-                         reason=proposal.reason)
+        logger.info(
+            "bet intent {}: {} lamports on {} at tick {} ({})",
+            bet_id,
+            proposal.amount_lamports,
+            view.game_id,
+            view.tick,
+            proposal.reason,
+        )
+        return BetIntent(
+            bet_id=bet_id,
+            game_id=view.game_id,
+            decided_tick=view.tick,
+            decided_t=view.t,
+            amount_lamports=proposal.amount_lamports,
+            coin=coin,
+            strategy=proposal.strategy,
+            reason=proposal.reason,
+        )
 
     def on_report(self, report: BrokerReport) -> BetRow | None:
         """Apply a broker's report to the bet row and the ledger; then re-run the guards (a loss may trip one)."""
         try:
             row = self.store.update_bet(
-                report.bet_id, report.status, t=report.t, start_tick=report.start_tick, end_tick=report.end_tick,
+                report.bet_id,
+                report.status,
+                t=report.t,
+                start_tick=report.start_tick,
+                end_tick=report.end_tick,
                 payout_lamports=report.payout_lamports if report.status is BetStatus.WON else None,
-                latency_s=report.latency_s, message=report.message or None,
+                latency_s=report.latency_s,
+                message=report.message or None,
             )
         except StoreError as exc:
             logger.error("broker report not applied: {}", exc)
-            self.store.record_guard_event(session=self.session, t=report.t, guard="report", action="ignored",
-                                          reason=str(exc))
+            self.store.record_guard_event(
+                session=self.session, t=report.t, guard="report", action="ignored", reason=str(exc)
+            )
             return None
         self.ledger.sync(self.store)
         if report.status is BetStatus.UNKNOWN:
-            logger.warning("bet {} unknown: pausing until it is reconciled ({})", report.bet_id, report.message)
+            logger.warning(
+                "bet {} unknown: pausing until it is reconciled ({})", report.bet_id, report.message
+            )
         self._now = max(self._now or report.t, report.t)
         self._evaluate(self._now, None)
         return row
@@ -239,36 +327,73 @@ class Governor:
     def kill(self, reason: str) -> None:
         self._apply(Verdict.kill(reason, "operator"), self._now if self._now is not None else 0.0)
 
-    def record_decision(self, *, t: float, view: GameView, estimate: Estimate | None, proposal: SideBet | None,
-                        reason: str, verdict: str, strategy: str = "") -> None:
+    def record_decision(
+        self,
+        *,
+        t: float,
+        view: GameView,
+        estimate: Estimate | None,
+        proposal: SideBet | None,
+        reason: str,
+        verdict: str,
+        strategy: str = "",
+    ) -> None:
         """Store one decision of the engine (with or without a proposal) in this session's decisions table."""
-        self.store.record_decision(DecisionRow(
-            t=t, game=view.game_id, tick=view.tick,
-            p_win=estimate.p_win if estimate else None, p_low=estimate.p_low if estimate else None,
-            p_high=estimate.p_high if estimate else None, ev=estimate.ev if estimate else None,
-            zone=str(estimate.zone) if estimate else None,
-            amount_lamports=proposal.amount_lamports if proposal else None,
-            strategy=(proposal.strategy if proposal else strategy), reason=reason, verdict=verdict,
-            session=self.session,
-        ))
+        self.store.record_decision(
+            DecisionRow(
+                t=t,
+                game=view.game_id,
+                tick=view.tick,
+                p_win=estimate.p_win if estimate else None,
+                p_low=estimate.p_low if estimate else None,
+                p_high=estimate.p_high if estimate else None,
+                ev=estimate.ev if estimate else None,
+                zone=str(estimate.zone) if estimate else None,
+                amount_lamports=proposal.amount_lamports if proposal else None,
+                strategy=(proposal.strategy if proposal else strategy),
+                reason=reason,
+                verdict=verdict,
+                session=self.session,
+            )
+        )
 
     # ------------------------------------------------------------------ internals
     def _record_game(self, game: FinishedGame, view: GameView) -> None:
         """Games and tick timing go to the database as each game ends (one small write per game)."""
         try:
-            self.store.record_game(game_id=game.game_id, final_tick=game.final_tick, peak=game.peak,
-                                   seen_complete=game.complete, version=game.version,
-                                   seed_hash=game.server_seed_hash)
+            self.store.record_game(
+                game_id=game.game_id,
+                rug_tick=game.rug_tick,
+                peak=game.peak,
+                seen_complete=game.complete,
+                version=game.version,
+                seed_hash=game.server_seed_hash,
+            )
             tm = view.timing
-            self.store.record_tick_stats(session=self.session, t=game.rug_t, game=game.game_id, samples=tm.samples,
-                                         ewma_s=tm.ewma_s, jitter_s=tm.jitter_s, p50_s=tm.p50_s, p99_s=tm.p99_s,
-                                         max_s=tm.max_s, stalls=tm.stalls)
+            self.store.record_tick_stats(
+                session=self.session,
+                t=game.rug_t,
+                game=game.game_id,
+                samples=tm.samples,
+                ewma_s=tm.ewma_s,
+                jitter_s=tm.jitter_s,
+                p50_s=tm.p50_s,
+                p99_s=tm.p99_s,
+                max_s=tm.max_s,
+                stalls=tm.stalls,
+            )
         except Exception:
             logger.exception("could not record game {}", game.game_id)
 
     def _ctx(self, now: float, proposal: SideBet | None) -> GuardContext:
-        return GuardContext(now=now, ledger=self.ledger, game=self._view, proposal=proposal, account=self._account,
-                            maintenance=self._maintenance)
+        return GuardContext(
+            now=now,
+            ledger=self.ledger,
+            game=self._view,
+            proposal=proposal,
+            account=self._account,
+            maintenance=self._maintenance,
+        )
 
     @staticmethod
     def _check(guard: Guard, ctx: GuardContext) -> Verdict:
@@ -341,7 +466,9 @@ class Governor:
     def _set_halt(self, v: Verdict, now: float) -> None:
         reason = f"{v.guard}: {v.reason}" if v.guard else v.reason
         try:
-            self._halt = self.store.set_halt(reason, source=f"guard:{v.guard}" if v.guard else "governor", t=now)
+            self._halt = self.store.set_halt(
+                reason, source=f"guard:{v.guard}" if v.guard else "governor", t=now
+            )
         except Exception:  # the database is down: stay halted in memory (fail closed), retry on every poll
             logger.exception("could not persist halt; halted in memory only")
             self._halt = HaltRow(-1, True, reason, "governor (not persisted)", now, None, None)
@@ -357,8 +484,14 @@ class Governor:
 
     def _record(self, v: Verdict, now: float, action: str | None = None) -> None:
         try:
-            self.store.record_guard_event(session=self.session, t=now, guard=v.guard or "governor",
-                                          action=action or v.action.name.lower(), reason=v.reason, until=v.until)
+            self.store.record_guard_event(
+                session=self.session,
+                t=now,
+                guard=v.guard or "governor",
+                action=action or v.action.name.lower(),
+                reason=v.reason,
+                until=v.until,
+            )
         except Exception:
             logger.exception("could not store guard event {}", v)
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from bot.bets.model import TERMINAL, BetStatus
 from bot.bets.reconcile import SETTLED_IN_BALANCE
 from bot.engine.types import LedgerView
+from bot.game.rules import WINDOW_TICKS
 from bot.game.state import OwnSidebet
 from bot.store.db import Store
 from bot.store.rows import EventKind, EventRow
@@ -70,8 +71,15 @@ class OpenBet:
 
 
 class Ledger:
-    def __init__(self, *, session: str, coin: str, logged_in: bool, starting_bankroll_lamports: int,
-                 sessions_in_scope: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        *,
+        session: str,
+        coin: str,
+        logged_in: bool,
+        starting_bankroll_lamports: int,
+        sessions_in_scope: frozenset[str] = frozenset(),
+    ) -> None:
         self.session = session
         self.coin = coin
         self.logged_in = logged_in
@@ -98,13 +106,27 @@ class Ledger:
 
     # ------------------------------------------------------------------ building
     @classmethod
-    def rebuild(cls, store: Store, *, session: str, mode: str, coin: str, logged_in: bool,
-                starting_bankroll_lamports: int, carry_over: bool = True) -> Ledger:
+    def rebuild(
+        cls,
+        store: Store,
+        *,
+        session: str,
+        mode: str,
+        coin: str,
+        logged_in: bool,
+        starting_bankroll_lamports: int,
+        carry_over: bool = True,
+    ) -> Ledger:
         """``carry_over=False``: this session's events only (replays: each backtest is its own account, even when
         several share a database file)."""
         scope = frozenset(s.id for s in store.sessions(mode=mode, coin=coin)) if carry_over else frozenset()
-        ledger = cls(session=session, coin=coin, logged_in=logged_in,
-                     starting_bankroll_lamports=starting_bankroll_lamports, sessions_in_scope=scope)
+        ledger = cls(
+            session=session,
+            coin=coin,
+            logged_in=logged_in,
+            starting_bankroll_lamports=starting_bankroll_lamports,
+            sessions_in_scope=scope,
+        )
         for ev in store.events(kinds=_FOLDED):
             ledger.apply(ev)
         return ledger
@@ -150,8 +172,9 @@ class Ledger:
         d = ev.data
         bet_id, amount, game = str(d["bet_id"]), int(d["amount_lamports"]), str(d["game"])
         self._amounts[bet_id] = (amount, game)
-        self._open[bet_id] = OpenBet(bet_id, str(ev.session), game, amount, str(d.get("coin", self.coin)),
-                                     BetStatus.INTENT, ev.t, ev.t)
+        self._open[bet_id] = OpenBet(
+            bet_id, str(ev.session), game, amount, str(d.get("coin", self.coin)), BetStatus.INTENT, ev.t, ev.t
+        )
         if self.expected_cash is not None:
             self.expected_cash -= amount
             self._debited.add(bet_id)
@@ -168,9 +191,18 @@ class Ledger:
         old = self._open.get(bet_id)
         if status not in TERMINAL:
             if old is not None:
-                self._open[bet_id] = OpenBet(old.bet_id, old.session, old.game, old.amount_lamports, old.coin,
-                                             status, old.decided_t, ev.t,
-                                             d.get("start_tick", old.start_tick), d.get("end_tick", old.end_tick))
+                self._open[bet_id] = OpenBet(
+                    old.bet_id,
+                    old.session,
+                    old.game,
+                    old.amount_lamports,
+                    old.coin,
+                    status,
+                    old.decided_t,
+                    ev.t,
+                    d.get("start_tick", old.start_tick),
+                    d.get("end_tick", old.end_tick),
+                )
             return
         self._open.pop(bet_id, None)
         was_debited = bet_id in self._debited
@@ -225,7 +257,9 @@ class Ledger:
     def equity(self) -> int | None:
         if self.expected_cash is None:
             return None
-        return self.expected_cash + sum(self._open[b].amount_lamports for b in self._debited if b in self._open)
+        return self.expected_cash + sum(
+            self._open[b].amount_lamports for b in self._debited if b in self._open
+        )
 
     @property
     def drawdown_lamports(self) -> int:
@@ -265,9 +299,12 @@ class Ledger:
         if latest is not None:
             start = latest.start_tick if latest.start_tick is not None else -1
             open_bet = OwnSidebet(
-                game_id=latest.game, start_tick=start,
-                end_tick=latest.end_tick if latest.end_tick is not None else start + 40,
-                amount_lamports=latest.amount_lamports, coin=latest.coin, placed_t=latest.decided_t,
+                game_id=latest.game,
+                start_tick=start,
+                end_tick=latest.end_tick if latest.end_tick is not None else start + WINDOW_TICKS,
+                amount_lamports=latest.amount_lamports,
+                coin=latest.coin,
+                placed_t=latest.decided_t,
             )
         return LedgerView(
             bankroll_lamports=self.bankroll or 0,

@@ -117,8 +117,12 @@ class Accounts:
         player_id = f"did:sim:{key}"
         acct = self.by_id.get(player_id)
         if acct is None:
-            acct = Account(player_id=player_id, public_key=key, username=f"sim_{key[:6]}",
-                           balances={c.address: c.start_balance for c in self.config.coins})
+            acct = Account(
+                player_id=player_id,
+                public_key=key,
+                username=f"sim_{key[:6]}",
+                balances={c.address: c.start_balance for c in self.config.coins},
+            )
             self.by_id[player_id] = acct
         return {"success": True, "player": {"id": player_id, "username": acct.username}}, acct
 
@@ -128,7 +132,9 @@ class Accounts:
         key = player_id or UNAUTHENTICATED
         self.requests[key] = self.requests.get(key, 0) + 1
 
-    def request_sidebet(self, acct: Account | None, payload: Any, at: GamePoint, now_ms: int) -> SidebetResult:
+    def request_sidebet(
+        self, acct: Account | None, payload: Any, at: GamePoint, now_ms: int
+    ) -> SidebetResult:
         """Validate, debit and record one side bet; the ack says why when it is refused."""
         self.count_request(acct.player_id if acct else None)
         if acct is None:
@@ -167,20 +173,46 @@ class Accounts:
         acct.balances[rule.address] -= amount
         window = Window.starting_at(start)
         amount_sol = lamports_to_sol(amount)
-        record = {"playerId": acct.player_id, "gameId": at.game_id, "username": acct.username, "price": at.price,
-                  "betAmount": amount_sol, "xPayout": 5, "coinAddress": rule.address,
-                  "startTick": window.start_tick, "endTick": window.end_tick, "tickIndex": start,
-                  "timestamp": now_ms, "type": "placed"}
-        bet = Bet(id=new_uuid(self.rng), player_id=acct.player_id, game_id=at.game_id, coin=rule.address,
-                  amount=amount, window=window, price=at.price, placed_ms=now_ms, record=record)
+        record = {
+            "playerId": acct.player_id,
+            "gameId": at.game_id,
+            "username": acct.username,
+            "price": at.price,
+            "betAmount": amount_sol,
+            "xPayout": 5,
+            "coinAddress": rule.address,
+            "startTick": window.start_tick,
+            "endTick": window.end_tick,
+            "tickIndex": start,
+            "timestamp": now_ms,
+            "type": "placed",
+        }
+        bet = Bet(
+            id=new_uuid(self.rng),
+            player_id=acct.player_id,
+            game_id=at.game_id,
+            coin=rule.address,
+            amount=amount,
+            window=window,
+            price=at.price,
+            placed_ms=now_ms,
+            record=record,
+        )
         acct.pending.append(bet)
         self.bets.append(bet)
         return SidebetResult({"success": True, "message": "Side bet placed", "sidebet": record}, bet)
 
     def placed_global_record(self, bet: Bet, username: str) -> dict[str, Any]:
-        return sidebet_placed_record(player_id=bet.player_id, username=username, game_id=bet.game_id,
-                                     amount=lamports_to_sol(bet.amount), coin=bet.coin,
-                                     start_tick=bet.window.start_tick, timestamp=bet.placed_ms, rec_id=bet.id)
+        return sidebet_placed_record(
+            player_id=bet.player_id,
+            username=username,
+            game_id=bet.game_id,
+            amount=lamports_to_sol(bet.amount),
+            coin=bet.coin,
+            start_tick=bet.window.start_tick,
+            timestamp=bet.placed_ms,
+            rec_id=bet.id,
+        )
 
     def on_tick(self, game_id: str, tick: int, price: float, now_ms: int) -> list[Settlement]:
         """Losses settle on the first tick past the window."""
@@ -189,8 +221,9 @@ class Accounts:
     def on_rug(self, game_id: str, rug_tick: int, price: float, now_ms: int) -> list[Settlement]:
         return self._settle_all(game_id, rug_tick=rug_tick, tick=rug_tick, price=price, now_ms=now_ms)
 
-    def _settle_all(self, game_id: str, *, rug_tick: int | None, tick: int, price: float,
-                    now_ms: int) -> list[Settlement]:
+    def _settle_all(
+        self, game_id: str, *, rug_tick: int | None, tick: int, price: float, now_ms: int
+    ) -> list[Settlement]:
         out: list[Settlement] = []
         for acct in self.by_id.values():
             if not acct.pending:
@@ -208,8 +241,9 @@ class Accounts:
             acct.pending = keep
         return out
 
-    def _settle(self, acct: Account, bet: Bet, outcome: Outcome, tick: int, price: float,
-                now_ms: int) -> Settlement:
+    def _settle(
+        self, acct: Account, bet: Bet, outcome: Outcome, tick: int, price: float, now_ms: int
+    ) -> Settlement:
         payout = payout_lamports(bet.amount, outcome)
         acct.balances[bet.coin] = acct.balances.get(bet.coin, 0) + payout
         if bet.coin != PRACTICE_COIN:
@@ -217,9 +251,19 @@ class Accounts:
         bet.outcome, bet.payout, bet.settle_tick = outcome, payout, tick
         won = outcome is Outcome.WON
         record = sidebet_payout_record(
-            player_id=acct.player_id, username=acct.username, level=acct.level, game_id=bet.game_id,
-            amount=lamports_to_sol(bet.amount), coin=bet.coin, window=bet.window, won=won, tick_index=tick,
-            price=price, timestamp=now_ms, rec_id=new_uuid(self.rng))
+            player_id=acct.player_id,
+            username=acct.username,
+            level=acct.level,
+            game_id=bet.game_id,
+            amount=lamports_to_sol(bet.amount),
+            coin=bet.coin,
+            window=bet.window,
+            won=won,
+            tick_index=tick,
+            price=price,
+            timestamp=now_ms,
+            rec_id=new_uuid(self.rng),
+        )
         record["payout"] = lamports_to_sol(payout)
         record["profit"] = lamports_to_sol(payout - bet.amount)
         return Settlement(acct, bet, record)
@@ -231,14 +275,30 @@ class Accounts:
         pending = [b.record for b in acct.pending]
         shit = {a: lamports_to_sol(v) for a, v in acct.balances.items() if a != SOL_MINT}
         return {
-            "id": acct.player_id, "role": None, "cash": lamports_to_sol(acct.balances.get(SOL_MINT, 0)),
-            "bonusBalance": 0, "bonusWagerReq": 0, "bonusWagered": 0, "positionQty": 0, "avgCost": 0,
-            "cumulativePnL": 0, "sidebetPnl": acct.sidebet_pnl / LAMPORTS_PER_SOL, "pnlPercent": 0,
-            "totalInvested": 0, "hasInteracted": True, "selectedCoin": None,
+            "id": acct.player_id,
+            "role": None,
+            "cash": lamports_to_sol(acct.balances.get(SOL_MINT, 0)),
+            "bonusBalance": 0,
+            "bonusWagerReq": 0,
+            "bonusWagered": 0,
+            "positionQty": 0,
+            "avgCost": 0,
+            "cumulativePnL": 0,
+            "sidebetPnl": acct.sidebet_pnl / LAMPORTS_PER_SOL,
+            "pnlPercent": 0,
+            "totalInvested": 0,
+            "hasInteracted": True,
+            "selectedCoin": None,
             "levelInfo": {"level": acct.level, "xp": 0, "xpForNextLevel": 1500, "totalXP": 0},
-            "shitcoinBalances": shit, "authenticated": True, "hitMaxWin": False,
-            "sideBet": pending[-1] if pending else None, "sidebets": pending, "shortPosition": None,
-            "leveragedPositions": [], "autobuysEnabled": False, "autosellPrice": None,
+            "shitcoinBalances": shit,
+            "authenticated": True,
+            "hitMaxWin": False,
+            "sideBet": pending[-1] if pending else None,
+            "sidebets": pending,
+            "shortPosition": None,
+            "leveragedPositions": [],
+            "autobuysEnabled": False,
+            "autosellPrice": None,
         }
 
     def board_entries(self) -> list[SimPlayer]:
@@ -248,10 +308,20 @@ class Accounts:
             if not acct.pending:
                 continue
             bet = acct.pending[-1]
-            rows.append(SimPlayer(
-                id=acct.player_id, username=acct.username, level=acct.level, side_bettor=True, trade_rate=0.0,
-                pnl=acct.sidebet_pnl / LAMPORTS_PER_SOL, sidebet_pnl=acct.sidebet_pnl / LAMPORTS_PER_SOL,
-                bet=CrowdBet(bet.window, lamports_to_sol(bet.amount), bet.game_id, bet.placed_ms, bet.coin)))
+            rows.append(
+                SimPlayer(
+                    id=acct.player_id,
+                    username=acct.username,
+                    level=acct.level,
+                    side_bettor=True,
+                    trade_rate=0.0,
+                    pnl=acct.sidebet_pnl / LAMPORTS_PER_SOL,
+                    sidebet_pnl=acct.sidebet_pnl / LAMPORTS_PER_SOL,
+                    bet=CrowdBet(
+                        bet.window, lamports_to_sol(bet.amount), bet.game_id, bet.placed_ms, bet.coin
+                    ),
+                )
+            )
         return rows
 
     def username_status(self, acct: Account) -> dict[str, Any]:

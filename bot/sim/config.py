@@ -25,9 +25,15 @@ class CoinRule:
 
 def _default_coins() -> tuple[CoinRule, ...]:
     return (
-        CoinRule(SOL_MINT, min_bet=1_000_000, max_bet=5 * LAMPORTS_PER_SOL, start_balance=1 * LAMPORTS_PER_SOL),
-        CoinRule(PRACTICE_COIN, min_bet=1_000_000, max_bet=10_000 * LAMPORTS_PER_SOL,
-                 start_balance=10_000 * LAMPORTS_PER_SOL),
+        CoinRule(
+            SOL_MINT, min_bet=1_000_000, max_bet=5 * LAMPORTS_PER_SOL, start_balance=1 * LAMPORTS_PER_SOL
+        ),
+        CoinRule(
+            PRACTICE_COIN,
+            min_bet=1_000_000,
+            max_bet=10_000 * LAMPORTS_PER_SOL,
+            start_balance=10_000 * LAMPORTS_PER_SOL,
+        ),
     )
 
 

@@ -8,7 +8,7 @@ and tests) and, through :func:`fast_games`, the statistical fidelity checks.
 Cycle (checked against the Dec 2025 / Feb 2026 captures): the next game's id and seed hash are announced
 in the cooldown frames; ``cooldownTimer`` 15000 → 0 in 100 ms frames (minimal 7-key frames; presale is the
 last 10 s with ``allowPreRoundBuys``); tick 0; one frame per tick with ``partialPrices`` (last 5 ticks);
-the rug frame (``rugged: true``, ``active`` still true, ``tickCount = final_wire_tick``, a rug price that is
+the rug frame (``rugged: true``, ``active`` still true, ``tickCount = rug_tick``, a rug price that is
 not from the generator); then 1–5 s of silence while the server clock runs on, after which a burst
 delivers a ~300 KB history frame with the old id, one with the new id (cooldown 15000) whose
 ``gameHistory`` now starts with the game that just rugged and reveals its seed, and the cooldown frames
@@ -43,10 +43,16 @@ from bot.sim.timing import (
 __all__ = ["FastGame", "GameLoop", "GameRecord", "Out", "Step", "fast_games", "iter_timeline", "trace_header"]
 
 VERSION = "v3"
-_SHITCOINS = [{"address": PRACTICE_COIN, "ticker": "FREE", "name": "Practice SOL", "max_bet": 10000,
-               "max_win": 100000}]
-_RUG_ROYALE: dict[str, Any] = {"status": "INACTIVE", "activeEventId": None, "currentEvent": None, "upcomingEvents": [],
-               "events": []}
+_SHITCOINS = [
+    {"address": PRACTICE_COIN, "ticker": "FREE", "name": "Practice SOL", "max_bet": 10000, "max_win": 100000}
+]
+_RUG_ROYALE: dict[str, Any] = {
+    "status": "INACTIVE",
+    "activeEventId": None,
+    "currentEvent": None,
+    "upcomingEvents": [],
+    "events": [],
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +83,7 @@ class GameRecord:
     server_seed: str
     server_seed_hash: str
     prices: list[float]  # wire prices, the last one is the rug price
-    final_wire_tick: int
+    rug_tick: int
     peak: float
     timestamp_ms: int
     global_sidebets: list[dict[str, Any]]
@@ -86,11 +92,17 @@ class GameRecord:
     skipped_ticks: tuple[int, ...] = ()
 
     def history_entry(self) -> dict[str, Any]:
-        return {"id": self.id, "timestamp": self.timestamp_ms, "prices": self.prices,
-                "peakMultiplier": self.peak, "rugged": True, "globalTrades": [],
-                "globalSidebets": self.global_sidebets,
-                "provablyFair": {"serverSeed": self.server_seed, "serverSeedHash": self.server_seed_hash},
-                "gameVersion": VERSION}
+        return {
+            "id": self.id,
+            "timestamp": self.timestamp_ms,
+            "prices": self.prices,
+            "peakMultiplier": self.peak,
+            "rugged": True,
+            "globalTrades": [],
+            "globalSidebets": self.global_sidebets,
+            "provablyFair": {"serverSeed": self.server_seed, "serverSeedHash": self.server_seed_hash},
+            "gameVersion": VERSION,
+        }
 
 
 def trace_header(rng: random.Random) -> dict[str, Any]:
@@ -119,8 +131,14 @@ class GameLoop:
     Thread-safety: none needed; the server calls every method from its one event-loop thread.
     """
 
-    def __init__(self, config: SimConfig, *, accounts: Accounts | None = None,
-                 now_ms: Callable[[], int] | None = None, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        config: SimConfig,
+        *,
+        accounts: Accounts | None = None,
+        now_ms: Callable[[], int] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         self.config = config
         self.rng = rng or random.Random(config.seed if config.seed is not None else secrets.token_hex(16))
         # server seeds: secrets in live runs, reproducible from --seed
@@ -163,7 +181,9 @@ class GameLoop:
         """The real site's notice (a reboot after this round) and the paused cooldown that follows it."""
         self.request_pause(seconds, "Server maintenance in progress")
         msg = "Server will reboot after this round for maintenance (~3 minutes)"
-        return Out("maintenanceUpdate", (trace_header(self.rng), {"active": True, "message": msg, "mega": False}))
+        return Out(
+            "maintenanceUpdate", (trace_header(self.rng), {"active": True, "message": msg, "mega": False})
+        )
 
     def point(self) -> GamePoint:
         return GamePoint(self.current.id, self.phase, self.tick, self.price)
@@ -186,9 +206,13 @@ class GameLoop:
 
     def _stats(self) -> dict[str, Any]:
         peaks = [g.peak for g in self.finished] or [1.0]
-        return {"averageMultiplier": sum(peaks) / len(peaks), "count2x": sum(p >= 2 for p in peaks),
-                "count10x": sum(p >= 10 for p in peaks), "count50x": sum(p >= 50 for p in peaks),
-                "count100x": sum(p >= 100 for p in peaks)}
+        return {
+            "averageMultiplier": sum(peaks) / len(peaks),
+            "count2x": sum(p >= 2 for p in peaks),
+            "count10x": sum(p >= 10 for p in peaks),
+            "count50x": sum(p >= 50 for p in peaks),
+            "count100x": sum(p >= 100 for p in peaks),
+        }
 
     def _rugpool(self) -> dict[str, Any]:
         return {"instarugCount": len(self.finished) % 10, "threshold": 10, "rugpoolAmount": 4.25}
@@ -197,34 +221,65 @@ class GameLoop:
         return self.crowd.leaderboard(full=full, extra=self.accounts.board_entries())
 
     def minimal_cooldown(self) -> dict[str, Any]:
-        return {"gameId": self.current.id, "cooldownTimer": self.cooldown_ms, "cooldownPaused": self.paused,
-                "allowPreRoundBuys": self.cooldown_ms <= PRESALE_MS, "leaderboard": self._board(),
-                "connectedPlayers": self.connected_players, "provablyFair": self._pf()}
+        return {
+            "gameId": self.current.id,
+            "cooldownTimer": self.cooldown_ms,
+            "cooldownPaused": self.paused,
+            "allowPreRoundBuys": self.cooldown_ms <= PRESALE_MS,
+            "leaderboard": self._board(),
+            "connectedPlayers": self.connected_players,
+            "provablyFair": self._pf(),
+        }
 
     def state_frame(self, *, sparse: bool = False) -> dict[str, Any]:
         """The 21-key frame of presale transitions, active ticks and the rug (real key order)."""
-        frame: dict[str, Any] = {"active": self.phase in ("ACTIVE", "RUGGED"), "price": self.price,
-                                 "partialPrices": self._partial(self.tick)}
+        frame: dict[str, Any] = {
+            "active": self.phase in ("ACTIVE", "RUGGED"),
+            "price": self.price,
+            "partialPrices": self._partial(self.tick),
+        }
         if not sparse:
             frame["tradeCount"] = self.current.trade_count
-        frame.update({"rugged": self.phase == "RUGGED", "tickCount": self.tick,
-                      "cooldownTimer": self.cooldown_ms if self.phase in ("COOLDOWN", "PRESALE") else 0,
-                      "cooldownPaused": self.paused, "pauseMessage": self.pause_message,
-                      "allowPreRoundBuys": self.phase == "PRESALE"})
+        frame.update(
+            {
+                "rugged": self.phase == "RUGGED",
+                "tickCount": self.tick,
+                "cooldownTimer": self.cooldown_ms if self.phase in ("COOLDOWN", "PRESALE") else 0,
+                "cooldownPaused": self.paused,
+                "pauseMessage": self.pause_message,
+                "allowPreRoundBuys": self.phase == "PRESALE",
+            }
+        )
         frame.update(self._stats())
-        frame.update({"leaderboard": self._board(full=self.phase != "PRESALE"),
-                      "gameId": self.current.id, "connectedPlayers": self.connected_players})
+        frame.update(
+            {
+                "leaderboard": self._board(full=self.phase != "PRESALE"),
+                "gameId": self.current.id,
+                "connectedPlayers": self.connected_players,
+            }
+        )
         if not sparse:
             frame["rugpool"] = self._rugpool()
         frame.update({"rugRoyale": _RUG_ROYALE, "provablyFair": self._pf()})
         return frame
 
     def start_frame(self) -> dict[str, Any]:
-        return {"active": True, "price": 1.0, "rugged": False, "tickCount": 0, "cooldownTimer": 0,
-                "cooldownPaused": False, "pauseMessage": "", "allowPreRoundBuys": False, "leaderboard": [],
-                "gameId": self.current.id, "connectedPlayers": self.connected_players, "gameVersion": VERSION,
-                "partialPrices": {"startTick": 0, "endTick": 0, "values": {"0": 1.0}},
-                "provablyFair": self._pf()}
+        return {
+            "active": True,
+            "price": 1.0,
+            "rugged": False,
+            "tickCount": 0,
+            "cooldownTimer": 0,
+            "cooldownPaused": False,
+            "pauseMessage": "",
+            "allowPreRoundBuys": False,
+            "leaderboard": [],
+            "gameId": self.current.id,
+            "connectedPlayers": self.connected_players,
+            "gameVersion": VERSION,
+            "partialPrices": {"startTick": 0, "endTick": 0, "values": {"0": 1.0}},
+            "provablyFair": self._pf(),
+        }
 
     def history_frame(self, *, on_connect: bool = False) -> dict[str, Any]:
         """A heavy transition frame: ``gameHistory`` (newest first), records of the day, then the state.
@@ -234,20 +289,40 @@ class GameLoop:
         frame: dict[str, Any] = {"gameHistory": [g.history_entry() for g in reversed(self.history)]}
         frame.update(self._stats())
         best = max(self.finished, key=lambda g: g.peak, default=None)
-        frame.update({"highestToday": best.peak if best else None,
-                      "highestTodayTimestamp": best.timestamp_ms if best else None,
-                      "highestTodayPrices": best.prices if best else None})
+        frame.update(
+            {
+                "highestToday": best.peak if best else None,
+                "highestTodayTimestamp": best.timestamp_ms if best else None,
+                "highestTodayPrices": best.prices if best else None,
+            }
+        )
         for level in ("2x", "10x", "50x"):
-            frame.update({f"godCandle{level}": None, f"godCandle{level}Timestamp": None,
-                          f"godCandle{level}Prices": None, f"godCandle{level}MassiveJump": None})
+            frame.update(
+                {
+                    f"godCandle{level}": None,
+                    f"godCandle{level}Timestamp": None,
+                    f"godCandle{level}Prices": None,
+                    f"godCandle{level}MassiveJump": None,
+                }
+            )
         active = self.phase in ("ACTIVE", "RUGGED")
-        frame.update({"availableShitcoins": _SHITCOINS, "active": active, "price": self.price,
-                      "rugged": self.phase == "RUGGED", "tickCount": self.tick,
-                      "cooldownTimer": 0 if active else self.cooldown_ms, "cooldownPaused": self.paused,
-                      "pauseMessage": self.pause_message,
-                      "allowPreRoundBuys": self.phase == "PRESALE", "leaderboard": self._board(),
-                      "gameId": self.current.id, "connectedPlayers": self.connected_players,
-                      "gameVersion": VERSION})
+        frame.update(
+            {
+                "availableShitcoins": _SHITCOINS,
+                "active": active,
+                "price": self.price,
+                "rugged": self.phase == "RUGGED",
+                "tickCount": self.tick,
+                "cooldownTimer": 0 if active else self.cooldown_ms,
+                "cooldownPaused": self.paused,
+                "pauseMessage": self.pause_message,
+                "allowPreRoundBuys": self.phase == "PRESALE",
+                "leaderboard": self._board(),
+                "gameId": self.current.id,
+                "connectedPlayers": self.connected_players,
+                "gameVersion": VERSION,
+            }
+        )
         if on_connect:
             frame["prices"] = self._wire_prices()[: self.tick + 1] if active else []
         else:
@@ -304,8 +379,17 @@ class GameLoop:
             yield self._wait(chunk)
             waited += chunk
         self.paused, self.pause_message = False, ""
-        yield Step(0.0, "pause", (self._gsu(self.state_frame()), Out("maintenanceUpdate", (
-            trace_header(self.rng), {"active": False, "message": "", "mega": False}))))
+        yield Step(
+            0.0,
+            "pause",
+            (
+                self._gsu(self.state_frame()),
+                Out(
+                    "maintenanceUpdate",
+                    (trace_header(self.rng), {"active": False, "message": "", "mega": False}),
+                ),
+            ),
+        )
 
     def _active(self) -> Iterator[Step]:
         cur = self.current
@@ -351,12 +435,22 @@ class GameLoop:
         players = self.crowd.players[:10]
         counts = [100 * (i + 1) for i in range(len(players))]
         total = sum(counts) or 1
-        entries = [{"playerId": p.id, "entries": n, "username": p.username, "percentage": 100 * n / total}
-                   for p, n in zip(players, counts, strict=True)]
-        return {"instarugCount": base["instarugCount"], "rugpoolAmount": base["rugpoolAmount"],
-                "totalEntries": total, "threshold": base["threshold"], "playersWithEntries": len(entries),
-                "solPerEntry": 0.001, "maxEntriesPerPlayer": 5000, "playerEntries": entries,
-                "lastDrawing": None, "config": {"threshold": 10, "instarugThreshold": 6, "rugpoolPercentage": 0.5}}
+        entries = [
+            {"playerId": p.id, "entries": n, "username": p.username, "percentage": 100 * n / total}
+            for p, n in zip(players, counts, strict=True)
+        ]
+        return {
+            "instarugCount": base["instarugCount"],
+            "rugpoolAmount": base["rugpoolAmount"],
+            "totalEntries": total,
+            "threshold": base["threshold"],
+            "playersWithEntries": len(entries),
+            "solPerEntry": 0.001,
+            "maxEntriesPerPlayer": 5000,
+            "playerEntries": entries,
+            "lastDrawing": None,
+            "config": {"threshold": 10, "instarugThreshold": 6, "rugpoolPercentage": 0.5},
+        }
 
     def _settlement_outs(self, settlements: list[Settlement]) -> list[Out]:
         outs: list[Out] = []
@@ -372,7 +466,7 @@ class GameLoop:
         gen = cur.gen
         yield self._wait(self.gaps.next_gap())
         self.rug_price = make_rug_price(self.rng.random, gen.prices[-1])
-        self.phase, self.tick, self.price = "RUGGED", gen.final_wire_tick, self.rug_price
+        self.phase, self.tick, self.price = "RUGGED", gen.rug_tick, self.rug_price
         now = self.now_ms()
         settlements = self.accounts.on_rug(cur.id, self.tick, self.price, now)
         self.crowd.on_rug(cur.id, self.tick, self.price, now, cur.global_sidebets)
@@ -381,10 +475,17 @@ class GameLoop:
         # the first heavy frame: old id, history not yet including this game
         yield self._wait(RUG_TO_HISTORY_S)
         yield Step(0.0, "history", (self._gsu(self.history_frame()),))
-        record = GameRecord(id=cur.id, server_seed=cur.seed, server_seed_hash=cur.hash,
-                            prices=self._wire_prices(), final_wire_tick=gen.final_wire_tick, peak=gen.peak,
-                            timestamp_ms=self.now_ms(), global_sidebets=cur.global_sidebets,
-                            skipped_ticks=tuple(self._skipped))
+        record = GameRecord(
+            id=cur.id,
+            server_seed=cur.seed,
+            server_seed_hash=cur.hash,
+            prices=self._wire_prices(),
+            rug_tick=gen.rug_tick,
+            peak=gen.peak,
+            timestamp_ms=self.now_ms(),
+            global_sidebets=cur.global_sidebets,
+            skipped_ticks=tuple(self._skipped),
+        )
         self.history.append(record)
         self.finished.append(record)
         if len(self.finished) > self.config.history_len:
@@ -401,9 +502,14 @@ class GameLoop:
 # ---------------------------------------------------------------- no-socket modes
 
 
-def iter_timeline(config: SimConfig, *, games: int, start_t: float = 1_767_225_600.0,
-                  accounts: Accounts | None = None,
-                  maintenance: dict[int, float] | None = None) -> Iterator[tuple[float, Out]]:
+def iter_timeline(
+    config: SimConfig,
+    *,
+    games: int,
+    start_t: float = 1_767_225_600.0,
+    accounts: Accounts | None = None,
+    maintenance: dict[int, float] | None = None,
+) -> Iterator[tuple[float, Out]]:
     """The broadcast frames of ``games`` full rounds at virtual times, without sleeping.
 
     Starts with the connect frame (what a client sees on connect) and stops after the history frame that
@@ -422,8 +528,12 @@ def iter_timeline(config: SimConfig, *, games: int, start_t: float = 1_767_225_6
         if step.kind == "start":
             started += 1
         elif step.kind == "tick" and loop.tick == 10 and maintenance and started in maintenance:
-            step = Step(step.delay, step.kind, (*step.outs, loop.announce_maintenance(maintenance[started])),
-                        step.hold)
+            step = Step(
+                step.delay,
+                step.kind,
+                (*step.outs, loop.announce_maintenance(maintenance[started])),
+                step.hold,
+            )
         if step.hold:
             hold_until = max(hold_until, clock[0] + step.hold)
         if step.kind == "history" and loop.phase == "COOLDOWN":
@@ -443,12 +553,14 @@ def iter_timeline(config: SimConfig, *, games: int, start_t: float = 1_767_225_6
 class FastGame:
     id: str
     server_seed: str
-    final_wire_tick: int
+    rug_tick: int
     peak: float
     gaps: tuple[float, ...]
 
 
-def fast_games(n: int, *, seed: str = "fidelity", jitter: bool = True, gaps: bool = True) -> Iterator[FastGame]:
+def fast_games(
+    n: int, *, seed: str = "fidelity", jitter: bool = True, gaps: bool = True
+) -> Iterator[FastGame]:
     """``n`` games on the same seed scheme, generator and tick timing, skipping frame building (for statistics).
 
     ``gaps=False`` skips drawing tick gaps (empty ``gaps``) when only lengths matter.
@@ -457,6 +569,6 @@ def fast_games(n: int, *, seed: str = "fidelity", jitter: bool = True, gaps: boo
     loop = GameLoop(config, now_ms=lambda: 1_767_225_600_000)
     for _ in range(n):
         cur = loop.current
-        drawn = tuple(loop.gaps.next_gap() for _ in range(cur.gen.final_wire_tick)) if gaps else ()
-        yield FastGame(cur.id, cur.seed, cur.gen.final_wire_tick, cur.gen.peak, drawn)
+        drawn = tuple(loop.gaps.next_gap() for _ in range(cur.gen.rug_tick)) if gaps else ()
+        yield FastGame(cur.id, cur.seed, cur.gen.rug_tick, cur.gen.peak, drawn)
         loop.current = loop._new_game()

@@ -52,9 +52,11 @@ from bot.sim.game import GameLoop, Out, trace_header
 __all__ = ["AccountTruth", "BetTruth", "GameTruth", "SimServer", "SimTruth"]
 
 MAX_QUEUED_FRAMES = 20_000  # ~80 s of frames at speed 1
-_MINIMAL_PAGE = (b"<!doctype html><html><head><title>rugs.fun simulator</title></head><body>"
-                 b"<h1>rugs.fun simulator</h1><p>The page files are not installed; the socket is at "
-                 b"/socket.io/?EIO=4&amp;transport=websocket and ground truth at /__sim/state.</p></body></html>")
+_MINIMAL_PAGE = (
+    b"<!doctype html><html><head><title>rugs.fun simulator</title></head><body>"
+    b"<h1>rugs.fun simulator</h1><p>The page files are not installed; the socket is at "
+    b"/socket.io/?EIO=4&amp;transport=websocket and ground truth at /__sim/state.</p></body></html>"
+)
 
 
 # ---------------------------------------------------------------- ground truth
@@ -65,7 +67,7 @@ class GameTruth:
     id: str
     server_seed: str
     server_seed_hash: str
-    final_wire_tick: int
+    rug_tick: int
     peak: float
     timestamp_ms: int
     skipped_ticks: tuple[int, ...]  # ticks never broadcast (backfilled by partialPrices): not lost frames
@@ -173,9 +175,15 @@ class SimServer:
         return f"http://{'[' + host + ']' if ':' in host else host}:{self.port}"
 
     async def start(self) -> None:
-        self._server = await serve(self._handler, self.config.host, self.config.port,
-                                   process_request=self._process_request, compression=None,
-                                   ping_interval=None, max_size=2**20)
+        self._server = await serve(
+            self._handler,
+            self.config.host,
+            self.config.port,
+            process_request=self._process_request,
+            compression=None,
+            ping_interval=None,
+            max_size=2**20,
+        )
         sock = next(iter(self._server.sockets))
         self.port = sock.getsockname()[1]
         self._driver = asyncio.create_task(self._drive(), name="sim-driver")
@@ -195,22 +203,56 @@ class SimServer:
 
     def truth(self) -> SimTruth:
         g = self.game
-        games = tuple(GameTruth(r.id, r.server_seed, r.server_seed_hash, r.final_wire_tick, r.peak, r.timestamp_ms,
-                                r.skipped_ticks) for r in g.finished)
-        accounts = tuple(AccountTruth(a.player_id, a.username, dict(a.balances), len(a.pending))
-                         for a in self.accounts.by_id.values())
-        bets = tuple(BetTruth(b.id, b.player_id, b.game_id, b.coin, b.amount, b.window.start_tick,
-                              b.window.end_tick, str(b.outcome), b.payout, b.settle_tick)
-                     for b in self.accounts.bets)
+        games = tuple(
+            GameTruth(
+                r.id,
+                r.server_seed,
+                r.server_seed_hash,
+                r.rug_tick,
+                r.peak,
+                r.timestamp_ms,
+                r.skipped_ticks,
+            )
+            for r in g.finished
+        )
+        accounts = tuple(
+            AccountTruth(a.player_id, a.username, dict(a.balances), len(a.pending))
+            for a in self.accounts.by_id.values()
+        )
+        bets = tuple(
+            BetTruth(
+                b.id,
+                b.player_id,
+                b.game_id,
+                b.coin,
+                b.amount,
+                b.window.start_tick,
+                b.window.end_tick,
+                str(b.outcome),
+                b.payout,
+                b.settle_tick,
+            )
+            for b in self.accounts.bets
+        )
         active = self.faults.active()
         if self.accounts.reject_next:
             active.append(f"reject next {self.accounts.reject_next}")
         return SimTruth(
-            game_id=g.current.id, phase=g.phase, tick=g.tick, price=g.price, server_seed_hash=g.current.hash,
-            sim_t=self.sim_t, connections=len(self._conns), frames_sent=self.frames_sent, games=games,
-            accounts=accounts, sidebet_requests=dict(self.accounts.requests), bets=bets,
+            game_id=g.current.id,
+            phase=g.phase,
+            tick=g.tick,
+            price=g.price,
+            server_seed_hash=g.current.hash,
+            sim_t=self.sim_t,
+            connections=len(self._conns),
+            frames_sent=self.frames_sent,
+            games=games,
+            accounts=accounts,
+            sidebet_requests=dict(self.accounts.requests),
+            bets=bets,
             faults_active=tuple(active),
-            fault_log=tuple({"name": e.name, "value": e.value, "sim_t": e.sim_t} for e in self.faults.log))
+            fault_log=tuple({"name": e.name, "value": e.value, "sim_t": e.sim_t} for e in self.faults.log),
+        )
 
     # ------------------------------------------------------------ the game driver
 
@@ -419,18 +461,26 @@ class SimServer:
             self._ack(conn, ack_id, ack)
             if acct is not None:
                 conn.player = acct
-                conn.send(encode_event("usernameStatus", trace_header(self.game.rng),
-                                       self.accounts.username_status(acct)))
+                conn.send(
+                    encode_event(
+                        "usernameStatus", trace_header(self.game.rng), self.accounts.username_status(acct)
+                    )
+                )
                 conn.send(encode_event("playerUpdate", self.accounts.player_update(acct)))
         elif name == "requestSidebet":
             now_ms = int(time.time() * 1000)
             result = self.accounts.request_sidebet(conn.player, payload, self.game.point(), now_ms)
             bet, acct = result.bet, conn.player
             if bet is not None and acct is not None:
-                self.game.current.global_sidebets.append(self.accounts.placed_global_record(bet, acct.username))
-                self._to_player(acct.player_id, encode_event("playerUpdate", self.accounts.player_update(acct)))
-                self._to_player(acct.player_id, encode_event("currentSidebet", trace_header(self.game.rng),
-                                                             bet.record))
+                self.game.current.global_sidebets.append(
+                    self.accounts.placed_global_record(bet, acct.username)
+                )
+                self._to_player(
+                    acct.player_id, encode_event("playerUpdate", self.accounts.player_update(acct))
+                )
+                self._to_player(
+                    acct.player_id, encode_event("currentSidebet", trace_header(self.game.rng), bet.record)
+                )
             self._ack(conn, ack_id, result.ack)
         elif ack_id is not None:
             self._ack(conn, ack_id, {"success": True})
@@ -460,8 +510,14 @@ def _is_loopback(address: str) -> bool:
 
 
 def _response(status: HTTPStatus, body: bytes, content_type: str) -> Response:
-    headers = Headers([("Content-Type", content_type), ("Content-Length", str(len(body))),
-                       ("Cache-Control", "no-store"), ("Connection", "close")])
+    headers = Headers(
+        [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(body))),
+            ("Cache-Control", "no-store"),
+            ("Connection", "close"),
+        ]
+    )
     return Response(status.value, status.phrase, headers, body)
 
 

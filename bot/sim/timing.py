@@ -15,6 +15,8 @@ import bisect
 import random
 from dataclasses import dataclass
 
+from bot.game.rules import NOMINAL_TICK_S
+
 __all__ = [
     "COOLDOWN_FRAME_MS",
     "COOLDOWN_MS",
@@ -27,7 +29,6 @@ __all__ = [
     "TickGaps",
 ]
 
-NOMINAL_TICK_S = 0.25
 COOLDOWN_MS = 15_000  # cooldownTimer 15000 → 0
 PRESALE_MS = 10_000  # allowPreRoundBuys during the last 10 s of the cooldown
 COOLDOWN_FRAME_MS = 100  # one cooldown frame every 100 ms
@@ -35,7 +36,9 @@ COOLDOWN_FRAME_MS = 100  # one cooldown frame every 100 ms
 # frames and the first cooldown frames then arrive as one burst (Dec 2025 capture: 14900 and 14800 within 12 ms).
 RUG_HOLD_S = (1.0, 5.0)  # silence after the rug frame; frames made meanwhile are held, then burst
 RUG_TO_HISTORY_S = 0.9  # rug → first history frame (old id) on the server clock
-HISTORY_GAP_S = 0.4  # first → second history frame (new id, cooldown 15000); rug → tick 0 ≈ 0.9 + 0.4 + 15 = 16.3 s
+HISTORY_GAP_S = (
+    0.4  # first → second history frame (new id, cooldown 15000); rug → tick 0 ≈ 0.9 + 0.4 + 15 = 16.3 s
+)
 
 # (cumulative probability, gap seconds); derived by tests/sim/test_fidelity.py::derive_gap_table
 GAP_QUANTILES: tuple[tuple[float, float], ...] = (

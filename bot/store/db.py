@@ -92,7 +92,9 @@ class Store:
         path = Path(path)
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=busy_timeout_s, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            str(path), timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+        )
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -118,7 +120,9 @@ class Store:
             row = self._conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
             current = int(row[0] or 0)
             if current > LATEST_VERSION:
-                raise StoreError(f"{self.path}: schema version {current} is newer than this bot ({LATEST_VERSION})")
+                raise StoreError(
+                    f"{self.path}: schema version {current} is newer than this bot ({LATEST_VERSION})"
+                )
             for version, script in MIGRATIONS:
                 if version <= current:
                     continue
@@ -166,8 +170,9 @@ class Store:
         return sorted(self.db.table_names())
 
     # ------------------------------------------------------------------ events
-    def _append(self, conn: sqlite3.Connection, t: float, session: str | None, kind: str,
-                data: Mapping[str, Any]) -> int:
+    def _append(
+        self, conn: sqlite3.Connection, t: float, session: str | None, kind: str, data: Mapping[str, Any]
+    ) -> int:
         cur = conn.execute(
             "INSERT INTO events (t, session, kind, data) VALUES (?, ?, ?, ?)",
             (t, session, kind, json.dumps(dict(data), sort_keys=True, separators=(",", ":"))),
@@ -179,8 +184,9 @@ class Store:
         with self._tx() as conn:
             return self._append(conn, t, session, kind, data)
 
-    def events(self, *, session: str | None = None, kinds: Sequence[str] | None = None,
-               after_seq: int = 0) -> list[EventRow]:
+    def events(
+        self, *, session: str | None = None, kinds: Sequence[str] | None = None, after_seq: int = 0
+    ) -> list[EventRow]:
         sql = "SELECT seq, t, session, kind, data FROM events WHERE seq > ?"
         params: list[Any] = [after_seq]
         if session is not None:
@@ -193,8 +199,15 @@ class Store:
         return [EventRow(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in self._conn.execute(sql, params)]
 
     # ------------------------------------------------------------------ sessions
-    def start_session(self, *, mode: str, profile: str, coin: str, started: float,
-                      starting_bankroll_lamports: int | None = None) -> str:
+    def start_session(
+        self,
+        *,
+        mode: str,
+        profile: str,
+        coin: str,
+        started: float,
+        starting_bankroll_lamports: int | None = None,
+    ) -> str:
         with self._tx(durable=True) as conn:
             n = int(conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]) + 1
             session_id = f"s{n:05d}-{int(started)}"
@@ -203,16 +216,26 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (session_id, mode, profile, coin, started, starting_bankroll_lamports),
             )
-            self._append(conn, started, session_id, EventKind.SESSION_STARTED, {
-                "mode": mode, "profile": profile, "coin": coin,
-                "starting_bankroll_lamports": starting_bankroll_lamports,
-            })
+            self._append(
+                conn,
+                started,
+                session_id,
+                EventKind.SESSION_STARTED,
+                {
+                    "mode": mode,
+                    "profile": profile,
+                    "coin": coin,
+                    "starting_bankroll_lamports": starting_bankroll_lamports,
+                },
+            )
         return session_id
 
     def end_session(self, session_id: str, *, ended: float, summary: Mapping[str, Any]) -> None:
         with self._tx(durable=True) as conn:
-            conn.execute("UPDATE sessions SET ended = ?, summary = ? WHERE id = ?",
-                         (ended, json.dumps(dict(summary), sort_keys=True, default=str), session_id))
+            conn.execute(
+                "UPDATE sessions SET ended = ?, summary = ? WHERE id = ?",
+                (ended, json.dumps(dict(summary), sort_keys=True, default=str), session_id),
+            )
             self._append(conn, ended, session_id, EventKind.SESSION_ENDED, dict(summary))
 
     def session(self, session_id: str) -> SessionRow | None:
@@ -220,7 +243,9 @@ class Store:
         return self._session_row(row) if row else None
 
     def last_session(self) -> SessionRow | None:
-        row = self._conn.execute("SELECT * FROM sessions ORDER BY started DESC, rowid DESC LIMIT 1").fetchone()
+        row = self._conn.execute(
+            "SELECT * FROM sessions ORDER BY started DESC, rowid DESC LIMIT 1"
+        ).fetchone()
         return self._session_row(row) if row else None
 
     def sessions(self, *, mode: str | None = None, coin: str | None = None) -> list[SessionRow]:
@@ -244,13 +269,19 @@ class Store:
             existing = conn.execute("SELECT id FROM halts WHERE active = 1 ORDER BY id LIMIT 1").fetchone()
             if existing is None:
                 cur = conn.execute(
-                    "INSERT INTO halts (active, reason, source, set_at) VALUES (1, ?, ?, ?)", (reason, source, at)
+                    "INSERT INTO halts (active, reason, source, set_at) VALUES (1, ?, ?, ?)",
+                    (reason, source, at),
                 )
                 halt_id = int(cur.lastrowid or 0)
             else:
                 halt_id = int(existing[0])
-            self._append(conn, at, None, EventKind.HALT_SET,
-                         {"halt_id": halt_id, "reason": reason, "source": source, "new": existing is None})
+            self._append(
+                conn,
+                at,
+                None,
+                EventKind.HALT_SET,
+                {"halt_id": halt_id, "reason": reason, "source": source, "new": existing is None},
+            )
         row = self._halt(halt_id)
         assert row is not None
         return row
@@ -277,12 +308,17 @@ class Store:
         return [h for h in (self._halt(i) for i in ids) if h is not None]
 
     def halts(self) -> list[HaltRow]:
-        return [self._halt_row(r) for r in self._conn.execute(
-            "SELECT id, active, reason, source, set_at, cleared_at, cleared_by FROM halts ORDER BY id")]
+        return [
+            self._halt_row(r)
+            for r in self._conn.execute(
+                "SELECT id, active, reason, source, set_at, cleared_at, cleared_by FROM halts ORDER BY id"
+            )
+        ]
 
     def _halt(self, halt_id: int) -> HaltRow | None:
         row = self._conn.execute(
-            "SELECT id, active, reason, source, set_at, cleared_at, cleared_by FROM halts WHERE id = ?", (halt_id,)
+            "SELECT id, active, reason, source, set_at, cleared_at, cleared_by FROM halts WHERE id = ?",
+            (halt_id,),
         ).fetchone()
         return self._halt_row(row) if row else None
 
@@ -291,8 +327,18 @@ class Store:
         return HaltRow(int(r[0]), bool(r[1]), r[2], r[3], r[4], r[5], r[6])
 
     # ------------------------------------------------------------------ bets
-    def insert_bet_intent(self, *, session: str, game: str, decided_tick: int, decided_t: float,
-                          amount_lamports: int, coin: str, strategy: str, reason: str) -> str:
+    def insert_bet_intent(
+        self,
+        *,
+        session: str,
+        game: str,
+        decided_tick: int,
+        decided_t: float,
+        amount_lamports: int,
+        coin: str,
+        strategy: str,
+        reason: str,
+    ) -> str:
         """Write-ahead: the intent row (and its event) is durable before this returns, i.e. before any click."""
         if amount_lamports <= 0:
             raise StoreError(f"bet amount must be positive, got {amount_lamports}")
@@ -302,18 +348,50 @@ class Store:
             conn.execute(
                 "INSERT INTO bets (seq, bet_id, session, game, decided_tick, decided_t, amount_lamports, coin, "
                 "strategy, reason, status, created_t, updated_t) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (seq, bet_id, session, game, decided_tick, decided_t, amount_lamports, coin, strategy, reason,
-                 BetStatus.INTENT.value, decided_t, decided_t),
+                (
+                    seq,
+                    bet_id,
+                    session,
+                    game,
+                    decided_tick,
+                    decided_t,
+                    amount_lamports,
+                    coin,
+                    strategy,
+                    reason,
+                    BetStatus.INTENT.value,
+                    decided_t,
+                    decided_t,
+                ),
             )
-            self._append(conn, decided_t, session, EventKind.BET_INTENT, {
-                "bet_id": bet_id, "game": game, "decided_tick": decided_tick, "amount_lamports": amount_lamports,
-                "coin": coin, "strategy": strategy,
-            })
+            self._append(
+                conn,
+                decided_t,
+                session,
+                EventKind.BET_INTENT,
+                {
+                    "bet_id": bet_id,
+                    "game": game,
+                    "decided_tick": decided_tick,
+                    "amount_lamports": amount_lamports,
+                    "coin": coin,
+                    "strategy": strategy,
+                },
+            )
         return bet_id
 
-    def update_bet(self, bet_id: str, status: BetStatus, *, t: float, start_tick: int | None = None,
-                   end_tick: int | None = None, payout_lamports: int | None = None,
-                   latency_s: float | None = None, message: str | None = None) -> BetRow:
+    def update_bet(
+        self,
+        bet_id: str,
+        status: BetStatus,
+        *,
+        t: float,
+        start_tick: int | None = None,
+        end_tick: int | None = None,
+        payout_lamports: int | None = None,
+        latency_s: float | None = None,
+        message: str | None = None,
+    ) -> BetRow:
         """Move a bet forward (durably, with its event). Repeating the current status only fills in details.
 
         Raises :class:`BetTransitionError` for a change that would rewrite history.
@@ -338,13 +416,24 @@ class Store:
                 (status.value, start_tick, end_tick, payout, latency_s, message, t, settled_t, bet_id),
             )
             if old.status is not status:
-                self._append(conn, t, old.session, EventKind.BET_STATUS, {
-                    "bet_id": bet_id, "old": old.status.value, "status": status.value, "game": old.game,
-                    "coin": old.coin, "amount_lamports": old.amount_lamports, "payout_lamports": payout,
-                    "start_tick": start_tick if start_tick is not None else old.start_tick,
-                    "end_tick": end_tick if end_tick is not None else old.end_tick,
-                    "message": message,
-                })
+                self._append(
+                    conn,
+                    t,
+                    old.session,
+                    EventKind.BET_STATUS,
+                    {
+                        "bet_id": bet_id,
+                        "old": old.status.value,
+                        "status": status.value,
+                        "game": old.game,
+                        "coin": old.coin,
+                        "amount_lamports": old.amount_lamports,
+                        "payout_lamports": payout,
+                        "start_tick": start_tick if start_tick is not None else old.start_tick,
+                        "end_tick": end_tick if end_tick is not None else old.end_tick,
+                        "message": message,
+                    },
+                )
             new = self._bet(conn, bet_id)
         assert new is not None
         return new
@@ -373,8 +462,27 @@ class Store:
 
     @staticmethod
     def _bet_row(r: tuple[Any, ...]) -> BetRow:
-        return BetRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], BetStatus(r[10]), r[11], r[12],
-                      r[13], r[14], r[15], r[16], r[17], r[18])
+        return BetRow(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            r[9],
+            BetStatus(r[10]),
+            r[11],
+            r[12],
+            r[13],
+            r[14],
+            r[15],
+            r[16],
+            r[17],
+            r[18],
+        )
 
     # ------------------------------------------------------------------ decisions, games, guards, ticks
     def record_decision(self, d: DecisionRow) -> int:
@@ -382,21 +490,48 @@ class Store:
             cur = conn.execute(
                 "INSERT INTO decisions (session, t, game, tick, p_win, p_low, p_high, ev, zone, amount_lamports, "
                 "strategy, reason, verdict) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (d.session, d.t, d.game, d.tick, d.p_win, d.p_low, d.p_high, d.ev, d.zone, d.amount_lamports,
-                 d.strategy, d.reason, d.verdict),
+                (
+                    d.session,
+                    d.t,
+                    d.game,
+                    d.tick,
+                    d.p_win,
+                    d.p_low,
+                    d.p_high,
+                    d.ev,
+                    d.zone,
+                    d.amount_lamports,
+                    d.strategy,
+                    d.reason,
+                    d.verdict,
+                ),
             )
             return int(cur.lastrowid or 0)
 
     def decisions(self, session: str | None = None) -> list[DecisionRow]:
-        sql = ("SELECT t, game, tick, p_win, p_low, p_high, ev, zone, amount_lamports, strategy, reason, verdict, "
-               "session FROM decisions")
-        rows = (self._conn.execute(sql + " WHERE session = ? ORDER BY id", (session,)) if session is not None
-                else self._conn.execute(sql + " ORDER BY id"))
+        sql = (
+            "SELECT t, game, tick, p_win, p_low, p_high, ev, zone, amount_lamports, strategy, reason, verdict, "
+            "session FROM decisions"
+        )
+        rows = (
+            self._conn.execute(sql + " WHERE session = ? ORDER BY id", (session,))
+            if session is not None
+            else self._conn.execute(sql + " ORDER BY id")
+        )
         return [DecisionRow(*r) for r in rows]
 
-    def record_game(self, *, game_id: str, final_tick: int | None = None, peak: float | None = None,
-                    seen_complete: bool | None = None, version: str | None = None, seed_hash: str | None = None,
-                    seed: str | None = None, verified: bool | None = None) -> None:
+    def record_game(
+        self,
+        *,
+        game_id: str,
+        rug_tick: int | None = None,
+        peak: float | None = None,
+        seen_complete: bool | None = None,
+        version: str | None = None,
+        seed_hash: str | None = None,
+        seed: str | None = None,
+        verified: bool | None = None,
+    ) -> None:
         """Upsert: the rug frame and the later history frame (seed, verification) each fill in their part."""
         with self._tx() as conn:
             conn.execute("INSERT OR IGNORE INTO games (id) VALUES (?)", (game_id,))
@@ -404,29 +539,64 @@ class Store:
                 "UPDATE games SET final_tick = COALESCE(?, final_tick), peak = COALESCE(?, peak), "
                 "seen_complete = COALESCE(?, seen_complete), version = COALESCE(?, version), "
                 "hash = COALESCE(?, hash), seed = COALESCE(?, seed), verified = COALESCE(?, verified) WHERE id = ?",
-                (final_tick, peak, None if seen_complete is None else int(seen_complete), version, seed_hash, seed,
-                 None if verified is None else int(verified), game_id),
+                (
+                    rug_tick,
+                    peak,
+                    None if seen_complete is None else int(seen_complete),
+                    version,
+                    seed_hash,
+                    seed,
+                    None if verified is None else int(verified),
+                    game_id,
+                ),
             )
 
     def game(self, game_id: str) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM games WHERE id = ?", [game_id]))
         return rows[0] if rows else None
 
-    def record_guard_event(self, *, session: str | None, t: float, guard: str, action: str, reason: str,
-                           until: float | None = None) -> None:
+    def record_guard_event(
+        self,
+        *,
+        session: str | None,
+        t: float,
+        guard: str,
+        action: str,
+        reason: str,
+        until: float | None = None,
+    ) -> None:
         with self._tx() as conn:
-            conn.execute("INSERT INTO guard_events (session, t, guard, action, reason, until) VALUES (?,?,?,?,?,?)",
-                         (session, t, guard, action, reason, until))
-            self._append(conn, t, session, EventKind.GUARD,
-                         {"guard": guard, "action": action, "reason": reason, "until": until})
+            conn.execute(
+                "INSERT INTO guard_events (session, t, guard, action, reason, until) VALUES (?,?,?,?,?,?)",
+                (session, t, guard, action, reason, until),
+            )
+            self._append(
+                conn,
+                t,
+                session,
+                EventKind.GUARD,
+                {"guard": guard, "action": action, "reason": reason, "until": until},
+            )
 
     def guard_events(self, session: str | None = None) -> list[dict[str, Any]]:
         if session is None:
             return list(self.db.query("SELECT * FROM guard_events ORDER BY id"))
         return list(self.db.query("SELECT * FROM guard_events WHERE session = ? ORDER BY id", [session]))
 
-    def record_tick_stats(self, *, session: str | None, t: float, game: str | None, samples: int, ewma_s: float,
-                          jitter_s: float, p50_s: float, p99_s: float, max_s: float, stalls: int) -> None:
+    def record_tick_stats(
+        self,
+        *,
+        session: str | None,
+        t: float,
+        game: str | None,
+        samples: int,
+        ewma_s: float,
+        jitter_s: float,
+        p50_s: float,
+        p99_s: float,
+        max_s: float,
+        stalls: int,
+    ) -> None:
         with self._tx() as conn:
             conn.execute(
                 "INSERT INTO tick_stats (session, t, game, samples, ewma_s, jitter_s, p50_s, p99_s, max_s, stalls) "

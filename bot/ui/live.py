@@ -18,8 +18,14 @@ from bot.ui.screen import Screen, render
 
 
 class LiveView:
-    def __init__(self, build: Callable[[], Screen], *, tty: bool | None = None, refresh_s: float = 0.25,
-                 log_every_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        build: Callable[[], Screen],
+        *,
+        tty: bool | None = None,
+        refresh_s: float = 0.25,
+        log_every_s: float = 10.0,
+    ) -> None:
         self._build = build
         self.tty = sys.stdout.isatty() if tty is None else tty
         self._refresh_s = refresh_s

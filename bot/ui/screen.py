@@ -16,7 +16,11 @@ from rich.text import Text
 
 from bot.money import fmt_sol
 
-MODE_STYLE = {"LIVE": "bold white on red", "PRACTICE": "bold black on yellow", "DRY-RUN": "bold black on cyan"}
+MODE_STYLE = {
+    "LIVE": "bold white on red",
+    "PRACTICE": "bold black on yellow",
+    "DRY-RUN": "bold black on cyan",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +64,12 @@ class Screen:
         feed = "up" if self.feed_connected else "DOWN"
         age = "—" if self.feed_age_s is None else f"{self.feed_age_s:.1f}s"
         lat = "—" if self.click_latency_p50_ms is None else f"{self.click_latency_p50_ms:.0f}ms"
-        return (f"game {self.game_id or '—'} tick {self.tick} {self.phase} {self.price:.3f}x | P(win) {pw} EV {ev} | "
-                f"last: {self.last_decision} ({self.last_reason}) | bankroll {bank} {self.coin_label} "
-                f"P&L {fmt_sol(self.session_pnl_lamports)} bets {self.bets} open {self.open_bet} | "
-                f"guards {self.guard_level} | feed {feed} age {age} | click p50 {lat}")
+        return (
+            f"game {self.game_id or '—'} tick {self.tick} {self.phase} {self.price:.3f}x | P(win) {pw} EV {ev} | "
+            f"last: {self.last_decision} ({self.last_reason}) | bankroll {bank} {self.coin_label} "
+            f"P&L {fmt_sol(self.session_pnl_lamports)} bets {self.bets} open {self.open_bet} | "
+            f"guards {self.guard_level} | feed {feed} age {age} | click p50 {lat}"
+        )
 
 
 def latency_stats(latencies_s: list[float]) -> tuple[float | None, float | None]:
@@ -86,8 +92,11 @@ def render(s: Screen) -> Panel:
     game.add_row("price", f"{s.price:.4f}x")
     if s.p_win is not None:
         zone = "green" if s.ev is not None and s.ev > 0 else "red"
-        game.add_row("P(win)", f"{s.p_win:.4f}  [{s.p_low or 0:.4f} – {s.p_high or 0:.4f}]"
-                     + (f"  break-even {s.break_even:.2f}" if s.break_even else ""))
+        game.add_row(
+            "P(win)",
+            f"{s.p_win:.4f}  [{s.p_low or 0:.4f} – {s.p_high or 0:.4f}]"
+            + (f"  break-even {s.break_even:.2f}" if s.break_even else ""),
+        )
         game.add_row("EV", Text(f"{(s.ev or 0) * 100:+.2f} % of stake", style=zone))
     else:
         game.add_row("P(win)", "—")
@@ -102,14 +111,25 @@ def render(s: Screen) -> Panel:
     money.add_row("session P&L", Text(f"{fmt_sol(s.session_pnl_lamports)} {s.coin_label}", style=pnl_style))
     money.add_row("bets / open", f"{s.bets}  /  {s.open_bet}")
     guard_style = {"ACTIVE": "green", "PAUSED": "yellow"}.get(s.guard_level, "bold red")
-    money.add_row("guards", Text(s.guard_level + ("  " + "; ".join(s.guard_reasons) if s.guard_reasons else ""),
-                                 style=guard_style))
-    feed = Text("connected" if s.feed_connected else "DISCONNECTED", style="green" if s.feed_connected else "bold red")
+    money.add_row(
+        "guards",
+        Text(
+            s.guard_level + ("  " + "; ".join(s.guard_reasons) if s.guard_reasons else ""), style=guard_style
+        ),
+    )
+    feed = Text(
+        "connected" if s.feed_connected else "DISCONNECTED", style="green" if s.feed_connected else "bold red"
+    )
     if s.feed_age_s is not None:
         feed.append(f"  last frame {s.feed_age_s:.1f}s ago  frames {s.frames_in}  sockets {s.sockets_opened}")
     money.add_row("feed", feed)
-    lat = "—" if s.click_latency_last_ms is None else (
-        f"last {s.click_latency_last_ms:.0f} ms  median {s.click_latency_p50_ms or 0:.0f} ms  ({s.clicks} clicks)")
+    lat = (
+        "—"
+        if s.click_latency_last_ms is None
+        else (
+            f"last {s.click_latency_last_ms:.0f} ms  median {s.click_latency_p50_ms or 0:.0f} ms  ({s.clicks} clicks)"
+        )
+    )
     money.add_row("click → confirm", lat)
 
     parts: list[RenderableType] = [head, game, money]

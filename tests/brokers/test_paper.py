@@ -21,7 +21,9 @@ TICK_S = 0.25
 
 
 def view(tick: int, phase: Phase = Phase.ACTIVE, game: str = GAME) -> GameView:
-    return GameView(game_id=game, phase=phase, tick=tick, price=1.0, t=tick * TICK_S, last_tick_t=tick * TICK_S)
+    return GameView(
+        game_id=game, phase=phase, tick=tick, price=1.0, t=tick * TICK_S, last_tick_t=tick * TICK_S
+    )
 
 
 def intent(tick: int = 10, amount: int = 10_000_000) -> BetIntent:
@@ -40,21 +42,46 @@ def rug(final: int, game: str = GAME, proven: bool = True) -> GameRugged:
 SCENARIOS = [
     ("lands next tick, loses after window", [tick(t) for t in range(11, 53)], BetStatus.LOST, 11, 0),
     ("rug inside window wins 5x", [tick(11), tick(12), rug(30)], BetStatus.WON, 11, 50_000_000),
-    ("rug exactly on end tick wins", [*(tick(t) for t in range(11, 51)), rug(51)], BetStatus.WON, 11, 50_000_000),
+    (
+        "rug exactly on end tick wins",
+        [*(tick(t) for t in range(11, 51)), rug(51)],
+        BetStatus.WON,
+        11,
+        50_000_000,
+    ),
     ("rug one past end tick loses", [*(tick(t) for t in range(11, 52)), rug(52)], BetStatus.LOST, 11, 0),
     ("rug before landing is rejected", [rug(10)], BetStatus.REJECTED, None, 0),
     # a rug inferred from a feed gap only bounds the rug tick from below: never a win on it
-    ("unproven rug inside window is voided", [tick(11), tick(12), rug(30, proven=False)], BetStatus.CANCELLED, 11,
-     0),
-    ("unproven rug past the window is a certain loss", [*(tick(t) for t in range(11, 45)), rug(52, proven=False)],
-     BetStatus.LOST, 11, 0),
-    ("new game before landing is rejected", [GameStarted("other", 3.0, None, "v3")], BetStatus.REJECTED, None, 0),
+    (
+        "unproven rug inside window is voided",
+        [tick(11), tick(12), rug(30, proven=False)],
+        BetStatus.CANCELLED,
+        11,
+        0,
+    ),
+    (
+        "unproven rug past the window is a certain loss",
+        [*(tick(t) for t in range(11, 45)), rug(52, proven=False)],
+        BetStatus.LOST,
+        11,
+        0,
+    ),
+    (
+        "new game before landing is rejected",
+        [GameStarted("other", 3.0, None, "v3")],
+        BetStatus.REJECTED,
+        None,
+        0,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "events", "status", "start", "payout"), SCENARIOS, ids=[s[0] for s in SCENARIOS])
-def test_paper_bet_lifecycle(name: str, events: list[object], status: BetStatus, start: int | None,
-                             payout: int) -> None:
+@pytest.mark.parametrize(
+    ("name", "events", "status", "start", "payout"), SCENARIOS, ids=[s[0] for s in SCENARIOS]
+)
+def test_paper_bet_lifecycle(
+    name: str, events: list[object], status: BetStatus, start: int | None, payout: int
+) -> None:
     broker = DryBroker(latency_s=0.22)
     submitted = asyncio.run(broker.submit(intent()))
     assert submitted.status is BetStatus.CLICKED
@@ -66,10 +93,18 @@ def test_paper_bet_lifecycle(name: str, events: list[object], status: BetStatus,
     assert reports[-1].payout_lamports == payout
     if start is not None:
         confirmed = [r for r in reports if r.status is BetStatus.CONFIRMED]
-        assert len(confirmed) == 1 and confirmed[0].start_tick == start and confirmed[0].end_tick == start + 40
+        assert (
+            len(confirmed) == 1 and confirmed[0].start_tick == start and confirmed[0].end_tick == start + 40
+        )
         assert confirmed[0].latency_s == pytest.approx(0.25)
     assert broker.open_bets == 0
-    assert sum(r.status in (BetStatus.WON, BetStatus.LOST, BetStatus.REJECTED, BetStatus.CANCELLED) for r in reports) == 1
+    assert (
+        sum(
+            r.status in (BetStatus.WON, BetStatus.LOST, BetStatus.REJECTED, BetStatus.CANCELLED)
+            for r in reports
+        )
+        == 1
+    )
 
 
 def test_latency_longer_than_a_tick_lands_later() -> None:

@@ -27,13 +27,17 @@ def test_default_profile_is_dry_run() -> None:
 BROKEN = [
     # (toml text, key named in the error, words in the problem)
     ('mode = "live"\n', "-", "confirm_live"),
-    ('confirm_live = true\n', "-", "only makes sense"),
+    ("confirm_live = true\n", "-", "only makes sense"),
     ("[guards]\nmax_stake_per_bet_sol = -1\n", "guards.max_stake_per_bet_sol", "greater than 0"),
     ("[guards]\nmax_stak_per_bet_sol = 0.01\n", "guards.max_stak_per_bet_sol", "unknown key"),
     ("colour = 'red'\n", "colour", "unknown key"),
     ('mode = "yolo"\n', "mode", "Input should be"),
     ("[guards]\nmax_consecutive_losses = 'many'\n", "guards.max_consecutive_losses", "integer"),
-    ("[guards]\nmax_stake_per_bet_sol = 0.5\nmax_stake_per_game_sol = 0.1\n", "guards", "max_stake_per_game_sol"),
+    (
+        "[guards]\nmax_stake_per_bet_sol = 0.5\nmax_stake_per_game_sol = 0.1\n",
+        "guards",
+        "max_stake_per_game_sol",
+    ),
     ("[timing]\nclick_latency_s = 0\n", "timing.click_latency_s", "greater than 0"),
     ("this is = not toml [\n", "-", "not valid TOML"),
     ("[[engine.strategies]]\nparams = {}\n", "engine.strategies.0.name", "Field required"),
@@ -54,8 +58,9 @@ def test_broken_profile_names_file_key_problem(tmp_path: Path, text: str, key: s
 
 
 @pytest.mark.parametrize(("text", "key", "problem"), BROKEN[:4])
-def test_cli_exit_code_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, key: str,
-                                       problem: str) -> None:
+def test_cli_exit_code_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, key: str, problem: str
+) -> None:
     path = tmp_path / "broken.toml"
     path.write_text(text)
     assert main(["show-config", "--profile", str(path)]) == 2

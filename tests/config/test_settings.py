@@ -45,8 +45,15 @@ URL_CASES = [
 
 
 @pytest.mark.parametrize(("cli", "env", "browser", "expected", "source"), URL_CASES)
-def test_precedence(clean_env: Path, monkeypatch: pytest.MonkeyPatch, cli: str | None, env: str | None,
-                    browser: dict[str, str], expected: str, source: str) -> None:
+def test_precedence(
+    clean_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cli: str | None,
+    env: str | None,
+    browser: dict[str, str],
+    expected: str,
+    source: str,
+) -> None:
     if env:
         monkeypatch.setenv("RUGSBOT_URL", env)
     profile = profile_from_dict({"browser": browser} if browser else {})
@@ -68,8 +75,9 @@ def test_cli_cannot_turn_a_non_live_profile_live(clean_env: Path) -> None:
         resolve(Settings(), profile_from_dict({}), CliOverrides(mode=Mode.LIVE))
 
 
-def test_show_config_redacts_secret(clean_env: Path, monkeypatch: pytest.MonkeyPatch,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_config_redacts_secret(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("RUGSBOT_WALLET_PASSWORD", SECRET)
     assert main(["show-config", "--json"]) == 0
     out = capsys.readouterr().out

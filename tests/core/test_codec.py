@@ -45,7 +45,16 @@ def _raw(p: Packet) -> list[Any]:
 
 # (frame, eio, sio, namespace, ack_id, name, decoded args, decoded payload)
 DECODE = [
-    ('0{"sid":"abc","upgrades":[],"pingInterval":25000,"pingTimeout":20000}', EioType.OPEN, None, "/", None, None, [], None),
+    (
+        '0{"sid":"abc","upgrades":[],"pingInterval":25000,"pingTimeout":20000}',
+        EioType.OPEN,
+        None,
+        "/",
+        None,
+        None,
+        [],
+        None,
+    ),
     ("2", EioType.PING, None, "/", None, None, [], None),
     ("3", EioType.PONG, None, "/", None, None, [], None),
     ("2probe", EioType.PING, None, "/", None, None, [], None),
@@ -58,27 +67,76 @@ DECODE = [
     ("41", EioType.MESSAGE, SioType.DISCONNECT, "/", None, None, [], None),
     ("41/admin,", EioType.MESSAGE, SioType.DISCONNECT, "/admin", None, None, [], None),
     ('44{"message":"not allowed"}', EioType.MESSAGE, SioType.CONNECT_ERROR, "/", None, None, [], None),
-    ('42["gameStateUpdate",{"tickCount":5}]', EioType.MESSAGE, SioType.EVENT, "/", None, "gameStateUpdate",
-     [{"tickCount": 5}], {"tickCount": 5}),
+    (
+        '42["gameStateUpdate",{"tickCount":5}]',
+        EioType.MESSAGE,
+        SioType.EVENT,
+        "/",
+        None,
+        "gameStateUpdate",
+        [{"tickCount": 5}],
+        {"tickCount": 5},
+    ),
     ('42["noArgs"]', EioType.MESSAGE, SioType.EVENT, "/", None, "noArgs", [], None),
-    ('4217["requestSidebet",' + TRACE + ',{"amount":0.002}]', EioType.MESSAGE, SioType.EVENT, "/", 17,
-     "requestSidebet", [json.loads(TRACE), {"amount": 0.002}], {"amount": 0.002}),
-    ('42["standard/newTrade",' + TRACE + ',{"id":"t1"}]', EioType.MESSAGE, SioType.EVENT, "/", None,
-     "standard/newTrade", [json.loads(TRACE), {"id": "t1"}], {"id": "t1"}),
-    ('42["usernameStatus",' + TRACE + "]", EioType.MESSAGE, SioType.EVENT, "/", None, "usernameStatus",
-     [json.loads(TRACE)], None),
+    (
+        '4217["requestSidebet",' + TRACE + ',{"amount":0.002}]',
+        EioType.MESSAGE,
+        SioType.EVENT,
+        "/",
+        17,
+        "requestSidebet",
+        [json.loads(TRACE), {"amount": 0.002}],
+        {"amount": 0.002},
+    ),
+    (
+        '42["standard/newTrade",' + TRACE + ',{"id":"t1"}]',
+        EioType.MESSAGE,
+        SioType.EVENT,
+        "/",
+        None,
+        "standard/newTrade",
+        [json.loads(TRACE), {"id": "t1"}],
+        {"id": "t1"},
+    ),
+    (
+        '42["usernameStatus",' + TRACE + "]",
+        EioType.MESSAGE,
+        SioType.EVENT,
+        "/",
+        None,
+        "usernameStatus",
+        [json.loads(TRACE)],
+        None,
+    ),
     ('42/chat,3["msg","hi"]', EioType.MESSAGE, SioType.EVENT, "/chat", 3, "msg", ["hi"], "hi"),
-    ('4317[{"success":true,"message":"Side bet placed"}]', EioType.MESSAGE, SioType.ACK, "/", 17, None,
-     [{"success": True, "message": "Side bet placed"}], {"success": True, "message": "Side bet placed"}),
+    (
+        '4317[{"success":true,"message":"Side bet placed"}]',
+        EioType.MESSAGE,
+        SioType.ACK,
+        "/",
+        17,
+        None,
+        [{"success": True, "message": "Side bet placed"}],
+        {"success": True, "message": "Side bet placed"},
+    ),
     ("431[]", EioType.MESSAGE, SioType.ACK, "/", 1, None, [], None),
     ('42["chatHistory",null]', EioType.MESSAGE, SioType.EVENT, "/", None, "chatHistory", [None], None),
 ]
 
 
-@pytest.mark.parametrize(("frame", "eio", "sio", "ns", "ack", "name", "args", "payload"), DECODE,
-                         ids=[d[0][:40] for d in DECODE])
-def test_decode_table(frame: str, eio: EioType, sio: SioType | None, ns: str, ack: int | None,
-                      name: str | None, args: list[Any], payload: Any) -> None:
+@pytest.mark.parametrize(
+    ("frame", "eio", "sio", "ns", "ack", "name", "args", "payload"), DECODE, ids=[d[0][:40] for d in DECODE]
+)
+def test_decode_table(
+    frame: str,
+    eio: EioType,
+    sio: SioType | None,
+    ns: str,
+    ack: int | None,
+    name: str | None,
+    args: list[Any],
+    payload: Any,
+) -> None:
     p = decode(frame)
     assert isinstance(p, Packet), p
     assert (p.eio, p.sio, p.namespace, p.ack_id, p.name) == (eio, sio, ns, ack, name)
@@ -103,7 +161,7 @@ GARBAGE = [
     ('42{"a":1}', "event-not-array"),
     ("42[]", "event-without-name"),
     ("42[5,1]", "event-name-not-string"),
-    ('42[null]', "event-name-not-string"),
+    ("42[null]", "event-name-not-string"),
     ('42["a",', "DecodeError"),
     ('42["a"]]', "DecodeError"),
     ("43[{}]", "ack-without-id"),
@@ -130,8 +188,10 @@ def test_non_text_input_never_raises(junk: Any) -> None:
 
 ENCODE = [
     (encode_event("gameStateUpdate", {"tickCount": 1}), '42["gameStateUpdate",{"tickCount":1}]'),
-    (encode_event("requestSidebet", trace_header("00-1"), {"amount": 0.002}, ack_id=7),
-     '427["requestSidebet",{"__trace":true,"traceparent":"00-1"},{"amount":0.002}]'),
+    (
+        encode_event("requestSidebet", trace_header("00-1"), {"amount": 0.002}, ack_id=7),
+        '427["requestSidebet",{"__trace":true,"traceparent":"00-1"},{"amount":0.002}]',
+    ),
     (encode_event("x", 1, namespace="/chat"), '42/chat,["x",1]'),
     (encode_ack(7, {"success": True}), '437[{"success":true}]'),
     (encode_connect(), "40"),
@@ -156,7 +216,9 @@ def test_encode_open_round_trip() -> None:
 # ------------------------------------------------------------------ real frames
 
 
-@pytest.mark.parametrize("name", ["2025-12-12_17-16-58_raw.frames.jsonl.gz", "2025-12-15_00-39-17_cdp.frames.jsonl.gz"])
+@pytest.mark.parametrize(
+    "name", ["2025-12-12_17-16-58_raw.frames.jsonl.gz", "2025-12-15_00-39-17_cdp.frames.jsonl.gz"]
+)
 def test_every_real_frame_decodes(real_dir: Path, name: str) -> None:
     n = 0
     for f in read_recording(real_dir / "captures" / name):
@@ -238,7 +300,12 @@ def test_key_sample_fields(real_dir: Path) -> None:
     assert all(g.id and g.provably_fair is not None for g in games)
 
     pre = gsu("03_presale_transition")
-    assert (pre.active, pre.allow_pre_round_buys, pre.cooldown_timer, pre.tick_count) == (False, True, 10000, 0)
+    assert (pre.active, pre.allow_pre_round_buys, pre.cooldown_timer, pre.tick_count) == (
+        False,
+        True,
+        10000,
+        0,
+    )
 
     start = gsu("04_game_start_tick0")
     assert (start.active, start.tick_count, start.price, start.game_version) == (True, 0, 1, "v3")
@@ -260,8 +327,12 @@ def test_key_sample_fields(real_dir: Path) -> None:
     ids = [g.id for g in post.history_games()]
     assert len(ids) == len(set(ids)) == 10
 
-    for key, typ in (("06_trade_buy", "buy"), ("07_trade_sell", "sell"), ("08_trade_short_close", "short_close"),
-                     ("09_trade_short_open", "short_open")):
+    for key, typ in (
+        ("06_trade_buy", "buy"),
+        ("07_trade_sell", "sell"),
+        ("08_trade_short_close", "short_close"),
+        ("09_trade_short_open", "short_open"),
+    ):
         p = decode(_frame(s[key]))
         assert isinstance(p, Packet)
         trade = decode_event(p)
@@ -269,8 +340,10 @@ def test_key_sample_fields(real_dir: Path) -> None:
 
 
 def test_own_bet_events_and_ack_models() -> None:
-    placed = decode('42["currentSidebet",' + TRACE + ',{"gameId":"g","betAmount":0.002,"startTick":102,'
-                    '"endTick":142,"xPayout":5,"type":"placed"}]')
+    placed = decode(
+        '42["currentSidebet",' + TRACE + ',{"gameId":"g","betAmount":0.002,"startTick":102,'
+        '"endTick":142,"xPayout":5,"type":"placed"}]'
+    )
     assert isinstance(placed, Packet)
     ev = decode_event(placed)
     assert isinstance(ev, CurrentSidebet) and (ev.start_tick, ev.end_tick, ev.bet_amount) == (102, 142, 0.002)

@@ -40,14 +40,44 @@ def _real_frames() -> list[str]:
 
 REAL_FRAMES = _real_frames()
 NAMES = [*EVENT_MODELS, "newChatMessage", "someFutureEvent"]
-KEYS = ["gameId", "active", "rugged", "price", "tickCount", "cooldownTimer", "allowPreRoundBuys", "partialPrices",
-        "gameHistory", "leaderboard", "provablyFair", "cash", "sideBet", "shitcoinBalances", "startTick", "endTick",
-        "betAmount", "payout", "tickIndex", "values", "startTick", "success", "message", "id", "amount"]
+KEYS = [
+    "gameId",
+    "active",
+    "rugged",
+    "price",
+    "tickCount",
+    "cooldownTimer",
+    "allowPreRoundBuys",
+    "partialPrices",
+    "gameHistory",
+    "leaderboard",
+    "provablyFair",
+    "cash",
+    "sideBet",
+    "shitcoinBalances",
+    "startTick",
+    "endTick",
+    "betAmount",
+    "payout",
+    "tickIndex",
+    "values",
+    "startTick",
+    "success",
+    "message",
+    "id",
+    "amount",
+]
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8),
-                                                                      children, max_size=5),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), children, max_size=5)
+    ),
     max_leaves=25,
 )
 
@@ -68,7 +98,13 @@ def typed_frames(draw: st.DrawFn) -> str:
     return kind + ("" if ack is None else str(ack)) + body
 
 
-numbers = st.none() | st.integers(-5, 300) | st.integers(-2**63, 2**63) | st.floats() | st.sampled_from(["1", True])
+numbers = (
+    st.none()
+    | st.integers(-5, 300)
+    | st.integers(-(2**63), 2**63)
+    | st.floats()
+    | st.sampled_from(["1", True])
+)
 
 
 @st.composite
@@ -83,8 +119,11 @@ def game_frames(draw: st.DrawFn) -> str:
             body[key] = draw(numbers)
     if draw(st.booleans()):
         keys = st.integers(-3, 400).map(str) | st.text(max_size=4) | st.sampled_from(["²", "1e3", "٣"])
-        body["partialPrices"] = {"startTick": draw(numbers), "endTick": draw(numbers),
-                                 "values": draw(st.dictionaries(keys, st.floats(), max_size=6))}
+        body["partialPrices"] = {
+            "startTick": draw(numbers),
+            "endTick": draw(numbers),
+            "values": draw(st.dictionaries(keys, st.floats(), max_size=6)),
+        }
     if draw(st.integers(0, 9)) == 0:
         body["gameHistory"] = [{"id": "x", "prices": [1.0]}]
     return "42" + json.dumps(["gameStateUpdate", body])
@@ -98,7 +137,7 @@ def mutated_real(draw: st.DrawFn) -> str:
         return f[: draw(st.integers(0, len(f)))]
     if op == "flip":
         i = draw(st.integers(0, max(0, len(f) - 1)))
-        return f[:i] + draw(st.characters()) + f[i + 1:]
+        return f[:i] + draw(st.characters()) + f[i + 1 :]
     if op == "insert":
         i = draw(st.integers(0, len(f)))
         return f[:i] + draw(st.text(max_size=10)) + f[i:]
@@ -110,11 +149,18 @@ def mutated_real(draw: st.DrawFn) -> str:
         depth = draw(st.integers(50, 3000))
         return f[:2] + "[" * depth + f[2:] + "]" * depth
     g = draw(st.sampled_from(REAL_FRAMES))
-    return f[: len(f) // 2] + g[len(g) // 2:]
+    return f[: len(f) // 2] + g[len(g) // 2 :]
 
 
-any_frame = st.one_of(st.text(max_size=200), typed_frames(), mutated_real(), game_frames(), game_frames(),
-                      st.sampled_from(REAL_FRAMES), st.binary(max_size=50).map(lambda b: b.decode("latin-1")))
+any_frame = st.one_of(
+    st.text(max_size=200),
+    typed_frames(),
+    mutated_real(),
+    game_frames(),
+    game_frames(),
+    st.sampled_from(REAL_FRAMES),
+    st.binary(max_size=50).map(lambda b: b.decode("latin-1")),
+)
 
 QUICK = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LONG = settings(max_examples=20000, deadline=None, suppress_health_check=[HealthCheck.too_slow])

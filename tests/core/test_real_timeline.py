@@ -47,7 +47,9 @@ def _history_entry(path: Path, game_id: str) -> dict[str, object]:
 def test_raw_capture_game_b_timeline(real_dir: Path) -> None:
     path = real_dir / "captures" / RAW
     _, sigs = _run(path)
-    timeline = [(i, s.old, s.new, s.t) for i, s in sigs if isinstance(s, PhaseChanged) and s.game_id == GAME_B]
+    timeline = [
+        (i, s.old, s.new, s.t) for i, s in sigs if isinstance(s, PhaseChanged) and s.game_id == GAME_B
+    ]
     assert timeline == [
         (262, Phase.RUGGED, Phase.COOLDOWN, 1765559880.836258),
         (313, Phase.COOLDOWN, Phase.PRESALE, 1765559883.1622),
@@ -58,11 +60,11 @@ def test_raw_capture_game_b_timeline(real_dir: Path) -> None:
     assert set(rugs) == {GAME_A, GAME_B}
     i, game = rugs[GAME_B]
     assert i == 434
-    assert game.final_tick == 16
+    assert game.rug_tick == 16
     assert game.complete and game.first_tick_seen == 0
     assert game.rug_t == 1765559895.60762
     hist = _history_entry(path, GAME_B)
-    assert game.final_tick == len(hist["prices"]) - 1  # type: ignore[arg-type]
+    assert game.rug_tick == len(hist["prices"]) - 1  # type: ignore[arg-type]
     assert game.peak == hist["peakMultiplier"]
     assert game.server_seed_hash == "f8fb5fc595f23a0c148ad4ebabf4996b20190dd988932a0e52db55b043fc673a"
 
@@ -70,12 +72,12 @@ def test_raw_capture_game_b_timeline(real_dir: Path) -> None:
 def test_raw_capture_game_a_partial_and_stale_post_rug_frame(real_dir: Path) -> None:
     path = real_dir / "captures" / RAW
     tr, sigs = _run(path)
-    (i, game), = [(i, s.game) for i, s in sigs if isinstance(s, GameRugged) and s.game.game_id == GAME_A]
+    ((i, game),) = [(i, s.game) for i, s in sigs if isinstance(s, GameRugged) and s.game.game_id == GAME_A]
     assert i == 261
-    assert game.final_tick == 229  # frame 263 (after the next game's first frame) says tickCount 231
+    assert game.rug_tick == 229  # frame 263 (after the next game's first frame) says tickCount 231
     assert not game.complete and game.first_tick_seen == 4
     hist = _history_entry(path, GAME_A)
-    assert game.final_tick == len(hist["prices"]) - 1  # type: ignore[arg-type]
+    assert game.rug_tick == len(hist["prices"]) - 1  # type: ignore[arg-type]
     assert game.peak == hist["peakMultiplier"]
     assert tr.counters.stale_frames == 1
     # the capture ends in game C's presale
@@ -86,12 +88,16 @@ def test_raw_capture_game_a_partial_and_stale_post_rug_frame(real_dir: Path) -> 
 def test_cdp_capture_complete_game(real_dir: Path) -> None:
     path = real_dir / "captures" / CDP
     tr, sigs = _run(path)
-    (i, game), = [(i, s.game) for i, s in sigs if isinstance(s, GameRugged)]
-    assert (i, game.game_id, game.final_tick, game.complete) == (385, GAME_D, 99, True)
+    ((i, game),) = [(i, s.game) for i, s in sigs if isinstance(s, GameRugged)]
+    assert (i, game.game_id, game.rug_tick, game.complete) == (385, GAME_D, 99, True)
     phases = [(s.old, s.new) for _, s in sigs if isinstance(s, PhaseChanged) and s.game_id == GAME_D]
-    assert phases == [(Phase.UNKNOWN, Phase.PRESALE), (Phase.PRESALE, Phase.ACTIVE), (Phase.ACTIVE, Phase.RUGGED)]
+    assert phases == [
+        (Phase.UNKNOWN, Phase.PRESALE),
+        (Phase.PRESALE, Phase.ACTIVE),
+        (Phase.ACTIVE, Phase.RUGGED),
+    ]
     hist = _history_entry(path, GAME_D)
-    assert game.final_tick == len(hist["prices"]) - 1  # type: ignore[arg-type]
+    assert game.rug_tick == len(hist["prices"]) - 1  # type: ignore[arg-type]
     assert game.peak == hist["peakMultiplier"]
     acc = tr.account
     assert acc.authenticated and acc.cash_lamports == 17_619_831
@@ -146,12 +152,15 @@ def test_key_samples_as_one_game_timeline(real_dir: Path) -> None:
         sigs.extend(tr.on_frame(s["timestamp_ms"] / 1000, "in", "42" + json.dumps(args)))
     gid = "20260206-003482fbeaae4ad5"
     assert [(x.old, x.new) for x in sigs if isinstance(x, PhaseChanged)] == [
-        (Phase.UNKNOWN, Phase.COOLDOWN), (Phase.COOLDOWN, Phase.PRESALE), (Phase.PRESALE, Phase.ACTIVE),
-        (Phase.ACTIVE, Phase.RUGGED)]
+        (Phase.UNKNOWN, Phase.COOLDOWN),
+        (Phase.COOLDOWN, Phase.PRESALE),
+        (Phase.PRESALE, Phase.ACTIVE),
+        (Phase.ACTIVE, Phase.RUGGED),
+    ]
     assert [(x.tick, x.backfilled) for x in sigs if isinstance(x, TickAdvanced)] == [(0, 0), (103, 4)]
     assert [x.game_id for x in sigs if isinstance(x, GameStarted)] == [gid]
     (rug,) = [x.game for x in sigs if isinstance(x, GameRugged)]
-    assert (rug.game_id, rug.final_tick, rug.complete, rug.version) == (gid, 255, True, "v3")
+    assert (rug.game_id, rug.rug_tick, rug.complete, rug.version) == (gid, 255, True, "v3")
     assert sum(isinstance(x, HistoryReceived) for x in sigs) == 2
     assert tr.counters.events["standard/newTrade"] == 4
     assert not tr.counters.invalid and not tr.counters.undecodable and tr.counters.internal_errors == 0

@@ -22,7 +22,9 @@ RAW_CAPTURE = "2025-12-12_17-16-58_raw.frames.jsonl.gz"
 CDP_CAPTURE = "2025-12-15_00-39-17_cdp.frames.jsonl.gz"
 
 
-@pytest.mark.parametrize(("name", "frames", "first_dir"), [(RAW_CAPTURE, 554, "in"), (CDP_CAPTURE, 419, "out")])
+@pytest.mark.parametrize(
+    ("name", "frames", "first_dir"), [(RAW_CAPTURE, 554, "in"), (CDP_CAPTURE, 419, "out")]
+)
 def test_real_captures_read_completely(real_dir: Path, name: str, frames: int, first_dir: str) -> None:
     reader = RecordingReader(real_dir / "captures" / name)
     got = list(reader)
@@ -58,7 +60,7 @@ def test_every_line_is_flushed_before_close(tmp_path: Path) -> None:
         path = tmp_path / f"open{suffix}"
         w = RecordingWriter(path, {}, anonymize=False)
         for i in range(5):
-            w.write(100.0 + i, "in", f"42[\"e\",{i}]")
+            w.write(100.0 + i, "in", f'42["e",{i}]')
         reader = RecordingReader(path)
         got = list(reader)
         assert [f.t for f in got] == [100.0, 101.0, 102.0, 103.0, 104.0], suffix
@@ -144,13 +146,27 @@ def test_rotation_parts_in_order(tmp_path: Path, real_dir: Path, suffix: str) ->
 ANON = [
     # (frame, own id, must contain, must not contain)
     ('42["playerUpdate",{"id":"did:privy:cm1abcdEF"}]', None, ["did:anon:"], ["cm1abcdEF"]),
-    ('42["playerUpdate",{"id":"did:privy:cm1abcdEF"}]', "did:privy:cm1abcdEF", ["did:privy:cm1abcdEF"], ["did:anon"]),
-    ('42["x",{"playerId":"did:key:z6Mk123","username":"RealName"}]', None, ["player_", "did:anon:"], ["RealName", "z6Mk123"]),
+    (
+        '42["playerUpdate",{"id":"did:privy:cm1abcdEF"}]',
+        "did:privy:cm1abcdEF",
+        ["did:privy:cm1abcdEF"],
+        ["did:anon"],
+    ),
+    (
+        '42["x",{"playerId":"did:key:z6Mk123","username":"RealName"}]',
+        None,
+        ["player_", "did:anon:"],
+        ["RealName", "z6Mk123"],
+    ),
     ('42["x",{"username":"quo\\"ted"}]', None, ["player_"], ["quo"]),
     ('42["x",{"username":null}]', None, ['"username":null'], []),
-    ('42["x",{"id":"did:anon:0123456789abcdef","username":"player_0123abcd"}]', None,
-     ["did:anon:0123456789abcdef", "player_0123abcd"], []),
-    ('2', None, ["2"], []),
+    (
+        '42["x",{"id":"did:anon:0123456789abcdef","username":"player_0123abcd"}]',
+        None,
+        ["did:anon:0123456789abcdef", "player_0123abcd"],
+        [],
+    ),
+    ("2", None, ["2"], []),
 ]
 
 
@@ -180,7 +196,9 @@ def test_writer_anonymizes_by_default_but_keeps_own(tmp_path: Path) -> None:
     path = tmp_path / "a.jsonl"
     with RecordingWriter(path, {}, own_player_id="did:privy:me") as w:
         w.write(1.0, "in", '42["playerUpdate",{"id":"did:privy:me","username":"MyName"}]')
-        w.write(2.0, "in", '42["gameStateUpdate",{"leaderboard":[{"id":"did:privy:other","username":"Them"}]}]')
+        w.write(
+            2.0, "in", '42["gameStateUpdate",{"leaderboard":[{"id":"did:privy:other","username":"Them"}]}]'
+        )
     text = path.read_text()
     assert "did:privy:me" in text
     assert "did:privy:other" not in text and "Them" not in text and "MyName" not in text

@@ -29,18 +29,24 @@ def test_replay_json_on_both_real_captures(capsys: pytest.CaptureFixture[str], r
     assert (tot["games_finished"], tot["games_complete"]) == (3, 2)
     assert tot["events"]["gameStateUpdate"] == 510 + 189
     raw, cdp = doc["files"]
-    assert raw["counters"]["events"] == {"gameStateUpdate": 510, "standard/newTrade": 31, "newChatMessage": 11,
-                                         "battleEventUpdate": 1}
+    assert raw["counters"]["events"] == {
+        "gameStateUpdate": 510,
+        "standard/newTrade": 31,
+        "newChatMessage": 11,
+        "battleEventUpdate": 1,
+    }
     assert raw["counters"]["history_frames"] == 4
     games = {g["game_id"]: g for g in raw["games"]}
     b = games["20251212-6114b2ff44ef4b71"]
-    assert (b["final_tick"], b["complete"], b["first_tick_seen"]) == (16, True, 0)
+    assert (b["rug_tick"], b["complete"], b["first_tick_seen"]) == (16, True, 0)
     assert [p for p, _ in b["phases"]] == ["COOLDOWN", "PRESALE", "ACTIVE", "RUGGED"]
     a = games["20251212-25dcb17086a24ad7"]
-    assert (a["final_tick"], a["complete"], a["first_tick_seen"]) == (229, False, 4)
-    assert games["20251212-6f491efbd808458b"]["final_tick"] is None
+    assert (a["rug_tick"], a["complete"], a["first_tick_seen"]) == (229, False, 4)
+    assert games["20251212-6f491efbd808458b"]["rug_tick"] is None
     assert cdp["counters"]["events_out"]["authenticate"] == 1
-    assert cdp["timing"]["samples"] == 98  # ticks 0..98 (99 frames, 98 gaps); the rug frame (99) is not a tick
+    assert (
+        cdp["timing"]["samples"] == 98
+    )  # ticks 0..98 (99 frames, 98 gaps); the rug frame (99) is not a tick
     assert raw["timing"]["stalls"] == 1
     assert raw["signals"]["GameRugged"] == 2 and raw["signals"]["HistoryReceived"] == 4
     assert raw["signals"]["TickAdvanced"] == 241  # game A ticks 4..228 (225) + game B ticks 0..15 (16)
@@ -58,7 +64,7 @@ def test_replay_human_output(capsys: pytest.CaptureFixture[str], real_dir: Path)
 def _damaged(tmp_path: Path, real_dir: Path) -> Path:
     lines = gzip.decompress((real_dir / "captures" / CDP).read_bytes()).decode().splitlines()
     lines[10] = lines[10][:40]  # a half-written line mid-file
-    lines[20] = json.dumps({"t": 1.0, "dir": "in", "frame": "42[\"gameStateUpdate\",{\"tickCount\":\"x\"}]"})
+    lines[20] = json.dumps({"t": 1.0, "dir": "in", "frame": '42["gameStateUpdate",{"tickCount":"x"}]'})
     lines[30] = json.dumps({"t": 1.0, "dir": "in", "frame": "9garbage"})
     path = tmp_path / "damaged.jsonl"
     path.write_text("\n".join(lines) + "\n")
@@ -94,7 +100,7 @@ def test_replay_continuous_parts(capsys: pytest.CaptureFixture[str], tmp_path: P
     rc, doc = _json(capsys, ["replay", "--json", "--continuous", str(p1), str(p2)])
     assert rc == 0 and len(doc["files"]) == 1
     g = {x["game_id"]: x for x in doc["files"][0]["games"]}["20251215-0229cacf684f458c"]
-    assert (g["final_tick"], g["complete"]) == (99, True)
+    assert (g["rug_tick"], g["complete"]) == (99, True)
     rc, doc = _json(capsys, ["replay", "--json", str(p1), str(p2)])
     second = {x["game_id"]: x for x in doc["files"][1]["games"]}["20251215-0229cacf684f458c"]
     assert second["complete"] is False
@@ -110,8 +116,22 @@ def test_replay_directory(capsys: pytest.CaptureFixture[str], real_dir: Path) ->
 def test_directory_order_puts_rotated_parts_after_their_first_file(tmp_path: Path) -> None:
     from bot.commands.replay import expand
 
-    names = ["rec.2.jsonl.gz", "rec.jsonl.gz", "rec.1.jsonl.gz", "other.jsonl", "notes.txt", "a.10.jsonl", "a.9.jsonl"]
+    names = [
+        "rec.2.jsonl.gz",
+        "rec.jsonl.gz",
+        "rec.1.jsonl.gz",
+        "other.jsonl",
+        "notes.txt",
+        "a.10.jsonl",
+        "a.9.jsonl",
+    ]
     for n in names:
         (tmp_path / n).write_text("")
     assert [p.name for p in expand([tmp_path])] == [
-        "a.9.jsonl", "a.10.jsonl", "other.jsonl", "rec.jsonl.gz", "rec.1.jsonl.gz", "rec.2.jsonl.gz"]
+        "a.9.jsonl",
+        "a.10.jsonl",
+        "other.jsonl",
+        "rec.jsonl.gz",
+        "rec.1.jsonl.gz",
+        "rec.2.jsonl.gz",
+    ]

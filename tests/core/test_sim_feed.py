@@ -27,7 +27,7 @@ def test_tracker_matches_simulator_ground_truth(seed: str, skip: float) -> None:
         frame = encode_event(out.event, *out.args)
         for s in tr.on_frame(t, "in", frame):
             if isinstance(s, GameRugged):
-                rugs[s.game.game_id] = (s.game.final_tick, s.game.peak, s.game.complete)
+                rugs[s.game.game_id] = (s.game.rug_tick, s.game.peak, s.game.complete)
         if '"gameHistory"' in frame:
             for g in json.loads(frame[2:])[-1]["gameHistory"]:
                 truth[g["id"]] = (len(g["prices"]) - 1, g["peakMultiplier"])

@@ -33,8 +33,15 @@ def _ts(r: dict[str, Any]) -> float:
 
 
 def _frame(r: dict[str, Any]) -> str:
-    body = {"gameId": r["game_id"], "active": r["active"], "rugged": r["rugged"], "tickCount": r["tick"],
-            "price": r["price"], "cooldownTimer": r["cooldown_timer"], "tradeCount": r["trade_count"]}
+    body = {
+        "gameId": r["game_id"],
+        "active": r["active"],
+        "rugged": r["rugged"],
+        "tickCount": r["tick"],
+        "price": r["price"],
+        "cooldownTimer": r["cooldown_timer"],
+        "tradeCount": r["trade_count"],
+    }
     return "42" + json.dumps(["gameStateUpdate", body])
 
 
@@ -47,12 +54,16 @@ def _expected(rows: list[dict[str, Any]]) -> dict[str, Any]:
             advancing.append(r)
     gaps = [_ts(b) - _ts(a) for a, b in pairwise(advancing) if b["tick"] == a["tick"] + 1]
     first_active = active[0] if active else None
-    watched_before = any(not r["active"] and r["cooldown_timer"] > 0
-                         for r in rows[: rows.index(first_active)]) if first_active else False
+    watched_before = (
+        any(not r["active"] and r["cooldown_timer"] > 0 for r in rows[: rows.index(first_active)])
+        if first_active
+        else False
+    )
     return {
         "rug_tick": rug["tick"] if rug else None,
         "peak": max([r["price"] for r in active], default=1.0),
-        "complete": bool(rug) and (watched_before or (first_active is not None and first_active["tick"] <= 1)),
+        "complete": bool(rug)
+        and (watched_before or (first_active is not None and first_active["tick"] <= 1)),
         "gaps": gaps,
         "advancing": len(advancing),
     }
@@ -77,7 +88,7 @@ def test_tracker_matches_tick_recording(path: Path) -> None:
     else:
         assert len(rugs) == 1
         g = rugs[0].game
-        assert g.final_tick == exp["rug_tick"]
+        assert g.rug_tick == exp["rug_tick"]
         assert g.complete == exp["complete"]
         assert g.peak == pytest.approx(max(exp["peak"], 1.0))
     timing = tr.view.timing

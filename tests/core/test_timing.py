@@ -24,8 +24,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("gaps", "window", "samples", "p50", "p99", "mx", "stalls"), CASES)
-def test_timer_table(gaps: list[float], window: int, samples: int, p50: float, p99: float, mx: float,
-                     stalls: int) -> None:
+def test_timer_table(
+    gaps: list[float], window: int, samples: int, p50: float, p99: float, mx: float, stalls: int
+) -> None:
     timer = TickTimer(window=window)
     for g in gaps:
         timer.add(g)

@@ -40,7 +40,7 @@ def summary(sig: Signal) -> str:
         return f"start {sig.game_id[-4:]}"
     if isinstance(sig, GameRugged):
         g = sig.game
-        return f"rug {g.final_tick} {'complete' if g.complete else 'partial'} first={g.first_tick_seen}"
+        return f"rug {g.rug_tick} {'complete' if g.complete else 'partial'} first={g.first_tick_seen}"
     if isinstance(sig, HistoryReceived):
         return "history"
     if isinstance(sig, FeedProblem):
@@ -108,10 +108,27 @@ SCENARIOS = [
     ),
     Scenario(
         "absurd tickCount after a gap: no long loop, only real keys backfill",
-        [*ticks(G1, 0, 3), (101.0, event("gameStateUpdate", {
-            "gameId": G1, "active": True, "rugged": False, "tickCount": 10**15, "price": 1.2,
-            "partialPrices": {"startTick": 1, "endTick": 10**15,
-                              "values": {"5": 1.1, "²": 9.0, "x": 9.0, "-1": 9.0, "99999999999": 9.0}}}))],
+        [
+            *ticks(G1, 0, 3),
+            (
+                101.0,
+                event(
+                    "gameStateUpdate",
+                    {
+                        "gameId": G1,
+                        "active": True,
+                        "rugged": False,
+                        "tickCount": 10**15,
+                        "price": 1.2,
+                        "partialPrices": {
+                            "startTick": 1,
+                            "endTick": 10**15,
+                            "values": {"5": 1.1, "²": 9.0, "x": 9.0, "-1": 9.0, "99999999999": 9.0},
+                        },
+                    },
+                ),
+            ),
+        ],
         ["tick 1000000000000000 +1"],
         view={"peak": 1.2},
         counters={"backfilled_ticks": 1},
@@ -131,8 +148,12 @@ SCENARIOS = [
     ),
     Scenario(
         "duplicated history frame: one HistoryReceived only",
-        [*ticks(G1, 0, 3), (101.0, rug(G1, 4)), (102.0, rug(G1, 4, tick_count=6, history=True)),
-         (102.1, rug(G1, 4, tick_count=6, history=True))],
+        [
+            *ticks(G1, 0, 3),
+            (101.0, rug(G1, 4)),
+            (102.0, rug(G1, 4, tick_count=6, history=True)),
+            (102.1, rug(G1, 4, tick_count=6, history=True)),
+        ],
         ["history", "problem duplicate"],
         tail_frames=2,
         counters={"duplicates": 1, "history_frames": 1},
@@ -177,10 +198,24 @@ SCENARIOS = [
     ),
     Scenario(
         "inferred rug resolved by the next gameHistory (final tick = len(prices) - 1)",
-        [*ticks(G1, 0, 20), (120.0, cooldown(G2, 14900)),
-         (120.1, event("gameStateUpdate", {"gameId": G2, "cooldownTimer": 14800, "gameHistory": [
-             {"id": "20251212-0000000000000000", "prices": [1.0, 0.5]},
-             {"id": G1, "prices": [1.0] * 25 + [0.01], "peakMultiplier": 3.5}]}))],
+        [
+            *ticks(G1, 0, 20),
+            (120.0, cooldown(G2, 14900)),
+            (
+                120.1,
+                event(
+                    "gameStateUpdate",
+                    {
+                        "gameId": G2,
+                        "cooldownTimer": 14800,
+                        "gameHistory": [
+                            {"id": "20251212-0000000000000000", "prices": [1.0, 0.5]},
+                            {"id": G1, "prices": [1.0] * 25 + [0.01], "peakMultiplier": 3.5},
+                        ],
+                    },
+                ),
+            ),
+        ],
         ["history", "rug 25 complete first=0"],
         view={"phase": Phase.COOLDOWN, "game_id": G2},
     ),
@@ -193,31 +228,56 @@ SCENARIOS = [
     ),
     Scenario(
         "inferred rug never proven: last tick, incomplete, reported before the next game starts",
-        [*ticks(G1, 0, 20), (120.0, cooldown(G2, 14900)),
-         (120.1, cooldown(G2, 14800, history=True)), (125.0, presale(G2)), (135.0, active(G2, 0))],
+        [
+            *ticks(G1, 0, 20),
+            (120.0, cooldown(G2, 14900)),
+            (120.1, cooldown(G2, 14800, history=True)),
+            (125.0, presale(G2)),
+            (135.0, active(G2, 0)),
+        ],
         ["phase PRESALE>ACTIVE", "rug 20 partial first=0", f"start {G2[-4:]}", "tick 0"],
     ),
     Scenario(
         "old game's post-rug frame after the next game's cooldown began (real ordering)",
-        [*ticks(G1, 0, 6), (102.0, rug(G1, 7)), (107.0, cooldown(G2, 14900)),
-         (107.1, rug(G1, 7, tick_count=9, history=True))],
+        [
+            *ticks(G1, 0, 6),
+            (102.0, rug(G1, 7)),
+            (107.0, cooldown(G2, 14900)),
+            (107.1, rug(G1, 7, tick_count=9, history=True)),
+        ],
         ["history"],
         view={"phase": Phase.COOLDOWN, "game_id": G2},
         counters={"stale_frames": 1, "history_frames": 1},
     ),
     Scenario(
         "full cycle: rugged → cooldown → presale → tick 0 of the next game",
-        [*ticks(G1, 0, 2), (101.0, rug(G1, 3)), (106.0, cooldown(G2, 14900)), (111.0, presale(G2)),
-         (121.0, active(G2, 0))],
-        ["phase RUGGED>COOLDOWN", "phase COOLDOWN>PRESALE", "phase PRESALE>ACTIVE", f"start {G2[-4:]}", "tick 0"],
+        [
+            *ticks(G1, 0, 2),
+            (101.0, rug(G1, 3)),
+            (106.0, cooldown(G2, 14900)),
+            (111.0, presale(G2)),
+            (121.0, active(G2, 0)),
+        ],
+        [
+            "phase RUGGED>COOLDOWN",
+            "phase COOLDOWN>PRESALE",
+            "phase PRESALE>ACTIVE",
+            f"start {G2[-4:]}",
+            "tick 0",
+        ],
         tail_frames=3,
         view={"phase": Phase.ACTIVE, "game_id": G2, "tick": 0, "peak": 1.0},
     ),
     Scenario(
         "presale seen, first active frame at tick 2: ticks 0 and 1 backfilled, game complete",
         [(90.0, presale(G1)), (100.5, active(G1, 2)), (101.0, rug(G1, 4))],
-        ["phase PRESALE>ACTIVE", f"start {G1[-4:]}", "tick 2 +2", "phase ACTIVE>RUGGED",
-         "rug 4 complete first=0"],
+        [
+            "phase PRESALE>ACTIVE",
+            f"start {G1[-4:]}",
+            "tick 2 +2",
+            "phase ACTIVE>RUGGED",
+            "rug 4 complete first=0",
+        ],
         tail_frames=2,
     ),
     Scenario(
@@ -256,9 +316,16 @@ SCENARIOS = [
     ),
     Scenario(
         "maintenance notice",
-        [*ticks(G1, 0, 2), (101.0, event("maintenanceUpdate", {"active": True,
-                                                                "message": "Server will reboot after this round",
-                                                                "mega": False}))],
+        [
+            *ticks(G1, 0, 2),
+            (
+                101.0,
+                event(
+                    "maintenanceUpdate",
+                    {"active": True, "message": "Server will reboot after this round", "mega": False},
+                ),
+            ),
+        ],
         ["maintenance True"],
         view={"maintenance": True, "tick": 2},
     ),
@@ -270,8 +337,10 @@ SCENARIOS = [
     ),
     Scenario(
         "Engine.IO open then namespace connect: one connection",
-        [(100.0, '0{"sid":"abc","upgrades":[],"pingInterval":25000,"pingTimeout":20000}'),
-         (100.1, '40{"sid":"xyz"}')],
+        [
+            (100.0, '0{"sid":"abc","upgrades":[],"pingInterval":25000,"pingTimeout":20000}'),
+            (100.1, '40{"sid":"xyz"}'),
+        ],
         ["connected abc"],
         tail_frames=2,
         counters={"connects": 1},
@@ -290,8 +359,12 @@ SCENARIOS = [
     ),
     Scenario(
         "garbage and an invalid payload are problems, not exceptions",
-        [(100.0, "not a frame"), (100.1, '42["gameStateUpdate",{"tickCount":"five"}]'),
-         (100.2, '42["someNewEvent",{}]'), (100.3, '42["someNewEvent",{}]')],
+        [
+            (100.0, "not a frame"),
+            (100.1, '42["gameStateUpdate",{"tickCount":"five"}]'),
+            (100.2, '42["someNewEvent",{}]'),
+            (100.3, '42["someNewEvent",{}]'),
+        ],
         ["problem undecodable", "problem invalid", "problem unknown"],
         tail_frames=4,
         counters={"unknown": {"someNewEvent": 2}, "invalid": {"gameStateUpdate": 1}},
@@ -303,7 +376,7 @@ SCENARIOS = [
 def test_tick_scenarios(sc: Scenario) -> None:
     tr = GameTracker()
     per_frame = [[summary(s) for s in tr.on_frame(t, "in", f)] for t, f in sc.frames]
-    tail = [s for frame in per_frame[-sc.tail_frames:] for s in frame]
+    tail = [s for frame in per_frame[-sc.tail_frames :] for s in frame]
     assert tail == sc.expect_tail
     view = tr.view
     for key, want in sc.view.items():
@@ -319,8 +392,13 @@ def test_tick_scenarios(sc: Scenario) -> None:
 
 def test_tick_timing_only_counts_gaps_within_a_game() -> None:
     tr = GameTracker()
-    frames = [*ticks(G1, 0, 4, t0=100.0), (101.2, rug(G1, 5)), (106.0, cooldown(G2, 14900)),
-              (111.0, presale(G2)), *ticks(G2, 0, 4, t0=121.0)]
+    frames = [
+        *ticks(G1, 0, 4, t0=100.0),
+        (101.2, rug(G1, 5)),
+        (106.0, cooldown(G2, 14900)),
+        (111.0, presale(G2)),
+        *ticks(G2, 0, 4, t0=121.0),
+    ]
     for t, f in frames:
         tr.on_frame(t, "in", f)
     timing = tr.view.timing
@@ -363,7 +441,7 @@ def test_flush_reports_an_unproven_inferred_rug_at_end_of_feed() -> None:
     assert list(tr.finished) == []
     (sig,) = tr.flush()
     assert isinstance(sig, GameRugged)
-    assert (sig.game.game_id, sig.game.final_tick, sig.game.complete, sig.game.rug_t) == (G1, 7, False, 110.0)
+    assert (sig.game.game_id, sig.game.rug_tick, sig.game.complete, sig.game.rug_t) == (G1, 7, False, 110.0)
     assert tr.flush() == []
     assert [g.game_id for g in tr.finished] == [G1]
 
@@ -382,35 +460,99 @@ def test_finished_games_bounded() -> None:
 # ------------------------------------------------------------------ own account, bets, acks
 
 OWN = "did:privy:me"
-PLAYER_UPDATE = event("playerUpdate", {"id": OWN, "cash": 0.017619831, "bonusBalance": 0,
-                                       "shitcoinBalances": {"0xPractice": 100}, "authenticated": True,
-                                       "sideBet": None, "sidebets": []})
-PLACED = event("currentSidebet", TRACE, {
-    "playerId": OWN, "gameId": G1, "price": 0.1008, "betAmount": 0.002, "xPayout": 5,
-    "coinAddress": "So11111111111111111111111111111111111111112", "startTick": 102, "endTick": 142,
-    "tickIndex": 102, "timestamp": 1766897774669, "type": "placed"})
-WON = event("currentSidebetResult", TRACE, {
-    "playerId": OWN, "gameId": G1, "type": "payout", "betAmount": 0.002, "payout": 0.01, "profit": 0.008,
-    "startTick": 102, "endTick": 142, "tickIndex": 130, "price": 0.00925})
-LOST = event("currentSidebetResult", TRACE, {
-    "playerId": OWN, "gameId": G1, "type": "payout", "betAmount": 0.002, "payout": 0, "profit": -0.002,
-    "startTick": 102, "endTick": 142, "tickIndex": 102, "price": 0.5})
-REQUEST = event("requestSidebet", TRACE, {"amount": 0.002, "coinAddress": "So11111111111111111111111111111111111111112",
-                                          "xPayout": 5}, ack_id=17)
+PLAYER_UPDATE = event(
+    "playerUpdate",
+    {
+        "id": OWN,
+        "cash": 0.017619831,
+        "bonusBalance": 0,
+        "shitcoinBalances": {"0xPractice": 100},
+        "authenticated": True,
+        "sideBet": None,
+        "sidebets": [],
+    },
+)
+PLACED = event(
+    "currentSidebet",
+    TRACE,
+    {
+        "playerId": OWN,
+        "gameId": G1,
+        "price": 0.1008,
+        "betAmount": 0.002,
+        "xPayout": 5,
+        "coinAddress": "So11111111111111111111111111111111111111112",
+        "startTick": 102,
+        "endTick": 142,
+        "tickIndex": 102,
+        "timestamp": 1766897774669,
+        "type": "placed",
+    },
+)
+WON = event(
+    "currentSidebetResult",
+    TRACE,
+    {
+        "playerId": OWN,
+        "gameId": G1,
+        "type": "payout",
+        "betAmount": 0.002,
+        "payout": 0.01,
+        "profit": 0.008,
+        "startTick": 102,
+        "endTick": 142,
+        "tickIndex": 130,
+        "price": 0.00925,
+    },
+)
+LOST = event(
+    "currentSidebetResult",
+    TRACE,
+    {
+        "playerId": OWN,
+        "gameId": G1,
+        "type": "payout",
+        "betAmount": 0.002,
+        "payout": 0,
+        "profit": -0.002,
+        "startTick": 102,
+        "endTick": 142,
+        "tickIndex": 102,
+        "price": 0.5,
+    },
+)
+REQUEST = event(
+    "requestSidebet",
+    TRACE,
+    {"amount": 0.002, "coinAddress": "So11111111111111111111111111111111111111112", "xPayout": 5},
+    ack_id=17,
+)
 ACK = '4317[{"success":true,"message":"Side bet placed","sidebet":{"startTick":102,"endTick":142}}]'
 
 OWN_CASES = [
     ("player update", [("in", PLAYER_UPDATE)], ["account 17619831"]),
-    ("placed then won", [("in", PLACED), ("in", WON)], ["placed 102-142 2000000", "settled won 10000000 @130"]),
+    (
+        "placed then won",
+        [("in", PLACED), ("in", WON)],
+        ["placed 102-142 2000000", "settled won 10000000 @130"],
+    ),
     ("placed then lost", [("in", PLACED), ("in", LOST)], ["placed 102-142 2000000", "settled lost 0 @102"]),
-    ("repeated settlement is reported once, the repeat is a duplicate",
-     [("in", PLACED), ("in", WON), ("in", WON)],
-     ["placed 102-142 2000000", "settled won 10000000 @130", "problem duplicate"]),
-    ("repeated placement is a duplicate", [("in", PLACED), ("in", PLACED)],
-     ["placed 102-142 2000000", "problem duplicate"]),
+    (
+        "repeated settlement is reported once, the repeat is a duplicate",
+        [("in", PLACED), ("in", WON), ("in", WON)],
+        ["placed 102-142 2000000", "settled won 10000000 @130", "problem duplicate"],
+    ),
+    (
+        "repeated placement is a duplicate",
+        [("in", PLACED), ("in", PLACED)],
+        ["placed 102-142 2000000", "problem duplicate"],
+    ),
     ("request, ack", [("out", REQUEST), ("in", ACK)], ["request 17 2000000", "ack 17 True"]),
-    ("stripped traced payloads (CDP capture) yield nothing",
-     [("in", event("currentSidebet", TRACE)), ("in", event("currentSidebetResult", TRACE))], []),
+    (
+        "stripped traced payloads (CDP capture) yield nothing",
+        [("in", event("currentSidebet", TRACE)), ("in", event("currentSidebetResult", TRACE))],
+        [],
+    ),
     ("other outgoing events are only counted", [("out", event("getLeaderboard", {"period": "7d"}))], []),
 ]
 
@@ -455,3 +597,11 @@ def test_event_name_counters_are_bounded() -> None:
     assert len(c.events) <= 257 and len(c.unknown) <= 257
     assert sum(c.events.values()) == 1000 and sum(c.unknown.values()) == 1000
     assert c.unknown["<other>"] == 1000 - 256
+
+
+def test_a_lone_surrogate_in_a_game_state_frame_is_undecodable_not_a_tracker_error() -> None:
+    # Found by the slow fuzz run: msgspec encodes the str to UTF-8 first, which a lone surrogate cannot be.
+    tr = GameTracker()
+    sigs = tr.on_frame(1.0, "in", '42["gameStateUpdate",{\ud800active":true}]')
+    assert [s.kind for s in sigs if isinstance(s, FeedProblem)] == ["undecodable"]
+    assert tr.counters.internal_errors == 0

@@ -71,7 +71,10 @@ def test_recordings_through_the_real_tracker() -> None:
 def test_cli_json(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "bot.cli", "calibrate", str(CAPTURES[0]), str(GAME_LENGTHS), "--json"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
@@ -81,14 +84,24 @@ def test_cli_json(tmp_path: Path) -> None:
 
 
 def test_cli_missing_file(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "bot.cli", "calibrate", str(tmp_path / "nope.jsonl")],
-                         capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "calibrate", str(tmp_path / "nope.jsonl")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert out.returncode == 2
 
 
 def test_cli_directory_of_recordings(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "bot.cli", "calibrate", str(REAL / "captures"), "--json"],
-                         capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "calibrate", str(REAL / "captures"), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["recordings"]["games"] >= 2
@@ -97,8 +110,13 @@ def test_cli_directory_of_recordings(tmp_path: Path) -> None:
 def test_cli_nothing_to_calibrate_exits_1(tmp_path: Path) -> None:
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
-    out = subprocess.run([sys.executable, "-m", "bot.cli", "calibrate", str(empty)],
-                         capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "calibrate", str(empty)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert out.returncode == 1
 
 

@@ -91,9 +91,9 @@ def test_real_provably_fair_generator_games_fit_the_model() -> None:
     at_risk = 0
     for i in range(200):
         g = generate_prices(f"engine-test-seed-{i}", f"20251207-{i:016x}")
-        assert g.final_wire_tick == g.rug_index + 1
+        assert g.rug_tick == g.rug_index + 1
         at_risk += g.rug_index + 1
-        model.observe_game(finished(f"fair{i}", g.final_wire_tick))
+        model.observe_game(finished(f"fair{i}", g.rug_tick))
     post = model.hazard_posterior()
     assert post.at_risk == at_risk and post.rugs == 200
     assert post.low <= 0.005 <= post.high

@@ -86,8 +86,18 @@ def test_bins_show_non_memoryless_data() -> None:
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [(1, 199), (0.5, 100), (3, 20), (50, 9950), (2000, 398000), (2300.0, 460000.0), (0.01, 2), (1, 1), (0.5, 0.5),
-     (5000, 1e6)],
+    [
+        (1, 199),
+        (0.5, 100),
+        (3, 20),
+        (50, 9950),
+        (2000, 398000),
+        (2300.0, 460000.0),
+        (0.01, 2),
+        (1, 1),
+        (0.5, 0.5),
+        (5000, 1e6),
+    ],
 )
 def test_beta_quantiles_match_scipy(a: float, b: float) -> None:
     for q in (0.025, 0.5, 0.975):
@@ -189,7 +199,8 @@ def test_measured_latency_moves_landing() -> None:
 
 def test_window_timing_from_real_like_jitter() -> None:
     est = ProbabilityModel(EngineConfig()).estimate(
-        view(10, timing=TickTiming(samples=1000, ewma_s=0.2508, jitter_s=0.03, p50_s=0.2503, p99_s=0.531)))
+        view(10, timing=TickTiming(samples=1000, ewma_s=0.2508, jitter_s=0.03, p50_s=0.2503, p99_s=0.531))
+    )
     interval = (20 * 0.25 + 1000 * 0.2503) / 1020  # median gap shrunk towards the nominal 250 ms
     assert est.window_s_mean == pytest.approx(40 * interval)
     assert est.window_s_low < est.window_s_mean < est.window_s_high

@@ -45,15 +45,23 @@ def test_kelly_zero_iff_no_edge(p: float, promo: float) -> None:
     ev_low=st.floats(-1.0, 1.0),
     kelly=st.floats(0.0, 1.0),
 )
-def test_decider_invariants(tick: int, feasible: bool, bankroll: float, bet_start: int | None, ev_low: float,
-                            kelly: float) -> None:
+def test_decider_invariants(
+    tick: int, feasible: bool, bankroll: float, bet_start: int | None, ev_low: float, kelly: float
+) -> None:
     open_bet = None
     if bet_start is not None:
-        open_bet = OwnSidebet(game_id="g", start_tick=bet_start, end_tick=bet_start + 40, amount_lamports=10**6,
-                              coin="x", placed_t=0.0)
+        open_bet = OwnSidebet(
+            game_id="g",
+            start_tick=bet_start,
+            end_tick=bet_start + 40,
+            amount_lamports=10**6,
+            coin="x",
+            placed_t=0.0,
+        )
     s = snapshot(tick, bankroll_sol=bankroll, open_bet=open_bet)
-    s = replace(s, estimate=replace(s.estimate, feasible=feasible, ev_low=ev_low, kelly=kelly,
-                                    landing_tick=tick + 1))
+    s = replace(
+        s, estimate=replace(s.estimate, feasible=feasible, ev_low=ev_low, kelly=kelly, landing_tick=tick + 1)
+    )
     dec = DECIDER.decide(s)
     assert dec.reason
     if dec.proposal is None:

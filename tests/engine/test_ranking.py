@@ -30,8 +30,15 @@ EV = StrategySpec(name="ev_threshold")
 
 
 def _bet(start: int, end: int, outcome: str = "pending") -> OwnSidebet:
-    return OwnSidebet(game_id="20251207-aaaa", start_tick=start, end_tick=end, amount_lamports=SOL // 1000,
-                      coin="x", placed_t=0.0, outcome=outcome)
+    return OwnSidebet(
+        game_id="20251207-aaaa",
+        start_tick=start,
+        end_tick=end,
+        amount_lamports=SOL // 1000,
+        coin="x",
+        placed_t=0.0,
+        outcome=outcome,
+    )
 
 
 @pytest.mark.parametrize(
@@ -48,8 +55,9 @@ def _bet(start: int, end: int, outcome: str = "pending") -> OwnSidebet:
         ((FIXED_BIG, LATE), {}, "late_game", "1 other candidate"),  # same weight: smaller stake / risk wins
     ],
 )
-def test_decide_table(specs: tuple[StrategySpec, ...], snap: dict[str, object], picked: str | None,
-                      words: str) -> None:
+def test_decide_table(
+    specs: tuple[StrategySpec, ...], snap: dict[str, object], picked: str | None, words: str
+) -> None:
     d = _decider(*specs)
     dec = d.decide(snapshot(100, **snap))  # type: ignore[arg-type]
     assert dec.reason
@@ -62,8 +70,10 @@ def test_decide_table(specs: tuple[StrategySpec, ...], snap: dict[str, object], 
 
 
 def test_weight_prefers_a_strategy() -> None:
-    d = _decider(StrategySpec(name="late_game", params={"min_tick": 50}),
-                 StrategySpec(name="fixed", params={"stake_sol": 0.001}, weight=3.0))
+    d = _decider(
+        StrategySpec(name="late_game", params={"min_tick": 50}),
+        StrategySpec(name="fixed", params={"stake_sol": 0.001}, weight=3.0),
+    )
     dec = d.decide(snapshot(100))
     assert len(dec.candidates) == 2
     assert dec.proposal is not None and dec.proposal.strategy == "fixed"
@@ -73,8 +83,11 @@ def test_weight_prefers_a_strategy() -> None:
 def test_infeasible_landing_never_bets_whatever_the_strategies() -> None:
     model = ProbabilityModel(EngineConfig())
     d = _decider(FIXED, LATE, StrategySpec(name="martingale"))
-    for v, now in [(view(100, rug_tick=100), None), (view(-1, phase=Phase.PRESALE), None),
-                   (view(100, t=5.0, last_tick_t=5.0), 8.0)]:
+    for v, now in [
+        (view(100, rug_tick=100), None),
+        (view(-1, phase=Phase.PRESALE), None),
+        (view(100, t=5.0, last_tick_t=5.0), 8.0),
+    ]:
         est = model.estimate(v, now=now)
         dec = d.decide(snapshot(100, est=est))
         assert dec.proposal is None and not dec.candidates
@@ -84,7 +97,8 @@ def test_infeasible_landing_never_bets_whatever_the_strategies() -> None:
 def test_buggy_strategy_does_not_break_decisions(tmp_path: Path) -> None:
     (tmp_path / "buggy.py").write_text(
         "from bot.engine.strategy import Strategy\n"
-        "class B(Strategy):\n    name = 'buggy'\n    def propose(self, snapshot):\n        return 1 / 0\n")
+        "class B(Strategy):\n    name = 'buggy'\n    def propose(self, snapshot):\n        return 1 / 0\n"
+    )
     d = Decider(EngineConfig(strategies=[StrategySpec(name="buggy"), FIXED]), tmp_path)
     dec = d.decide(snapshot())
     assert dec.proposal is not None and dec.proposal.strategy == "fixed"

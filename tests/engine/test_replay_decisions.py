@@ -28,7 +28,7 @@ def test_fixed_strategy_on_real_capture() -> None:
         for sig in tracker.on_frame(fr.t, fr.dir, fr.frame):
             if isinstance(sig, GameRugged):
                 model.observe_game(sig.game)
-                rugged.append(sig.game.final_tick)
+                rugged.append(sig.game.rug_tick)
                 continue
             if not isinstance(sig, TickAdvanced):
                 continue

@@ -22,7 +22,13 @@ SOL = 1_000_000_000
 CASES = [
     ("ev_threshold", {}, {}, None, "< threshold"),
     ("ev_threshold", {"threshold": -0.5}, {}, SOL // 1000, "≥ threshold"),
-    ("ev_threshold", {"threshold": 0.0, "stake_sol": 0.002}, {"ev_low": 0.01}, 2 * SOL // 1000, "≥ threshold"),
+    (
+        "ev_threshold",
+        {"threshold": 0.0, "stake_sol": 0.002},
+        {"ev_low": 0.01},
+        2 * SOL // 1000,
+        "≥ threshold",
+    ),
     ("fixed", {}, {"tick": 0}, SOL // 1000, "slot 1/1"),
     ("fixed", {"start_tick": 100}, {"tick": 50}, None, "< slot tick 100"),
     ("fixed", {"start_tick": 100}, {"tick": 99}, SOL // 1000, "landing tick 100 ≥ 100"),
@@ -32,7 +38,13 @@ CASES = [
     ("kelly", {}, {}, None, "Kelly is 0"),
     ("kelly", {}, {"kelly": 0.05, "ev": 0.2}, 10_000_000, "Kelly 5.000%"),  # ¼ × 5 % = 1.25 %, capped at 1 %
     ("kelly", {"max_fraction": 0.5}, {"kelly": 0.04, "ev": 0.1}, 10_000_000, "→ 1.000% of bankroll"),
-    ("kelly", {"max_fraction": 0.5}, {"kelly": 0.004, "ev": 0.02, "bankroll_sol": 0.5}, 0, "below the 0.001 SOL minimum"),
+    (
+        "kelly",
+        {"max_fraction": 0.5},
+        {"kelly": 0.004, "ev": 0.02, "bankroll_sol": 0.5},
+        0,
+        "below the 0.001 SOL minimum",
+    ),
     ("martingale", {}, {}, SOL // 1000, "step 0/4"),
     ("martingale", {"start_tick": 10}, {"tick": 3}, None, "< start_tick 10"),
     ("late_game", {}, {"tick": 150}, None, "tick 150 < min_tick 200"),
@@ -42,8 +54,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("name", "params", "snap", "stake", "words"), CASES)
-def test_builtin_scenarios(name: str, params: dict[str, object], snap: dict[str, object], stake: int | None,
-                           words: str) -> None:
+def test_builtin_scenarios(
+    name: str, params: dict[str, object], snap: dict[str, object], stake: int | None, words: str
+) -> None:
     strat = load_strategy(name, params)
     s = snapshot(**snap)  # type: ignore[arg-type]
     prop = strat.propose(s)
@@ -118,7 +131,7 @@ def test_param_coercion_and_sweep() -> None:
 
 
 # ------------------------------------------------------------------------------------------ loader
-GOOD = '''
+GOOD = """
 from typing import ClassVar
 from bot.engine.strategy import Param, Strategy
 
@@ -128,7 +141,7 @@ class Mine(Strategy):
 
     def propose(self, snapshot):
         return self.bet(1_000_000 * self.integer("k"), f"k={self.integer('k')}")
-'''
+"""
 
 BROKEN = [
     ("syntax", "def oops(:\n", "syntax error at line 1"),
@@ -136,17 +149,28 @@ BROKEN = [
     ("boom", "raise RuntimeError('kaput')\n", "failed to import: RuntimeError: kaput"),
     ("misnamed", GOOD.replace("mine", "other"), "must equal the file stem 'misnamed'"),
     ("two", GOOD + GOOD.replace("class Mine", "class Mine2"), "several Strategy subclasses"),
-    ("nohook", "from bot.engine.strategy import Strategy\nclass N(Strategy):\n    name = 'nohook'\n",
-     "does not implement propose"),
-    ("badparams", GOOD.replace('Param("int", 1, min=1, max=3)', "3").replace('"mine"', '"badparams"'),
-     "must be a dict of Param"),
-    ("baddefault", GOOD.replace('Param("int", 1,', 'Param("int", 9,').replace('"mine"', '"baddefault"'),
-     "above the maximum"),
+    (
+        "nohook",
+        "from bot.engine.strategy import Strategy\nclass N(Strategy):\n    name = 'nohook'\n",
+        "does not implement propose",
+    ),
+    (
+        "badparams",
+        GOOD.replace('Param("int", 1, min=1, max=3)', "3").replace('"mine"', '"badparams"'),
+        "must be a dict of Param",
+    ),
+    (
+        "baddefault",
+        GOOD.replace('Param("int", 1,', 'Param("int", 9,').replace('"mine"', '"baddefault"'),
+        "above the maximum",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("stem", "source", "message"), BROKEN)
-def test_broken_strategy_files_name_file_and_problem(tmp_path: Path, stem: str, source: str, message: str) -> None:
+def test_broken_strategy_files_name_file_and_problem(
+    tmp_path: Path, stem: str, source: str, message: str
+) -> None:
     (tmp_path / f"{stem}.py").write_text(source)
     with pytest.raises(StrategyError) as err:
         load_strategy(stem, {}, tmp_path)

@@ -26,8 +26,9 @@ def _profile(**params: Any) -> Profile:
 
 def test_real_captures_backtest(capture_paths: list[Path], tmp_path: Path) -> None:
     prof = _profile()
-    res = run_backtest(frames_of(capture_paths), prof, db_path=tmp_path / "bt.db", strategies_dir=STRATEGIES,
-                       latency_s=0.22)
+    res = run_backtest(
+        frames_of(capture_paths), prof, db_path=tmp_path / "bt.db", strategies_dir=STRATEGIES, latency_s=0.22
+    )
     assert res.frames > 900 and res.ticks > 300 and res.games >= 3
     settled = res.settled()
     assert len(settled) >= 5
@@ -36,24 +37,42 @@ def test_real_captures_backtest(capture_paths: list[Path], tmp_path: Path) -> No
         assert b.start_tick > b.decided_tick  # type: ignore[operator]  # a click lands after the decision
         assert b.payout_lamports in (0, 5 * b.amount_lamports)
         assert b.p_win is not None and 0.1 < b.p_win < 0.3
-    # every settlement agrees with the recorded rug ticks (final_ticks come from the same frames)
-    assert res.final_ticks and all(t > 0 for t in res.final_ticks)
+    # every settlement agrees with the recorded rug ticks (rug_ticks come from the same frames)
+    assert res.rug_ticks and all(t > 0 for t in res.rug_ticks)
 
 
 @pytest.mark.parametrize(("latency", "min_gap"), [(0.05, 1), (0.22, 1), (1.0, 3)])
-def test_latency_moves_the_landing_tick(capture_paths: list[Path], tmp_path: Path, latency: float,
-                                        min_gap: int) -> None:
-    res = run_backtest(frames_of(capture_paths), _profile(), db_path=tmp_path / f"bt{latency}.db",
-                       strategies_dir=STRATEGIES, latency_s=latency)
+def test_latency_moves_the_landing_tick(
+    capture_paths: list[Path], tmp_path: Path, latency: float, min_gap: int
+) -> None:
+    res = run_backtest(
+        frames_of(capture_paths),
+        _profile(),
+        db_path=tmp_path / f"bt{latency}.db",
+        strategies_dir=STRATEGIES,
+        latency_s=latency,
+    )
     gaps = [b.start_tick - b.decided_tick for b in res.settled()]  # type: ignore[operator]
     assert gaps and min(gaps) >= min_gap
 
 
-def test_backtest_cli_json_and_out(capture_paths: list[Path], tmp_path: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_backtest_cli_json_and_out(
+    capture_paths: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "bt.json"
-    code = main(["backtest", "--strategy", "fixed", "--param", "max_bets_per_game=20", "--json", "--out", str(out),
-                 *map(str, capture_paths)])
+    code = main(
+        [
+            "backtest",
+            "--strategy",
+            "fixed",
+            "--param",
+            "max_bets_per_game=20",
+            "--json",
+            "--out",
+            str(out),
+            *map(str, capture_paths),
+        ]
+    )
     data = json.loads(capsys.readouterr().out)
     assert code == 0
     assert data["bets"] == len([b for b in data["bet_list"] if b["status"] in ("won", "lost")]) > 0
@@ -123,14 +142,25 @@ def test_backtest_of_a_simulator_recording_equals_the_live_dry_run(tmp_path: Pat
 
     try:
         # "live": frames straight from the socket into the session with the dry broker's paper bets
-        live = run_backtest(live_frames(), _profile(stake_sol=0.002), db_path=tmp_path / "live.db",
-                            strategies_dir=STRATEGIES, latency_s=latency, live_dry_run=True)
+        live = run_backtest(
+            live_frames(),
+            _profile(stake_sol=0.002),
+            db_path=tmp_path / "live.db",
+            strategies_dir=STRATEGIES,
+            latency_s=latency,
+            live_dry_run=True,
+        )
     finally:
         feed.close()
         writer.close()
         sim.stop()
-    replay = run_backtest(frames_of([rec_path]), _profile(stake_sol=0.002), db_path=tmp_path / "replay.db",
-                          strategies_dir=STRATEGIES, latency_s=latency)
+    replay = run_backtest(
+        frames_of([rec_path]),
+        _profile(stake_sol=0.002),
+        db_path=tmp_path / "replay.db",
+        strategies_dir=STRATEGIES,
+        latency_s=latency,
+    )
     assert live.games >= 2 and live.ticks > 300
     assert len(live.settled()) >= 3, live.no_bet_reasons
     assert [_key(b) for b in live.bets] == [_key(b) for b in replay.bets]

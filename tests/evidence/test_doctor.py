@@ -52,8 +52,15 @@ def _inp(**kw: object) -> DoctorInputs:
     ],
     ids=["tight", "loose", "loose-with-password", "missing-password"],
 )
-def test_secrets(machine: Path, monkeypatch: pytest.MonkeyPatch, mode: int, password: str | None,
-                 needs_wallet: bool, level: Level, text: str) -> None:
+def test_secrets(
+    machine: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    mode: int,
+    password: str | None,
+    needs_wallet: bool,
+    level: Level,
+    text: str,
+) -> None:
     env = machine / ".env"
     env.write_text(f"RUGSBOT_WALLET_PASSWORD={password}\n" if password else "RUGSBOT_LOG_LEVEL=INFO\n")
     env.chmod(mode)
@@ -113,7 +120,9 @@ def test_profile_lock_free_and_in_use(machine: Path) -> None:
         (None, Level.FAIL),
     ],
 )
-def test_extension(machine: Path, monkeypatch: pytest.MonkeyPatch, manifest: dict | None, level: Level) -> None:
+def test_extension(
+    machine: Path, monkeypatch: pytest.MonkeyPatch, manifest: dict | None, level: Level
+) -> None:
     ext = machine / "ext"
     ext.mkdir()
     if manifest is not None:
@@ -141,22 +150,37 @@ def _recording(path: Path, skew_s: float, n: int = 20) -> Path:
 
 @pytest.mark.parametrize(
     ("skew", "level", "text"),
-    [(0.2, Level.OK, "+0.200"), (-2.5, Level.WARN, "-2.500"), (30.0, Level.FAIL, "NTP"), (3 * 3600 + 0.4, Level.FAIL, "+3 h")],
+    [
+        (0.2, Level.OK, "+0.200"),
+        (-2.5, Level.WARN, "-2.500"),
+        (30.0, Level.FAIL, "NTP"),
+        (3 * 3600 + 0.4, Level.FAIL, "+3 h"),
+    ],
 )
 def test_clock_skew(machine: Path, skew: float, level: Level, text: str) -> None:
     c = check_clock(_inp(recording=_recording(machine / "r.jsonl.gz", skew)))
     assert c.level is level and text in c.detail
 
 
-def test_clock_on_the_real_capture_finds_its_time_zone_error(machine: Path, capture_paths: list[Path]) -> None:
+def test_clock_on_the_real_capture_finds_its_time_zone_error(
+    machine: Path, capture_paths: list[Path]
+) -> None:
     c = check_clock(_inp(recording=capture_paths[0]))
     assert c.level is Level.FAIL and "-5 h" in c.detail
 
 
 def test_exit_codes_and_cli(machine: Path, capsys: pytest.CaptureFixture[str]) -> None:
     checks = run_checks(_inp())
-    assert {c.name for c in checks} >= {"python", "browser", "extension", "profile lock", "secrets", "database",
-                                        "disk", "clock"}
+    assert {c.name for c in checks} >= {
+        "python",
+        "browser",
+        "extension",
+        "profile lock",
+        "secrets",
+        "database",
+        "disk",
+        "clock",
+    }
     assert exit_code(checks) == (1 if any(c.level is Level.FAIL for c in checks) else 0)
     env = machine / ".env"
     env.write_text("RUGSBOT_LOG_LEVEL=INFO\n")

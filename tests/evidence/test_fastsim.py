@@ -52,21 +52,23 @@ def test_vector_runner_equals_object_runner(rule: EntryRule, lag: int) -> None:
     a = fastsim.run_entry_rule(rule, games.final, lag_ticks=lag)
     b = fastsim.run_strategy(TickRule(rule), games, lag_ticks=lag, starting_bankroll=10**15)
     assert len(a) == len(b) > 40
-    for name in ("game", "decided_tick", "start_tick", "final_tick", "stake", "won"):
+    for name in ("game", "decided_tick", "start_tick", "rug_tick", "stake", "won"):
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
 
 
 def test_vector_outcomes_follow_sidebet_settle() -> None:
     final = fastsim.rug_final_ticks(np.random.default_rng(3), 3000)
     log = fastsim.run_entry_rule(EntryRule(1_000_000, first_tick=5), final, lag_ticks=1)
-    expected = [settle(Window.starting_at(int(s)), rug_tick=int(f), current_tick=int(f)) is Outcome.WON
-                for s, f in zip(log.start_tick, log.final_tick, strict=True)]
+    expected = [
+        settle(Window.starting_at(int(s)), rug_tick=int(f), current_tick=int(f)) is Outcome.WON
+        for s, f in zip(log.start_tick, log.rug_tick, strict=True)
+    ]
     assert np.array_equal(log.won, np.array(expected))
-    assert (log.start_tick < log.final_tick).all()  # never placed on or after the rug frame
+    assert (log.start_tick < log.rug_tick).all()  # never placed on or after the rug frame
 
 
 def test_rug_ticks_agree_with_the_arc4_generator() -> None:
-    arc4 = np.array([generate_prices(f"seed-{i:04d}", "20251201-evidence").final_wire_tick for i in range(300)])
+    arc4 = np.array([generate_prices(f"seed-{i:04d}", "20251201-evidence").rug_tick for i in range(300)])
     numpy_vec = fastsim.rug_final_ticks(np.random.default_rng(11), 20_000)
     priced = fastsim.priced_games(np.random.default_rng(12), 3000).final
     assert sst.ks_2samp(arc4, numpy_vec).pvalue > 0.01
@@ -76,8 +78,11 @@ def test_rug_ticks_agree_with_the_arc4_generator() -> None:
 
 def test_price_distribution_agrees_with_the_arc4_generator() -> None:
     tick = 30
-    arc4 = [g.prices[tick] for g in (generate_prices(f"p-{i}", "20251201-evidence") for i in range(400))
-            if len(g.prices) > tick]
+    arc4 = [
+        g.prices[tick]
+        for g in (generate_prices(f"p-{i}", "20251201-evidence") for i in range(400))
+        if len(g.prices) > tick
+    ]
     games = fastsim.priced_games(np.random.default_rng(5), 4000)
     ours = [games.price(i, tick) for i in range(4000) if games.final[i] > tick]
     assert sst.ks_2samp(arc4, ours).pvalue > 0.01
@@ -116,8 +121,17 @@ def test_guards_truncate_at_the_first_trip(guards: SimGuards, expect: str) -> No
     # bets: L L L L W ... stake 1e6, bankroll 5e6
     won = np.array([False, False, False, False, True, False])
     n = won.size
-    log = fastsim.BetLog(np.arange(n), np.zeros(n, int), np.ones(n, int), np.full(n, 99), np.full(n, 1_000_000),
-                         won, n, np.full(n, 99), 5_000_000)
+    log = fastsim.BetLog(
+        np.arange(n),
+        np.zeros(n, int),
+        np.ones(n, int),
+        np.full(n, 99),
+        np.full(n, 1_000_000),
+        won,
+        n,
+        np.full(n, 99),
+        5_000_000,
+    )
     out = fastsim.apply_guards(log, guards)
     assert out.guard_trips[0].startswith(expect)
     assert out.halted_at_bet == 3 and len(out) == 3

@@ -18,20 +18,41 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 def _points(html: str) -> dict[str, int]:
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r'data-chart="([a-z_]+)" data-points="(\d+)"', html)}
+    return {
+        m.group(1): int(m.group(2)) for m in re.finditer(r'data-chart="([a-z_]+)" data-points="(\d+)"', html)
+    }
 
 
 @pytest.fixture(scope="module")
-def backtest_outputs(tmp_path_factory: pytest.TempPathFactory, capture_paths: list[Path]) -> tuple[Path, Path]:
+def backtest_outputs(
+    tmp_path_factory: pytest.TempPathFactory, capture_paths: list[Path]
+) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("report")
     out, db = tmp / "bt.json", tmp / "bt.db"
-    assert main(["backtest", "--strategy", "fixed", "--param", "max_bets_per_game=20", "--db", str(db), "--out",
-                 str(out), "--json", *map(str, capture_paths)]) == 0
+    assert (
+        main(
+            [
+                "backtest",
+                "--strategy",
+                "fixed",
+                "--param",
+                "max_bets_per_game=20",
+                "--db",
+                str(db),
+                "--out",
+                str(out),
+                "--json",
+                *map(str, capture_paths),
+            ]
+        )
+        == 0
+    )
     return out, db
 
 
-def test_html_from_a_backtest_file_has_every_chart(backtest_outputs: tuple[Path, Path], tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_html_from_a_backtest_file_has_every_chart(
+    backtest_outputs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out, _ = backtest_outputs
     html = tmp_path / "r.html"
     capsys.readouterr()
@@ -44,7 +65,9 @@ def test_html_from_a_backtest_file_has_every_chart(backtest_outputs: tuple[Path,
     assert "<script" not in text and "http" not in text.replace("http-equiv", "")
 
 
-def test_report_from_a_stored_session(backtest_outputs: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_from_a_stored_session(
+    backtest_outputs: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     out, db = backtest_outputs
     capsys.readouterr()
     assert main(["report", "--session", "last", "--db", str(db), "--json"]) == 0
@@ -78,12 +101,16 @@ def test_chart_points(svg: str, points: int) -> None:
 
 
 def test_labels_are_escaped() -> None:
-    rep = evaluate(BetRecords(np.array([1_000_000]), np.array([True]), 10**9), label="<b>x</b>", baseline=False)
+    rep = evaluate(
+        BetRecords(np.array([1_000_000]), np.array([True]), 10**9), label="<b>x</b>", baseline=False
+    )
     assert "<b>x</b>" not in render_html(rep) and "&lt;b&gt;x&lt;/b&gt;" in render_html(rep)
 
 
 @pytest.mark.browser
-def test_html_renders_offline_in_headless_chromium(backtest_outputs: tuple[Path, Path], tmp_path: Path) -> None:
+def test_html_renders_offline_in_headless_chromium(
+    backtest_outputs: tuple[Path, Path], tmp_path: Path
+) -> None:
     if not CHROMIUM.exists():
         pytest.skip("no Chromium at /usr/bin/chromium")
     from playwright.sync_api import sync_playwright

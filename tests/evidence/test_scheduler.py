@@ -27,7 +27,9 @@ class Harness:
         self.events: list[tuple[str, dict[str, Any]]] = []
         self.halt: str | None = None
         self.exit_code = exit_code
-        self.ws = WindowScheduler(cfg, self.run, halted=lambda: self.halt, record=self.record, state_file=state)
+        self.ws = WindowScheduler(
+            cfg, self.run, halted=lambda: self.halt, record=self.record, state_file=state
+        )
 
     def run(self, req: RunRequest) -> int:
         self.requests.append(req)
@@ -38,7 +40,9 @@ class Harness:
 
     def drive(self, start: datetime, end: datetime, delay: timedelta = timedelta(0)) -> None:
         """Fire every window at its trigger times (plus ``delay``: how late the process woke up)."""
-        due = sorted((t, name) for name, trig in self.ws.triggers.items() for t in fire_times(trig, start, end))
+        due = sorted(
+            (t, name) for name, trig in self.ws.triggers.items() for t in fire_times(trig, start, end)
+        )
         for t, name in due:
             self.ws.job(name, t, t + delay)
 
@@ -52,11 +56,17 @@ class Harness:
         ("0 12 * * sat", 7, 1),
     ],
 )
-def test_windows_start_at_their_cron_times_with_their_bounds(cron: str, days: int, expected_starts: int) -> None:
-    h = Harness(_cfg(ScheduleWindow(name="w", cron=cron, max_duration_min=45, max_games=30, stop_on_loss_sol=0.05)))
+def test_windows_start_at_their_cron_times_with_their_bounds(
+    cron: str, days: int, expected_starts: int
+) -> None:
+    h = Harness(
+        _cfg(ScheduleWindow(name="w", cron=cron, max_duration_min=45, max_games=30, stop_on_loss_sol=0.05))
+    )
     h.drive(T0 - timedelta(seconds=1), T0 + timedelta(days=days) - timedelta(seconds=1))
     assert len(h.requests) == expected_starts
-    assert all(r.max_duration_s == 45 * 60 and r.max_games == 30 and r.stop_on_loss_sol == 0.05 for r in h.requests)
+    assert all(
+        r.max_duration_s == 45 * 60 and r.max_games == 30 and r.stop_on_loss_sol == 0.05 for r in h.requests
+    )
     assert [o.status for o in h.ws.outcomes] == ["ran"] * expected_starts
 
 
@@ -93,7 +103,9 @@ def test_overlapping_windows_never_run_twice_at_once() -> None:
 
 @pytest.mark.parametrize("how", ["halt_in_db", "run_exits_halted"])
 def test_a_halt_stops_the_schedule(how: str) -> None:
-    h = Harness(_cfg(ScheduleWindow(name="w", cron="0 * * * *")), exit_code=3 if how == "run_exits_halted" else 0)
+    h = Harness(
+        _cfg(ScheduleWindow(name="w", cron="0 * * * *")), exit_code=3 if how == "run_exits_halted" else 0
+    )
     stops: list[str] = []
     h.ws.on_stop = stops.append
     if how == "halt_in_db":
@@ -144,27 +156,46 @@ def test_apscheduler_job_options() -> None:
         (RunRequest("w", T0, max_duration_s=60, stop_on_profit_sol=0.1), 0.2, "profit target"),
     ],
 )
-def test_runner_stops_a_child_that_outlives_its_window_or_limits(req: RunRequest, pnl: float | None,
-                                                                reason: str) -> None:
-    runner = SubprocessRunner(None, command=[sys.executable, "-c", "import time; time.sleep(30)"],
-                              session_pnl_sol=lambda: pnl, poll_s=0.1)
+def test_runner_stops_a_child_that_outlives_its_window_or_limits(
+    req: RunRequest, pnl: float | None, reason: str
+) -> None:
+    runner = SubprocessRunner(
+        None,
+        command=[sys.executable, "-c", "import time; time.sleep(30)"],
+        session_pnl_sol=lambda: pnl,
+        poll_s=0.1,
+    )
     code = runner(req)
     assert code != 0 and reason in runner.last_stop_reason
 
 
 def test_runner_command_line() -> None:
     argv = SubprocessRunner("practice").argv(RunRequest("w", T0, max_duration_s=1800, max_games=40))
-    assert argv[1:] == ["-m", "bot.cli", "run", "--duration", "1800", "--profile", "practice", "--games", "40"]
+    assert argv[1:] == [
+        "-m",
+        "bot.cli",
+        "run",
+        "--duration",
+        "1800",
+        "--profile",
+        "practice",
+        "--games",
+        "40",
+    ]
 
 
-def test_schedule_cli_lists_windows_and_refuses_without_any(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_schedule_cli_lists_windows_and_refuses_without_any(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import json
 
     from bot.cli import main
 
     prof = tmp_path / "sched.toml"
-    prof.write_text('name = "sched"\n[schedule]\ntimezone = "UTC"\n'
-                    '[[schedule.windows]]\nname = "evening"\ncron = "0 18 * * *"\nmax_duration_min = 30\nmax_games = 20\n')
+    prof.write_text(
+        'name = "sched"\n[schedule]\ntimezone = "UTC"\n'
+        '[[schedule.windows]]\nname = "evening"\ncron = "0 18 * * *"\nmax_duration_min = 30\nmax_games = 20\n'
+    )
     assert main(["schedule", "--profile", str(prof), "--list", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     w = data["windows"][0]

@@ -24,7 +24,9 @@ def simulate(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
 
 def test_fixed_100k_games_shows_the_house_edge(capsys: pytest.CaptureFixture[str]) -> None:
     t0 = time.perf_counter()
-    r = simulate(capsys, "--strategy", "fixed", "--param", "max_bets_per_game=200", "--games", "100000", "--seed", "1")
+    r = simulate(
+        capsys, "--strategy", "fixed", "--param", "max_bets_per_game=200", "--games", "100000", "--seed", "1"
+    )
     elapsed = time.perf_counter() - t0
     assert elapsed < 10, f"100k games took {elapsed:.1f}s"
     assert r["games"] == 100_000 and r["bets"] > 400_000
@@ -36,7 +38,9 @@ def test_fixed_100k_games_shows_the_house_edge(capsys: pytest.CaptureFixture[str
 
 
 def test_late_game_has_no_edge_over_random_entry(capsys: pytest.CaptureFixture[str]) -> None:
-    r = simulate(capsys, "--strategy", "late_game", "--param", "min_tick=250", "--games", "100000", "--seed", "2")
+    r = simulate(
+        capsys, "--strategy", "late_game", "--param", "min_tick=250", "--games", "100000", "--seed", "2"
+    )
     assert r["bets"] > 10_000
     assert r["baseline"]["p_value"] > 0.05
     assert r["theory_in_interval"]
@@ -62,8 +66,17 @@ def test_seeded_runs_reproduce_and_jobs_do_not_change_results(capsys: pytest.Cap
     ],
 )
 def test_guards_and_options(capsys: pytest.CaptureFixture[str], extra: tuple[str, ...], check: Any) -> None:
-    r = simulate(capsys, "--strategy", "fixed", "--param", "max_bets_per_game=20", "--games", "5000", "--no-baseline",
-                 *extra)
+    r = simulate(
+        capsys,
+        "--strategy",
+        "fixed",
+        "--param",
+        "max_bets_per_game=20",
+        "--games",
+        "5000",
+        "--no-baseline",
+        *extra,
+    )
     assert check(r), r
 
 
@@ -100,12 +113,18 @@ def test_vector_path_equals_the_real_strategy_objects(name: str, params: dict[st
 
     games = fastsim.priced_games(np.random.default_rng(21), 400)
     cap, game_cap = 10_000_000, 20_000_000
-    rule = entry_rule_for(name, params, lag_ticks=1, stake_cap=cap, game_cap=game_cap,
-                          strategies_dir=Path("strategies"))
+    rule = entry_rule_for(
+        name, params, lag_ticks=1, stake_cap=cap, game_cap=game_cap, strategies_dir=Path("strategies")
+    )
     assert rule is not None
     fast = fastsim.run_entry_rule(rule, games.final, lag_ticks=1)
-    slow = fastsim.run_strategy(load_strategy(name, params, Path("strategies")), games, lag_ticks=1,
-                                starting_bankroll=10**15, stake_filter=stake_filter(cap, game_cap))
+    slow = fastsim.run_strategy(
+        load_strategy(name, params, Path("strategies")),
+        games,
+        lag_ticks=1,
+        starting_bankroll=10**15,
+        stake_filter=stake_filter(cap, game_cap),
+    )
     assert len(fast) == len(slow) > 20
     for col in ("game", "decided_tick", "start_tick", "won", "stake"):
         assert np.array_equal(getattr(fast, col), getattr(slow, col)), col
@@ -129,13 +148,30 @@ def test_full_session_on_generated_games_places_the_fast_path_bets(tmp_path: Pat
     games = fastsim.priced_games(np.random.default_rng(4), 40)
     base = Profile()
     engine = engine_for(base, "fixed", {"max_bets_per_game": 20}).model_copy(update={"adaptive": False})
-    loose = GuardsConfig(session_loss_limit_sol=None, daily_loss_limit_sol=None, max_consecutive_losses=None,
-                         max_drawdown_pct=None, max_bets_per_hour=None, loss_streak_cooldown=None)
+    loose = GuardsConfig(
+        session_loss_limit_sol=None,
+        daily_loss_limit_sol=None,
+        max_consecutive_losses=None,
+        max_drawdown_pct=None,
+        max_bets_per_hour=None,
+        loss_streak_cooldown=None,
+    )
     profile = base.model_copy(update={"engine": engine, "guards": loose})
-    res = run_backtest(fastsim.session_frames(games), profile, db_path=tmp_path / "s.db",
-                       strategies_dir=Path("strategies"), latency_s=0.22)
-    rule = entry_rule_for("fixed", {"max_bets_per_game": 20}, lag_ticks=1, stake_cap=10_000_000,
-                          game_cap=20_000_000, strategies_dir=Path("strategies"))
+    res = run_backtest(
+        fastsim.session_frames(games),
+        profile,
+        db_path=tmp_path / "s.db",
+        strategies_dir=Path("strategies"),
+        latency_s=0.22,
+    )
+    rule = entry_rule_for(
+        "fixed",
+        {"max_bets_per_game": 20},
+        lag_ticks=1,
+        stake_cap=10_000_000,
+        game_cap=20_000_000,
+        strategies_dir=Path("strategies"),
+    )
     assert rule is not None
     log = fastsim.run_entry_rule(rule, games.final, lag_ticks=1)
     fast = [(int(g), int(s), bool(w)) for g, s, w in zip(log.game, log.start_tick, log.won, strict=True)]
@@ -145,8 +181,19 @@ def test_full_session_on_generated_games_places_the_fast_path_bets(tmp_path: Pat
 
 
 def test_session_mode_enforces_the_real_guards(capsys: pytest.CaptureFixture[str]) -> None:
-    r = simulate(capsys, "--strategy", "fixed", "--param", "max_bets_per_game=20", "--games", "60", "--session",
-                 "--seed", "4", "--no-baseline")
+    r = simulate(
+        capsys,
+        "--strategy",
+        "fixed",
+        "--param",
+        "max_bets_per_game=20",
+        "--games",
+        "60",
+        "--session",
+        "--seed",
+        "4",
+        "--no-baseline",
+    )
     assert r["meta"]["mode"] == "session"
     assert any(t.startswith("max_consecutive_losses: halt") for t in r["guard_trips"])
     assert any("halt" in reason for reason in r["meta"]["no_bet_reasons"])  # nothing bet after the halt
@@ -159,8 +206,16 @@ def test_object_runner_shards_give_the_same_result() -> None:
     from bot.optimize.montecarlo import SimPlan
     from bot.optimize.montecarlo import simulate as run_plan
 
-    plan = SimPlan(strategy="fixed", params={"max_bets_per_game": 20}, games=1200, seed=9, exact=True,
-                   chunk_games=400, starting_bankroll=10**15, strategies_dir=Path("strategies"))
+    plan = SimPlan(
+        strategy="fixed",
+        params={"max_bets_per_game": 20},
+        games=1200,
+        seed=9,
+        exact=True,
+        chunk_games=400,
+        starting_bankroll=10**15,
+        strategies_dir=Path("strategies"),
+    )
     one = run_plan(plan)
     two = run_plan(SimPlan(**{**{f: getattr(plan, f) for f in plan.__slots__}, "jobs": 2}))  # type: ignore[arg-type]
     assert len(one) > 1000 and one.games == 1200

@@ -68,8 +68,9 @@ def test_binomial_p_value_rejects_a_biased_coin() -> None:
 
 
 def _records(won: np.ndarray, stake: int = 1_000_000, pool: np.ndarray | None = None) -> BetRecords:
-    return BetRecords(stake=np.full(won.size, stake), won=won, starting_bankroll=10**9, games=won.size,
-                      final_pool=pool)
+    return BetRecords(
+        stake=np.full(won.size, stake), won=won, starting_bankroll=10**9, games=won.size, final_pool=pool
+    )
 
 
 def test_evaluate_money_and_streaks() -> None:

@@ -64,7 +64,16 @@ def test_sweep_on_simulated_games_is_ranked(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_shards_merge_to_the_full_sweep(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    args = ["--strategy", "fixed", "--grid", "start_tick=0,50", "--grid", "max_bets_per_game=1,3", "--games", "5000"]
+    args = [
+        "--strategy",
+        "fixed",
+        "--grid",
+        "start_tick=0,50",
+        "--grid",
+        "max_bets_per_game=1,3",
+        "--games",
+        "5000",
+    ]
     full = _sweep(capsys, *args)
     for i in range(2):
         assert main(["sweep", *args, "--shard", f"{i}/2", "--out", str(tmp_path / f"s{i}.json")]) == 0
@@ -74,8 +83,15 @@ def test_shards_merge_to_the_full_sweep(capsys: pytest.CaptureFixture[str], tmp_
 
 
 def test_sweep_on_recordings(capsys: pytest.CaptureFixture[str], capture_paths: list[Path]) -> None:
-    d = _sweep(capsys, "--strategy", "fixed", "--grid", "max_bets_per_game=1,20", "--no-baseline",
-               *map(str, capture_paths))
+    d = _sweep(
+        capsys,
+        "--strategy",
+        "fixed",
+        "--grid",
+        "max_bets_per_game=1,20",
+        "--no-baseline",
+        *map(str, capture_paths),
+    )
     bets = {r["params"]["max_bets_per_game"]: r["bets"] for r in d["rows"]}
     assert bets[20] > bets[1] >= 1
 

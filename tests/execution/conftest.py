@@ -44,8 +44,9 @@ def run(loop: asyncio.AbstractEventLoop) -> Callable[[Awaitable[T]], T]:
 
 
 @pytest.fixture(scope="module")
-def plain_browser(tmp_path_factory: pytest.TempPathFactory, run: Callable[[Awaitable[Any]], Any]
-                  ) -> Iterator[LaunchedBrowser]:
+def plain_browser(
+    tmp_path_factory: pytest.TempPathFactory, run: Callable[[Awaitable[Any]], Any]
+) -> Iterator[LaunchedBrowser]:
     """Headless Chromium without an extension, for page-level broker tests."""
     if not browser_available():
         pytest.skip("no Chromium found")

@@ -47,30 +47,74 @@ GID = "20251228-fcb81ff2dd864862"
 
 
 def gsu(tick: int, *, gid: str = GID, rugged: bool = False) -> str:
-    return "42" + json.dumps(["gameStateUpdate", {"gameId": gid, "active": True, "rugged": rugged, "price": 1.0,
-                                                 "tickCount": tick, "cooldownTimer": 0, "allowPreRoundBuys": False,
-                                                 "provablyFair": {"serverSeedHash": "ab" * 32, "version": "v3"}}])
+    return "42" + json.dumps(
+        [
+            "gameStateUpdate",
+            {
+                "gameId": gid,
+                "active": True,
+                "rugged": rugged,
+                "price": 1.0,
+                "tickCount": tick,
+                "cooldownTimer": 0,
+                "allowPreRoundBuys": False,
+                "provablyFair": {"serverSeedHash": "ab" * 32, "version": "v3"},
+            },
+        ]
+    )
 
 
 TRACE = {"__trace": True, "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}
 
 
 def placed(start: int, amount: float, coin: str = PRACTICE_COIN, gid: str = GID) -> str:
-    return "42" + json.dumps(["currentSidebet", TRACE, {
-        "playerId": "did:anon:x", "gameId": gid, "price": 1.0, "betAmount": amount, "xPayout": 5,
-        "coinAddress": coin, "startTick": start, "endTick": start + 40, "tickIndex": start,
-        "timestamp": 1766897774669, "type": "placed"}])
+    return "42" + json.dumps(
+        [
+            "currentSidebet",
+            TRACE,
+            {
+                "playerId": "did:anon:x",
+                "gameId": gid,
+                "price": 1.0,
+                "betAmount": amount,
+                "xPayout": 5,
+                "coinAddress": coin,
+                "startTick": start,
+                "endTick": start + 40,
+                "tickIndex": start,
+                "timestamp": 1766897774669,
+                "type": "placed",
+            },
+        ]
+    )
 
 
 def result(start: int, amount: float, won: bool, tick: int, coin: str = PRACTICE_COIN, gid: str = GID) -> str:
-    return "42" + json.dumps(["currentSidebetResult", TRACE, {
-        "playerId": "did:anon:x", "gameId": gid, "betAmount": amount, "xPayout": 5, "coinAddress": coin,
-        "startTick": start, "endTick": start + 40, "tickIndex": tick, "type": "payout",
-        "payout": amount * 5 if won else 0, "profit": amount * 4 if won else -amount}])
+    return "42" + json.dumps(
+        [
+            "currentSidebetResult",
+            TRACE,
+            {
+                "playerId": "did:anon:x",
+                "gameId": gid,
+                "betAmount": amount,
+                "xPayout": 5,
+                "coinAddress": coin,
+                "startTick": start,
+                "endTick": start + 40,
+                "tickIndex": tick,
+                "type": "payout",
+                "payout": amount * 5 if won else 0,
+                "profit": amount * 4 if won else -amount,
+            },
+        ]
+    )
 
 
 def request(ack: int, amount: float, coin: str = PRACTICE_COIN) -> str:
-    return f"42{ack}" + json.dumps(["requestSidebet", TRACE, {"amount": amount, "coinAddress": coin, "xPayout": 5}])
+    return f"42{ack}" + json.dumps(
+        ["requestSidebet", TRACE, {"amount": amount, "coinAddress": coin, "xPayout": 5}]
+    )
 
 
 class Harness:
@@ -117,46 +161,90 @@ async def wait_clicks(page: Any, n: int, timeout_s: float = 3.0) -> list[dict[st
 # (name, frames fed after the click appears, expected submit status, expected later statuses)
 Feed = list[tuple[str, str]]
 SCENARIOS: list[tuple[str, Callable[[int], Feed], BetStatus, Callable[[int], Feed], list[BetStatus]]] = [
-    ("confirmed then won",
-     lambda k: [("out", request(k, 0.002)), ("in", placed(101, 0.002)), ("in", f'43{k}[{{"success":true}}]')],
-     BetStatus.CONFIRMED,
-     lambda k: [("in", result(101, 0.002, True, 120))], [BetStatus.WON]),
-    ("confirmed by ack only, then lost",
-     lambda k: [("out", request(k, 0.002)), ("in", f'43{k}[{{"success":true,"message":"Side bet placed",'
+    (
+        "confirmed then won",
+        lambda k: [
+            ("out", request(k, 0.002)),
+            ("in", placed(101, 0.002)),
+            ("in", f'43{k}[{{"success":true}}]'),
+        ],
+        BetStatus.CONFIRMED,
+        lambda k: [("in", result(101, 0.002, True, 120))],
+        [BetStatus.WON],
+    ),
+    (
+        "confirmed by ack only, then lost",
+        lambda k: [
+            ("out", request(k, 0.002)),
+            (
+                "in",
+                f'43{k}[{{"success":true,"message":"Side bet placed",'
                 f'"sidebet":{{"gameId":"{GID}","startTick":101,"endTick":141,"betAmount":0.002,'
-                f'"coinAddress":"0xPractice"}}}}]')],
-     BetStatus.CONFIRMED,
-     lambda k: [("in", result(101, 0.002, False, 101))], [BetStatus.LOST]),
-    ("rejected by ack",
-     lambda k: [("out", request(k, 0.002)), ("in", f'43{k}[{{"success":false,"message":"Insufficient balance"}}]')],
-     BetStatus.REJECTED, lambda k: [], []),
-    ("silence → unknown, reconciled from a late currentSidebet, then won",
-     lambda k: [("out", request(k, 0.002))],
-     BetStatus.UNKNOWN,
-     lambda k: [("in", placed(102, 0.002)), ("in", result(102, 0.002, True, 130))],
-     [BetStatus.CONFIRMED, BetStatus.WON]),
-    ("silence, no request ever sent → unknown, closed as never placed at the next game",
-     lambda k: [],
-     BetStatus.UNKNOWN,
-     lambda k: [("in", gsu(0, gid="20251228-00000000000000aa"))], [BetStatus.REJECTED]),
-    ("a stale bet of another game never confirms this click",
-     lambda k: [("in", placed(50, 0.002, gid="20251228-1111111111111111"))],
-     BetStatus.UNKNOWN, lambda k: [], []),
-    ("silence, lost by the rules when the result frame never comes",
-     lambda k: [("out", request(k, 0.002)), ("in", placed(101, 0.002))],
-     BetStatus.CONFIRMED,
-     lambda k: [("in", gsu(t)) for t in range(102, 153)], [BetStatus.LOST]),
+                f'"coinAddress":"0xPractice"}}}}]',
+            ),
+        ],
+        BetStatus.CONFIRMED,
+        lambda k: [("in", result(101, 0.002, False, 101))],
+        [BetStatus.LOST],
+    ),
+    (
+        "rejected by ack",
+        lambda k: [
+            ("out", request(k, 0.002)),
+            ("in", f'43{k}[{{"success":false,"message":"Insufficient balance"}}]'),
+        ],
+        BetStatus.REJECTED,
+        lambda k: [],
+        [],
+    ),
+    (
+        "silence → unknown, reconciled from a late currentSidebet, then won",
+        lambda k: [("out", request(k, 0.002))],
+        BetStatus.UNKNOWN,
+        lambda k: [("in", placed(102, 0.002)), ("in", result(102, 0.002, True, 130))],
+        [BetStatus.CONFIRMED, BetStatus.WON],
+    ),
+    (
+        "silence, no request ever sent → unknown, closed as never placed at the next game",
+        lambda k: [],
+        BetStatus.UNKNOWN,
+        lambda k: [("in", gsu(0, gid="20251228-00000000000000aa"))],
+        [BetStatus.REJECTED],
+    ),
+    (
+        "a stale bet of another game never confirms this click",
+        lambda k: [("in", placed(50, 0.002, gid="20251228-1111111111111111"))],
+        BetStatus.UNKNOWN,
+        lambda k: [],
+        [],
+    ),
+    (
+        "silence, lost by the rules when the result frame never comes",
+        lambda k: [("out", request(k, 0.002)), ("in", placed(101, 0.002))],
+        BetStatus.CONFIRMED,
+        lambda k: [("in", gsu(t)) for t in range(102, 153)],
+        [BetStatus.LOST],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "before", "status", "after", "later"), SCENARIOS, ids=[s[0] for s in SCENARIOS])
-def test_one_click_and_confirmation(plain_browser: LaunchedBrowser, run: Callable[[Awaitable[Any]], Any],
-                                    name: str, before: Callable[[int], Feed], status: BetStatus,
-                                    after: Callable[[int], Feed], later: list[BetStatus]) -> None:
+@pytest.mark.parametrize(
+    ("name", "before", "status", "after", "later"), SCENARIOS, ids=[s[0] for s in SCENARIOS]
+)
+def test_one_click_and_confirmation(
+    plain_browser: LaunchedBrowser,
+    run: Callable[[Awaitable[Any]], Any],
+    name: str,
+    before: Callable[[int], Feed],
+    status: BetStatus,
+    after: Callable[[int], Feed],
+    later: list[BetStatus],
+) -> None:
     async def scenario() -> None:
         page = await fresh_page(plain_browser)
-        broker = BrowserBroker(page, SelectorsConfig(), mode=Mode.PRACTICE, coin=PRACTICE_COIN,
-                               confirm_timeout_s=0.6)
+        broker = BrowserBroker(
+            page, SelectorsConfig(), mode=Mode.PRACTICE, coin=PRACTICE_COIN, confirm_timeout_s=0.6
+        )
         h = Harness(broker)
         h.feed("in", gsu(100))
         await broker.arm()
@@ -182,12 +270,14 @@ def test_one_click_and_confirmation(plain_browser: LaunchedBrowser, run: Callabl
     run(scenario())
 
 
-def test_amount_set_once_mouse_path_and_busy_guard(plain_browser: LaunchedBrowser,
-                                                   run: Callable[[Awaitable[Any]], Any]) -> None:
+def test_amount_set_once_mouse_path_and_busy_guard(
+    plain_browser: LaunchedBrowser, run: Callable[[Awaitable[Any]], Any]
+) -> None:
     async def scenario() -> None:
         page = await fresh_page(plain_browser)
-        broker = BrowserBroker(page, SelectorsConfig(), mode=Mode.PRACTICE, coin=PRACTICE_COIN,
-                               confirm_timeout_s=0.5)
+        broker = BrowserBroker(
+            page, SelectorsConfig(), mode=Mode.PRACTICE, coin=PRACTICE_COIN, confirm_timeout_s=0.5
+        )
         h = Harness(broker)
         h.feed("in", gsu(100))
         await broker.arm()
@@ -215,14 +305,16 @@ def test_amount_set_once_mouse_path_and_busy_guard(plain_browser: LaunchedBrowse
     run(scenario())
 
 
-def test_overlay_blocks_the_click_and_no_retry(plain_browser: LaunchedBrowser,
-                                              run: Callable[[Awaitable[Any]], Any]) -> None:
+def test_overlay_blocks_the_click_and_no_retry(
+    plain_browser: LaunchedBrowser, run: Callable[[Awaitable[Any]], Any]
+) -> None:
     """Something on top of the button: the mouse path is skipped; the locator fallback refuses too; no click."""
 
     async def scenario() -> None:
         page = await fresh_page(plain_browser)
-        broker = BrowserBroker(page, SelectorsConfig(), mode=Mode.PRACTICE, coin=PRACTICE_COIN,
-                               confirm_timeout_s=0.3)
+        broker = BrowserBroker(
+            page, SelectorsConfig(), mode=Mode.PRACTICE, coin=PRACTICE_COIN, confirm_timeout_s=0.3
+        )
         await broker.arm()
         await page.evaluate("overlay.style.display='block'")
         rep = await broker.submit(intent("o", 100))
@@ -234,12 +326,14 @@ def test_overlay_blocks_the_click_and_no_retry(plain_browser: LaunchedBrowser,
     run(scenario())
 
 
-def test_button_gone_disarms_without_click(plain_browser: LaunchedBrowser,
-                                          run: Callable[[Awaitable[Any]], Any]) -> None:
+def test_button_gone_disarms_without_click(
+    plain_browser: LaunchedBrowser, run: Callable[[Awaitable[Any]], Any]
+) -> None:
     async def scenario() -> None:
         page = await fresh_page(plain_browser)
-        broker = BrowserBroker(page, SelectorsConfig(), mode=Mode.PRACTICE, coin=PRACTICE_COIN,
-                               confirm_timeout_s=0.3)
+        broker = BrowserBroker(
+            page, SelectorsConfig(), mode=Mode.PRACTICE, coin=PRACTICE_COIN, confirm_timeout_s=0.3
+        )
         await broker.arm()
         await page.evaluate("bet.remove()")
         rep = await broker.submit(intent("x", 100))
@@ -250,12 +344,14 @@ def test_button_gone_disarms_without_click(plain_browser: LaunchedBrowser,
     run(scenario())
 
 
-def test_disabled_button_cancels_without_click(plain_browser: LaunchedBrowser,
-                                               run: Callable[[Awaitable[Any]], Any]) -> None:
+def test_disabled_button_cancels_without_click(
+    plain_browser: LaunchedBrowser, run: Callable[[Awaitable[Any]], Any]
+) -> None:
     async def scenario() -> None:
         page = await fresh_page(plain_browser)
-        broker = BrowserBroker(page, SelectorsConfig(), mode=Mode.PRACTICE, coin=PRACTICE_COIN,
-                               confirm_timeout_s=0.3)
+        broker = BrowserBroker(
+            page, SelectorsConfig(), mode=Mode.PRACTICE, coin=PRACTICE_COIN, confirm_timeout_s=0.3
+        )
         await broker.arm()
         await page.evaluate("bet.classList.remove('but-button-active')")
         rep = await broker.submit(intent("d", 100))
@@ -266,12 +362,20 @@ def test_disabled_button_cancels_without_click(plain_browser: LaunchedBrowser,
     run(scenario())
 
 
-def test_no_click_without_a_live_feed(plain_browser: LaunchedBrowser, run: Callable[[Awaitable[Any]], Any]) -> None:
+def test_no_click_without_a_live_feed(
+    plain_browser: LaunchedBrowser, run: Callable[[Awaitable[Any]], Any]
+) -> None:
     async def scenario() -> None:
         page = await fresh_page(plain_browser)
         feed = {"ok": False}
-        broker = BrowserBroker(page, SelectorsConfig(), mode=Mode.PRACTICE, coin=PRACTICE_COIN,
-                               confirm_timeout_s=0.3, feed_ok=lambda: feed["ok"])
+        broker = BrowserBroker(
+            page,
+            SelectorsConfig(),
+            mode=Mode.PRACTICE,
+            coin=PRACTICE_COIN,
+            confirm_timeout_s=0.3,
+            feed_ok=lambda: feed["ok"],
+        )
         await broker.arm()
         rep = await broker.submit(intent("f", 100))
         assert rep.status is BetStatus.CANCELLED and "feed" in rep.message
@@ -290,8 +394,15 @@ def test_missing_control_halts(plain_browser: LaunchedBrowser, run: Callable[[Aw
         page = await fresh_page(plain_browser)
         halts: list[str] = []
         wrong = SelectorsConfig(sidebet_button=["div.no-such-button", "#nope"])
-        broker = BrowserBroker(page, wrong, mode=Mode.PRACTICE, coin=PRACTICE_COIN, confirm_timeout_s=0.3,
-                               on_halt=halts.append, arm_timeout_s=0.5)
+        broker = BrowserBroker(
+            page,
+            wrong,
+            mode=Mode.PRACTICE,
+            coin=PRACTICE_COIN,
+            confirm_timeout_s=0.3,
+            on_halt=halts.append,
+            arm_timeout_s=0.5,
+        )
         with pytest.raises(ControlMissing, match="sidebet_button"):
             await broker.arm()
         assert halts and "div.no-such-button" in halts[0]
@@ -303,21 +414,36 @@ def test_missing_control_halts(plain_browser: LaunchedBrowser, run: Callable[[Aw
     run(scenario())
 
 
-@pytest.mark.parametrize(("lamports", "text"), [(2_000_000, "0.002"), (1_000_000_000, "1"), (1, "0.000000001"),
-                                                (1_500_000_000, "1.5"), (10_000_000, "0.01")])
+@pytest.mark.parametrize(
+    ("lamports", "text"),
+    [
+        (2_000_000, "0.002"),
+        (1_000_000_000, "1"),
+        (1, "0.000000001"),
+        (1_500_000_000, "1.5"),
+        (10_000_000, "0.01"),
+    ],
+)
 def test_sol_text(lamports: int, text: str) -> None:
     assert sol_text(lamports) == text
 
 
 def test_a_decision_the_game_has_moved_past_is_cancelled_without_a_click(
-        plain_browser: LaunchedBrowser, run: Callable[[Awaitable[Any]], Any]) -> None:
+    plain_browser: LaunchedBrowser, run: Callable[[Awaitable[Any]], Any]
+) -> None:
     """The feed keeps flowing while the page is probed: a click that would land after the rug (in the next
     game) or many ticks after the decision is not made. Found by the 80x soak on a busy machine."""
 
     async def scenario() -> None:
         page = await fresh_page(plain_browser)
-        broker = BrowserBroker(page, SelectorsConfig(), mode=Mode.PRACTICE, coin=PRACTICE_COIN,
-                               confirm_timeout_s=0.3, max_lag_ticks=4)
+        broker = BrowserBroker(
+            page,
+            SelectorsConfig(),
+            mode=Mode.PRACTICE,
+            coin=PRACTICE_COIN,
+            confirm_timeout_s=0.3,
+            max_lag_ticks=4,
+        )
         h = Harness(broker)
         h.feed("in", gsu(100))
         await broker.arm()
@@ -333,7 +459,9 @@ def test_a_decision_the_game_has_moved_past_is_cancelled_without_a_click(
         assert await clicks(page) == []
         # within the limit in the current game: clicked as usual
         h.feed("in", gsu(3, gid="20251228-0000000000000002"))
-        fresh = BetIntent("fresh", "20251228-0000000000000002", 1, 0.0, 2_000_000, PRACTICE_COIN, "test", "test")
+        fresh = BetIntent(
+            "fresh", "20251228-0000000000000002", 1, 0.0, 2_000_000, PRACTICE_COIN, "test", "test"
+        )
         task = asyncio.ensure_future(broker.submit(fresh))
         assert len(await wait_clicks(page, 1)) == 1
         await task

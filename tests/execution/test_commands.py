@@ -43,8 +43,14 @@ def test_resolve_mode_never_raises_to_live(profile, flags, expected) -> None:  #
 
 @pytest.mark.parametrize(
     ("typed", "yes", "ok"),
-    [("LIVE\n", False, True), ("live\n", False, False), ("yes\n", False, False), ("", False, False),
-     ("  LIVE  \n", False, True), ("", True, True)],
+    [
+        ("LIVE\n", False, True),
+        ("live\n", False, False),
+        ("yes\n", False, False),
+        ("", False, False),
+        ("  LIVE  \n", False, True),
+        ("", True, True),
+    ],
 )
 def test_live_confirmation(typed: str, yes: bool, ok: bool) -> None:
     out = io.StringIO()
@@ -58,7 +64,9 @@ def _write_profile(tmp: Path, text: str) -> Path:
     return p
 
 
-def test_run_live_unconfirmed_and_live_sim_are_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_live_unconfirmed_and_live_sim_are_usage_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     prof = _write_profile(tmp_path, 'name = "l"\nmode = "live"\nconfirm_live = true\n')
     monkeypatch.setattr(sys, "stdin", io.StringIO("no\n"))
@@ -68,8 +76,9 @@ def test_run_live_unconfirmed_and_live_sim_are_usage_errors(tmp_path: Path, monk
 
 
 @pytest.mark.browser
-def test_run_refuses_a_profile_in_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_refuses_a_profile_in_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     if not browser_available():
         pytest.skip("no Chromium found")
     monkeypatch.chdir(tmp_path)
@@ -85,8 +94,9 @@ def test_run_refuses_a_profile_in_use(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "in use by another rugsbot" in out.err + out.out
 
 
-def test_login_without_display_says_how(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_login_without_display_says_how(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     assert main(["login"]) == EXIT_ENVIRONMENT
@@ -94,8 +104,13 @@ def test_login_without_display_says_how(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def _login_cmd(tmp: Path, timeout: float) -> tuple[list[str], dict[str, str]]:
-    env = dict(os.environ, RUGSBOT_BROWSER_PROFILE_DIR=str(tmp / "profile"), RUGSBOT_DATA_DIR=str(tmp / "var"))
-    return (["xvfb-run", "-a", sys.executable, "-m", "bot.cli", "login", "--sim", "--timeout", str(timeout)], env)
+    env = dict(
+        os.environ, RUGSBOT_BROWSER_PROFILE_DIR=str(tmp / "profile"), RUGSBOT_DATA_DIR=str(tmp / "var")
+    )
+    return (
+        ["xvfb-run", "-a", sys.executable, "-m", "bot.cli", "login", "--sim", "--timeout", str(timeout)],
+        env,
+    )
 
 
 @pytest.mark.browser
@@ -127,13 +142,36 @@ def test_headed_practice_run_under_xvfb_stops_cleanly_on_sigint(tmp_path: Path) 
     if shutil.which("xvfb-run") is None or not browser_available():
         pytest.skip("needs xvfb-run and Chromium")
     root = Path(__file__).resolve().parents[2]
-    prof = _write_profile(tmp_path, (root / "profiles" / "sim.toml").read_text() if (root / "profiles" / "sim.toml")
-                          .exists() else 'name = "sim"\nmode = "practice"\n')
-    env = dict(os.environ, RUGSBOT_DATA_DIR=str(tmp_path / "var"), RUGSBOT_RECORDINGS_DIR=str(tmp_path / "rec"),
-               RUGSBOT_BROWSER_PROFILE_DIR=str(tmp_path / "unused"), RUGSBOT_STRATEGIES_DIR=str(tmp_path / "s"))
+    prof = _write_profile(
+        tmp_path,
+        (root / "profiles" / "sim.toml").read_text()
+        if (root / "profiles" / "sim.toml").exists()
+        else 'name = "sim"\nmode = "practice"\n',
+    )
+    env = dict(
+        os.environ,
+        RUGSBOT_DATA_DIR=str(tmp_path / "var"),
+        RUGSBOT_RECORDINGS_DIR=str(tmp_path / "rec"),
+        RUGSBOT_BROWSER_PROFILE_DIR=str(tmp_path / "unused"),
+        RUGSBOT_STRATEGIES_DIR=str(tmp_path / "s"),
+    )
     env.pop("RUGSBOT_WALLET_PASSWORD", None)
-    cmd = ["xvfb-run", "-a", sys.executable, "-m", "bot.cli", "run", "--profile", str(prof), "--sim",
-           "--sim-speed", "10", "--headed", "--duration", "90"]
+    cmd = [
+        "xvfb-run",
+        "-a",
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        "--profile",
+        str(prof),
+        "--sim",
+        "--sim-speed",
+        "10",
+        "--headed",
+        "--duration",
+        "90",
+    ]
     proc = subprocess.Popen(cmd, env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     log = tmp_path / "var" / "logs" / "rugsbot.jsonl"
     try:
@@ -149,8 +187,12 @@ def test_headed_practice_run_under_xvfb_stops_cleanly_on_sigint(tmp_path: Path) 
             text = lock.read_text().strip()
             if text.startswith("pid "):
                 pid = int(text.split()[1])
-        if pid is None:  # throw-away sim profile lives in the system temp dir: find the bot by its command line
-            out = subprocess.run(["pgrep", "-f", f"bot.cli run --profile {prof}"], capture_output=True, text=True)
+        if (
+            pid is None
+        ):  # throw-away sim profile lives in the system temp dir: find the bot by its command line
+            out = subprocess.run(
+                ["pgrep", "-f", f"bot.cli run --profile {prof}"], capture_output=True, text=True
+            )
             pids = [int(x) for x in out.stdout.split() if int(x) != proc.pid]
             assert pids, "bot process not found"
             pid = pids[0]

@@ -51,10 +51,15 @@ def test_approval_policy(kind: RequestKind, origin: str, approve: bool, halt: bo
 
 @pytest.mark.parametrize(
     ("text", "kind"),
-    [("connect", RequestKind.CONNECT), ("signMessage", RequestKind.SIGN_MESSAGE),
-     ("signTransaction", RequestKind.SIGN_TRANSACTION), ("signAllTransactions", RequestKind.SIGN_TRANSACTION),
-     ("sign_and_send_transaction", RequestKind.SIGN_TRANSACTION), ("", RequestKind.UNKNOWN),
-     ("whatever", RequestKind.UNKNOWN)],
+    [
+        ("connect", RequestKind.CONNECT),
+        ("signMessage", RequestKind.SIGN_MESSAGE),
+        ("signTransaction", RequestKind.SIGN_TRANSACTION),
+        ("signAllTransactions", RequestKind.SIGN_TRANSACTION),
+        ("sign_and_send_transaction", RequestKind.SIGN_TRANSACTION),
+        ("", RequestKind.UNKNOWN),
+        ("whatever", RequestKind.UNKNOWN),
+    ],
 )
 def test_request_kind_parse(text: str, kind: RequestKind) -> None:
     assert RequestKind.parse(text) is kind
@@ -159,8 +164,14 @@ def test_check_extension_ok(tmp_path: Path) -> None:
 
 def test_launch_args_and_user_agent(tmp_path: Path) -> None:
     args = launch_args(tmp_path, as_root=True)
-    for flag in ("--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-default-apps"):
+    for flag in (
+        "--no-sandbox",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-default-apps",
+    ):
         assert flag in args
     assert f"--load-extension={tmp_path.resolve()}" in args
     assert f"--disable-extensions-except={tmp_path.resolve()}" in args

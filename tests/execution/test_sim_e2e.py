@@ -29,12 +29,28 @@ pytestmark = pytest.mark.browser
 SPEED = 10.0
 
 PROFILE = {
-    "name": "e2e", "mode": "practice", "starting_bankroll_sol": 10.0,
-    "engine": {"strategies": [{"name": "fixed", "params": {"stake_sol": 0.01, "start_tick": 3, "every": 40,
-                                                           "max_bets_per_game": 3}}], "adaptive": False},
-    "guards": {"max_stake_per_bet_sol": 0.05, "max_stake_per_game_sol": 0.2, "session_loss_limit_sol": 5.0,
-               "daily_loss_limit_sol": 5.0, "max_consecutive_losses": 100, "max_drawdown_pct": 90.0,
-               "max_bets_per_hour": 5000, "loss_streak_cooldown": 100},
+    "name": "e2e",
+    "mode": "practice",
+    "starting_bankroll_sol": 10.0,
+    "engine": {
+        "strategies": [
+            {
+                "name": "fixed",
+                "params": {"stake_sol": 0.01, "start_tick": 3, "every": 40, "max_bets_per_game": 3},
+            }
+        ],
+        "adaptive": False,
+    },
+    "guards": {
+        "max_stake_per_bet_sol": 0.05,
+        "max_stake_per_game_sol": 0.2,
+        "session_loss_limit_sol": 5.0,
+        "daily_loss_limit_sol": 5.0,
+        "max_consecutive_losses": 100,
+        "max_drawdown_pct": 90.0,
+        "max_bets_per_hour": 5000,
+        "loss_streak_cooldown": 100,
+    },
     "timing": {"confirm_timeout_s": 3.0},
     "browser": {"headless": True, "allowed_origins": ["http://127.0.0.1"]},
 }
@@ -53,15 +69,34 @@ def sim() -> Iterator[Any]:
 
 
 def make_args(**kw: Any) -> argparse.Namespace:
-    base = dict(profile=None, headless=True, duration=None, games=None, sim=True, sim_speed=SPEED, sim_seed=None,
-                sim_faults="", dry_run=False, practice=False, yes_live=False, no_trace=False, no_record=False)
+    base = dict(
+        profile=None,
+        headless=True,
+        duration=None,
+        games=None,
+        sim=True,
+        sim_speed=SPEED,
+        sim_seed=None,
+        sim_faults="",
+        dry_run=False,
+        practice=False,
+        yes_live=False,
+        no_trace=False,
+        no_record=False,
+    )
     base.update(kw)
     return argparse.Namespace(**base)
 
 
 def settings_for(tmp: Path) -> Settings:
-    return Settings(data_dir=tmp / "var", recordings_dir=tmp / "rec", strategies_dir=tmp / "strategies",
-                    browser_profile_dir=tmp / "profile", wallet_password=None, url=None)
+    return Settings(
+        data_dir=tmp / "var",
+        recordings_dir=tmp / "rec",
+        strategies_dir=tmp / "strategies",
+        browser_profile_dir=tmp / "profile",
+        wallet_password=None,
+        url=None,
+    )
 
 
 async def drive(bot: BotRun, during: Callable[[BotRun], Awaitable[None]] | None = None) -> int:
@@ -77,7 +112,9 @@ async def drive(bot: BotRun, during: Callable[[BotRun], Awaitable[None]] | None 
                 await asyncio.sleep(0.05)
             await during(bot)
         except BaseException:
-            bot._request_stop("test: the scenario failed")  # stop the bot so the failure is reported, not a hang
+            bot._request_stop(
+                "test: the scenario failed"
+            )  # stop the bot so the failure is reported, not a hang
             raise
 
     side_task = asyncio.ensure_future(side())
@@ -140,21 +177,26 @@ def check_consistent(bot: BotRun, sim: Any) -> tuple[Any, list[Any], int]:
     assert led.session_pnl == settled_pnl
     # The bot's books against the server's balance: open stakes are debited on both sides; a bet still open
     # in the bot's book may have been settled by the server after the bot stopped (it keeps running).
-    late_payouts = sum(server[(r.game, r.start_tick)].payout_lamports for r in placed
-                       if r.status is BetStatus.CONFIRMED and server[(r.game, r.start_tick)].outcome in ("won", "lost"))
+    late_payouts = sum(
+        server[(r.game, r.start_tick)].payout_lamports
+        for r in placed
+        if r.status is BetStatus.CONFIRMED and server[(r.game, r.start_tick)].outcome in ("won", "lost")
+    )
     start = next(c.start_balance for c in sim.server.config.coins if c.address == PRACTICE_COIN)
     assert acct.balances[PRACTICE_COIN] == start + led.session_pnl - led.open_exposure + late_payouts
     return acct, bets, requests
 
 
-def test_practice_run_connects_clicks_confirms_and_settles(sim: Any, tmp_path: Path,
-                                                          run: Callable[[Awaitable[Any]], Any]) -> None:
+def test_practice_run_connects_clicks_confirms_and_settles(
+    sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]
+) -> None:
     profile = profile_from_dict(PROFILE)
     bot = BotRun(settings_for(tmp_path), profile, Mode.PRACTICE, make_args(), headless=True, sim=sim)
 
     async def until_settled(b: BotRun) -> None:
-        await wait_for(lambda: sum(1 for r in b.loop.reports if r.status in (BetStatus.WON, BetStatus.LOST)) >= 3,
-                       40)
+        await wait_for(
+            lambda: sum(1 for r in b.loop.reports if r.status in (BetStatus.WON, BetStatus.LOST)) >= 3, 40
+        )
         b._request_stop("test: enough settled bets")
 
     code = run(drive(bot, until_settled))
@@ -164,7 +206,9 @@ def test_practice_run_connects_clicks_confirms_and_settles(sim: Any, tmp_path: P
     settled = [r for r in bot.loop.reports if r.status in (BetStatus.WON, BetStatus.LOST)]
     assert len(settled) >= 3
     assert all(c.method == "mouse" for c in bot.broker.clicks)
-    lat = [r.latency_s for r in bot.loop.reports if r.status is BetStatus.CONFIRMED and r.latency_s is not None]
+    lat = [
+        r.latency_s for r in bot.loop.reports if r.status is BetStatus.CONFIRMED and r.latency_s is not None
+    ]
     assert lat and max(lat) < 2.0
     _acct, _bets, requests = check_consistent(bot, sim)
     assert requests == len(bot.broker.clicks) == confirmed_clicks(bot)
@@ -172,11 +216,19 @@ def test_practice_run_connects_clicks_confirms_and_settles(sim: Any, tmp_path: P
     assert bot.summary["bets"] >= 3
 
 
-def test_dry_run_never_sends_a_request(sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]) -> None:
+def test_dry_run_never_sends_a_request(
+    sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]
+) -> None:
     before = sum(sim.truth().sidebet_requests.values())
     profile = profile_from_dict(PROFILE)
-    bot = BotRun(settings_for(tmp_path), profile, Mode.DRY_RUN, make_args(dry_run=True, duration=4.0),
-                 headless=True, sim=sim)
+    bot = BotRun(
+        settings_for(tmp_path),
+        profile,
+        Mode.DRY_RUN,
+        make_args(dry_run=True, duration=4.0),
+        headless=True,
+        sim=sim,
+    )
     code = run(bot.main())
     assert code == EXIT_OK, bot.reason
     assert bot.loop.stats.intents >= 1  # it decided to (paper) bet ...
@@ -185,14 +237,18 @@ def test_dry_run_never_sends_a_request(sim: Any, tmp_path: Path, run: Callable[[
     assert bot.wallet is None
 
 
-def test_faults_reject_drop_delayed_ack_reload_and_stall(sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]) -> None:
+def test_faults_reject_drop_delayed_ack_reload_and_stall(
+    sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]
+) -> None:
     """Rejected bet, slow acks, socket drop, page reload, stalled feed: no double bet, books equal the server's."""
     profile = profile_from_dict(PROFILE)
     bot = BotRun(settings_for(tmp_path), profile, Mode.PRACTICE, make_args(), headless=True, sim=sim)
 
     async def faults(b: BotRun) -> None:
         await asyncio.to_thread(sim.fault, "reject", 1)
-        assert await wait_for(lambda: any(r.status is BetStatus.REJECTED for r in b.loop.reports), 30), history(b)
+        assert await wait_for(lambda: any(r.status is BetStatus.REJECTED for r in b.loop.reports), 30), (
+            history(b)
+        )
         await asyncio.to_thread(sim.fault, "ack_delay", 400)
         n = confirmed_clicks(b)
         assert await wait_for(lambda: confirmed_clicks(b) > n, 30), history(b)
@@ -224,7 +280,9 @@ def test_faults_reject_drop_delayed_ack_reload_and_stall(sim: Any, tmp_path: Pat
     check_consistent(bot, sim)
 
 
-def test_signing_request_is_rejected_and_halts(sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]) -> None:
+def test_signing_request_is_rejected_and_halts(
+    sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]
+) -> None:
     profile = profile_from_dict(PROFILE)
     settings = settings_for(tmp_path)
     bot = BotRun(settings, profile, Mode.PRACTICE, make_args(), headless=True, sim=sim)
@@ -270,7 +328,9 @@ def assert_secret_nowhere(root: Path, secret: str) -> None:
     assert checked >= 4
 
 
-def test_missing_control_halts_with_screenshot(sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]) -> None:
+def test_missing_control_halts_with_screenshot(
+    sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]
+) -> None:
     data = dict(PROFILE)
     data["browser"] = {**PROFILE["browser"], "selectors": {"sidebet_button": ["div.renamed-bet-button"]}}
     profile = profile_from_dict(data)

@@ -15,7 +15,9 @@ from bot.game.tracker import GameTracker
 pytestmark = pytest.mark.browser
 
 
-def test_sniffer_follows_the_page_socket(plain_browser: LaunchedBrowser, run: Callable[[Awaitable[Any]], Any]) -> None:
+def test_sniffer_follows_the_page_socket(
+    plain_browser: LaunchedBrowser, run: Callable[[Awaitable[Any]], Any]
+) -> None:
     from bot.sim.config import SimConfig
     from bot.sim.runner import start_sim_in_thread
 

@@ -27,8 +27,9 @@ async def _wait(cond: Callable[[], bool], timeout_s: float = 15.0) -> bool:
     return cond()
 
 
-def test_foreign_origin_rejected_and_locked_wallet_unlocked(tmp_path: Path,
-                                                           run: Callable[[Awaitable[Any]], Any]) -> None:
+def test_foreign_origin_rejected_and_locked_wallet_unlocked(
+    tmp_path: Path, run: Callable[[Awaitable[Any]], Any]
+) -> None:
     if not browser_available():
         pytest.skip("no Chromium found")
     from bot.sim.assets import extension_dir
@@ -40,12 +41,19 @@ def test_foreign_origin_rejected_and_locked_wallet_unlocked(tmp_path: Path,
     halts: list[str] = []
 
     async def scenario() -> list[tuple[RequestKind, str, bool]]:
-        b = await launch(Settings(), Profile(), headless=True, extension_dir=extension_dir(),
-                         profile_dir=tmp_path / "profile", trace=False)
+        b = await launch(
+            Settings(),
+            Profile(),
+            headless=True,
+            extension_dir=extension_dir(),
+            profile_dir=tmp_path / "profile",
+            trace=False,
+        )
         try:
             policy = ApprovalPolicy.build(["https://rugs.fun"], sim_url=sim.url)
-            w = WalletAutomation(b.context, b.extension_id, policy, STAND_IN_WALLET, on_halt=halts.append,
-                                 password=password)
+            w = WalletAutomation(
+                b.context, b.extension_id, policy, STAND_IN_WALLET, on_halt=halts.append, password=password
+            )
             w.start()
             assert await w.ensure_ready(password, onboard=True) == "created"
             assert await w.ensure_ready(password, onboard=True) == "already unlocked"

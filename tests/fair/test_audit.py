@@ -29,15 +29,19 @@ def test_every_real_game_verifies(history_games: list[HistoryGame]) -> None:
         assert audit.hash_ok is True and audit.prices_ok is True and audit.length_ok is True
         assert audit.first_mismatch is None
         assert audit.peak_ok is True
-        assert audit.final_wire_tick == len(game.prices or []) - 1
+        assert audit.rug_tick == len(game.prices or []) - 1
         assert audit.version == "v3"
         assert audit.announced_hash_ok is None
 
 
 def _with_seed(game: HistoryGame, seed: str, seed_hash: str | None = None) -> HistoryGame:
     pf = game.provably_fair or ProvablyFair()
-    return replace(game, provably_fair=replace(pf, server_seed=seed,
-                                               server_seed_hash=pf.server_seed_hash if seed_hash is None else seed_hash))
+    return replace(
+        game,
+        provably_fair=replace(
+            pf, server_seed=seed, server_seed_hash=pf.server_seed_hash if seed_hash is None else seed_hash
+        ),
+    )
 
 
 def _nudge(prices: list[float], k: int) -> list[float]:
@@ -51,52 +55,195 @@ Doctor = Callable[[HistoryGame], HistoryGame]
 # (name, doctor, expected status, hash_ok, prices_ok, length_ok, first_mismatch (None = don't care))
 MUTATIONS: list[tuple[str, Doctor, AuditStatus, bool | None, bool | None, bool | None, int | None]] = [
     ("untouched", lambda g: g, AuditStatus.VERIFIED, True, True, True, None),
-    ("one ulp at tick 5", lambda g: replace(g, prices=_nudge(g.prices or [], 5)),
-     AuditStatus.MISMATCH, True, False, True, 5),
-    ("one ulp at tick 0", lambda g: replace(g, prices=_nudge(g.prices or [], 0)),
-     AuditStatus.MISMATCH, True, False, True, 0),
-    ("last generated price", lambda g: replace(g, prices=_nudge(g.prices or [], len(g.prices or []) - 2)),
-     AuditStatus.MISMATCH, True, False, True, None),
-    ("truncated by one", lambda g: replace(g, prices=(g.prices or [])[:-1]),
-     AuditStatus.MISMATCH, True, False, False, None),
-    ("truncated to 20", lambda g: replace(g, prices=(g.prices or [])[:20]),
-     AuditStatus.MISMATCH, True, False, False, 19),
-    ("one tick too many", lambda g: replace(g, prices=[*(g.prices or [])[:-1], 1.0, (g.prices or [])[-1]]),
-     AuditStatus.MISMATCH, True, False, False, None),
-    ("rug price changed (not from the generator)",
-     lambda g: replace(g, prices=[*(g.prices or [])[:-1], 0.0031]), AuditStatus.VERIFIED, True, True, True, None),
-    ("seed changed, hash kept", lambda g: _with_seed(g, "0" * 64), AuditStatus.MISMATCH, False, False, None, None),
-    ("seed and hash replaced consistently",
-     lambda g: _with_seed(g, "f" * 64, hashlib.sha256(b"f" * 64).hexdigest()),
-     AuditStatus.MISMATCH, True, False, None, None),
-    ("hash changed", lambda g: _with_seed(g, (g.provably_fair or ProvablyFair()).server_seed or "", "00" * 32),
-     AuditStatus.MISMATCH, False, True, True, None),
-    ("game id changed", lambda g: replace(g, id=(g.id or "")[:-1] + "0"), AuditStatus.MISMATCH, True, False, None,
-     None),
+    (
+        "one ulp at tick 5",
+        lambda g: replace(g, prices=_nudge(g.prices or [], 5)),
+        AuditStatus.MISMATCH,
+        True,
+        False,
+        True,
+        5,
+    ),
+    (
+        "one ulp at tick 0",
+        lambda g: replace(g, prices=_nudge(g.prices or [], 0)),
+        AuditStatus.MISMATCH,
+        True,
+        False,
+        True,
+        0,
+    ),
+    (
+        "last generated price",
+        lambda g: replace(g, prices=_nudge(g.prices or [], len(g.prices or []) - 2)),
+        AuditStatus.MISMATCH,
+        True,
+        False,
+        True,
+        None,
+    ),
+    (
+        "truncated by one",
+        lambda g: replace(g, prices=(g.prices or [])[:-1]),
+        AuditStatus.MISMATCH,
+        True,
+        False,
+        False,
+        None,
+    ),
+    (
+        "truncated to 20",
+        lambda g: replace(g, prices=(g.prices or [])[:20]),
+        AuditStatus.MISMATCH,
+        True,
+        False,
+        False,
+        19,
+    ),
+    (
+        "one tick too many",
+        lambda g: replace(g, prices=[*(g.prices or [])[:-1], 1.0, (g.prices or [])[-1]]),
+        AuditStatus.MISMATCH,
+        True,
+        False,
+        False,
+        None,
+    ),
+    (
+        "rug price changed (not from the generator)",
+        lambda g: replace(g, prices=[*(g.prices or [])[:-1], 0.0031]),
+        AuditStatus.VERIFIED,
+        True,
+        True,
+        True,
+        None,
+    ),
+    (
+        "seed changed, hash kept",
+        lambda g: _with_seed(g, "0" * 64),
+        AuditStatus.MISMATCH,
+        False,
+        False,
+        None,
+        None,
+    ),
+    (
+        "seed and hash replaced consistently",
+        lambda g: _with_seed(g, "f" * 64, hashlib.sha256(b"f" * 64).hexdigest()),
+        AuditStatus.MISMATCH,
+        True,
+        False,
+        None,
+        None,
+    ),
+    (
+        "hash changed",
+        lambda g: _with_seed(g, (g.provably_fair or ProvablyFair()).server_seed or "", "00" * 32),
+        AuditStatus.MISMATCH,
+        False,
+        True,
+        True,
+        None,
+    ),
+    (
+        "game id changed",
+        lambda g: replace(g, id=(g.id or "")[:-1] + "0"),
+        AuditStatus.MISMATCH,
+        True,
+        False,
+        None,
+        None,
+    ),
     ("declared v2", lambda g: replace(g, game_version="v2"), AuditStatus.MISMATCH, True, False, None, None),
-    ("no version declared (tried v3, v2, v1)", lambda g: replace(g, game_version=None),
-     AuditStatus.VERIFIED, True, True, True, None),
-    ("no hash at all", lambda g: _with_seed(g, (g.provably_fair or ProvablyFair()).server_seed or "", ""),
-     AuditStatus.VERIFIED, None, True, True, None),
-    ("unknown version", lambda g: replace(g, game_version="v9"), AuditStatus.UNVERIFIABLE, None, None, None, None),
-    ("seed not revealed", lambda g: replace(g, provably_fair=ProvablyFair(server_seed_hash="ab")),
-     AuditStatus.UNVERIFIABLE, None, None, None, None),
-    ("no provablyFair", lambda g: replace(g, provably_fair=None), AuditStatus.UNVERIFIABLE, None, None, None, None),
-    ("no prices: checked on the peak", lambda g: replace(g, prices=None), AuditStatus.VERIFIED, True, None, None,
-     None),
-    ("one price: checked on the peak", lambda g: replace(g, prices=[1.0]), AuditStatus.VERIFIED, True, None, None,
-     None),
-    ("no prices, peak off by one ulp",
-     lambda g: replace(g, prices=None, peak_multiplier=math.nextafter(g.peak_multiplier or 0.0, 0.0)),
-     AuditStatus.MISMATCH, True, None, None, None),
-    ("no prices, no peak", lambda g: replace(g, prices=None, peak_multiplier=None), AuditStatus.UNVERIFIABLE,
-     None, None, None, None),
+    (
+        "no version declared (tried v3, v2, v1)",
+        lambda g: replace(g, game_version=None),
+        AuditStatus.VERIFIED,
+        True,
+        True,
+        True,
+        None,
+    ),
+    (
+        "no hash at all",
+        lambda g: _with_seed(g, (g.provably_fair or ProvablyFair()).server_seed or "", ""),
+        AuditStatus.VERIFIED,
+        None,
+        True,
+        True,
+        None,
+    ),
+    (
+        "unknown version",
+        lambda g: replace(g, game_version="v9"),
+        AuditStatus.UNVERIFIABLE,
+        None,
+        None,
+        None,
+        None,
+    ),
+    (
+        "seed not revealed",
+        lambda g: replace(g, provably_fair=ProvablyFair(server_seed_hash="ab")),
+        AuditStatus.UNVERIFIABLE,
+        None,
+        None,
+        None,
+        None,
+    ),
+    (
+        "no provablyFair",
+        lambda g: replace(g, provably_fair=None),
+        AuditStatus.UNVERIFIABLE,
+        None,
+        None,
+        None,
+        None,
+    ),
+    (
+        "no prices: checked on the peak",
+        lambda g: replace(g, prices=None),
+        AuditStatus.VERIFIED,
+        True,
+        None,
+        None,
+        None,
+    ),
+    (
+        "one price: checked on the peak",
+        lambda g: replace(g, prices=[1.0]),
+        AuditStatus.VERIFIED,
+        True,
+        None,
+        None,
+        None,
+    ),
+    (
+        "no prices, peak off by one ulp",
+        lambda g: replace(g, prices=None, peak_multiplier=math.nextafter(g.peak_multiplier or 0.0, 0.0)),
+        AuditStatus.MISMATCH,
+        True,
+        None,
+        None,
+        None,
+    ),
+    (
+        "no prices, no peak",
+        lambda g: replace(g, prices=None, peak_multiplier=None),
+        AuditStatus.UNVERIFIABLE,
+        None,
+        None,
+        None,
+        None,
+    ),
     ("no id", lambda g: replace(g, id=None), AuditStatus.UNVERIFIABLE, None, None, None, None),
 ]
 
 
 @pytest.mark.parametrize(
-    ("name", "doctor", "status", "hash_ok", "prices_ok", "length_ok", "first"), MUTATIONS, ids=[m[0] for m in MUTATIONS]
+    ("name", "doctor", "status", "hash_ok", "prices_ok", "length_ok", "first"),
+    MUTATIONS,
+    ids=[m[0] for m in MUTATIONS],
 )
 def test_doctored_games(
     history_games: list[HistoryGame],
@@ -177,8 +324,13 @@ def test_every_real_settlement_follows_our_rules() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value", "problem"),
-    [("won", "flip", "outcome"), ("payout", "0.5", "payout"), ("endTick", "+1", "window"),
-     ("tickIndex", "+1", "tickIndex"), ("final_wire_tick", "+100", "outcome")],
+    [
+        ("won", "flip", "outcome"),
+        ("payout", "0.5", "payout"),
+        ("endTick", "+1", "window"),
+        ("tickIndex", "+1", "tickIndex"),
+        ("final_wire_tick", "+100", "outcome"),
+    ],
 )
 def test_row_checker_can_fail(field: str, value: str, problem: str) -> None:
     row = dict(next(r for r in ROWS if r["won"] == "1"))
@@ -194,11 +346,21 @@ def test_row_checker_can_fail(field: str, value: str, problem: str) -> None:
 def test_history_settlements_match_the_csv(history_games: list[HistoryGame]) -> None:
     checks = [c for g in history_games for c in settle_history_sidebets(g)]
     assert len(checks) == 1071
-    assert all(c.kind == "payout" and c.agree is True for c in checks), [c.reason for c in checks if not c.agree][:3]
+    assert all(c.kind == "payout" and c.agree is True for c in checks), [
+        c.reason for c in checks if not c.agree
+    ][:3]
     assert all(c.tick_index_ok is True for c in checks)
-    ours = sorted((c.game_id, c.player_id, c.start_tick, c.final_wire_tick, c.expected_payout_lamports) for c in checks)
+    ours = sorted(
+        (c.game_id, c.player_id, c.start_tick, c.rug_tick, c.expected_payout_lamports) for c in checks
+    )
     csv_side = sorted(
-        (r["gameId"], r["playerId"], int(r["startTick"]), int(r["final_wire_tick"]), sol_to_lamports(r["payout"]))
+        (
+            r["gameId"],
+            r["playerId"],
+            int(r["startTick"]),
+            int(r["final_wire_tick"]),
+            sol_to_lamports(r["payout"]),
+        )
         for r in ROWS
     )
     assert ours == csv_side
@@ -227,13 +389,15 @@ SETTLEMENT_DOCTORS: list[tuple[str, bool, dict[str, Any], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("name", "won", "changes", "reason"), SETTLEMENT_DOCTORS,
-                         ids=[d[0] for d in SETTLEMENT_DOCTORS])
+@pytest.mark.parametrize(
+    ("name", "won", "changes", "reason"), SETTLEMENT_DOCTORS, ids=[d[0] for d in SETTLEMENT_DOCTORS]
+)
 def test_doctored_settlement_disagrees(
     history_games: list[HistoryGame], name: str, won: bool, changes: dict[str, Any], reason: str
 ) -> None:
     game = next(
-        g for g in history_games
+        g
+        for g in history_games
         if {(r.payout or 0) > 0 for r in g.global_sidebets or [] if r.type == "payout"} == {True, False}
     )
     i = _first_payout(game, won)
@@ -266,7 +430,9 @@ def test_one_tick_longer_game_flips_boundary_bets(history_games: list[HistoryGam
         checks = settle_history_sidebets(longer)
         flipped = [c for c in checks if "server says" in c.reason]
         on_edge = [c for c in checks if c.end_tick == final and (c.real_payout_lamports or 0) > 0]
-        assert {(c.player_id, c.start_tick) for c in flipped} == {(c.player_id, c.start_tick) for c in on_edge}
+        assert {(c.player_id, c.start_tick) for c in flipped} == {
+            (c.player_id, c.start_tick) for c in on_edge
+        }
         # and every real win now names a tick that is not the (new) rug tick
         wins = [c for c in checks if (c.real_payout_lamports or 0) > 0]
         assert all(not c.agree for c in wins)
@@ -294,7 +460,9 @@ def test_placed_without_payout_is_implied(history_games: list[HistoryGame]) -> N
         SidebetRecord(type="something-new", start_tick=1, bet_amount=1.0, payout=0.0),
     ],
 )
-def test_partial_records_are_skipped_not_fatal(history_games: list[HistoryGame], record: SidebetRecord) -> None:
+def test_partial_records_are_skipped_not_fatal(
+    history_games: list[HistoryGame], record: SidebetRecord
+) -> None:
     game = replace(history_games[0], global_sidebets=[record])
     assert settle_history_sidebets(game) == []
 

@@ -19,7 +19,9 @@ from bot.protocol.events import GameStateUpdate, decode_event
 from bot.protocol.frames import Packet, decode
 from tests.fair.conftest import GAMES_FILE
 
-CAPTURES = sorted((Path(__file__).resolve().parent.parent / "fixtures" / "real" / "captures").glob("*.jsonl.gz"))
+CAPTURES = sorted(
+    (Path(__file__).resolve().parent.parent / "fixtures" / "real" / "captures").glob("*.jsonl.gz")
+)
 
 
 def _updates(path: Path) -> list[tuple[float, GameStateUpdate]]:
@@ -44,7 +46,9 @@ def test_captures_are_present() -> None:
     assert len(CAPTURES) == 2
 
 
-def test_history_frames_from_captures_all_verify(capture_updates: list[list[tuple[float, GameStateUpdate]]]) -> None:
+def test_history_frames_from_captures_all_verify(
+    capture_updates: list[list[tuple[float, GameStateUpdate]]],
+) -> None:
     auditor = Auditor()
     frames = 0
     for updates in capture_updates:
@@ -61,7 +65,9 @@ def test_history_frames_from_captures_all_verify(capture_updates: list[list[tupl
     assert auditor.alarms == [] and auditor.take_alarms() == []
 
 
-def test_feed_update_checks_announced_hashes(capture_updates: list[list[tuple[float, GameStateUpdate]]]) -> None:
+def test_feed_update_checks_announced_hashes(
+    capture_updates: list[list[tuple[float, GameStateUpdate]]],
+) -> None:
     auditor = Auditor()
     for updates in capture_updates:
         for t, upd in updates:
@@ -72,7 +78,9 @@ def test_feed_update_checks_announced_hashes(capture_updates: list[list[tuple[fl
     assert counts.announced_checked == 3
 
 
-def test_forged_reveal_against_announced_hash(capture_updates: list[list[tuple[float, GameStateUpdate]]]) -> None:
+def test_forged_reveal_against_announced_hash(
+    capture_updates: list[list[tuple[float, GameStateUpdate]]],
+) -> None:
     """A server that reveals a different (self-consistent) seed than it committed to is caught."""
     auditor = Auditor()
     games = json.loads(GAMES_FILE.read_bytes())
@@ -139,7 +147,9 @@ def test_one_bad_entry_does_not_hide_the_others() -> None:
 
 def test_unverifiable_games_are_counted_without_alarm() -> None:
     games = json.loads(GAMES_FILE.read_bytes())
-    stripped = [dict(g, provablyFair={"serverSeedHash": g["provablyFair"]["serverSeedHash"]}) for g in games[:3]]
+    stripped = [
+        dict(g, provablyFair={"serverSeedHash": g["provablyFair"]["serverSeedHash"]}) for g in games[:3]
+    ]
     auditor = Auditor()
     assert auditor.feed_raw(json.dumps(stripped).encode()) == []
     assert auditor.counts.unverifiable == 3 and auditor.counts.games == 3

@@ -18,7 +18,9 @@ REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )
 _FIELDS = ["id", "prices", "peakMultiplier", "provablyFair", "gameVersion", "globalSidebets", "timestamp"]

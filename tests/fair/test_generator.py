@@ -28,7 +28,7 @@ def test_reproduces_real_game_exactly(game: dict[str, Any]) -> None:
     wire = game["prices"]
     assert gen.prices == wire[:-1]  # float equality, every tick
     assert len(wire) == gen.rug_index + 2
-    assert gen.final_wire_tick == len(wire) - 1 == game["_verification"]["final_wire_tick"]
+    assert gen.rug_tick == len(wire) - 1 == game["_verification"]["final_wire_tick"]
     assert gen.rug_index == game["_verification"]["rug_loop_index"]
     assert gen.peak == game["peakMultiplier"]
     assert seed_hash(seed) == game["provablyFair"]["serverSeedHash"]
@@ -89,7 +89,7 @@ def test_generated_game_shape() -> None:
     assert isinstance(gen, GeneratedGame)
     assert gen.prices[0] == 1.0
     assert len(gen.prices) == gen.rug_index + 1
-    assert gen.final_wire_tick == gen.rug_index + 1
+    assert gen.rug_tick == gen.rug_index + 1
     assert gen.peak == max(gen.prices)
     assert 0 <= gen.rug_index <= MAX_TICKS
     with pytest.raises(AttributeError):
@@ -112,7 +112,8 @@ FEB_2026_RUG = (0.10599876754314011, 0.0017842710071060424)  # key-samples-2026-
 
 
 @pytest.mark.parametrize(
-    ("prev", "rug"), [(g["prices"][-2], g["prices"][-1]) for g in RAW_GAMES] + [FEB_2026_RUG],
+    ("prev", "rug"),
+    [(g["prices"][-2], g["prices"][-1]) for g in RAW_GAMES] + [FEB_2026_RUG],
     ids=[*GAME_IDS, "feb-2026"],
 )
 def test_real_rug_prices_fit_the_model(prev: float, rug: float) -> None:

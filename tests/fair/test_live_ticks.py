@@ -30,7 +30,11 @@ CASES = [
     ("skipped ticks", lambda g, f: _live(g, range(0, f + 1, 3), f), ""),
     ("one ulp off", lambda g, f: _nudged(_live(g, range(f + 1), f), 7), "live tick 7 showed"),
     ("rug one tick late", lambda g, f: _live(g, range(f + 1), f + 1), "the feed rugged at tick"),
-    ("tick after the rug", lambda g, f: _extra(_live(g, range(f + 1), f), f + 1), "after the revealed rug tick"),
+    (
+        "tick after the rug",
+        lambda g, f: _extra(_live(g, range(f + 1), f), f + 1),
+        "after the revealed rug tick",
+    ),
     ("same tick, two prices", lambda g, f: _twice(_live(g, range(f + 1), f), 3), "was shown as"),
 ]
 
@@ -52,13 +56,15 @@ def _twice(live: LiveTicks, k: int) -> LiveTicks:
 
 @pytest.mark.parametrize("without_prices", [False, True], ids=["history-prices", "peak-only"])
 @pytest.mark.parametrize(("name", "build", "problem"), CASES, ids=[c[0] for c in CASES])
-def test_live_cases(history_games: list[HistoryGame], name: str, build, problem: str, without_prices: bool) -> None:  # type: ignore[no-untyped-def]
+def test_live_cases(
+    history_games: list[HistoryGame], name: str, build, problem: str, without_prices: bool
+) -> None:  # type: ignore[no-untyped-def]
     game = history_games[1]  # 111 wire prices, rug at wire tick 110
     final = len(game.prices or []) - 1
     live = build(game, final)
     checked = msgspec.structs.replace(game, prices=None) if without_prices else game
     audit = verify_history_game(checked)
-    assert audit.ok and audit.final_wire_tick == final
+    assert audit.ok and audit.rug_tick == final
     compared, found = check_live_ticks(live, checked, audit)
     if problem:
         assert problem in found
@@ -85,7 +91,9 @@ def test_auditor_routes_tracker_signals(history_games: list[HistoryGame]) -> Non
     auditor = Auditor()
     for k in range(final + 1):
         auditor.on_signal(TickAdvanced(gid, k, prices[k], float(k)))
-    auditor.on_signal(GameRugged(FinishedGame(gid, final + 1, max(prices), 1.0, 0, True)))  # rug one tick late
+    auditor.on_signal(
+        GameRugged(FinishedGame(gid, final + 1, max(prices), 1.0, 0, True))
+    )  # rug one tick late
     alarms = auditor.feed_games([game], 2.0)
     assert len(alarms) == 1 and "rugged at tick" in alarms[0].reason
     assert auditor.counts.mismatched == 1 and auditor.counts.live_games == 1

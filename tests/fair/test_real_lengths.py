@@ -42,5 +42,5 @@ def test_hazard_fits_real_lengths(hazard: float, fits: bool) -> None:
 
 
 def test_generated_lengths_match_real_lengths() -> None:
-    generated = np.array([generate_prices("lengths", f"g{k}").final_wire_tick for k in range(250)])
+    generated = np.array([generate_prices("lengths", f"g{k}").rug_tick for k in range(250)])
     assert stats.ks_2samp(FINAL, generated).pvalue > 0.001

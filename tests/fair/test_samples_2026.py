@@ -17,7 +17,9 @@ from bot.fair.audit import Auditor, AuditStatus, verify_history_game
 from bot.fair.generator import generate_prices
 from bot.protocol.events import GameStateUpdate, HistoryGame
 
-SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "real" / "samples" / "key-samples-2026-02.json"
+SAMPLES = (
+    Path(__file__).resolve().parent.parent / "fixtures" / "real" / "samples" / "key-samples-2026-02.json"
+)
 DATA: dict[str, Any] = json.loads(SAMPLES.read_bytes())
 HISTORY_KEYS = ("02_cooldown_early_full", "11_postrug_final")
 
@@ -45,7 +47,7 @@ def test_each_sample_game_verifies_on_its_peak(game: HistoryGame) -> None:
     assert audit.status is AuditStatus.VERIFIED, audit.reason
     assert audit.basis == "peak" and audit.hash_ok is True and audit.peak_ok is True
     wins = {r.tick_index for r in game.global_sidebets or [] if r.type == "payout" and (r.payout or 0) > 0}
-    assert wins == {audit.final_wire_tick}  # every winner was paid on the generator's rug tick
+    assert wins == {audit.rug_tick}  # every winner was paid on the generator's rug tick
 
 
 def test_god_candle_reproduced() -> None:
@@ -57,8 +59,12 @@ def test_god_candle_reproduced() -> None:
     assert DATA["11_postrug_final"]["data"]["godCandle50xMassiveJump"] == gen.prices[364:366]
     assert gen.peak == DATA["11_postrug_final"]["data"]["highestToday"]
     # without the always-consumed god-candle draw (v2 rules) the same seed gives another game
-    assert generate_prices((game.provably_fair and game.provably_fair.server_seed) or "", game.id or "",
-                           "v2").peak != gen.peak
+    assert (
+        generate_prices(
+            (game.provably_fair and game.provably_fair.server_seed) or "", game.id or "", "v2"
+        ).peak
+        != gen.peak
+    )
 
 
 def test_auditor_over_all_sample_events() -> None:

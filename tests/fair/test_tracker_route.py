@@ -9,7 +9,9 @@ from bot.feeds.recording import read_recording
 from bot.game.signals import GameStarted, HistoryReceived
 from bot.game.tracker import GameTracker
 
-CAPTURES = sorted((Path(__file__).resolve().parent.parent / "fixtures" / "real" / "captures").glob("*.jsonl.gz"))
+CAPTURES = sorted(
+    (Path(__file__).resolve().parent.parent / "fixtures" / "real" / "captures").glob("*.jsonl.gz")
+)
 
 
 def test_tracker_signals_drive_the_auditor() -> None:

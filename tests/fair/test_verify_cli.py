@@ -12,7 +12,9 @@ import pytest
 
 from bot.cli import main
 
-CAPTURES = sorted((Path(__file__).resolve().parent.parent / "fixtures" / "real" / "captures").glob("*.jsonl.gz"))
+CAPTURES = sorted(
+    (Path(__file__).resolve().parent.parent / "fixtures" / "real" / "captures").glob("*.jsonl.gz")
+)
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
@@ -35,8 +37,13 @@ def _write(path: Path, lines: list[dict[str, Any]]) -> Path:
 
 
 def _history_frames(lines: list[dict[str, Any]]) -> list[int]:
-    return [i for i, ln in enumerate(lines)
-            if ln["dir"] == "in" and ln["frame"].startswith('42["gameStateUpdate"') and '"gameHistory"' in ln["frame"]]
+    return [
+        i
+        for i, ln in enumerate(lines)
+        if ln["dir"] == "in"
+        and ln["frame"].startswith('42["gameStateUpdate"')
+        and '"gameHistory"' in ln["frame"]
+    ]
 
 
 def _edit_frame(line: dict[str, Any], edit: Callable[[dict[str, Any]], None]) -> None:
@@ -108,8 +115,12 @@ DOCTORS = [
 @pytest.mark.parametrize("which_frame", [0, -1])
 @pytest.mark.parametrize(("name", "doctor", "kind"), DOCTORS, ids=[d[0] for d in DOCTORS])
 def test_doctored_copy_fails(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, doctor: Callable[[list[dict[str, Any]]], str],
-    kind: str, which_frame: int,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    doctor: Callable[[list[dict[str, Any]]], str],
+    kind: str,
+    which_frame: int,
 ) -> None:
     """Doctoring one copy of a game in one history frame (first or last) is enough to fail the run."""
     lines = _lines(CAPTURES[0])
@@ -162,8 +173,12 @@ LIVE_DOCTORS = [
 
 @pytest.mark.parametrize(("name", "tick", "doctor", "reason"), LIVE_DOCTORS, ids=[d[0] for d in LIVE_DOCTORS])
 def test_doctored_live_ticks_fail(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, tick: int,
-    doctor: Callable[[dict[str, Any], int], None], reason: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    tick: int,
+    doctor: Callable[[dict[str, Any], int], None],
+    reason: str,
 ) -> None:
     """The history is untouched: only what the feed showed live differs from the revealed game."""
     lines = _lines(CAPTURES[0])
@@ -190,7 +205,9 @@ def test_human_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "FAILED" in text and "mismatches" in text
 
 
-def test_seedless_capture_is_unverifiable_not_failed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_seedless_capture_is_unverifiable_not_failed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     lines = _lines(CAPTURES[0])
 
     def strip(payload: dict[str, Any]) -> None:
@@ -211,7 +228,9 @@ def test_seedless_capture_is_unverifiable_not_failed(tmp_path: Path, capsys: pyt
 
 
 @pytest.mark.parametrize(("args", "code"), [([], 0), (["--strict"], 0)])
-def test_strict_passes_on_real_captures(capsys: pytest.CaptureFixture[str], args: list[str], code: int) -> None:
+def test_strict_passes_on_real_captures(
+    capsys: pytest.CaptureFixture[str], args: list[str], code: int
+) -> None:
     assert main(["verify", "--json", *args, *map(str, CAPTURES)]) == code
     assert json.loads(capsys.readouterr().out)["strict"] is bool(args)
 
@@ -222,11 +241,21 @@ def test_damaged_recording_is_survived(tmp_path: Path, capsys: pytest.CaptureFix
     history = _history_frames(lines)
     raw = [json.dumps(ln) for ln in lines]
     raw.insert(5, "{not json")
-    raw.insert(9, json.dumps({"t": 1.0, "dir": "in", "frame": "42[\"gameStateUpdate\", {broken"}))
-    raw.insert(11, json.dumps({"t": 1.0, "dir": "in", "frame": "42[\"gameStateUpdate\", {\"gameHistory\": 12345}]"}))
+    raw.insert(9, json.dumps({"t": 1.0, "dir": "in", "frame": '42["gameStateUpdate", {broken'}))
+    raw.insert(
+        11, json.dumps({"t": 1.0, "dir": "in", "frame": '42["gameStateUpdate", {"gameHistory": 12345}]'})
+    )
     # a known field of the wrong type makes the event invalid; its history is still audited on its own
-    raw.insert(12, json.dumps({"t": 1.0, "dir": "in",
-                               "frame": "42[\"gameStateUpdate\", {\"tickCount\": \"x\", \"gameHistory\": [1, 2]}]"}))
+    raw.insert(
+        12,
+        json.dumps(
+            {
+                "t": 1.0,
+                "dir": "in",
+                "frame": '42["gameStateUpdate", {"tickCount": "x", "gameHistory": [1, 2]}]',
+            }
+        ),
+    )
     # keep everything up to just past the second history frame, then cut the compressed file
     keep = raw[: history[1] + 10]
     data = gzip.compress(("\n".join(keep) + "\n").encode())

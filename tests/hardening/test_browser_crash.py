@@ -46,12 +46,35 @@ def _is_chromium(pid: int) -> bool:
 @pytest.mark.browser
 @pytest.mark.skipif(not browser_available(), reason="no Chromium found")
 def test_killed_browser_halts_the_bot(tmp_path: Path) -> None:
-    env = {**os.environ, "RUGSBOT_DATA_DIR": str(tmp_path / "var"), "RUGSBOT_RECORDINGS_DIR": str(tmp_path / "rec")}
+    env = {
+        **os.environ,
+        "RUGSBOT_DATA_DIR": str(tmp_path / "var"),
+        "RUGSBOT_RECORDINGS_DIR": str(tmp_path / "rec"),
+    }
     log = tmp_path / "run.log"
     with log.open("w") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--sim", "--profile", "sim", "--practice",
-                                 "--headless", "--duration", "120", "--sim-speed", "8", "--no-trace"],
-                                env=env, cwd=REPO, stdout=fh, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "run",
+                "--sim",
+                "--profile",
+                "sim",
+                "--practice",
+                "--headless",
+                "--duration",
+                "120",
+                "--sim-speed",
+                "8",
+                "--no-trace",
+            ],
+            env=env,
+            cwd=REPO,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
         try:
             deadline = time.monotonic() + 90
             while "armed in PRACTICE" not in log.read_text() and time.monotonic() < deadline:
@@ -72,7 +95,13 @@ def test_killed_browser_halts_the_bot(tmp_path: Path) -> None:
     assert code == EXIT_HALTED, text[-3000:]
     assert noticed_s < 15, noticed_s
     assert "browser closed unexpectedly" in text
-    status = subprocess.run([sys.executable, "-m", "bot.cli", "status", "--json"], env=env, cwd=REPO,
-                            capture_output=True, text=True, timeout=60)
+    status = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "status", "--json"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     state = json.loads(status.stdout)
     assert state["halt"] is not None and "browser" in json.dumps(state["halt"])

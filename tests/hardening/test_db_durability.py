@@ -54,8 +54,12 @@ def rank(status: str) -> int:
 @pytest.mark.parametrize("kill_after_lines", [3, 17, 58, 201])
 def test_sigkill_mid_write_loses_nothing_committed(tmp_path: Path, kill_after_lines: int) -> None:
     db = tmp_path / "bot.db"
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db)], stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(db)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     assert proc.stdout is not None
     committed: dict[str, str] = {}
     session = None

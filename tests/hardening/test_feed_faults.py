@@ -39,8 +39,11 @@ Frames = list[tuple[float, str]]
 
 
 def timeline(seed: str, games: int = 5) -> Frames:
-    return [(t, encode_event(o.event, *o.args)) for t, o in iter_timeline(SimConfig(seed=seed), games=games)
-            if o.to is None]
+    return [
+        (t, encode_event(o.event, *o.args))
+        for t, o in iter_timeline(SimConfig(seed=seed), games=games)
+        if o.to is None
+    ]
 
 
 def duplicate(frames: Frames, rng: random.Random) -> Frames:
@@ -123,7 +126,7 @@ def test_timeline_survives_fault(name: str, fault: Callable[[Frames, random.Rand
     for t, f in fault(clean, random.Random(7)):
         for s in tracker.on_frame(t, "in", f):
             if isinstance(s, GameRugged):
-                rugs.setdefault(s.game.game_id, (s.game.final_tick, s.game.peak))
+                rugs.setdefault(s.game.game_id, (s.game.rug_tick, s.game.peak))
     checked = [g for g in rugs if g in truth]
     assert len(checked) >= 4, (rugs, list(truth))
     for gid in checked:
@@ -134,13 +137,27 @@ def test_timeline_survives_fault(name: str, fault: Callable[[Frames, random.Rand
 def dry_session(tmp_path: Path, profile: Profile, t0: float) -> tuple[TradingLoop, GameTracker]:
     """A whole dry-run session (real tracker, model, decider, governor, SQLite, paper broker) starting at ``t0``."""
     store = Store.open(tmp_path / "db", durable=False)
-    gov = Governor.start(profile.guards, store, mode="DRY-RUN", profile="t", coin=profile.coin, logged_in=False,
-                         starting_bankroll_lamports=sol_to_lamports(1.0), t=t0)
+    gov = Governor.start(
+        profile.guards,
+        store,
+        mode="DRY-RUN",
+        profile="t",
+        coin=profile.coin,
+        logged_in=False,
+        starting_bankroll_lamports=sol_to_lamports(1.0),
+        t=t0,
+    )
     tracker = GameTracker()
-    session = TradingLoop(mode=Mode.DRY_RUN, coin=profile.coin, tracker=tracker,
-                      model=ProbabilityModel(profile.engine, timing=profile.timing),
-                      decider=Decider(profile.engine, REPO / "strategies"), governor=gov,
-                      broker=DryBroker(0.2), auditor=Auditor())
+    session = TradingLoop(
+        mode=Mode.DRY_RUN,
+        coin=profile.coin,
+        tracker=tracker,
+        model=ProbabilityModel(profile.engine, timing=profile.timing),
+        decider=Decider(profile.engine, REPO / "strategies"),
+        governor=gov,
+        broker=DryBroker(0.2),
+        auditor=Auditor(),
+    )
     return session, tracker
 
 
@@ -176,9 +193,16 @@ def test_maintenance_pause_stops_bets_and_the_timeline_resumes_right(tmp_path: P
     (t_on, _), (t_off, _) = notices
     assert t_off - t_on >= 90.0
     truth = truth_of(frames)
-    profile = profile_from_dict({"engine": {"strategies": [
-        {"name": "fixed", "params": {"start_tick": 5, "every": 40, "max_bets_per_game": 5}}]},
-        "guards": {"max_consecutive_losses": None, "loss_streak_cooldown": None}})
+    profile = profile_from_dict(
+        {
+            "engine": {
+                "strategies": [
+                    {"name": "fixed", "params": {"start_tick": 5, "every": 40, "max_bets_per_game": 5}}
+                ]
+            },
+            "guards": {"max_consecutive_losses": None, "loss_streak_cooldown": None},
+        }
+    )
     session, tracker = dry_session(tmp_path, profile, frames[0][0])
     intents: list[float] = []
     for t, f in frames:
@@ -187,7 +211,7 @@ def test_maintenance_pause_stops_bets_and_the_timeline_resumes_right(tmp_path: P
             intents.append(t)
             session.apply(session.broker.place(intent))  # type: ignore[attr-defined]
         session.idle()
-    rugs = {g.game_id: (g.final_tick, g.peak) for g in tracker.finished}
+    rugs = {g.game_id: (g.rug_tick, g.peak) for g in tracker.finished}
     assert intents and not [t for t in intents if t_on <= t < t_off], "a bet was opened during maintenance"
     assert [t for t in intents if t < t_on] and [t for t in intents if t >= t_off], "bets before and after"
     checked = [g for g in rugs if g in truth]

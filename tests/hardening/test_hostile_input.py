@@ -21,7 +21,11 @@ from tests.conftest import CAPTURES
 
 def real_tick_frame() -> str:
     for fr in iter_frames(CAPTURES[:1]):
-        if fr.frame.startswith('42["gameStateUpdate"') and '"active":true' in fr.frame and len(fr.frame) < 20_000:
+        if (
+            fr.frame.startswith('42["gameStateUpdate"')
+            and '"active":true' in fr.frame
+            and len(fr.frame) < 20_000
+        ):
             return fr.frame
     raise AssertionError("no tick frame in the capture")
 
@@ -42,7 +46,10 @@ HOSTILE = [
     ("truncated tick frame", TICK[: len(TICK) // 2]),
     ("price as string", confused(price="1.5")),
     ("tickCount as float text", confused(tickCount="12")),
-    ("partialPrices values not numbers", confused(partialPrices={"startTick": 1, "endTick": 2, "values": {"1": "a"}})),
+    (
+        "partialPrices values not numbers",
+        confused(partialPrices={"startTick": 1, "endTick": 2, "values": {"1": "a"}}),
+    ),
     ("leaderboard an int", confused(leaderboard=7)),
     ("gameId a list", confused(gameId=[1, 2])),
     ("payload a string", '42["gameStateUpdate","hello"]'),
@@ -69,9 +76,25 @@ def test_codec_events_tracker_survive(name: str, frame: str | bytes) -> None:
     assert view.game_id == PAYLOAD["gameId"] or view.game_id is not None
 
 
-@pytest.mark.parametrize(("name", "frame"), [h for h in HOSTILE if h[0] in {
-    "truncated tick frame", "price as string", "10 MB of garbage", "deep nesting 100k", "payload a string",
-    "event name a number", "ack id of 40 digits", "gameId a list"}], ids=lambda v: v if isinstance(v, str) and len(v) < 40 else "frame")
+@pytest.mark.parametrize(
+    ("name", "frame"),
+    [
+        h
+        for h in HOSTILE
+        if h[0]
+        in {
+            "truncated tick frame",
+            "price as string",
+            "10 MB of garbage",
+            "deep nesting 100k",
+            "payload a string",
+            "event name a number",
+            "ack id of 40 digits",
+            "gameId a list",
+        }
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 40 else "frame",
+)
 def test_bad_frames_are_counted_as_problems(name: str, frame: str) -> None:
     tracker = GameTracker()
     signals = tracker.on_frame(1.0, "in", frame)
@@ -96,7 +119,7 @@ def test_memory_stays_bounded_under_a_flood() -> None:
     tracemalloc.start()
     base = tracemalloc.take_snapshot()
     for i in range(2_000):
-        tracker.on_frame(1.0 + i, "in", big if i % 2 else f"42[\"unknownEvent{i}\",{{}}]")
+        tracker.on_frame(1.0 + i, "in", big if i % 2 else f'42["unknownEvent{i}",{{}}]')
     grown = sum(s.size_diff for s in tracemalloc.take_snapshot().compare_to(base, "filename"))
     tracemalloc.stop()
     assert grown < 2_000_000, f"tracker grew by {grown} bytes"

@@ -31,27 +31,53 @@ from bot.store.db import Store
 REPO = Path(__file__).resolve().parents[2]
 GAME = "20261124-00000000000000aa"
 STAKE = 10_000_000  # 0.01 FREE
-PROFILE = profile_from_dict({"mode": "practice", "engine": {"strategies": [{"name": "fixed", "params": {
-    "stake_sol": 0.01}}]}})
+PROFILE = profile_from_dict(
+    {"mode": "practice", "engine": {"strategies": [{"name": "fixed", "params": {"stake_sol": 0.01}}]}}
+)
 
 
-def player_update(t: float, balance: float, active: dict[str, object] | None = None) -> tuple[float, str, str]:
-    body = {"id": "did:sim:me", "cash": 0.0, "shitcoinBalances": {PRACTICE_COIN: balance}, "authenticated": True,
-            "sideBet": active, "sidebets": []}
+def player_update(
+    t: float, balance: float, active: dict[str, object] | None = None
+) -> tuple[float, str, str]:
+    body = {
+        "id": "did:sim:me",
+        "cash": 0.0,
+        "shitcoinBalances": {PRACTICE_COIN: balance},
+        "authenticated": True,
+        "sideBet": active,
+        "sidebets": [],
+    }
     return t, "in", "42" + json.dumps(["playerUpdate", body])
 
 
 def sidebet_event(name: str, t: float, payout: float | None) -> tuple[float, str, str]:
-    body: dict[str, object] = {"playerId": "did:sim:me", "gameId": GAME, "betAmount": 0.01, "xPayout": 5,
-                               "coinAddress": PRACTICE_COIN, "startTick": 12, "endTick": 52, "tickIndex": 30,
-                               "timestamp": int(t * 1000), "type": "placed" if payout is None else "payout"}
+    body: dict[str, object] = {
+        "playerId": "did:sim:me",
+        "gameId": GAME,
+        "betAmount": 0.01,
+        "xPayout": 5,
+        "coinAddress": PRACTICE_COIN,
+        "startTick": 12,
+        "endTick": 52,
+        "tickIndex": 30,
+        "timestamp": int(t * 1000),
+        "type": "placed" if payout is None else "payout",
+    }
     if payout is not None:
         body.update(payout=payout, profit=payout - 0.01)
     return t, "in", "42" + json.dumps([name, {"__trace": True, "traceparent": "00-x-y-01"}, body])
 
 
-ACTIVE = {"gameId": GAME, "betAmount": 0.01, "xPayout": 5, "coinAddress": PRACTICE_COIN, "startTick": 12,
-          "endTick": 52, "tickIndex": 12, "type": "placed"}
+ACTIVE = {
+    "gameId": GAME,
+    "betAmount": 0.01,
+    "xPayout": 5,
+    "coinAddress": PRACTICE_COIN,
+    "startTick": 12,
+    "endTick": 52,
+    "tickIndex": 12,
+    "type": "placed",
+}
 
 
 @dataclass(frozen=True)
@@ -64,26 +90,66 @@ class Case:
 
 
 CASES = [
-    Case("after intent, never clicked", BetStatus.INTENT, [player_update(200.0, 100.0)], BetStatus.CANCELLED, 100.0),
-    Case("after click, server lost it", BetStatus.CLICKED, [player_update(200.0, 99.99)], BetStatus.LOST, 99.99),
-    Case("before confirmation, still active, then won", BetStatus.CLICKED,
-         [player_update(200.0, 99.99, ACTIVE), sidebet_event("currentSidebetResult", 201.0, 0.05),
-          player_update(201.1, 100.04)], BetStatus.WON, 100.04),
-    Case("before settlement, won while down", BetStatus.CONFIRMED, [player_update(200.0, 100.04)], BetStatus.WON,
-         100.04),
-    Case("before settlement, result arrives", BetStatus.CONFIRMED,
-         [sidebet_event("currentSidebetResult", 200.0, 0.0), player_update(200.1, 99.99)], BetStatus.LOST, 99.99),
+    Case(
+        "after intent, never clicked",
+        BetStatus.INTENT,
+        [player_update(200.0, 100.0)],
+        BetStatus.CANCELLED,
+        100.0,
+    ),
+    Case(
+        "after click, server lost it", BetStatus.CLICKED, [player_update(200.0, 99.99)], BetStatus.LOST, 99.99
+    ),
+    Case(
+        "before confirmation, still active, then won",
+        BetStatus.CLICKED,
+        [
+            player_update(200.0, 99.99, ACTIVE),
+            sidebet_event("currentSidebetResult", 201.0, 0.05),
+            player_update(201.1, 100.04),
+        ],
+        BetStatus.WON,
+        100.04,
+    ),
+    Case(
+        "before settlement, won while down",
+        BetStatus.CONFIRMED,
+        [player_update(200.0, 100.04)],
+        BetStatus.WON,
+        100.04,
+    ),
+    Case(
+        "before settlement, result arrives",
+        BetStatus.CONFIRMED,
+        [sidebet_event("currentSidebetResult", 200.0, 0.0), player_update(200.1, 99.99)],
+        BetStatus.LOST,
+        99.99,
+    ),
 ]
 
 
 def process_one(db: Path, crash_after: BetStatus) -> str:
     store = Store.open(db)
-    gov = Governor.start(PROFILE.guards, store, mode="PRACTICE", profile="t", coin=PRACTICE_COIN, logged_in=True,
-                         starting_bankroll_lamports=0, t=99.0)
+    gov = Governor.start(
+        PROFILE.guards,
+        store,
+        mode="PRACTICE",
+        profile="t",
+        coin=PRACTICE_COIN,
+        logged_in=True,
+        starting_bankroll_lamports=0,
+        t=99.0,
+    )
     tracker = GameTracker()
-    session = TradingLoop(mode=Mode.PRACTICE, coin=PRACTICE_COIN, tracker=tracker,
-                      model=ProbabilityModel(PROFILE.engine), decider=Decider(PROFILE.engine, REPO / "strategies"),
-                      governor=gov, broker=DryBroker(0.2))
+    session = TradingLoop(
+        mode=Mode.PRACTICE,
+        coin=PRACTICE_COIN,
+        tracker=tracker,
+        model=ProbabilityModel(PROFILE.engine),
+        decider=Decider(PROFILE.engine, REPO / "strategies"),
+        governor=gov,
+        broker=DryBroker(0.2),
+    )
     session.on_frame(*player_update(100.0, 100.0))  # the balance before the bet, as the server said it
     view = GameView(game_id=GAME, phase=Phase.ACTIVE, tick=10, price=1.0, t=100.5, last_tick_t=100.5)
     intent = gov.open_bet(SideBet(STAKE, "crash test", "fixed"), view, PRACTICE_COIN)
@@ -101,11 +167,25 @@ def test_restart_reconciles_from_server_truth(tmp_path: Path, case: Case) -> Non
     bet_id = process_one(db, case.crash_after)
 
     store = Store.open(db)
-    gov = Governor.start(PROFILE.guards, store, mode="PRACTICE", profile="t", coin=PRACTICE_COIN, logged_in=True,
-                         starting_bankroll_lamports=0, t=199.0)
-    session = TradingLoop(mode=Mode.PRACTICE, coin=PRACTICE_COIN, tracker=GameTracker(),
-                      model=ProbabilityModel(PROFILE.engine), decider=Decider(PROFILE.engine, REPO / "strategies"),
-                      governor=gov, broker=DryBroker(0.2))
+    gov = Governor.start(
+        PROFILE.guards,
+        store,
+        mode="PRACTICE",
+        profile="t",
+        coin=PRACTICE_COIN,
+        logged_in=True,
+        starting_bankroll_lamports=0,
+        t=199.0,
+    )
+    session = TradingLoop(
+        mode=Mode.PRACTICE,
+        coin=PRACTICE_COIN,
+        tracker=GameTracker(),
+        model=ProbabilityModel(PROFILE.engine),
+        decider=Decider(PROFILE.engine, REPO / "strategies"),
+        governor=gov,
+        broker=DryBroker(0.2),
+    )
     assert session.reconciler is not None and session.reconciler.pending == 1
     for frame in case.frames:
         session.on_frame(*frame)
@@ -126,19 +206,41 @@ def test_unexplained_balance_halts(tmp_path: Path) -> None:
     db = tmp_path / "bot.db"
     bet_id = process_one(db, BetStatus.CLICKED)
     store = Store.open(db)
-    gov = Governor.start(PROFILE.guards, store, mode="PRACTICE", profile="t", coin=PRACTICE_COIN, logged_in=True,
-                         starting_bankroll_lamports=0, t=199.0)
-    session = TradingLoop(mode=Mode.PRACTICE, coin=PRACTICE_COIN, tracker=GameTracker(),
-                      model=ProbabilityModel(PROFILE.engine), decider=Decider(PROFILE.engine, REPO / "strategies"),
-                      governor=gov, broker=DryBroker(0.2))
+    gov = Governor.start(
+        PROFILE.guards,
+        store,
+        mode="PRACTICE",
+        profile="t",
+        coin=PRACTICE_COIN,
+        logged_in=True,
+        starting_bankroll_lamports=0,
+        t=199.0,
+    )
+    session = TradingLoop(
+        mode=Mode.PRACTICE,
+        coin=PRACTICE_COIN,
+        tracker=GameTracker(),
+        model=ProbabilityModel(PROFILE.engine),
+        decider=Decider(PROFILE.engine, REPO / "strategies"),
+        governor=gov,
+        broker=DryBroker(0.2),
+    )
     session.on_frame(*player_update(200.0, 97.5))  # 2.5 FREE gone: no outcome of a 0.01 bet explains that
     assert gov.state.level is Level.HALTED
     assert {b.bet_id: b.status for b in store.bets()}[bet_id] is BetStatus.UNKNOWN
     # and the halt survives another restart
     store.close()
     store = Store.open(db)
-    again = Governor.start(PROFILE.guards, store, mode="PRACTICE", profile="t", coin=PRACTICE_COIN, logged_in=True,
-                           starting_bankroll_lamports=0, t=300.0)
+    again = Governor.start(
+        PROFILE.guards,
+        store,
+        mode="PRACTICE",
+        profile="t",
+        coin=PRACTICE_COIN,
+        logged_in=True,
+        starting_bankroll_lamports=0,
+        t=300.0,
+    )
     assert again.state.level is Level.HALTED
     store.close()
 
@@ -147,16 +249,39 @@ def test_dry_run_paper_bets_of_a_dead_process_are_cancelled(tmp_path: Path) -> N
     db = tmp_path / "bot.db"
     store = Store.open(db)
     prof = profile_from_dict({})
-    gov = Governor.start(prof.guards, store, mode="DRY-RUN", profile="t", coin=prof.coin, logged_in=False,
-                         starting_bankroll_lamports=10**9, t=1.0)
+    gov = Governor.start(
+        prof.guards,
+        store,
+        mode="DRY-RUN",
+        profile="t",
+        coin=prof.coin,
+        logged_in=False,
+        starting_bankroll_lamports=10**9,
+        t=1.0,
+    )
     view = GameView(game_id=GAME, phase=Phase.ACTIVE, tick=10, price=1.0, t=1.5, last_tick_t=1.5)
     bet_id = gov.open_bet(SideBet(1_000_000, "x", "ev_threshold"), view, prof.coin).bet_id
     store.close()
     store = Store.open(db)
-    gov = Governor.start(prof.guards, store, mode="DRY-RUN", profile="t", coin=prof.coin, logged_in=False,
-                         starting_bankroll_lamports=10**9, t=5.0)
-    session = TradingLoop(mode=Mode.DRY_RUN, coin=prof.coin, tracker=GameTracker(), model=ProbabilityModel(prof.engine),
-                      decider=Decider(prof.engine, REPO / "strategies"), governor=gov, broker=DryBroker(0.2))
+    gov = Governor.start(
+        prof.guards,
+        store,
+        mode="DRY-RUN",
+        profile="t",
+        coin=prof.coin,
+        logged_in=False,
+        starting_bankroll_lamports=10**9,
+        t=5.0,
+    )
+    session = TradingLoop(
+        mode=Mode.DRY_RUN,
+        coin=prof.coin,
+        tracker=GameTracker(),
+        model=ProbabilityModel(prof.engine),
+        decider=Decider(prof.engine, REPO / "strategies"),
+        governor=gov,
+        broker=DryBroker(0.2),
+    )
     session.on_frame(*player_update(6.0, 0.0))
     assert store.bets()[0].bet_id == bet_id and store.bets()[0].status is BetStatus.CANCELLED
     assert gov.ledger_view().bankroll_lamports == 10**9
@@ -164,8 +289,15 @@ def test_dry_run_paper_bets_of_a_dead_process_are_cancelled(tmp_path: Path) -> N
 
 
 def game_frame(t: float, game: str, tick: int) -> tuple[float, str, str]:
-    body = {"gameId": game, "active": True, "rugged": False, "price": 1.0, "tickCount": tick, "cooldownTimer": 0,
-            "allowPreRoundBuys": False}
+    body = {
+        "gameId": game,
+        "active": True,
+        "rugged": False,
+        "price": 1.0,
+        "tickCount": tick,
+        "cooldownTimer": 0,
+        "allowPreRoundBuys": False,
+    }
     return t, "in", "42" + json.dumps(["gameStateUpdate", body])
 
 
@@ -177,16 +309,31 @@ LOST_RESULT = [
 
 
 @pytest.mark.parametrize(("name", "balance", "final"), LOST_RESULT, ids=[c[0] for c in LOST_RESULT])
-def test_result_lost_in_a_drop_is_reconciled_in_process(tmp_path: Path, name: str, balance: float,
-                                                         final: BetStatus) -> None:
+def test_result_lost_in_a_drop_is_reconciled_in_process(
+    tmp_path: Path, name: str, balance: float, final: BetStatus
+) -> None:
     """Same process: the bet was confirmed, the socket dropped at the rug, the next game started. No rule can
     book it (the rug tick was not seen); the server's balance decides, and no new bet is placed meanwhile."""
     store = Store.open(tmp_path / "bot.db")
-    gov = Governor.start(PROFILE.guards, store, mode="PRACTICE", profile="t", coin=PRACTICE_COIN, logged_in=True,
-                         starting_bankroll_lamports=0, t=99.0)
-    session = TradingLoop(mode=Mode.PRACTICE, coin=PRACTICE_COIN, tracker=GameTracker(),
-                      model=ProbabilityModel(PROFILE.engine), decider=Decider(PROFILE.engine, REPO / "strategies"),
-                      governor=gov, broker=DryBroker(0.2))
+    gov = Governor.start(
+        PROFILE.guards,
+        store,
+        mode="PRACTICE",
+        profile="t",
+        coin=PRACTICE_COIN,
+        logged_in=True,
+        starting_bankroll_lamports=0,
+        t=99.0,
+    )
+    session = TradingLoop(
+        mode=Mode.PRACTICE,
+        coin=PRACTICE_COIN,
+        tracker=GameTracker(),
+        model=ProbabilityModel(PROFILE.engine),
+        decider=Decider(PROFILE.engine, REPO / "strategies"),
+        governor=gov,
+        broker=DryBroker(0.2),
+    )
     session.on_frame(*player_update(100.0, 100.0))
     view = GameView(game_id=GAME, phase=Phase.ACTIVE, tick=10, price=1.0, t=100.5, last_tick_t=100.5)
     bet_id = gov.open_bet(SideBet(STAKE, "drop test", "fixed"), view, PRACTICE_COIN).bet_id

@@ -48,19 +48,62 @@ def _hits(root: Path) -> list[str]:
 @pytest.mark.skipif(not browser_available(), reason="no Chromium found")
 def test_password_never_written_anywhere(tmp_path: Path) -> None:
     data, rec = tmp_path / "var", tmp_path / "rec"
-    env = {**os.environ, "RUGSBOT_DATA_DIR": str(data), "RUGSBOT_RECORDINGS_DIR": str(rec),
-           "RUGSBOT_WALLET_PASSWORD": SECRET, "RUGSBOT_BROWSER_PROFILE_DIR": str(tmp_path / "profile"),
-           "RUGSBOT_LOG_LEVEL": "DEBUG"}
-    good = subprocess.run([sys.executable, "-m", "bot.cli", "run", "--sim", "--profile", "sim", "--games", "1",
-                           "--sim-speed", "20", "--headless"], env=env, cwd=REPO, capture_output=True, text=True,
-                          timeout=240)
+    env = {
+        **os.environ,
+        "RUGSBOT_DATA_DIR": str(data),
+        "RUGSBOT_RECORDINGS_DIR": str(rec),
+        "RUGSBOT_WALLET_PASSWORD": SECRET,
+        "RUGSBOT_BROWSER_PROFILE_DIR": str(tmp_path / "profile"),
+        "RUGSBOT_LOG_LEVEL": "DEBUG",
+    }
+    good = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            "--sim",
+            "--profile",
+            "sim",
+            "--games",
+            "1",
+            "--sim-speed",
+            "20",
+            "--headless",
+        ],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert good.returncode == 0, good.stdout[-2000:] + good.stderr[-2000:]
     broken = tmp_path / "broken.toml"
-    broken.write_text((REPO / "profiles/sim.toml").read_text()
-                      + '\n[browser.selectors]\nsidebet_button = ["div.no-such-button"]\n')
-    bad = subprocess.run([sys.executable, "-m", "bot.cli", "run", "--sim", "--profile", str(broken), "--games", "1",
-                          "--sim-speed", "20", "--headless"], env=env, cwd=REPO, capture_output=True, text=True,
-                         timeout=240)
+    broken.write_text(
+        (REPO / "profiles/sim.toml").read_text()
+        + '\n[browser.selectors]\nsidebet_button = ["div.no-such-button"]\n'
+    )
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            "--sim",
+            "--profile",
+            str(broken),
+            "--games",
+            "1",
+            "--sim-speed",
+            "20",
+            "--headless",
+        ],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert bad.returncode != 0  # halted on the missing control: the failure path ran and saved evidence
     written = [p for p in data.rglob("*") if p.is_file()]
     assert any(p.suffix == ".png" for p in written), "the failure screenshot exists"

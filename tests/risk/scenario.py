@@ -106,12 +106,20 @@ class Run:
     def view(self) -> GameView:
         f = self.frame
         last_tick = self.frame_t - f.tick_gap if f.tick_gap is not None else self.frame_t
-        return view(self.frame_t, game=f.game, last_tick_t=last_tick, last_gap_s=f.last_gap_s,
-                    maintenance=f.maintenance, paused=f.paused, phase=f.phase)
+        return view(
+            self.frame_t,
+            game=f.game,
+            last_tick_t=last_tick,
+            last_gap_s=f.last_gap_s,
+            maintenance=f.maintenance,
+            paused=f.paused,
+            phase=f.phase,
+        )
 
 
-def run_scenario(db: Path, cfg: GuardsConfig, steps: list[Step], *, logged_in: bool = False,
-                 bankroll_sol: float = 1.0) -> Run:
+def run_scenario(
+    db: Path, cfg: GuardsConfig, steps: list[Step], *, logged_in: bool = False, bankroll_sol: float = 1.0
+) -> Run:
     gov = make_governor(db, cfg, logged_in=logged_in, bankroll_sol=bankroll_sol)
     r = Run(gov, db)
     r.gov.tick(r.view(), r.t)
@@ -148,20 +156,29 @@ def run_scenario(db: Path, cfg: GuardsConfig, steps: list[Step], *, logged_in: b
             assert r.last_bet is not None, where
             r.t += step.dt
             r.frame_t = r.t
-            gov.on_report(BrokerReport(r.last_bet, step.status, r.t, start_tick=11, end_tick=51,
-                                       payout_lamports=step.payout))
+            gov.on_report(
+                BrokerReport(
+                    r.last_bet, step.status, r.t, start_tick=11, end_tick=51, payout_lamports=step.payout
+                )
+            )
             gov.tick(r.view(), r.t)
             _expect_level(gov, step.level, step.reason, where)
         elif isinstance(step, Balance):
             r.t += step.dt
             r.frame_t = r.t
-            acct = AccountView(player_id="did:anon:x", authenticated=True, updated_t=r.t,
-                               coin_balances_lamports=((PRACTICE_COIN, step.lamports),))
+            acct = AccountView(
+                player_id="did:anon:x",
+                authenticated=True,
+                updated_t=r.t,
+                coin_balances_lamports=((PRACTICE_COIN, step.lamports),),
+            )
             gov.on_signal(AccountUpdated(acct), r.view())
             gov.tick(r.view(), r.t)
             _expect_level(gov, step.level, step.reason, where)
         elif isinstance(step, Notice):
-            gov.on_signal(MaintenanceNotice(step.active, "Server will reboot after this round", r.t), r.view())
+            gov.on_signal(
+                MaintenanceNotice(step.active, "Server will reboot after this round", r.t), r.view()
+            )
             gov.tick(r.view(), r.t)
             _expect_level(gov, step.level, "", where)
         elif isinstance(step, Alarm):

@@ -21,8 +21,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RUGSBOT_DATA_DIR": str(data_dir)}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -75,8 +82,11 @@ def test_status_reports_last_session_pnl_bankroll_and_open_bets(data_dir: Path) 
         v = view(t)
         gov.tick(v, t)
         intent = gov.open_bet(bet(MILLI), v, gov.ledger.coin)
-        gov.on_report(BrokerReport(intent.bet_id, BetStatus.WON if payout else BetStatus.LOST, t + 1,
-                                   payout_lamports=payout))
+        gov.on_report(
+            BrokerReport(
+                intent.bet_id, BetStatus.WON if payout else BetStatus.LOST, t + 1, payout_lamports=payout
+            )
+        )
         t += 2
     intent = gov.open_bet(bet(2 * MILLI), view(t), gov.ledger.coin)
     gov.on_report(BrokerReport(intent.bet_id, BetStatus.UNKNOWN, t + 3, message="no confirmation"))

@@ -32,25 +32,41 @@ def real_games(real_dir: Path, n: int) -> list[tuple[str, int]]:
     return out
 
 
-def play(gov: Governor, games: list[tuple[str, int]], entry_tick: int = 5, t: float = T0) -> tuple[float, int]:
+def play(
+    gov: Governor, games: list[tuple[str, int]], entry_tick: int = 5, t: float = T0
+) -> tuple[float, int]:
     """Bet at ``entry_tick`` of every game long enough, settle by the real rules; return (end time, expected P&L)."""
     expected = 0
-    for i, (gid, final_tick) in enumerate(games):
-        if final_tick <= entry_tick:
+    for i, (gid, rug_tick) in enumerate(games):
+        if rug_tick <= entry_tick:
             continue
         stake = (1 + i % 3) * MILLI
         v = view(t, game=gid, tick=entry_tick)
         gov.tick(v, t)
         intent = gov.open_bet(gov_bet(stake), v, gov.ledger.coin)
         window = Window.starting_at(entry_tick + 1)
-        gov.on_report(BrokerReport(intent.bet_id, BetStatus.CONFIRMED, t + 0.25, start_tick=window.start_tick,
-                                   end_tick=window.end_tick, latency_s=0.25))
-        outcome = settle(window, rug_tick=final_tick, current_tick=final_tick)
+        gov.on_report(
+            BrokerReport(
+                intent.bet_id,
+                BetStatus.CONFIRMED,
+                t + 0.25,
+                start_tick=window.start_tick,
+                end_tick=window.end_tick,
+                latency_s=0.25,
+            )
+        )
+        outcome = settle(window, rug_tick=rug_tick, current_tick=rug_tick)
         assert outcome is not Outcome.PENDING
         payout = payout_lamports(stake, outcome)
-        t += 0.25 * (min(final_tick, window.end_tick + 1) - entry_tick)
-        gov.on_report(BrokerReport(intent.bet_id, BetStatus.WON if outcome is Outcome.WON else BetStatus.LOST, t,
-                                   payout_lamports=payout))
+        t += 0.25 * (min(rug_tick, window.end_tick + 1) - entry_tick)
+        gov.on_report(
+            BrokerReport(
+                intent.bet_id,
+                BetStatus.WON if outcome is Outcome.WON else BetStatus.LOST,
+                t,
+                payout_lamports=payout,
+            )
+        )
         expected += payout - stake
         t += 16.4  # rug → next game's tick 0
     return t, expected
@@ -69,10 +85,27 @@ def test_live_ledger_rebuilt_ledger_and_event_log_agree(tmp_path: Path, real_dir
     assert live.session_pnl == perf.pnl_lamports == expected
     assert perf.won + perf.lost == live.wins + live.losses == perf.bets > 70
     assert 0.1 < perf.won / perf.bets < 0.3  # real games: about 18 % of windows see the rug
-    rebuilt = Ledger.rebuild(gov.store, session=gov.session, mode="DRY-RUN", coin=live.coin, logged_in=False,
-                             starting_bankroll_lamports=live.starting_bankroll_lamports)
-    for attr in ("session_pnl", "realized_total", "bankroll", "equity", "peak_equity", "consecutive_losses",
-                 "last_loss_t", "open_exposure", "wins", "losses", "bets_this_session"):
+    rebuilt = Ledger.rebuild(
+        gov.store,
+        session=gov.session,
+        mode="DRY-RUN",
+        coin=live.coin,
+        logged_in=False,
+        starting_bankroll_lamports=live.starting_bankroll_lamports,
+    )
+    for attr in (
+        "session_pnl",
+        "realized_total",
+        "bankroll",
+        "equity",
+        "peak_equity",
+        "consecutive_losses",
+        "last_loss_t",
+        "open_exposure",
+        "wins",
+        "losses",
+        "bets_this_session",
+    ):
         assert getattr(rebuilt, attr) == getattr(live, attr), attr
     assert rebuilt.day_pnl(t) == live.day_pnl(t)
     assert live.bankroll == 1_000 * MILLI + expected
@@ -124,7 +157,9 @@ def test_logged_in_bankroll_is_the_servers_and_anchors_per_session(tmp_path: Pat
     assert gov.ledger.coin == PRACTICE_COIN and gov.ledger.bankroll is None
 
     def balance(g: Governor, lamports: int, t: float) -> None:
-        acct = AccountView(authenticated=True, updated_t=t, coin_balances_lamports=((PRACTICE_COIN, lamports),))
+        acct = AccountView(
+            authenticated=True, updated_t=t, coin_balances_lamports=((PRACTICE_COIN, lamports),)
+        )
         g.on_signal(AccountUpdated(acct), view(t))
 
     balance(gov, 5_000 * MILLI, T0)
@@ -150,9 +185,15 @@ def test_logged_in_bankroll_is_the_servers_and_anchors_per_session(tmp_path: Pat
     assert again.state.level.value == "ACTIVE"
 
 
-@pytest.mark.parametrize(("t", "day_start"), [
-    (0.0, 0.0), (86_399.9, 0.0), (86_400.0, 86_400.0), (1_765_000_000.0, 1_764_979_200.0),
-])
+@pytest.mark.parametrize(
+    ("t", "day_start"),
+    [
+        (0.0, 0.0),
+        (86_399.9, 0.0),
+        (86_400.0, 86_400.0),
+        (1_765_000_000.0, 1_764_979_200.0),
+    ],
+)
 def test_utc_day_boundaries(t: float, day_start: float) -> None:
     assert utc_day(t) * 86_400 == day_start
     assert next_utc_midnight(t) == day_start + 86_400

@@ -48,11 +48,16 @@ def configs(draw: st.DrawFn) -> GuardsConfig:
     )
 
 
-PROPOSE = st.tuples(st.just("propose"),
-                    st.sampled_from([MILLI, MILLI, 2 * MILLI, MILLI // 2, 2 * MILLI, 3 * MILLI, 5 * MILLI, 12 * MILLI]),
-                    st.booleans(), st.booleans())
-SETTLE = st.tuples(st.just("settle"), st.sampled_from(["won", "lost", "lost", "lost", "lost", "rejected", "unknown",
-                                                       "confirmed", "cancelled"]))
+PROPOSE = st.tuples(
+    st.just("propose"),
+    st.sampled_from([MILLI, MILLI, 2 * MILLI, MILLI // 2, 2 * MILLI, 3 * MILLI, 5 * MILLI, 12 * MILLI]),
+    st.booleans(),
+    st.booleans(),
+)
+SETTLE = st.tuples(
+    st.just("settle"),
+    st.sampled_from(["won", "lost", "lost", "lost", "lost", "rejected", "unknown", "confirmed", "cancelled"]),
+)
 OTHER = {
     "wait": st.tuples(st.just("wait"), st.sampled_from([0.25, 1.0, 4.0, 61.0, 900.0, 3601.0, 43_200.0])),
     "silence": st.tuples(st.just("silence"), st.sampled_from([1.0, 6.0])),
@@ -62,10 +67,16 @@ OTHER = {
     "maintenance": st.tuples(st.just("maintenance"), st.booleans()),
 }
 # weights: bets and settlements are what the limits are about; halts and alarms must still happen
-KINDS = ["propose"] * 8 + ["settle"] * 6 + ["wait"] * 3 + ["resume"] * 3 + ["silence", "alarm", "external_halt",
-                                                                          "maintenance"]
+KINDS = (
+    ["propose"] * 8
+    + ["settle"] * 6
+    + ["wait"] * 3
+    + ["resume"] * 3
+    + ["silence", "alarm", "external_halt", "maintenance"]
+)
 OPS = st.sampled_from(KINDS).flatmap(
-    lambda k: PROPOSE if k == "propose" else SETTLE if k == "settle" else OTHER[k])
+    lambda k: PROPOSE if k == "propose" else SETTLE if k == "settle" else OTHER[k]
+)
 
 
 @dataclass
@@ -152,8 +163,9 @@ def run_ops(db: Path, cfg: GuardsConfig, ops: list[tuple[object, ...]]) -> None:
             now += 0.5
             frame_t = now
             stake = sh.stakes[bet_id]
-            gov.on_report(BrokerReport(bet_id, status, now, payout_lamports=5 * stake if status is BetStatus.WON
-                                       else 0))
+            gov.on_report(
+                BrokerReport(bet_id, status, now, payout_lamports=5 * stake if status is BetStatus.WON else 0)
+            )
             sh.status[bet_id] = status.value
             if status in (BetStatus.WON, BetStatus.LOST, BetStatus.REJECTED, BetStatus.CANCELLED):
                 sh.open_ids.remove(bet_id)

@@ -11,7 +11,9 @@ from bot.risk.governor import Level
 from tests.risk.helpers import QUIET, make_governor
 
 
-def test_real_capture_records_games_and_timing_and_stays_unhalted(tmp_path: Path, capture_paths: list[Path]) -> None:
+def test_real_capture_records_games_and_timing_and_stays_unhalted(
+    tmp_path: Path, capture_paths: list[Path]
+) -> None:
     path = next(p for p in capture_paths if "raw" in p.name)
     frames = list(read_recording(path))
     tracker = GameTracker()
@@ -27,7 +29,7 @@ def test_real_capture_records_games_and_timing_and_stays_unhalted(tmp_path: Path
     assert rugged, "the capture holds full games with rugs"
     for sig in rugged:
         row = gov.store.game(sig.game.game_id)
-        assert row is not None and row["final_tick"] == sig.game.final_tick and row["peak"] == sig.game.peak
+        assert row is not None and row["final_tick"] == sig.game.rug_tick and row["peak"] == sig.game.peak
     stats = gov.store.db.execute("SELECT COUNT(*), MIN(samples) FROM tick_stats").fetchone()
     assert stats[0] == len(rugged) and stats[1] > 0
     assert Level.HALTED not in levels and Level.KILLED not in levels
@@ -41,11 +43,26 @@ def test_record_decision_with_and_without_proposal(tmp_path: Path) -> None:
 
     gov = make_governor(tmp_path / "bot.db")
     v = view(T0, tick=42)
-    gov.record_decision(t=T0, view=v, estimate=ESTIMATE, proposal=None, reason="EV below zero", verdict="no proposal",
-                        strategy="ev_threshold")
-    gov.record_decision(t=T0 + 0.25, view=v, estimate=ESTIMATE, proposal=bet(2_000_000, "late_entry"),
-                        reason="test", verdict="deny [max_stake_per_bet: ...]")
+    gov.record_decision(
+        t=T0,
+        view=v,
+        estimate=ESTIMATE,
+        proposal=None,
+        reason="EV below zero",
+        verdict="no proposal",
+        strategy="ev_threshold",
+    )
+    gov.record_decision(
+        t=T0 + 0.25,
+        view=v,
+        estimate=ESTIMATE,
+        proposal=bet(2_000_000, "late_entry"),
+        reason="test",
+        verdict="deny [max_stake_per_bet: ...]",
+    )
     rows = gov.store.decisions(gov.session)
     assert [(r.tick, r.amount_lamports, r.strategy, r.zone) for r in rows] == [
-        (42, None, "ev_threshold", "below break-even"), (42, 2_000_000, "late_entry", "below break-even")]
+        (42, None, "ev_threshold", "below break-even"),
+        (42, 2_000_000, "late_entry", "below break-even"),
+    ]
     assert rows[0].p_win == ESTIMATE.p_win and rows[1].verdict.startswith("deny")

@@ -30,17 +30,38 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_a_bet_whose_click_is_still_pending_is_not_reconciled_when_its_game_ends(tmp_path: Path) -> None:
-    frames = [(t, encode_event(o.event, *o.args)) for t, o in iter_timeline(SimConfig(seed="in-flight"), games=4)
-              if o.to is None]
-    profile = profile_from_dict({"engine": {"strategies": [{"name": "fixed", "params": {"start_tick": 1}}]},
-                                 "guards": {"feed_silent_s": 600, "max_tick_interval_s": 600}})
+    frames = [
+        (t, encode_event(o.event, *o.args))
+        for t, o in iter_timeline(SimConfig(seed="in-flight"), games=4)
+        if o.to is None
+    ]
+    profile = profile_from_dict(
+        {
+            "engine": {"strategies": [{"name": "fixed", "params": {"start_tick": 1}}]},
+            "guards": {"feed_silent_s": 600, "max_tick_interval_s": 600},
+        }
+    )
     store = Store.open(tmp_path / "db", durable=False)
-    gov = Governor.start(profile.guards, store, mode="PRACTICE", profile="t", coin=profile.coin, logged_in=False,
-                         starting_bankroll_lamports=sol_to_lamports(1.0), t=frames[0][0])
+    gov = Governor.start(
+        profile.guards,
+        store,
+        mode="PRACTICE",
+        profile="t",
+        coin=profile.coin,
+        logged_in=False,
+        starting_bankroll_lamports=sol_to_lamports(1.0),
+        t=frames[0][0],
+    )
     tracker = GameTracker()
-    session = TradingLoop(mode=Mode.PRACTICE, coin=profile.coin, tracker=tracker,
-                      model=ProbabilityModel(profile.engine, timing=profile.timing),
-                      decider=Decider(profile.engine, REPO / "strategies"), governor=gov, broker=DryBroker(0.2))
+    session = TradingLoop(
+        mode=Mode.PRACTICE,
+        coin=profile.coin,
+        tracker=tracker,
+        model=ProbabilityModel(profile.engine, timing=profile.timing),
+        decider=Decider(profile.engine, REPO / "strategies"),
+        governor=gov,
+        broker=DryBroker(0.2),
+    )
     held = None
     rest = iter(frames)
     for t, f in rest:
@@ -49,7 +70,9 @@ def test_a_bet_whose_click_is_still_pending_is_not_reconciled_when_its_game_ends
             held = intent  # the click is "in flight": no report yet
         if held is not None and tracker.view.game_id != held.game_id and tracker.view.tick >= 5:
             break
-    assert held is not None and tracker.view.game_id != held.game_id, "the next game must start, click pending"
+    assert held is not None and tracker.view.game_id != held.game_id, (
+        "the next game must start, click pending"
+    )
     row = store.bet(held.bet_id)
     assert row is not None and row.status is BetStatus.INTENT  # untouched: still the broker's
     assert session.reconciler is None or not session.reconciler.pending
@@ -66,4 +89,6 @@ def test_a_bet_whose_click_is_still_pending_is_not_reconciled_when_its_game_ends
         if intent is not None:
             bets_after += 1
             session.apply(session.broker.place(intent))  # type: ignore[attr-defined]
-    assert bets_after and gov.state.level is Level.ACTIVE, gov.state.reasons  # the pause lifted with the report
+    assert bets_after and gov.state.level is Level.ACTIVE, (
+        gov.state.reasons
+    )  # the pause lifted with the report

@@ -46,28 +46,51 @@ def rug_ticks_from_raw(paths: list[Path]) -> dict[str, int]:
     return out
 
 
-def build(tmp_path: Path, params: dict[str, object]) -> tuple[TradingLoop, Governor, Store, list[DecisionRecord]]:
-    profile = profile_from_dict({
-        "engine": {"strategies": [{"name": "fixed", "params": params}]},
-        "guards": {"max_consecutive_losses": 50, "loss_streak_cooldown": 50, "feed_silent_s": 600,
-                   "max_tick_interval_s": 600},
-    })
+def build(
+    tmp_path: Path, params: dict[str, object]
+) -> tuple[TradingLoop, Governor, Store, list[DecisionRecord]]:
+    profile = profile_from_dict(
+        {
+            "engine": {"strategies": [{"name": "fixed", "params": params}]},
+            "guards": {
+                "max_consecutive_losses": 50,
+                "loss_streak_cooldown": 50,
+                "feed_silent_s": 600,
+                "max_tick_interval_s": 600,
+            },
+        }
+    )
     store = Store.open(tmp_path / "db.sqlite", durable=False)
-    gov = Governor.start(profile.guards, store, mode="DRY-RUN", profile="t", coin=profile.coin, logged_in=False,
-                         starting_bankroll_lamports=sol_to_lamports(profile.starting_bankroll_sol), t=0.0)
+    gov = Governor.start(
+        profile.guards,
+        store,
+        mode="DRY-RUN",
+        profile="t",
+        coin=profile.coin,
+        logged_in=False,
+        starting_bankroll_lamports=sol_to_lamports(profile.starting_bankroll_sol),
+        t=0.0,
+    )
     records: list[DecisionRecord] = []
-    session = TradingLoop(mode=Mode.DRY_RUN, coin=profile.coin, tracker=GameTracker(),
-                      model=ProbabilityModel(profile.engine, timing=profile.timing),
-                      decider=Decider(profile.engine, REPO / "strategies"), governor=gov,
-                      broker=DryBroker(profile.timing.click_latency_s), auditor=Auditor(),
-                      on_decision=records.append)
+    session = TradingLoop(
+        mode=Mode.DRY_RUN,
+        coin=profile.coin,
+        tracker=GameTracker(),
+        model=ProbabilityModel(profile.engine, timing=profile.timing),
+        decider=Decider(profile.engine, REPO / "strategies"),
+        governor=gov,
+        broker=DryBroker(profile.timing.click_latency_s),
+        auditor=Auditor(),
+        on_decision=records.append,
+    )
     return session, gov, store, records
 
 
 @pytest.mark.parametrize("capture", CAPTURES, ids=lambda p: p.name[:19])
 def test_dry_session_on_real_capture(tmp_path: Path, capture: Path) -> None:
-    session, gov, store, records = build(tmp_path, {"stake_sol": STAKE, "start_tick": 0, "every": 40,
-                                                    "max_bets_per_game": 50})
+    session, gov, store, records = build(
+        tmp_path, {"stake_sol": STAKE, "start_tick": 0, "every": 40, "max_bets_per_game": 50}
+    )
     frames = [(f.t, f.dir, f.frame) for f in iter_frames([capture])]
     asyncio.run(session.run_frames(frames))
     rugs = rug_ticks_from_raw([capture])
@@ -92,8 +115,11 @@ def test_dry_session_on_real_capture(tmp_path: Path, capture: Path) -> None:
         assert all(a[1] <= b[0] for a, b in itertools.pairwise(windows))
     # the ledger is what the bets say
     start = sol_to_lamports(1.0)
-    expected_bankroll = start - sum(b.amount_lamports for b in bets if b.status is not BetStatus.REJECTED) + sum(
-        b.payout_lamports for b in settled)
+    expected_bankroll = (
+        start
+        - sum(b.amount_lamports for b in bets if b.status is not BetStatus.REJECTED)
+        + sum(b.payout_lamports for b in settled)
+    )
     assert gov.ledger_view().bankroll_lamports == expected_bankroll
     # history frames were audited off the decision path and every revealed game verified
     assert session.stats.audits > 0 and not session.stats.alarms

@@ -16,9 +16,26 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_sim_command_serves_and_stops_on_sigint() -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "sim", "--port", "0", "--seed", "cli", "--speed", "20",
-                             "--faults", "duplicate:2@1"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "sim",
+            "--port",
+            "0",
+            "--seed",
+            "cli",
+            "--speed",
+            "20",
+            "--faults",
+            "duplicate:2@1",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
@@ -37,13 +54,21 @@ def test_sim_command_serves_and_stops_on_sigint() -> None:
     assert "stopped" in out
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    (["--faults", "explode@3"], 2, "unknown fault"),
-    (["--speed", "0"], 2, "speed"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--faults", "explode@3"], 2, "unknown fault"),
+        (["--speed", "0"], 2, "speed"),
+    ],
+)
 def test_sim_command_refuses_bad_arguments(args: list[str], code: int, message: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "bot.cli", "sim", "--port", "0", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "sim", "--port", "0", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert proc.returncode == code and message in proc.stderr
 
 
@@ -53,9 +78,23 @@ def test_sim_flags_reach_the_server_balances_and_faults() -> None:
     from bot.sim.runner import start_sim_in_thread
     from tests.sim.wire import RawClient
 
-    args = build_parser(["sim"]).parse_args(["sim", "--port", "0", "--speed", "20", "--seed", "flags",
-                                             "--sol-balance", "0.25", "--practice-balance", "50",
-                                             "--faults", "reject:2@0"])
+    args = build_parser(["sim"]).parse_args(
+        [
+            "sim",
+            "--port",
+            "0",
+            "--speed",
+            "20",
+            "--seed",
+            "flags",
+            "--sol-balance",
+            "0.25",
+            "--practice-balance",
+            "50",
+            "--faults",
+            "reject:2@0",
+        ]
+    )
     h = start_sim_in_thread(build_config(args))
     try:
         with RawClient(h.ws_url) as c:

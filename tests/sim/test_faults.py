@@ -86,7 +86,7 @@ def test_stall_then_burst(slow_sim: SimHandle) -> None:
     gaps = [(b[0].t - a[0].t, i) for i, (a, b) in enumerate(itertools.pairwise(frames))]
     silence, at = max(gaps)
     assert silence >= 0.5  # nominal gaps are 10-25 ms at this speed
-    burst = frames[at + 1: at + 11]
+    burst = frames[at + 1 : at + 11]
     assert len(burst) == 10 and burst[-1][0].t - burst[0][0].t < 0.05  # the backlog arrives at once
 
 
@@ -100,7 +100,11 @@ def test_malformed_frames_are_sent(slow_sim: SimHandle) -> None:
     bad = 0
     for f in frames:
         pkt = decode(f.text)
-        if isinstance(pkt, Undecodable) or (isinstance(pkt, Packet) and pkt.name == "gameStateUpdate" and isinstance(decode_event(pkt), InvalidEvent)):
+        if isinstance(pkt, Undecodable) or (
+            isinstance(pkt, Packet)
+            and pkt.name == "gameStateUpdate"
+            and isinstance(decode_event(pkt), InvalidEvent)
+        ):
             bad += 1
     assert bad >= 6  # the empty-ish "9" probe decodes as an unknown EIO type on some paths
 
@@ -118,8 +122,11 @@ def test_duplicate_and_reorder(slow_sim: SimHandle) -> None:
     dup = frames[n0:n1]
     assert sum(1 for a, b in itertools.pairwise(dup) if a.text == b.text and a.text.startswith("42")) == 4
     states = _states(frames[n1:])
-    backwards = sum(1 for (_, a), (_, b) in itertools.pairwise(states)
-                    if a.get("gameId") == b.get("gameId") and _progress_key(b) < _progress_key(a))
+    backwards = sum(
+        1
+        for (_, a), (_, b) in itertools.pairwise(states)
+        if a.get("gameId") == b.get("gameId") and _progress_key(b) < _progress_key(a)
+    )
     assert backwards >= 3
 
 
@@ -129,7 +136,9 @@ def test_maintenance_pauses_the_cooldown(slow_sim: SimHandle) -> None:
         slow_sim.fault("maintenance", 3)
         _, notice = c.wait_event("maintenanceUpdate", timeout=5)
         assert notice["active"] is True and "maintenance" in notice["message"]
-        f_pause, paused = c.wait_event("gameStateUpdate", timeout=40, where=lambda p: p.get("cooldownPaused") is True)
+        f_pause, paused = c.wait_event(
+            "gameStateUpdate", timeout=40, where=lambda p: p.get("cooldownPaused") is True
+        )
         assert paused["pauseMessage"] and paused["active"] is False
         f_end, _end = c.wait_event("maintenanceUpdate", timeout=10, where=lambda p: p["active"] is False)
         assert f_end.t - f_pause.t >= 3 / SPEED * 0.9
@@ -171,7 +180,9 @@ def test_sign_request_reaches_the_page(slow_sim: SimHandle) -> None:
 
 
 def test_scheduled_faults_and_control_endpoint() -> None:
-    h = start_sim_in_thread(SimConfig(seed="sched", speed=SPEED, jitter=False, faults="malformed:2@1,sign_request@1.5"))
+    h = start_sim_in_thread(
+        SimConfig(seed="sched", speed=SPEED, jitter=False, faults="malformed:2@1,sign_request@1.5")
+    )
     try:
         with RawClient(h.ws_url) as c:
             c.wait_event("simSignRequest", timeout=5)
@@ -182,7 +193,10 @@ def test_scheduled_faults_and_control_endpoint() -> None:
         assert any(a.startswith("stall") for a in active)
         log = [e["name"] for e in h.truth().to_json()["fault_log"]]
         assert log[:3] == ["malformed", "sign_request", "stall"]
-        assert all(isinstance(decode_event(p), GameStateUpdate | InvalidEvent)
-                   for p in (decode(f.text) for f in c.snapshot()) if isinstance(p, Packet) and p.name == "gameStateUpdate")
+        assert all(
+            isinstance(decode_event(p), GameStateUpdate | InvalidEvent)
+            for p in (decode(f.text) for f in c.snapshot())
+            if isinstance(p, Packet) and p.name == "gameStateUpdate"
+        )
     finally:
         h.stop()

@@ -74,7 +74,7 @@ def sim_games() -> list[FastGame]:
 
 
 def test_game_lengths_match_real_games_ks() -> None:
-    sim = np.array([g.final_wire_tick for g in sim_games()])
+    sim = np.array([g.rug_tick for g in sim_games()])
     real = real_final_ticks()
     assert len(real) > 1500
     result = stats.ks_2samp(sim, real)
@@ -87,21 +87,23 @@ def test_side_bet_win_rate_within_99pct_interval() -> None:
     wins = bets = 0
     for g in sim_games():
         start = 1
-        while start < g.final_wire_tick:  # a bet can only be placed on a tick the game reached
-            outcome = settle(Window.starting_at(start), rug_tick=g.final_wire_tick, current_tick=g.final_wire_tick)
+        while start < g.rug_tick:  # a bet can only be placed on a tick the game reached
+            outcome = settle(Window.starting_at(start), rug_tick=g.rug_tick, current_tick=g.rug_tick)
             wins += outcome is Outcome.WON
             bets += 1
             start += WINDOW_TICKS + 1
     half = 2.576 * math.sqrt(P_WIN * (1 - P_WIN) / bets)
     rate = wins / bets
-    assert abs(rate - P_WIN) < half, f"win rate {rate:.4f} over {bets} bets, expected {P_WIN:.4f} ± {half:.4f}"
+    assert abs(rate - P_WIN) < half, (
+        f"win rate {rate:.4f} over {bets} bets, expected {P_WIN:.4f} ± {half:.4f}"
+    )
     assert abs(P_WIN - 0.1817) < 1e-4
 
 
 @pytest.mark.soak
 def test_game_lengths_and_win_rate_soak() -> None:
     """Ten times more games: KS against the real lengths and the win rate with a tighter interval."""
-    sim = np.array([g.final_wire_tick for g in fast_games(SOAK_GAMES, seed="fidelity-soak", gaps=False)])
+    sim = np.array([g.rug_tick for g in fast_games(SOAK_GAMES, seed="fidelity-soak", gaps=False)])
     assert stats.ks_2samp(sim, real_final_ticks()).pvalue > ALPHA
     wins = bets = 0
     for final in sim.tolist():

@@ -59,14 +59,18 @@ def dec_capture_states() -> list[dict[str, Any]]:
 @cache
 def timeline() -> list[tuple[float, Out, str]]:
     accounts = Accounts(SimConfig(seed="shapes"), random.Random(5))
-    return [(t, out, encode_event(out.event, *out.args))
-            for t, out in iter_timeline(SimConfig(seed="shapes"), games=GAMES, accounts=accounts)]
+    return [
+        (t, out, encode_event(out.event, *out.args))
+        for t, out in iter_timeline(SimConfig(seed="shapes"), games=GAMES, accounts=accounts)
+    ]
 
 
 @cache
 def short_timeline() -> list[tuple[float, Out, str]]:
-    return [(t, out, encode_event(out.event, *out.args))
-            for t, out in iter_timeline(SimConfig(seed="verify"), games=4)]
+    return [
+        (t, out, encode_event(out.event, *out.args))
+        for t, out in iter_timeline(SimConfig(seed="verify"), games=4)
+    ]
 
 
 def sim_states() -> list[dict[str, Any]]:
@@ -80,8 +84,14 @@ def _pick(states: list[dict[str, Any]], kind: str) -> dict[str, Any]:
         if kind == "rug":
             return bool(p.get("rugged")) and "gameHistory" not in p
         if kind == "midgame":
-            return bool(p.get("active")) and not p.get("rugged") and p.get("tickCount", 0) > 5 \
-                and "gameHistory" not in p and "tradeCount" in p and "rugpool" in p
+            return (
+                bool(p.get("active"))
+                and not p.get("rugged")
+                and p.get("tickCount", 0) > 5
+                and "gameHistory" not in p
+                and "tradeCount" in p
+                and "rugpool" in p
+            )
         if kind == "presale":
             return p.get("cooldownTimer") == 10000 and "partialPrices" in p
         if kind == "tick0":
@@ -135,11 +145,21 @@ def test_nested_shapes_match_real() -> None:
     placed = next(r for r in hist["globalSidebets"] if r["type"] == "placed")
     payouts = [r for r in hist["globalSidebets"] if r["type"] == "payout"]
     real_placed = next(r for r in verified["globalSidebets"] if r["type"] == "placed")
-    real_win = next(r for g in json.loads((REAL / "games" / "verified_games_v3.json").read_text())
-                    for r in g["globalSidebets"] if r["type"] == "payout" and r["payout"])
+    real_win = next(
+        r
+        for g in json.loads((REAL / "games" / "verified_games_v3.json").read_text())
+        for r in g["globalSidebets"]
+        if r["type"] == "payout" and r["payout"]
+    )
     assert list(placed) == list(real_placed)
-    win = next(r for g in sim_states() if "gameHistory" in g for h in g["gameHistory"]
-               for r in h["globalSidebets"] if r["type"] == "payout" and r["payout"])
+    win = next(
+        r
+        for g in sim_states()
+        if "gameHistory" in g
+        for h in g["gameHistory"]
+        for r in h["globalSidebets"]
+        if r["type"] == "payout" and r["payout"]
+    )
     assert list(win) == list(real_win)
     loss = next(r for r in payouts if not r["payout"]) if any(not r["payout"] for r in payouts) else None
     if loss is not None:
@@ -169,18 +189,30 @@ def test_every_frame_decodes_with_the_bot_models() -> None:
         if isinstance(ev, GameStateUpdate) and ev.has_history:
             games = ev.history_games()
             assert games and all(g.provably_fair and g.provably_fair.server_seed for g in games)
-    assert kinds["gameStateUpdate"] > 1000 and kinds["standard/newTrade"] > 50 and kinds["newChatMessage"] > 10
+    assert (
+        kinds["gameStateUpdate"] > 1000 and kinds["standard/newTrade"] > 50 and kinds["newChatMessage"] > 10
+    )
     # trade and chat rates near the Dec 2025 capture (31 trades, 11 chats in 89 s): per active second
-    active_s = 0.25 * sum(1 for _, o, _ in timeline() if o.event == "gameStateUpdate"
-                          and o.args[-1].get("active") and "gameHistory" not in o.args[-1])
+    active_s = 0.25 * sum(
+        1
+        for _, o, _ in timeline()
+        if o.event == "gameStateUpdate" and o.args[-1].get("active") and "gameHistory" not in o.args[-1]
+    )
     assert 0.1 < kinds["standard/newTrade"] / active_s < 1.5
     assert 0.03 < kinds["newChatMessage"] / active_s < 0.4
 
 
 def test_history_frames_are_heavy_and_come_twice_per_rug() -> None:
-    heavy = [(t, len(text)) for t, o, text in timeline() if o.event == "gameStateUpdate" and "gameHistory" in o.args[-1]]
-    rugs = [o for _, o, _ in timeline() if o.event == "gameStateUpdate" and o.args[-1].get("rugged")
-            and "gameHistory" not in o.args[-1]]
+    heavy = [
+        (t, len(text))
+        for t, o, text in timeline()
+        if o.event == "gameStateUpdate" and "gameHistory" in o.args[-1]
+    ]
+    rugs = [
+        o
+        for _, o, _ in timeline()
+        if o.event == "gameStateUpdate" and o.args[-1].get("rugged") and "gameHistory" not in o.args[-1]
+    ]
     assert len(rugs) == GAMES
     assert len(heavy) == 1 + 2 * GAMES  # once on connect, twice around each rug
     full = [n for _, n in heavy[-6:]]  # with ten games of history
@@ -213,7 +245,7 @@ def test_timeline_is_provably_fair_and_follows_the_rules() -> None:
         assert seed_hash(seed) == announced[gid] == h["provablyFair"]["serverSeedHash"]
         gen = generate_prices(seed, gid, "v3")
         assert h["prices"][:-1] == gen.prices  # float-exact
-        assert rug["tickCount"] == gen.final_wire_tick == len(h["prices"]) - 1
+        assert rug["tickCount"] == gen.rug_tick == len(h["prices"]) - 1
         assert rug["active"] is True and rug["price"] == h["prices"][-1]
         assert 0 < rug["price"] <= max(0.02 * gen.prices[-1], 1e-12) + 1e-12 and rug["price"] <= 0.02 + 1e-12
         assert math.isclose(h["peakMultiplier"], gen.peak)
@@ -227,16 +259,35 @@ def test_account_event_shapes_decode() -> None:
     _, acct = accounts.authenticate(LOGIN)
     assert acct is not None
     gid = "20260101-00000000000000cc"
-    res = accounts.request_sidebet(acct, {"amount": 0.002, "coinAddress": SOL_MINT, "xPayout": 5},
-                                   GamePoint(gid, "ACTIVE", 102, 0.1008), 1766897774669)
+    res = accounts.request_sidebet(
+        acct,
+        {"amount": 0.002, "coinAddress": SOL_MINT, "xPayout": 5},
+        GamePoint(gid, "ACTIVE", 102, 0.1008),
+        1766897774669,
+    )
     assert res.bet is not None
-    assert list(res.bet.record) == ["playerId", "gameId", "username", "price", "betAmount", "xPayout", "coinAddress",
-                                    "startTick", "endTick", "tickIndex", "timestamp", "type"]
+    assert list(res.bet.record) == [
+        "playerId",
+        "gameId",
+        "username",
+        "price",
+        "betAmount",
+        "xPayout",
+        "coinAddress",
+        "startTick",
+        "endTick",
+        "tickIndex",
+        "timestamp",
+        "type",
+    ]
     (settled,) = accounts.on_rug(gid, 120, 0.005, 1766897779000)
     for name, args, model in (
         ("currentSidebet", ({"__trace": True, "traceparent": "00-a-b-01"}, res.bet.record), CurrentSidebet),
-        ("currentSidebetResult", ({"__trace": True, "traceparent": "00-a-b-01"}, settled.record),
-         CurrentSidebetResult),
+        (
+            "currentSidebetResult",
+            ({"__trace": True, "traceparent": "00-a-b-01"}, settled.record),
+            CurrentSidebetResult,
+        ),
         ("playerUpdate", (accounts.player_update(acct),), PlayerUpdate),
         ("usernameStatus", ({"__trace": True}, accounts.username_status(acct)), UsernameStatus),
     ):
@@ -285,7 +336,9 @@ def test_round_cycle_timing_on_the_sim_clock() -> None:
     """Rug → tick 0 ≈ 16.4 s; cooldown frames every 100 ms; presale = the last 10 s; ids change at the rug."""
     rows = [(t, o.args[-1]) for t, o, _ in timeline() if o.event == "gameStateUpdate"]
     rug_times = [(t, p["gameId"]) for t, p in rows if p.get("rugged") and "gameHistory" not in p]
-    starts = [(t, p["gameId"]) for t, p in rows if p.get("active") and p.get("tickCount") == 0 and len(p) == 14]
+    starts = [
+        (t, p["gameId"]) for t, p in rows if p.get("active") and p.get("tickCount") == 0 and len(p) == 14
+    ]
     for (t_rug, gid), (t_start, next_gid) in zip(rug_times, starts[1:], strict=False):
         assert next_gid != gid
         assert 15.4 <= t_start - t_rug <= 17.6, t_start - t_rug
@@ -299,7 +352,7 @@ def test_round_cycle_timing_on_the_sim_clock() -> None:
         i = times.index(t_rug)
         j = next(k for k in range(i, len(times)) if times[k] > t_rug)
         assert 1.0 <= times[j] - t_rug <= 5.2
-        burst = [t for t in times[j:j + 4]]
+        burst = [t for t in times[j : j + 4]]
         assert burst[0] == burst[1] == burst[2]
     presale = [(t, p) for t, p in rows if len(p) == 7 and p["allowPreRoundBuys"]]
     assert all(p["cooldownTimer"] <= 10000 for _, p in presale)
@@ -313,14 +366,26 @@ def test_logged_in_player_with_open_bet_appears_on_the_board() -> None:
     _, acct = loop.accounts.authenticate(LOGIN)
     assert acct is not None
     assert loop.state_frame()["leaderboard"] == []
-    r = loop.accounts.request_sidebet(acct, {"amount": 3, "coinAddress": "0xPractice", "xPayout": 5},
-                                      GamePoint(loop.current.id, "ACTIVE", 7, 1.0), 0)
+    r = loop.accounts.request_sidebet(
+        acct,
+        {"amount": 3, "coinAddress": "0xPractice", "xPayout": 5},
+        GamePoint(loop.current.id, "ACTIVE", 7, 1.0),
+        0,
+    )
     assert r.bet is not None
     (row,) = loop.state_frame()["leaderboard"]
     real = samples()["05_active_midgame"]["leaderboard"]
     assert list(row) == list(real[0]) and row["id"] == acct.player_id and row["sidebetActive"] is True
-    assert row["sideBet"] == {"startedAtTick": 7, "gameId": loop.current.id, "end": 47, "betAmount": 3.0, "xPayout": 5,
-                              "coinAddress": "0xPractice", "bonusPortion": 0, "realPortion": 3.0}
+    assert row["sideBet"] == {
+        "startedAtTick": 7,
+        "gameId": loop.current.id,
+        "end": 47,
+        "betAmount": 3.0,
+        "xPayout": 5,
+        "coinAddress": "0xPractice",
+        "bonusPortion": 0,
+        "realPortion": 3.0,
+    }
     loop.accounts.on_rug(loop.current.id, 30, 0.01, 1)
     assert loop.state_frame()["leaderboard"] == []
 
@@ -348,8 +413,11 @@ def test_logged_in_feed_gets_game_state_player_updates_shaped_like_real() -> Non
             break
     assert all(o.to == acct.player_id for o in outs)
     with gzip.open(REAL / "captures" / "2025-12-15_00-39-17_cdp.frames.jsonl.gz", "rt") as f:
-        real = next(json.loads(fr[2:])[-1] for fr in (json.loads(line)["frame"] for line in f)
-                    if fr.startswith('42["gameStatePlayerUpdate"'))
+        real = next(
+            json.loads(fr[2:])[-1]
+            for fr in (json.loads(line)["frame"] for line in f)
+            if fr.startswith('42["gameStatePlayerUpdate"')
+        )
     ours = outs[0].args[-1]
     assert list(ours) == ["gameId", "rugpool"] and list(ours["rugpool"]) == list(real["rugpool"])
     assert list(ours["rugpool"]["playerEntries"][0]) == list(real["rugpool"]["playerEntries"][0])

@@ -25,17 +25,31 @@ _json = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
     max_leaves=12,
 )
-_amounts = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**30, 10**30), st.text(max_size=8),
-                     st.none(), st.booleans(), st.sampled_from([0.001, 0.0009999, 5, 5.000000001, 10000, 1e-12]))
+_amounts = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(10**30), 10**30),
+    st.text(max_size=8),
+    st.none(),
+    st.booleans(),
+    st.sampled_from([0.001, 0.0009999, 5, 5.000000001, 10000, 1e-12]),
+)
 _requests = st.one_of(
     _json,
-    st.fixed_dictionaries({"amount": _amounts,
-                           "coinAddress": st.sampled_from([SOL_MINT, PRACTICE_COIN, "", "So1", None, 7]),
-                           "xPayout": st.sampled_from([5, 5.0, 4, "5", None])}),
+    st.fixed_dictionaries(
+        {
+            "amount": _amounts,
+            "coinAddress": st.sampled_from([SOL_MINT, PRACTICE_COIN, "", "So1", None, 7]),
+            "xPayout": st.sampled_from([5, 5.0, 4, "5", None]),
+        }
+    ),
 )
-_points = st.builds(GamePoint, st.just("20260101-00000000000000ff"),
-                    st.sampled_from(["COOLDOWN", "PRESALE", "ACTIVE", "RUGGED"]), st.integers(0, 400),
-                    st.floats(0.001, 100))
+_points = st.builds(
+    GamePoint,
+    st.just("20260101-00000000000000ff"),
+    st.sampled_from(["COOLDOWN", "PRESALE", "ACTIVE", "RUGGED"]),
+    st.integers(0, 400),
+    st.floats(0.001, 100),
+)
 
 
 def _check_requests(payloads: list[tuple[Any, GamePoint]]) -> None:
@@ -71,16 +85,38 @@ def test_any_side_bet_request_keeps_money_exact_long(payloads: list[tuple[Any, G
 @pytest.mark.parametrize("n", [40])
 def test_garbage_from_a_client_never_hurts_the_server(sim: SimHandle, n: int) -> None:
     rng = random.Random(11)
-    junk = ["", "4", "42", "43", "421[", "42999999999999999999[\"x\"]", "40/", "4" * 1000, "3", "2", "6", "5",
-            "42[\"authenticate\"]", "42[\"authenticate\",null]", "421[\"requestSidebet\",{}]",
-            "42[\"requestSidebet\",{\"amount\":1e309}]", "\x00\xff", "42[" * 300 + "]" * 300, "0{}"]
+    junk = [
+        "",
+        "4",
+        "42",
+        "43",
+        "421[",
+        '42999999999999999999["x"]',
+        "40/",
+        "4" * 1000,
+        "3",
+        "2",
+        "6",
+        "5",
+        '42["authenticate"]',
+        '42["authenticate",null]',
+        '421["requestSidebet",{}]',
+        '42["requestSidebet",{"amount":1e309}]',
+        "\x00\xff",
+        "42[" * 300 + "]" * 300,
+        "0{}",
+    ]
     with RawClient(sim.ws_url) as c:
         for _ in range(n):
             if rng.random() < 0.5:
                 c.send_raw(rng.choice(junk))
             else:
-                c.emit(rng.choice(["requestSidebet", "authenticate", "ping", "x" * 50]),
-                       *[TRACE, json.loads(json.dumps({"amount": rng.random(), "k": [1, {"a": None}]}))][: rng.randint(0, 2)])
+                c.emit(
+                    rng.choice(["requestSidebet", "authenticate", "ping", "x" * 50]),
+                    *[TRACE, json.loads(json.dumps({"amount": rng.random(), "k": [1, {"a": None}]}))][
+                        : rng.randint(0, 2)
+                    ],
+                )
         time.sleep(0.2)
         assert c.login()["success"] is True  # still serving, and this socket still works
     truth = sim.truth()

@@ -59,8 +59,11 @@ def test_python_socketio_ack_round_trip(sim: SimHandle) -> None:
     try:
         reply = client.call("getLeaderboard", {"period": "7d"}, timeout=5)
         assert reply == {"success": True}
-        reply = client.call("requestSidebet", ({"__trace": True}, {"amount": 0.01,
-                            "coinAddress": "0xPractice", "xPayout": 5}), timeout=5)
+        reply = client.call(
+            "requestSidebet",
+            ({"__trace": True}, {"amount": 0.01, "coinAddress": "0xPractice", "xPayout": 5}),
+            timeout=5,
+        )
         assert reply == {"success": False, "message": "Not authenticated"}
     finally:
         client.disconnect()
@@ -131,26 +134,53 @@ def test_http_routes(sim: SimHandle) -> None:
     status, ctype, body = _get(sim.url + "/__sim/state")
     assert status == 200 and ctype == "application/json"
     state = json.loads(body)
-    assert {"game_id", "phase", "tick", "games", "accounts", "sidebet_requests", "bets", "faults_active"} <= set(state)
+    assert {
+        "game_id",
+        "phase",
+        "tick",
+        "games",
+        "accounts",
+        "sidebet_requests",
+        "bets",
+        "faults_active",
+    } <= set(state)
     status, _, body = _get(sim.url + "/__sim/fault?name=duplicate&value=2")
     assert status == 200 and json.loads(body)["fault"]["name"] == "duplicate"
     assert any(e["name"] == "duplicate" for e in sim.truth().to_json()["fault_log"])
     post = urllib.request.Request(sim.url + "/__sim/fault?name=reject&value=2", method="POST", data=b"")
     with urllib.request.urlopen(post, timeout=5) as r:
-        assert json.loads(r.read())["fault"] == {"name": "reject", "value": 2.0, "sim_t": sim.truth().fault_log[-1]["sim_t"]}
+        assert json.loads(r.read())["fault"] == {
+            "name": "reject",
+            "value": 2.0,
+            "sim_t": sim.truth().fault_log[-1]["sim_t"],
+        }
     assert "reject next 2" in sim.truth().faults_active
     status, _, body = _get(sim.url + "/__sim/fault?name=nonsense")
     assert status == 400 and "unknown fault" in json.loads(body)["error"]
-    for path, want in (("/nope.js", 404), ("/../../etc/passwd", 404), ("/%2e%2e/%2e%2e/etc/passwd", 404),
-                       ("/socket.io/?EIO=4&transport=polling", 400), ("/__sim/other", 404)):
+    for path, want in (
+        ("/nope.js", 404),
+        ("/../../etc/passwd", 404),
+        ("/%2e%2e/%2e%2e/etc/passwd", 404),
+        ("/socket.io/?EIO=4&transport=polling", 400),
+        ("/__sim/other", 404),
+    ):
         assert _get(sim.url + path)[0] == want, path
 
 
 @pytest.mark.parametrize(
     ("address", "local"),
-    [("127.0.0.1", True), ("127.0.0.2", True), ("::1", True), ("::ffff:127.0.0.1", True),
-     ("192.0.2.2", False), ("10.0.0.1", False), ("::ffff:10.0.0.1", False), ("fd00::2", False), ("", False),
-     ("not-an-ip", False)],
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("192.0.2.2", False),
+        ("10.0.0.1", False),
+        ("::ffff:10.0.0.1", False),
+        ("fd00::2", False),
+        ("", False),
+        ("not-an-ip", False),
+    ],
 )
 def test_control_endpoints_accept_only_loopback_addresses(address: str, local: bool) -> None:
     assert _is_loopback(address) is local
@@ -185,6 +215,8 @@ def test_pings_come_every_interval_not_interval_plus_timeout() -> None:
             assert not c.closed.is_set()
         gaps = [b - a for a, b in itertools.pairwise(pings)]
         assert len(gaps) >= 4, pings
-        assert max(gaps) < 0.15 + 0.3, gaps  # interval plus a round trip, far from interval + timeout (0.75 s)
+        assert max(gaps) < 0.15 + 0.3, (
+            gaps
+        )  # interval plus a round trip, far from interval + timeout (0.75 s)
     finally:
         h.stop()

@@ -18,7 +18,9 @@ PLAYER = f"did:sim:{PUBKEY}"
 RACES = ("Game not active", "Game already rugged")
 
 
-def place_when_active(c: RawClient, payload: dict[str, Any], tries: int = 8) -> tuple[dict[str, Any], int, int]:
+def place_when_active(
+    c: RawClient, payload: dict[str, Any], tries: int = 8
+) -> tuple[dict[str, Any], int, int]:
     """Emit ``requestSidebet`` right after an active tick; retry when the game rugged in between.
 
     Returns (ack, tick seen before sending, frame index at sending)."""
@@ -66,18 +68,22 @@ def test_login_then_side_bet_round_trip_and_settlement(sim: SimHandle) -> None:
                 break
         assert names == ["playerUpdate", "currentSidebet"]
 
-        _, result = c.wait_event("currentSidebetResult", timeout=15,
-                                 where=lambda p: p["startTick"] == bet["startTick"])
+        _, result = c.wait_event(
+            "currentSidebetResult", timeout=15, where=lambda p: p["startTick"] == bet["startTick"]
+        )
         _, after = c.wait_event("playerUpdate", timeout=5, start=idx, where=lambda p: p["sideBet"] is None)
 
     truth = sim.truth()
-    game = next(g for g in truth.games if g.id == bet["gameId"]) if any(
-        g.id == bet["gameId"] for g in truth.games) else None
-    won = game is not None and game.final_wire_tick <= bet["endTick"]
+    game = (
+        next(g for g in truth.games if g.id == bet["gameId"])
+        if any(g.id == bet["gameId"] for g in truth.games)
+        else None
+    )
+    won = game is not None and game.rug_tick <= bet["endTick"]
     assert result["type"] == "payout" and result["betAmount"] == 0.01
     if won:
         assert result["payout"] == pytest.approx(0.05) and result["profit"] == pytest.approx(0.04)
-        assert result["tickIndex"] == game.final_wire_tick  # type: ignore[union-attr]
+        assert result["tickIndex"] == game.rug_tick  # type: ignore[union-attr]
     else:
         assert result["payout"] == 0 and result["profit"] == pytest.approx(-0.01)
         assert result["tickIndex"] == bet["startTick"]
@@ -117,9 +123,11 @@ def test_not_logged_in_and_bad_login_are_rejected(sim: SimHandle) -> None:
     with RawClient(sim.ws_url) as c:
         ack, _, _ = place_when_active(c, {"amount": 0.01, "coinAddress": SOL_MINT, "xPayout": 5})
         assert ack == {"success": False, "message": "Not authenticated"}
-        for bad, msg in (({**LOGIN, "publicKey": "0OIl"}, "Invalid public key"),
-                         ({**LOGIN, "signature": "!!!"}, "Invalid signature"),
-                         ({**LOGIN, "message": ""}, "Missing signed message")):
+        for bad, msg in (
+            ({**LOGIN, "publicKey": "0OIl"}, "Invalid public key"),
+            ({**LOGIN, "signature": "!!!"}, "Invalid signature"),
+            ({**LOGIN, "message": ""}, "Missing signed message"),
+        ):
             ack_id = c.emit("authenticate", TRACE, bad)
             assert c.wait_ack(ack_id) == {"success": False, "message": msg}  # type: ignore[arg-type]
     assert sim.truth().sidebet_requests["<unauthenticated>"] == 1
@@ -138,8 +146,12 @@ def test_second_bet_while_one_is_active_and_bet_outside_active_phase(sim: SimHan
                 break
         assert second == {"success": False, "message": "You already have an active side bet"}
         # cooldown / presale: wait for a cooldown frame, then ask
-        c.wait_event("gameStateUpdate", timeout=20, start=len(c.snapshot()),
-                     where=lambda p: p.get("cooldownTimer", 0) > 1000)
+        c.wait_event(
+            "gameStateUpdate",
+            timeout=20,
+            start=len(c.snapshot()),
+            where=lambda p: p.get("cooldownTimer", 0) > 1000,
+        )
         ack_id = c.emit("requestSidebet", TRACE, payload)
         assert c.wait_ack(ack_id) == {"success": False, "message": "Game not active"}  # type: ignore[arg-type]
     assert sim.truth().sidebet_requests[PLAYER] >= 3
@@ -158,8 +170,12 @@ def test_second_bet_while_one_is_active_and_bet_outside_active_phase(sim: SimHan
 def test_phase_rules(phase: str, presale_ok: bool, tick: int, message: str | None, start: int | None) -> None:
     accounts = Accounts(SimConfig(presale_sidebets=presale_ok), random.Random(1))
     _, acct = accounts.authenticate(LOGIN)
-    result = accounts.request_sidebet(acct, {"amount": 0.5, "coinAddress": SOL_MINT, "xPayout": 5},
-                                      GamePoint("20260101-00000000000000aa", phase, tick, 1.0), 0)
+    result = accounts.request_sidebet(
+        acct,
+        {"amount": 0.5, "coinAddress": SOL_MINT, "xPayout": 5},
+        GamePoint("20260101-00000000000000aa", phase, tick, 1.0),
+        0,
+    )
     if message is None:
         assert result.bet is not None and result.bet.window == Window.starting_at(start or 0)
     else:
@@ -173,8 +189,9 @@ def test_settlement_boundaries_in_accounts() -> None:
         accounts = Accounts(SimConfig(), random.Random(2))
         _, acct = accounts.authenticate(LOGIN)
         assert acct is not None
-        r = accounts.request_sidebet(acct, {"amount": 0.1, "coinAddress": SOL_MINT, "xPayout": 5},
-                                     GamePoint(gid, "ACTIVE", 10, 1.0), 0)
+        r = accounts.request_sidebet(
+            acct, {"amount": 0.1, "coinAddress": SOL_MINT, "xPayout": 5}, GamePoint(gid, "ACTIVE", 10, 1.0), 0
+        )
         assert r.bet is not None
         settled = []
         for t in range(11, rug):
@@ -212,6 +229,7 @@ def test_round_trip_with_the_independent_socketio_client(sim: SimHandle) -> None
             events[name].append(args[-1])  # payload = last argument (trace header first)
             if name == "currentSidebetResult":
                 settled.set()
+
         return on
 
     client.on("gameStateUpdate", on_state)
@@ -224,8 +242,9 @@ def test_round_trip_with_the_independent_socketio_client(sim: SimHandle) -> None
         ack: dict[str, Any] = {}
         for _ in range(10):
             assert active.wait(20)
-            ack = client.call("requestSidebet", (TRACE, {"amount": 0.005, "coinAddress": SOL_MINT, "xPayout": 5}),
-                              timeout=5)
+            ack = client.call(
+                "requestSidebet", (TRACE, {"amount": 0.005, "coinAddress": SOL_MINT, "xPayout": 5}), timeout=5
+            )
             if ack.get("message") not in RACES:
                 break
             active.clear()

@@ -35,11 +35,15 @@ def test_continuous_betting_under_faults_keeps_money_exact() -> None:
             seen = 0
             while time.monotonic() < deadline:
                 if time.monotonic() > next_fault:
-                    h.fault(rng.choice(["duplicate", "reorder", "malformed", "stall", "reject", "ack_delay"]),
-                            rng.choice([1, 2, 3]) if rng.random() < 0.5 else None)
+                    h.fault(
+                        rng.choice(["duplicate", "reorder", "malformed", "stall", "reject", "ack_delay"]),
+                        rng.choice([1, 2, 3]) if rng.random() < 0.5 else None,
+                    )
                     next_fault = time.monotonic() + rng.uniform(1, 4)
                 amount = rng.choice([0.5, 1, 2.5, 10])
-                ack_id = c.emit("requestSidebet", TRACE, {"amount": amount, "coinAddress": PRACTICE_COIN, "xPayout": 5})
+                ack_id = c.emit(
+                    "requestSidebet", TRACE, {"amount": amount, "coinAddress": PRACTICE_COIN, "xPayout": 5}
+                )
                 sent += 1
                 ack = c.wait_ack(ack_id, timeout=10)  # type: ignore[arg-type]
                 if ack["success"]:

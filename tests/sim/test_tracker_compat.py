@@ -46,12 +46,13 @@ def test_tracker_follows_simulated_rounds_exactly() -> None:
     assert len(rugs) == GAMES
     for r in rugs:
         gen = generate_prices(revealed[r.game.game_id], r.game.game_id, "v3")
-        assert r.game.final_tick == gen.final_wire_tick
+        assert r.game.rug_tick == gen.rug_tick
         assert r.game.complete and abs(r.game.peak - gen.peak) < 1e-12
     per_game = [[p for _, p in grp] for _, grp in itertools.groupby(phases, key=lambda x: x[0])]
     full_cycles = [g for g in per_game if g[:1] == [Phase.COOLDOWN]]
-    assert full_cycles and all(g == [Phase.COOLDOWN, Phase.PRESALE, Phase.ACTIVE, Phase.RUGGED]
-                               for g in full_cycles[:-1])
+    assert full_cycles and all(
+        g == [Phase.COOLDOWN, Phase.PRESALE, Phase.ACTIVE, Phase.RUGGED] for g in full_cycles[:-1]
+    )
 
 
 def test_tracker_sees_own_bet_placed_and_settled_like_the_server(sim: SimHandle) -> None:

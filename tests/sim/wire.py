@@ -119,10 +119,11 @@ class RawClient:
     def wait_ack(self, ack_id: int, timeout: float = 10.0) -> Any:
         prefix = f"43{ack_id}["
         f = self.wait_for(lambda fr: fr.text.startswith(prefix), timeout)
-        return json.loads(f.text[len(prefix) - 1:])[0]
+        return json.loads(f.text[len(prefix) - 1 :])[0]
 
-    def wait_event(self, name: str, timeout: float = 10.0, start: int = 0,
-                   where: Callable[[Any], bool] | None = None) -> tuple[Frame, Any]:
+    def wait_event(
+        self, name: str, timeout: float = 10.0, start: int = 0, where: Callable[[Any], bool] | None = None
+    ) -> tuple[Frame, Any]:
         def pred(f: Frame) -> bool:
             ev = f.event()
             return ev is not None and ev[0] == name and (where is None or where(ev[1][-1] if ev[1] else None))
@@ -141,6 +142,9 @@ class RawClient:
         """Wait for an active, not-rugged tick frame; returns its payload."""
         start = len(self.snapshot())
         _, payload = self.wait_event(
-            "gameStateUpdate", timeout, start,
-            where=lambda p: bool(p.get("active")) and not p.get("rugged") and "tickCount" in p)
+            "gameStateUpdate",
+            timeout,
+            start,
+            where=lambda p: bool(p.get("active")) and not p.get("rugged") and "tickCount" in p,
+        )
         return payload

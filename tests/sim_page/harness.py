@@ -171,7 +171,9 @@ def is_approval(page: Page) -> bool:
     return "approval.html" in page.url
 
 
-async def handle_popup(popup: Page, click: str = "#approve-button", password: str | None = None) -> dict[str, str]:
+async def handle_popup(
+    popup: Page, click: str = "#approve-button", password: str | None = None
+) -> dict[str, str]:
     """Optionally unlock the wallet's approval window, read what it shows, then click ``click``."""
     await popup.wait_for_load_state()
     if password is not None:

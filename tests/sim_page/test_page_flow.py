@@ -113,8 +113,9 @@ async def open_panel(page: Page) -> None:
     await page.wait_for_selector("div.sidebet-container", state="visible")
 
 
-def test_page_shows_live_game_and_every_default_selector_resolves(chromium: Path, sim: SimHandle,
-                                                                   tmp_path: Path) -> None:
+def test_page_shows_live_game_and_every_default_selector_resolves(
+    chromium: Path, sim: SimHandle, tmp_path: Path
+) -> None:
     async def scenario(ctx: BrowserContext, page: Page, wire: Wire) -> None:
         # ticks on screen follow the server's game
         await page.wait_for_selector("#phase[data-phase='ACTIVE']", timeout=15_000)
@@ -122,13 +123,22 @@ def test_page_shows_live_game_and_every_default_selector_resolves(chromium: Path
         shown = int(((await page.text_content("#tick")) or "tick -1").split()[-1])
         assert t.phase == "ACTIVE" and abs(t.tick - shown) <= 10, (t.phase, t.tick, shown)
         assert await page.text_content("#game-id") == t.game_id
-        await page.wait_for_selector("#phase[data-phase='COOLDOWN'], #phase[data-phase='RUGGED']", timeout=30_000)
+        await page.wait_for_selector(
+            "#phase[data-phase='COOLDOWN'], #phase[data-phase='RUGGED']", timeout=30_000
+        )
         # the page answered the server's Engine.IO handshake the way socket.io-client does
         assert wire.sent[0] == "40" and wire.received[0].startswith("0{")
         # every selector the bot ships with finds exactly the element it means on this page
         sel = SelectorsConfig()
-        for field in ("sidebet_button", "sidebet_panel_toggle", "amount_input", "clear_button", "coin_selector",
-                      "connect_button", "phantom_option"):
+        for field in (
+            "sidebet_button",
+            "sidebet_panel_toggle",
+            "amount_input",
+            "clear_button",
+            "coin_selector",
+            "connect_button",
+            "phantom_option",
+        ):
             for s in getattr(sel, field):
                 assert await page.locator(s).count() == 1, (field, s)
         texts = await page.locator('[class*="_controlBtn_"]').all_text_contents()
@@ -144,7 +154,9 @@ def test_page_shows_live_game_and_every_default_selector_resolves(chromium: Path
         ]:
             await page.click('[class*="_clearButton_"]')
             for c in clicks:
-                await page.locator('[class*="_controlBtn_"]', has_text=re.compile(f"^{re.escape(c)}$")).click()
+                await page.locator(
+                    '[class*="_controlBtn_"]', has_text=re.compile(f"^{re.escape(c)}$")
+                ).click()
             assert await page.input_value(AMOUNT_INPUT) == expected, clicks
         # logged out: the button never looks enabled, whatever the amount
         await open_panel(page)
@@ -183,11 +195,14 @@ def test_login_then_bet_is_confirmed_and_settled(chromium: Path, sim: SimHandle,
         # (unless the bet already settled: at 20x a rug can come within a few ms)
         shown = f"ACTIVE {placed['startTick']} → {placed['endTick']}"
         settled = f"(ticks {placed['startTick']}–{placed['endTick']})"
-        await page.wait_for_function("""([shown, settled]) => {
+        await page.wait_for_function(
+            """([shown, settled]) => {
             const b = document.querySelector('div.sidebet-container > div.sidebet-banner > div.bet-button');
             return (b.textContent === shown && !b.classList.contains('but-button-active'))
               || document.getElementById('sidebet-status').textContent.endsWith(settled); }""",
-                                     arg=[shown, settled], timeout=5_000)
+            arg=[shown, settled],
+            timeout=5_000,
+        )
         # settled by the server: loss after the window or win at the rug
         await until(lambda: wire.events("currentSidebetResult"), 15, "currentSidebetResult")
         result = wire.events("currentSidebetResult")[-1]
@@ -200,7 +215,9 @@ def test_login_then_bet_is_confirmed_and_settled(chromium: Path, sim: SimHandle,
         status = "WON 0.05" if won else "LOST 0.01"
         await page.wait_for_selector(f"#sidebet-status:has-text('{status}')", timeout=5_000)
         acct = await account(sim, wire)
-        await page.wait_for_selector(f"#balance:text-is('{acct.balances[SOL_MINT] / 1e9:.3f} SOL')", timeout=5_000)
+        await page.wait_for_selector(
+            f"#balance:text-is('{acct.balances[SOL_MINT] / 1e9:.3f} SOL')", timeout=5_000
+        )
         # practice coin: the selector switches what is sent
         await page.click('[class*="_coinSelector_"]')
         await page.click('[class*="_coinOption_"]:text-is("FREE")')
@@ -224,8 +241,9 @@ def test_every_refusal_reaches_the_wire_and_the_toast(chromium: Path, sim: SimHa
             await place_accepted(page, wire)
 
         async def not_active() -> None:
-            await page.wait_for_selector("#phase[data-phase='COOLDOWN'], #phase[data-phase='PRESALE']",
-                                         timeout=30_000)
+            await page.wait_for_selector(
+                "#phase[data-phase='COOLDOWN'], #phase[data-phase='PRESALE']", timeout=30_000
+            )
 
         async def server_fault() -> None:
             await page.wait_for_selector(ACTIVE_BUTTON, timeout=15_000)
@@ -259,9 +277,12 @@ def test_every_refusal_reaches_the_wire_and_the_toast(chromium: Path, sim: SimHa
             await toast.first.wait_for(timeout=5_000)
         # with the toasts still showing, the bet button is what a click at its centre hits (the broker checks this)
         assert await page.locator('[class*="_toastError_"]').count() >= 2
-        assert await page.eval_on_selector(BET_BUTTON, """el => { const r = el.getBoundingClientRect();
+        assert await page.eval_on_selector(
+            BET_BUTTON,
+            """el => { const r = el.getBoundingClientRect();
             const h = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-            return h === el || el.contains(h); }""")
+            return h === el || el.contains(h); }""",
+        )
         # raw wire shape of a refusal: 43<id>[{"success":false,...}]
         refusals = [f for f in wire.received if re.match(r'^43\d+\[\{"success":false', f)]
         assert len(refusals) >= len(cases)
@@ -272,7 +293,8 @@ def test_every_refusal_reaches_the_wire_and_the_toast(chromium: Path, sim: SimHa
 
 
 def test_sign_request_is_shown_as_a_transaction_then_a_drop_reconnects_logged_in(
-        chromium: Path, sim: SimHandle, tmp_path: Path) -> None:
+    chromium: Path, sim: SimHandle, tmp_path: Path
+) -> None:
     async def scenario(ctx: BrowserContext, page: Page, wire: Wire) -> None:
         # 1. a hostile "sign this transaction" request: the wallet shows what it is and who asks
         async with ctx.expect_page(is_approval, timeout=15_000) as info:
@@ -282,8 +304,9 @@ def test_sign_request_is_shown_as_a_transaction_then_a_drop_reconnects_logged_in
         assert seen["origin"] == sim.url
         assert (seen["approve"], seen["reject"]) == ("Approve", "Reject")
         assert json.loads(seen["detail"])["instructions"][0]["type"] == "transfer"
-        await page.wait_for_selector("#sign-result:has-text('rejected (User rejected the request.)')",
-                                     timeout=5_000)
+        await page.wait_for_selector(
+            "#sign-result:has-text('rejected (User rejected the request.)')", timeout=5_000
+        )
         await until(lambda: wire.sent_events("simSignResult"), 5, "simSignResult")
         report = wire.sent_events("simSignResult")[-1][1][-1]
         assert report["approved"] is False and report["code"] == 4001
@@ -308,7 +331,9 @@ def test_sign_request_is_shown_as_a_transaction_then_a_drop_reconnects_logged_in
     run_scenario(sim, tmp_path, scenario)
 
 
-def test_page_survives_garbage_stalls_and_shows_maintenance(chromium: Path, sim: SimHandle, tmp_path: Path) -> None:
+def test_page_survives_garbage_stalls_and_shows_maintenance(
+    chromium: Path, sim: SimHandle, tmp_path: Path
+) -> None:
     async def scenario(ctx: BrowserContext, page: Page, wire: Wire) -> None:
         await page.wait_for_selector("#phase[data-phase='ACTIVE']", timeout=15_000)
         for name, value in [("malformed", 7), ("stall", 0.5), ("duplicate", 5), ("reorder", 4)]:

@@ -72,10 +72,14 @@ class Replay:
             return Response(404, "Not Found", Headers([("Content-Length", "0")]), b"")
         body = f.read_bytes()
         ctype = mimetypes.guess_type(f.name)[0] or "application/octet-stream"
-        return Response(200, "OK", Headers([("Content-Type", ctype), ("Content-Length", str(len(body)))]), body)
+        return Response(
+            200, "OK", Headers([("Content-Type", ctype), ("Content-Length", str(len(body)))]), body
+        )
 
     async def handler(self, ws: ServerConnection) -> None:
-        await ws.send('0{"sid":"replay","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}')
+        await ws.send(
+            '0{"sid":"replay","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}'
+        )
         async for msg in ws:
             if msg == "40":
                 await ws.send('40{"sid":"replay-sio"}')
@@ -94,8 +98,9 @@ class Replay:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[str]:
-        async with serve(self.handler, "127.0.0.1", 0, process_request=self.process_request,
-                         max_size=None) as server:
+        async with serve(
+            self.handler, "127.0.0.1", 0, process_request=self.process_request, max_size=None
+        ) as server:
             port = next(iter(server.sockets)).getsockname()[1]
             try:
                 yield f"http://127.0.0.1:{port}/"
@@ -132,13 +137,18 @@ async def replay_capture(browser: Browser, capture: str, frames: list[tuple[floa
             deadline = asyncio.get_running_loop().time() + 10
             while True:
                 shown = await page_state(page)
-                ok = shown[0] == phase.value and shown[1] == (game_id or "") and (
-                    expected_tick is None or shown[2] == expected_tick)
+                ok = (
+                    shown[0] == phase.value
+                    and shown[1] == (game_id or "")
+                    and (expected_tick is None or shown[2] == expected_tick)
+                )
                 if ok:
                     break
                 if asyncio.get_running_loop().time() > deadline:
-                    raise AssertionError(f"{capture}: after {upto} frames the tracker says {phase} {game_id} "
-                                         f"tick {tick}; the page shows {shown}")
+                    raise AssertionError(
+                        f"{capture}: after {upto} frames the tracker says {phase} {game_id} "
+                        f"tick {tick}; the page shows {shown}"
+                    )
                 await asyncio.sleep(0.05)
         # every frame reached the page (handshake 2 + capture) and none raised in its handler
         await until(lambda: len(wire.received) >= len(frames) + 2, 10, f"{capture}: all frames delivered")
@@ -152,8 +162,9 @@ def test_page_agrees_with_tracker_on_real_frames(chromium: Path, real_dir: Path)
 
     async def main() -> None:
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(headless=True, executable_path=str(chromium),
-                                               args=["--no-sandbox", "--disable-gpu"])
+            browser = await pw.chromium.launch(
+                headless=True, executable_path=str(chromium), args=["--no-sandbox", "--disable-gpu"]
+            )
             try:
                 for capture in CAPTURES:
                     frames = server_frames(real_dir / "captures" / f"{capture}.frames.jsonl.gz")

@@ -74,9 +74,15 @@ async def storage(ctx: BrowserContext, ext_id: str, area: str = "local") -> dict
         await page.close()
 
 
-async def call_with_popup(ctx: BrowserContext, page: Page, method: str, arg: object,
-                          click: str = "#approve-button", password: str | None = None,
-                          close: bool = False) -> tuple[dict[str, Any], dict[str, str]]:
+async def call_with_popup(
+    ctx: BrowserContext,
+    page: Page,
+    method: str,
+    arg: object,
+    click: str = "#approve-button",
+    password: str | None = None,
+    close: bool = False,
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Start a provider call, answer the approval window it opens, return (call result, what the window showed)."""
     async with ctx.expect_page(is_approval, timeout=15_000) as info:
         task = asyncio.create_task(page.evaluate(CALL, [method, arg]))
@@ -146,14 +152,18 @@ async def check_shape_and_unauthorized_calls(ctx: BrowserContext, page: Page) ->
               methods: ['connect','disconnect','signMessage','signTransaction','signAllTransactions']
                 .filter(m => typeof w[m] === 'function')};
     }""")
-    assert shape == {"isPhantom": True, "same": True, "isConnected": False, "publicKey": None,
-                     "methods": ["connect", "disconnect", "signMessage", "signTransaction",
-                                 "signAllTransactions"]}
+    assert shape == {
+        "isPhantom": True,
+        "same": True,
+        "isConnected": False,
+        "publicKey": None,
+        "methods": ["connect", "disconnect", "signMessage", "signTransaction", "signAllTransactions"],
+    }
     # Table: calls that must fail without any window, with Phantom's error codes.
     for method, arg, code in [
-        ("signMessage", "hello", 4100),                    # origin never connected
+        ("signMessage", "hello", 4100),  # origin never connected
         ("signTransaction", {"to": "x"}, 4100),
-        ("connect", {"onlyIfTrusted": True}, 4001),        # silent connect from an untrusted origin
+        ("connect", {"onlyIfTrusted": True}, 4001),  # silent connect from an untrusted origin
         # a page posting straight to the relay cannot reach the wallet's own UI operations
         ("forged", {"method": "unlock", "params": {"password": PASSWORD}}, -32601),
         ("forged", {"method": "lock", "params": {}}, -32601),
@@ -164,8 +174,9 @@ async def check_shape_and_unauthorized_calls(ctx: BrowserContext, page: Page) ->
     assert [p for p in ctx.pages if is_approval(p)] == []
 
 
-def test_provider_then_connect_approve_then_sign_is_deterministic_hmac(chromium: Path, tmp_path: Path,
-                                                                      dapp_origin: str) -> None:
+def test_provider_then_connect_approve_then_sign_is_deterministic_hmac(
+    chromium: Path, tmp_path: Path, dapp_origin: str
+) -> None:
     async def scenario() -> None:
         async with wallet_browser(tmp_path / "profile") as (_pw, ctx, ext_id):
             key = await create_wallet(ctx, ext_id)
@@ -199,10 +210,19 @@ REJECTIONS = [
     ("connect", None, "#reject-button", "Connect"),
     ("connect", None, "close", "Connect"),
     ("signMessage", "hello", "#reject-button", "Sign message"),
-    ("signTransaction", {"description": "drain", "instructions": [{"lamports": 5}]}, "#reject-button",
-     "Approve transaction"),
+    (
+        "signTransaction",
+        {"description": "drain", "instructions": [{"lamports": 5}]},
+        "#reject-button",
+        "Approve transaction",
+    ),
     ("signTransaction", {"description": "drain"}, "close", "Approve transaction"),
-    ("signAllTransactions", [{"description": "a"}, {"description": "b"}], "#reject-button", "Approve transaction"),
+    (
+        "signAllTransactions",
+        [{"description": "a"}, {"description": "b"}],
+        "#reject-button",
+        "Approve transaction",
+    ),
 ]
 
 
@@ -216,21 +236,29 @@ def test_every_rejection_is_phantoms_4001(chromium: Path, tmp_path: Path, dapp_o
                 if method != "connect" and not await page.evaluate("window.phantom.solana.isConnected"):
                     res, _ = await call_with_popup(ctx, page, "connect", None)
                     assert "ok" in res
-                res, seen = await call_with_popup(ctx, page, method, arg, click=answer, close=answer == "close")
+                res, seen = await call_with_popup(
+                    ctx, page, method, arg, click=answer, close=answer == "close"
+                )
                 assert seen["kind"] == title, (method, answer)
                 assert res == {"code": 4001, "message": "User rejected the request."}, (method, answer)
             # the transaction window showed what the page asked to sign
             async with ctx.expect_page(is_approval) as info:
-                task = asyncio.create_task(page.evaluate(CALL, ["signTransaction", {"description": "drain 9 SOL"}]))
+                task = asyncio.create_task(
+                    page.evaluate(CALL, ["signTransaction", {"description": "drain 9 SOL"}])
+                )
             popup = await info.value
             await popup.wait_for_selector("#request-view:not([hidden])")
             assert "drain 9 SOL" in ((await popup.text_content("#request-detail")) or "")
             await popup.click("#reject-button")
             assert (await task)["code"] == 4001
             # a request that claims another origin is shown (and judged) with the page's real origin
-            res, seen = await call_with_popup(ctx, page, "forged", {"method": "signMessage",
-                                                                 "params": {"message": "aGk="}},
-                                              click="#reject-button")
+            res, seen = await call_with_popup(
+                ctx,
+                page,
+                "forged",
+                {"method": "signMessage", "params": {"message": "aGk="}},
+                click="#reject-button",
+            )
             assert seen["origin"] == dapp_origin and seen["detail"] == "hi"
             assert res["code"] == 4001
 

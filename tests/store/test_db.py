@@ -27,8 +27,16 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def _intent(store: Store, session: str, amount: int = 1_000_000, game: str = "g1", t: float = T) -> str:
-    return store.insert_bet_intent(session=session, game=game, decided_tick=10, decided_t=t, amount_lamports=amount,
-                                   coin=SOL_MINT, strategy="s", reason="r")
+    return store.insert_bet_intent(
+        session=session,
+        game=game,
+        decided_tick=10,
+        decided_t=t,
+        amount_lamports=amount,
+        coin=SOL_MINT,
+        strategy="s",
+        reason="r",
+    )
 
 
 def test_schema_wal_and_integrity(store: Store, tmp_path: Path) -> None:
@@ -36,8 +44,17 @@ def test_schema_wal_and_integrity(store: Store, tmp_path: Path) -> None:
     assert store.integrity_check() == "ok"
     assert store.schema_version() == LATEST_VERSION
     assert store.synchronous() == 1  # NORMAL between durable writes
-    assert {"sessions", "games", "decisions", "bets", "halts", "guard_events", "tick_stats", "events",
-            "schema_version"} <= set(store.tables())
+    assert {
+        "sessions",
+        "games",
+        "decisions",
+        "bets",
+        "halts",
+        "guard_events",
+        "tick_stats",
+        "events",
+        "schema_version",
+    } <= set(store.tables())
     # reopening does not re-run migrations
     again = Store.open(tmp_path / "sub" / "bot.db")
     assert again.schema_version() == LATEST_VERSION
@@ -74,7 +91,9 @@ def test_bet_transitions(store: Store, path: list[BetStatus], legal: bool) -> No
     sid = store.start_session(mode="DRY-RUN", profile="p", coin=SOL_MINT, started=T)
     bet_id = _intent(store, sid)
     for status in path[:-1]:
-        store.update_bet(bet_id, status, t=T + 1, payout_lamports=5_000_000 if status is BetStatus.WON else None)
+        store.update_bet(
+            bet_id, status, t=T + 1, payout_lamports=5_000_000 if status is BetStatus.WON else None
+        )
     last = path[-1]
     payout = 5_000_000 if last is BetStatus.WON else None
     if legal:
@@ -113,12 +132,19 @@ def test_win_needs_payout_and_unknown_bet(store: Store) -> None:
 def test_open_bets_are_the_non_terminal_ones(store: Store) -> None:
     sid = store.start_session(mode="DRY-RUN", profile="p", coin=SOL_MINT, started=T)
     ids = [_intent(store, sid, game=f"g{i}") for i in range(6)]
-    for bet_id, status in zip(ids, [BetStatus.CLICKED, BetStatus.CONFIRMED, BetStatus.UNKNOWN, BetStatus.LOST,
-                                    BetStatus.REJECTED], strict=False):
+    for bet_id, status in zip(
+        ids,
+        [BetStatus.CLICKED, BetStatus.CONFIRMED, BetStatus.UNKNOWN, BetStatus.LOST, BetStatus.REJECTED],
+        strict=False,
+    ):
         store.update_bet(bet_id, status, t=T + 1)
     assert [b.bet_id for b in store.open_bets()] == [ids[0], ids[1], ids[2], ids[5]]
-    assert {b.status for b in store.open_bets(sid)} == {BetStatus.CLICKED, BetStatus.CONFIRMED,
-                                                         BetStatus.UNKNOWN, BetStatus.INTENT}
+    assert {b.status for b in store.open_bets(sid)} == {
+        BetStatus.CLICKED,
+        BetStatus.CONFIRMED,
+        BetStatus.UNKNOWN,
+        BetStatus.INTENT,
+    }
 
 
 def test_halts_set_clear_and_idempotent(store: Store) -> None:
@@ -143,7 +169,11 @@ def test_durable_writes_use_synchronous_full(store: Store) -> None:
     store._conn.set_trace_callback(None)
     text = "\n".join(seen)
     halt_part, decision_part = text.split("INSERT INTO decisions")[0], text.split("INSERT INTO decisions")[1]
-    assert halt_part.index("PRAGMA synchronous = FULL") < halt_part.index("INSERT INTO halts") < halt_part.index("COMMIT")
+    assert (
+        halt_part.index("PRAGMA synchronous = FULL")
+        < halt_part.index("INSERT INTO halts")
+        < halt_part.index("COMMIT")
+    )
     assert "synchronous = FULL" not in decision_part
 
 
@@ -178,17 +208,29 @@ def test_two_connections_and_busy_timeout(tmp_path: Path) -> None:
 
 def test_decisions_games_guard_events_tick_stats(store: Store) -> None:
     sid = store.start_session(mode="DRY-RUN", profile="p", coin=SOL_MINT, started=T)
-    d = DecisionRow(T, "g", 12, 0.18, 0.17, 0.19, -0.09, "below break-even", 1_000_000, "ev", "why", "allow", sid)
+    d = DecisionRow(
+        T, "g", 12, 0.18, 0.17, 0.19, -0.09, "below break-even", 1_000_000, "ev", "why", "allow", sid
+    )
     store.record_decision(d)
     assert store.decisions(sid) == [d]
-    store.record_game(game_id="g", final_tick=150, peak=2.5, seen_complete=True, version="v3", seed_hash="h")
+    store.record_game(game_id="g", rug_tick=150, peak=2.5, seen_complete=True, version="v3", seed_hash="h")
     store.record_game(game_id="g", seed="seed", verified=True)
     g = store.game("g")
     assert g is not None and (g["final_tick"], g["seed"], g["verified"], g["hash"]) == (150, "seed", 1, "h")
     store.record_guard_event(session=sid, t=T, guard="feed_silent", action="pause", reason="quiet")
     assert store.guard_events(sid)[0]["guard"] == "feed_silent"
-    store.record_tick_stats(session=sid, t=T, game="g", samples=100, ewma_s=0.25, jitter_s=0.02, p50_s=0.25,
-                            p99_s=0.5, max_s=1.2, stalls=1)
+    store.record_tick_stats(
+        session=sid,
+        t=T,
+        game="g",
+        samples=100,
+        ewma_s=0.25,
+        jitter_s=0.02,
+        p50_s=0.25,
+        p99_s=0.5,
+        max_s=1.2,
+        stalls=1,
+    )
     assert store.db.execute("SELECT COUNT(*) FROM tick_stats").fetchone()[0] == 1
 
 
@@ -202,20 +244,35 @@ def test_rebuild_session_matches_real_settlements(store: Store, real_dir: Path) 
     expected = 0
     for i, r in enumerate(sol_rows):
         amount = sol_to_lamports(r["betAmount"])
-        bet_id = store.insert_bet_intent(session=sid, game=r["gameId"], decided_tick=int(r["startTick"]),
-                                         decided_t=T + i, amount_lamports=amount, coin=SOL_MINT, strategy="real",
-                                         reason="csv")
-        store.update_bet(bet_id, BetStatus.CONFIRMED, t=T + i + 0.2, start_tick=int(r["startTick"]),
-                         end_tick=int(r["endTick"]))
+        bet_id = store.insert_bet_intent(
+            session=sid,
+            game=r["gameId"],
+            decided_tick=int(r["startTick"]),
+            decided_t=T + i,
+            amount_lamports=amount,
+            coin=SOL_MINT,
+            strategy="real",
+            reason="csv",
+        )
+        store.update_bet(
+            bet_id,
+            BetStatus.CONFIRMED,
+            t=T + i + 0.2,
+            start_tick=int(r["startTick"]),
+            end_tick=int(r["endTick"]),
+        )
         won = r["won"].strip().lower() in ("true", "1")
         payout = sol_to_lamports(r["payout"])
-        store.update_bet(bet_id, BetStatus.WON if won else BetStatus.LOST, t=T + i + 0.5,
-                         payout_lamports=payout if won else None)
+        store.update_bet(
+            bet_id,
+            BetStatus.WON if won else BetStatus.LOST,
+            t=T + i + 0.5,
+            payout_lamports=payout if won else None,
+        )
         expected += sol_to_lamports(r["profit"])
     perf = store.rebuild_session(sid)
     assert perf.pnl_lamports == expected == sum(b.pnl_lamports for b in store.bets(sid))
     assert perf.won + perf.lost == len(sol_rows) and perf.open == 0
-
 
 
 def test_non_durable_store_for_backtests_never_raises_sync(tmp_path: Path) -> None:

@@ -16,10 +16,16 @@ class AlarmKind(StrEnum):
     FAIR_MISMATCH = "fair_mismatch"  # provably-fair audit: a revealed seed does not reproduce the game
     MODEL_DRIFT = "model_drift"  # the rug hazard left the provably-fair value (SPRT alarm)
     PAGE_CONTROL_MISSING = "page_control_missing"  # a selector the broker needs is gone (site changed)
-    SIGNING_REQUEST = "signing_request"  # the page asked the wallet to sign a transaction: bets never need one
-    RECONCILIATION = "reconciliation"  # after a restart, the server's balance explains no outcome of an open bet
+    SIGNING_REQUEST = (
+        "signing_request"  # the page asked the wallet to sign a transaction: bets never need one
+    )
+    RECONCILIATION = (
+        "reconciliation"  # after a restart, the server's balance explains no outcome of an open bet
+    )
     EXECUTION = "execution"  # the bot could not operate the page (wallet login or re-arming failed)
-    BROWSER_CRASHED = "browser_crashed"  # the browser died under the bot: no clicks, bets in flight unexplained
+    BROWSER_CRASHED = (
+        "browser_crashed"  # the browser died under the bot: no clicks, bets in flight unexplained
+    )
 
 
 class AlarmGuard:

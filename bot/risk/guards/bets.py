@@ -30,7 +30,10 @@ class UnconfirmedBet:
                 return Verdict.pause(f"bet {b.bet_id} unknown: waiting for reconciliation", None, self.name)
             if b.status in (BetStatus.INTENT, BetStatus.CLICKED) and ctx.now - b.updated_t > self.timeout_s:
                 return Verdict.pause(
-                    f"bet {b.bet_id} still {b.status.value} after {ctx.now - b.updated_t:.1f} s", None, self.name)
+                    f"bet {b.bet_id} still {b.status.value} after {ctx.now - b.updated_t:.1f} s",
+                    None,
+                    self.name,
+                )
         return Verdict.allow()
 
 
@@ -62,16 +65,25 @@ class BalanceMismatch:
             return Verdict.pause("no server balance yet", None, self.name)
         diff = led.balance_difference()
         # A stake we committed but the server has not debited yet (intent / clicked / unknown) explains itself.
-        in_flight = sum(b.amount_lamports for b in led.open_bets
-                        if b.status in (BetStatus.INTENT, BetStatus.CLICKED, BetStatus.UNKNOWN))
-        if diff is None or abs(diff) <= self.tolerance or (in_flight and abs(diff - in_flight) <= self.tolerance):
+        in_flight = sum(
+            b.amount_lamports
+            for b in led.open_bets
+            if b.status in (BetStatus.INTENT, BetStatus.CLICKED, BetStatus.UNKNOWN)
+        )
+        if (
+            diff is None
+            or abs(diff) <= self.tolerance
+            or (in_flight and abs(diff - in_flight) <= self.tolerance)
+        ):
             self._elapsed, self._last = 0.0, None
             return Verdict.allow()
         if self._last is not None and ctx.now > self._last:
             self._elapsed += min(ctx.now - self._last, self.max_step_s)
         self._last = ctx.now if self._last is None else max(self._last, ctx.now)
-        what = (f"server balance {fmt_sol(led.server_cash, 6)} != ledger {fmt_sol(led.server_cash - diff, 6)} "
-                f"(diff {fmt_sol(diff, 6)})")
+        what = (
+            f"server balance {fmt_sol(led.server_cash, 6)} != ledger {fmt_sol(led.server_cash - diff, 6)} "
+            f"(diff {fmt_sol(diff, 6)})"
+        )
         if self._elapsed >= self.grace_s:
             return Verdict.halt(f"{what} for {self._elapsed:.1f} s of feed", self.name)
         return Verdict.pause(what, None, self.name)

@@ -48,8 +48,11 @@ class TickStall:
         if since > self.max_interval_s:
             return Verdict.pause(f"no tick for {since:.2f} s (> {self.max_interval_s:g} s)", None, self.name)
         if g.timing.last_gap_s > self.max_interval_s:
-            return Verdict.pause(f"last tick interval {g.timing.last_gap_s:.2f} s (> {self.max_interval_s:g} s)",
-                                 None, self.name)
+            return Verdict.pause(
+                f"last tick interval {g.timing.last_gap_s:.2f} s (> {self.max_interval_s:g} s)",
+                None,
+                self.name,
+            )
         return Verdict.allow()
 
 

@@ -15,7 +15,9 @@ from bot.risk.ledger import next_utc_midnight
 from bot.risk.verdict import Verdict
 
 
-def _budget_verdict(name: str, what: str, settled_remaining: int, ctx: GuardContext, tripped: Verdict) -> Verdict:
+def _budget_verdict(
+    name: str, what: str, settled_remaining: int, ctx: GuardContext, tripped: Verdict
+) -> Verdict:
     """``settled_remaining``: budget left by settled bets. It trips the guard when not even a minimum bet fits
     (open stakes alone do not trip it: they may still win); a proposal must also fit beside the open stakes."""
     p = ctx.proposal
@@ -23,7 +25,9 @@ def _budget_verdict(name: str, what: str, settled_remaining: int, ctx: GuardCont
         return tripped
     remaining = settled_remaining - ctx.ledger.open_exposure
     if p is not None and p.amount_lamports > remaining:
-        return Verdict.deny(f"stake {fmt_sol(p.amount_lamports)} > {what} budget left {fmt_sol(remaining)}", name)
+        return Verdict.deny(
+            f"stake {fmt_sol(p.amount_lamports)} > {what} budget left {fmt_sol(remaining)}", name
+        )
     return Verdict.allow()
 
 
@@ -37,13 +41,16 @@ class SessionLossLimit:
 
     @classmethod
     def from_config(cls, cfg: GuardsConfig) -> SessionLossLimit | None:
-        return None if cfg.session_loss_limit_sol is None else cls(sol_to_lamports(cfg.session_loss_limit_sol))
+        return (
+            None if cfg.session_loss_limit_sol is None else cls(sol_to_lamports(cfg.session_loss_limit_sol))
+        )
 
     def check(self, ctx: GuardContext) -> Verdict:
         led = ctx.ledger
         remaining = self.limit + led.session_pnl
-        tripped = Verdict.halt(f"session loss limit {fmt_sol(self.limit)} reached (P&L {fmt_sol(led.session_pnl)})",
-                               self.name)
+        tripped = Verdict.halt(
+            f"session loss limit {fmt_sol(self.limit)} reached (P&L {fmt_sol(led.session_pnl)})", self.name
+        )
         return _budget_verdict(self.name, "session loss", remaining, ctx, tripped)
 
 
@@ -64,8 +71,11 @@ class DailyLossLimit:
         led = ctx.ledger
         day = led.day_pnl(ctx.now)
         remaining = self.limit + day
-        tripped = Verdict.pause(f"daily loss limit {fmt_sol(self.limit)} reached (today {fmt_sol(day)})",
-                                next_utc_midnight(ctx.now), self.name)
+        tripped = Verdict.pause(
+            f"daily loss limit {fmt_sol(self.limit)} reached (today {fmt_sol(day)})",
+            next_utc_midnight(ctx.now),
+            self.name,
+        )
         return _budget_verdict(self.name, "daily loss", remaining, ctx, tripped)
 
 
@@ -91,7 +101,8 @@ class MaxDrawdown:
         remaining = eq - floor
         tripped = Verdict.halt(
             f"drawdown {led.drawdown_pct:.1f}% of peak {fmt_sol(led.peak_equity)}: limit {self.pct:g}% reached",
-            self.name)
+            self.name,
+        )
         return _budget_verdict(self.name, "drawdown", remaining, ctx, tripped)
 
 
@@ -109,6 +120,8 @@ class TakeProfit:
 
     def check(self, ctx: GuardContext) -> Verdict:
         if ctx.ledger.session_pnl >= self.target:
-            return Verdict.kill(f"take-profit {fmt_sol(self.target)} reached (P&L {fmt_sol(ctx.ledger.session_pnl)})",
-                                self.name)
+            return Verdict.kill(
+                f"take-profit {fmt_sol(self.target)} reached (P&L {fmt_sol(ctx.ledger.session_pnl)})",
+                self.name,
+            )
         return Verdict.allow()

@@ -28,7 +28,9 @@ class MaxStakePerBet:
         if p.amount_lamports < MIN_BET_LAMPORTS:
             return Verdict.deny(f"stake {fmt_sol(p.amount_lamports)} below the minimum bet", self.name)
         if p.amount_lamports > self.limit:
-            return Verdict.deny(f"stake {fmt_sol(p.amount_lamports)} > max per bet {fmt_sol(self.limit)}", self.name)
+            return Verdict.deny(
+                f"stake {fmt_sol(p.amount_lamports)} > max per bet {fmt_sol(self.limit)}", self.name
+            )
         return Verdict.allow()
 
 
@@ -40,7 +42,9 @@ class MaxStakePerGame:
 
     @classmethod
     def from_config(cls, cfg: GuardsConfig) -> MaxStakePerGame | None:
-        return None if cfg.max_stake_per_game_sol is None else cls(sol_to_lamports(cfg.max_stake_per_game_sol))
+        return (
+            None if cfg.max_stake_per_game_sol is None else cls(sol_to_lamports(cfg.max_stake_per_game_sol))
+        )
 
     def check(self, ctx: GuardContext) -> Verdict:
         p = ctx.proposal
@@ -50,7 +54,8 @@ class MaxStakePerGame:
         if staked + p.amount_lamports > self.limit:
             return Verdict.deny(
                 f"game stake would be {fmt_sol(staked + p.amount_lamports)} > max per game {fmt_sol(self.limit)}",
-                self.name)
+                self.name,
+            )
         return Verdict.allow()
 
 
@@ -77,7 +82,9 @@ class MinReserve:
         if bankroll - p.amount_lamports < self.reserve:
             return Verdict.deny(
                 f"stake {fmt_sol(p.amount_lamports)} would leave {fmt_sol(bankroll - p.amount_lamports)} "
-                f"< reserve {fmt_sol(self.reserve)}", self.name)
+                f"< reserve {fmt_sol(self.reserve)}",
+                self.name,
+            )
         return Verdict.allow()
 
 

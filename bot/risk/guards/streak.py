@@ -45,5 +45,7 @@ class LossStreakCooldown:
         if led.consecutive_losses >= self.streak and led.last_loss_t is not None:
             until = led.last_loss_t + self.cooldown_s
             if ctx.now < until:
-                return Verdict.pause(f"{led.consecutive_losses} losses in a row: cooling down", until, self.name)
+                return Verdict.pause(
+                    f"{led.consecutive_losses} losses in a row: cooling down", until, self.name
+                )
         return Verdict.allow()
