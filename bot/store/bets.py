@@ -1,0 +1,183 @@
+"""Bets: the write-ahead intent and every later status, each one durable transaction plus its event."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from bot.bets.model import TERMINAL, BetStatus
+from bot.store.base import StoreBase
+from bot.store.errors import BetTransitionError, StoreError
+from bot.store.rows import BetRow, EventKind
+
+NON_TERMINAL = tuple(s.value for s in BetStatus if s not in TERMINAL)
+
+
+def legal_transition(old: BetStatus, new: BetStatus) -> bool:
+    """A bet only moves forward: never back to ``intent``, never out of a terminal status, and a confirmed
+    bet cannot become merely clicked or unknown again (a stale report must not hide a confirmation)."""
+    if old in TERMINAL or new is BetStatus.INTENT:
+        return False
+    if old is BetStatus.CONFIRMED and new in (BetStatus.CLICKED, BetStatus.UNKNOWN):
+        return False
+    return not (old is BetStatus.UNKNOWN and new is BetStatus.CLICKED)
+
+
+class BetStore(StoreBase):
+    # ------------------------------------------------------------------ bets
+    def insert_bet_intent(
+        self,
+        *,
+        session: str,
+        game: str,
+        decided_tick: int,
+        decided_t: float,
+        amount_lamports: int,
+        coin: str,
+        strategy: str,
+        reason: str,
+    ) -> str:
+        """Write-ahead: the intent row (and its event) is durable before this returns, i.e. before any click."""
+        if amount_lamports <= 0:
+            raise StoreError(f"bet amount must be positive, got {amount_lamports}")
+        with self._tx(durable=True) as conn:
+            seq = int(conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM bets").fetchone()[0])
+            bet_id = f"{session}-b{seq}"
+            conn.execute(
+                "INSERT INTO bets (seq, bet_id, session, game, decided_tick, decided_t, amount_lamports, coin, "
+                "strategy, reason, status, created_t, updated_t) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    seq,
+                    bet_id,
+                    session,
+                    game,
+                    decided_tick,
+                    decided_t,
+                    amount_lamports,
+                    coin,
+                    strategy,
+                    reason,
+                    BetStatus.INTENT.value,
+                    decided_t,
+                    decided_t,
+                ),
+            )
+            self._append(
+                conn,
+                decided_t,
+                session,
+                EventKind.BET_INTENT,
+                {
+                    "bet_id": bet_id,
+                    "game": game,
+                    "decided_tick": decided_tick,
+                    "amount_lamports": amount_lamports,
+                    "coin": coin,
+                    "strategy": strategy,
+                },
+            )
+        return bet_id
+
+    def update_bet(
+        self,
+        bet_id: str,
+        status: BetStatus,
+        *,
+        t: float,
+        start_tick: int | None = None,
+        end_tick: int | None = None,
+        payout_lamports: int | None = None,
+        latency_s: float | None = None,
+        message: str | None = None,
+    ) -> BetRow:
+        """Move a bet forward (durably, with its event). Repeating the current status only fills in details.
+
+        Raises :class:`BetTransitionError` for a change that would rewrite history.
+        """
+        status = BetStatus(status)
+        with self._tx(durable=True) as conn:
+            old = self._bet(conn, bet_id)
+            if old is None:
+                raise StoreError(f"unknown bet {bet_id}")
+            if old.status is not status and not legal_transition(old.status, status):
+                raise BetTransitionError(f"bet {bet_id}: {old.status} -> {status} is not allowed")
+            payout = old.payout_lamports if payout_lamports is None else payout_lamports
+            if status is BetStatus.WON and payout <= 0:
+                raise StoreError(f"bet {bet_id}: a win needs a payout")
+            if status in (BetStatus.LOST, BetStatus.REJECTED, BetStatus.CANCELLED):
+                payout = 0
+            settled_t = t if status in TERMINAL and old.status not in TERMINAL else old.settled_t
+            conn.execute(
+                "UPDATE bets SET status = ?, start_tick = COALESCE(?, start_tick), end_tick = COALESCE(?, end_tick), "
+                "payout_lamports = ?, latency_s = COALESCE(?, latency_s), message = COALESCE(?, message), "
+                "updated_t = ?, settled_t = ? WHERE bet_id = ?",
+                (status.value, start_tick, end_tick, payout, latency_s, message, t, settled_t, bet_id),
+            )
+            if old.status is not status:
+                self._append(
+                    conn,
+                    t,
+                    old.session,
+                    EventKind.BET_STATUS,
+                    {
+                        "bet_id": bet_id,
+                        "old": old.status.value,
+                        "status": status.value,
+                        "game": old.game,
+                        "coin": old.coin,
+                        "amount_lamports": old.amount_lamports,
+                        "payout_lamports": payout,
+                        "start_tick": start_tick if start_tick is not None else old.start_tick,
+                        "end_tick": end_tick if end_tick is not None else old.end_tick,
+                        "message": message,
+                    },
+                )
+            new = self._bet(conn, bet_id)
+        assert new is not None
+        return new
+
+    def bet(self, bet_id: str) -> BetRow | None:
+        return self._bet(self._conn, bet_id)
+
+    def open_bets(self, session: str | None = None) -> list[BetRow]:
+        """Non-terminal bets (intent / clicked / confirmed / unknown): what a restart must reconcile."""
+        sql = f"SELECT * FROM bets WHERE status IN ({','.join('?' * len(NON_TERMINAL))})"
+        params: list[Any] = list(NON_TERMINAL)
+        if session is not None:
+            sql, params = sql + " AND session = ?", [*params, session]
+        return [self._bet_row(r) for r in self._conn.execute(sql + " ORDER BY seq", params)]
+
+    def bets(self, session: str | None = None) -> list[BetRow]:
+        if session is None:
+            rows = self._conn.execute("SELECT * FROM bets ORDER BY seq")
+        else:
+            rows = self._conn.execute("SELECT * FROM bets WHERE session = ? ORDER BY seq", (session,))
+        return [self._bet_row(r) for r in rows]
+
+    def _bet(self, conn: sqlite3.Connection, bet_id: str) -> BetRow | None:
+        row = conn.execute("SELECT * FROM bets WHERE bet_id = ?", (bet_id,)).fetchone()
+        return self._bet_row(row) if row else None
+
+    @staticmethod
+    def _bet_row(r: tuple[Any, ...]) -> BetRow:
+        return BetRow(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            r[9],
+            BetStatus(r[10]),
+            r[11],
+            r[12],
+            r[13],
+            r[14],
+            r[15],
+            r[16],
+            r[17],
+            r[18],
+        )
