@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from loguru import logger
 
 from bot.bets.model import BetIntent, BetStatus, BrokerReport
+from bot.brokers.base import BrokerStats
 from bot.browser.errors import ControlMissing, HaltRequired
 from bot.browser.selectors import Controls, first_visible, verify_controls
 from bot.config.sections import SelectorsConfig
@@ -165,7 +166,10 @@ class BrowserBroker:
     def armed(self) -> bool:
         return self._controls is not None and self.halt_reason is None
 
-    async def arm(self) -> Controls:
+    async def arm(self) -> None:
+        await self.arm_controls()
+
+    async def arm_controls(self) -> Controls:
         """Verify every required control (opening the side-bet panel once); select the practice coin."""
         try:
             controls = await verify_controls(
@@ -619,6 +623,10 @@ class BrowserBroker:
         self._pending.pop(p.intent.bet_id, None)
         if p.bet is not None:
             self._finished.append((p.bet.game_id, p.bet.start_tick))
+
+    def stats(self) -> BrokerStats:
+        lat = tuple(c.confirm_latency_s for c in self.clicks if c.confirm_latency_s is not None)
+        return BrokerStats(clicks=self.clicks_made, confirm_latency_s=lat)
 
     @property
     def unresolved(self) -> int:

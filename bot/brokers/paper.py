@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.bets.model import BetIntent, BetStatus, BrokerReport
+from bot.brokers.base import BrokerStats
 from bot.game.rules import Outcome, Window, payout_lamports, settle
 from bot.game.signals import GameRugged, GameStarted, Signal, TickAdvanced
 from bot.game.state import GameView, Phase
@@ -34,10 +35,25 @@ class PaperBroker:
         self.mode = mode
         self.latency_s = latency_s
         self._bets: dict[str, _PaperBet] = {}
+        self.halt_reason: str | None = None
 
     @property
     def open_bets(self) -> int:
         return len(self._bets)
+
+    @property
+    def armed(self) -> bool:
+        return self.halt_reason is None
+
+    async def arm(self) -> None:
+        """Paper bets need no page: armed from the start until halted."""
+
+    def halt(self, reason: str) -> None:
+        if self.halt_reason is None:
+            self.halt_reason = reason
+
+    def stats(self) -> BrokerStats:
+        return BrokerStats()
 
     async def submit(self, intent: BetIntent) -> BrokerReport:
         return self.place(intent)

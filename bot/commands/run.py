@@ -31,6 +31,7 @@ from typing import Any
 from loguru import logger
 
 from bot.bets.model import BetIntent, BrokerReport
+from bot.brokers.base import BrokerStats
 from bot.browser.errors import BrowserEnvironmentError, HaltRequired
 from bot.cli import EXIT_ENVIRONMENT, EXIT_HALTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from bot.commands.common import add_profile_arg, load
@@ -368,9 +369,7 @@ class BotRun:
             self.loop = TradingLoop(broker=self.broker, **self._loop_parts)
 
     def _armed(self) -> bool:
-        return self.mode is Mode.DRY_RUN or bool(
-            self.broker is not None and getattr(self.broker, "armed", False)
-        )
+        return self.mode is Mode.DRY_RUN or bool(self.broker is not None and self.broker.armed)
 
     @property
     def profile_coin(self) -> str:
@@ -563,7 +562,7 @@ class BotRun:
         self._halt_reason = reason
         if self.governor is not None:
             self.governor.alarm(kind, reason)
-        if self.broker is not None and hasattr(self.broker, "halt"):
+        if self.broker is not None:
             self.broker.halt(reason)
         self.code, self.reason = EXIT_HALTED, f"halted: {reason}"
         if hasattr(self, "_stop"):
@@ -607,9 +606,7 @@ class BotRun:
         led = self.governor.ledger_view()
         state = self.governor.state
         health = self.sniffer.health if self.sniffer is not None else None
-        latencies = [
-            c.confirm_latency_s for c in getattr(self.broker, "clicks", []) if c.confirm_latency_s is not None
-        ]
+        latencies = [x for x in (self.broker.stats().confirm_latency_s if self.broker is not None else ())]
         last, p50 = latency_stats(latencies)
         est = d.estimate if d is not None else None
         decision = "—"
@@ -647,7 +644,7 @@ class BotRun:
             sockets_opened=health.sockets_opened if health else 0,
             click_latency_last_ms=last,
             click_latency_p50_ms=p50,
-            clicks=getattr(self.broker, "clicks_made", 0),
+            clicks=self.broker.stats().clicks if self.broker is not None else 0,
             games=self.loop.stats.games_finished if self.loop is not None else 0,
             elapsed_s=now - self.started,
             note=f"HALTED: {self._halt_reason}" if self._halt_reason else "",
@@ -698,8 +695,8 @@ class BotRun:
                 got = s.summary()
                 out.update(got if isinstance(got, dict) else {"session": str(got)})
         led = self.governor.ledger
-        clicks = getattr(self.broker, "clicks", [])
-        lat = sorted(c.confirm_latency_s for c in clicks if c.confirm_latency_s is not None)
+        stats = self.broker.stats() if self.broker is not None else BrokerStats()
+        lat = sorted(stats.confirm_latency_s)
         out.update(
             {
                 "mode": self.mode.label,
@@ -716,7 +713,7 @@ class BotRun:
                 "losses": led.losses,
                 "session_pnl_lamports": led.session_pnl,
                 "bankroll_lamports": led.bankroll,
-                "clicks": getattr(self.broker, "clicks_made", 0),
+                "clicks": stats.clicks,
                 "click_confirm_p50_ms": round(lat[len(lat) // 2] * 1000, 1) if lat else None,
                 "recording": str(self.recorder.current_path) if self.recorder is not None else None,
             }
