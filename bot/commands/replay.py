@@ -44,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--strict",
         action="store_true",
-        help="exit 1 if any frame is undecodable/invalid or any recording line is bad",
+        help="exit 1 if any frame is undecodable/invalid, shows protocol drift, or any recording line is bad",
     )
     add_json_arg(parser)
 
@@ -194,7 +194,10 @@ def run(args: argparse.Namespace) -> int:
     if unreadable or totals.get("internal_errors", 0):
         return EXIT_CHECK_FAILED
     if args.strict and (
-        totals.get("undecodable", 0) or totals.get("invalid", 0) or totals.get("bad_lines", 0)
+        totals.get("undecodable", 0)
+        or totals.get("invalid", 0)
+        or totals.get("drift", 0)
+        or totals.get("bad_lines", 0)
     ):
         return EXIT_CHECK_FAILED
     return EXIT_OK

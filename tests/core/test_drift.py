@@ -73,6 +73,16 @@ def test_tick_count_turned_string_is_counted_logged_once_and_shown_by_replay(
     assert "protocol drift" in text and "gameStateUpdate.tickCount: 89" in text
 
 
+def test_replay_strict_fails_on_a_renamed_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A renamed field is not an invalid frame, but it is drift: --strict fails on it."""
+    path = _recording(tmp_path, [presale(G1), active(G1, 0), _renamed("tickCount", "tick")])
+    assert main(["replay", "--json", str(path)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["totals"]["invalid"] == 0 and doc["totals"]["drift"] == 1
+    assert main(["replay", "--json", "--strict", str(path)]) == 1
+    capsys.readouterr()
+
+
 def _gsu(**changes: Any) -> str:
     body = json.loads(active(G1, 5)[2:])[1]
     for k, v in changes.items():
