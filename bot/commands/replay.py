@@ -12,13 +12,13 @@ rotated parts of one recording.
 from __future__ import annotations
 
 import argparse
-import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bot.commands.common import add_json_arg, emit_json
+from bot.feeds.parts import RECORDING_SUFFIXES, part_order
 from bot.feeds.recording import RecordingReader
 from bot.game.signals import GameRugged, PhaseChanged, Signal
 from bot.game.state import TickTiming
@@ -44,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--strict",
         action="store_true",
-        help="exit 1 if any frame is undecodable/invalid or any recording line is bad",
+        help="exit 1 if any frame is undecodable/invalid, shows protocol drift, or any recording line is bad",
     )
     add_json_arg(parser)
 
@@ -161,6 +161,8 @@ def _totals(files: list[FileSummary]) -> dict[str, Any]:
         tot["undecodable"] += sum(c["undecodable"].values())
         tot["invalid"] += sum(c["invalid"].values())
         tot["unknown"] += sum(c["unknown"].values())
+        tot["dropped"] += sum(c["dropped"].values())
+        tot["drift"] += c["drift"]["total"]
         tot["bad_lines"] += len(f.bad_lines)
         tot["games_finished"] += sum(1 for g in f.games if g.rug_tick is not None)
         tot["games_complete"] += sum(1 for g in f.games if g.complete)
@@ -174,22 +176,11 @@ def expand(paths: list[Path]) -> list[Path]:
     for p in paths:
         if p.is_dir():
             out.extend(
-                sorted((x for x in p.iterdir() if x.name.endswith((".jsonl", ".jsonl.gz"))), key=_part_key)
+                sorted((x for x in p.iterdir() if x.name.endswith(RECORDING_SUFFIXES)), key=part_order)
             )
         else:
             out.append(p)
     return out
-
-
-_PART_RE = re.compile(r"^(.*?)(?:\.(\d+))?(\.jsonl(?:\.gz)?)$")
-
-
-def _part_key(p: Path) -> tuple[str, int, str]:
-    """``rec.jsonl`` < ``rec.1.jsonl`` < ``rec.2.jsonl`` (plain name order would put the parts first)."""
-    m = _PART_RE.match(p.name)
-    if m is None:
-        return (p.name, 0, "")
-    return (m.group(1), int(m.group(2) or 0), m.group(3))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -203,7 +194,10 @@ def run(args: argparse.Namespace) -> int:
     if unreadable or totals.get("internal_errors", 0):
         return EXIT_CHECK_FAILED
     if args.strict and (
-        totals.get("undecodable", 0) or totals.get("invalid", 0) or totals.get("bad_lines", 0)
+        totals.get("undecodable", 0)
+        or totals.get("invalid", 0)
+        or totals.get("drift", 0)
+        or totals.get("bad_lines", 0)
     ):
         return EXIT_CHECK_FAILED
     return EXIT_OK
@@ -233,6 +227,9 @@ def _print_human(files: list[FileSummary], totals: dict[str, Any]) -> None:
             ("unknown events", _fmt_counter(c["unknown"])),
             ("duplicates / out of order", f"{c['duplicates']} / {c['out_of_order']}"),
             ("stale frames (old game)", c["stale_frames"]),
+            ("dropped frames", _fmt_counter(c["dropped"])),
+            ("cooldown frames saying rugged (May 2025)", c["rugged_cooldown"]),
+            ("protocol drift", _fmt_counter(c["drift"]["counts"])),
             ("backfilled ticks", c["backfilled_ticks"]),
             ("history frames", c["history_frames"]),
             ("connects / disconnects", f"{c['connects']} / {c['disconnects']}"),
@@ -243,6 +240,12 @@ def _print_human(files: list[FileSummary], totals: dict[str, Any]) -> None:
         console.print(feed)
         for ln, why in f.bad_lines[:10]:
             console.print(f"  bad line {ln}: {why}")
+        for sample in c["drift"]["samples"][:10]:
+            console.print(
+                f"  drift {sample['event']}.{sample['field']} ({sample['kind']}: {sample['detail']}): "
+                f"{sample['sample']}",
+                markup=False,
+            )
         ev = Table(title="events by name")
         ev.add_column("event")
         ev.add_column("in", justify="right")
@@ -282,7 +285,8 @@ def _print_human(files: list[FileSummary], totals: dict[str, Any]) -> None:
         console.rule("[bold]total")
         console.print(
             f"frames {totals.get('frames', 0)} · undecodable {totals.get('undecodable', 0)} · "
-            f"invalid {totals.get('invalid', 0)} · bad lines {totals.get('bad_lines', 0)} · "
+            f"invalid {totals.get('invalid', 0)} · drift {totals.get('drift', 0)} · "
+            f"dropped {totals.get('dropped', 0)} · bad lines {totals.get('bad_lines', 0)} · "
             f"games finished {totals.get('games_finished', 0)} (complete {totals.get('games_complete', 0)})"
         )
 

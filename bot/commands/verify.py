@@ -2,10 +2,18 @@
 
 Every ``gameHistory`` game in the recordings is regenerated from its revealed seed, and every settled side
 bet in it is re-settled with our rules. For games that ran inside a recording, the hash announced before the
-game and every tick shown live (and the tick it rugged on) are checked against the reveal too. This is the offline twin of the live auditor (same code, same
-alarms), so a recording of any session — ours or someone else's — can be checked after the fact. It must
-cope with captures it has never seen: partial files, stripped payloads, other game versions, missing seeds
-(counted as unverifiable, never a crash). Exit 1 on any mismatch or settlement disagreement.
+game and every tick shown live (and the tick and price it rugged on) are checked against the reveal too.
+
+This is the live auditor run offline, not a twin of it: each recording goes through the live
+:class:`~bot.game.tracker.GameTracker`, and its signals reach the :class:`~bot.fair.auditor.Auditor` in the
+trading loop's order (:meth:`~bot.fair.auditor.Auditor.on_signals`), so a recording gets the verdict a live
+run on the same frames would have halted on (or not), in every era of the wire. It must cope with captures it
+has never seen: partial files, stripped payloads, other game versions, missing seeds (counted as
+unverifiable, never a crash).
+
+Exit codes (bot/cli.py): 0 every revealed game checked out · 1 a mismatch or settlement disagreement, or
+nothing to verify (no recording, no frame, no revealed game: an audit never says OK on nothing) · 2 a path
+that does not exist.
 """
 
 from __future__ import annotations
@@ -15,15 +23,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.cli import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from bot.commands.common import add_json_arg, emit_json
-from bot.fair.audit import Auditor
-from bot.protocol.events import GameStateUpdate, InvalidEvent, decode_event
-from bot.protocol.frames import Packet, decode
-
-_EXIT_OK = 0
-_EXIT_MISMATCH = 1
-_EXIT_USAGE = 2
-_RECORDING_SUFFIXES = (".jsonl", ".jsonl.gz")
+from bot.fair.auditor import Auditor
+from bot.feeds.parts import recording_groups
+from bot.feeds.recording import RecordingReader
+from bot.game.signals import HistoryReceived
+from bot.game.tracker import GameTracker
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,6 +56,7 @@ class FileStats:
     history_frames: int = 0
     games_new: int = 0
     undecodable: int = 0
+    first_bad_line: str = ""  # "line N: why", for the one-line error when nothing could be read
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -62,69 +69,52 @@ class FileStats:
         }
 
 
-def _expand(paths: list[str]) -> tuple[list[Path], list[str]]:
-    """Files to read (directories expanded, rotated parts appended) and the paths that do not exist."""
-    from bot.feeds.recording import recording_parts
+def audit_recording(parts: list[Path], auditor: Auditor) -> list[FileStats]:
+    """One recording (a file and its rotated parts: one feed, one tracker) through the live path."""
+    tracker = GameTracker()
+    out: list[FileStats] = []
+    for path in parts:
+        stats = FileStats(str(path))
+        games_before = auditor.counts.games
+        undecodable_before = sum(tracker.counters.undecodable.values())
+        reader = RecordingReader(path)
+        for rec in reader:
+            stats.frames += 1
+            signals = tracker.on_frame(rec.t, rec.dir, rec.frame)
+            if signals:
+                stats.history_frames += sum(isinstance(s, HistoryReceived) for s in signals)
+                auditor.on_signals(signals)
+        if path is parts[-1]:
+            auditor.on_signals(tracker.flush())
+        stats.bad_lines = len(reader.bad_lines)
+        if reader.bad_lines:
+            line, why = reader.bad_lines[0]
+            stats.first_bad_line = f"line {line}: {why}"[:160]
+        stats.undecodable = sum(tracker.counters.undecodable.values()) - undecodable_before
+        stats.games_new = auditor.counts.games - games_before
+        out.append(stats)
+    return out
 
-    out: list[Path] = []
-    missing: list[str] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            out.extend(sorted(f for f in p.iterdir() if f.is_file() and f.name.endswith(_RECORDING_SUFFIXES)))
-        elif p.is_file():
-            parts = recording_parts(p)
-            out.extend(parts or [p])
-        else:
-            missing.append(raw)
-    seen: set[Path] = set()
-    unique = []
-    for f in out:
-        if f not in seen:
-            seen.add(f)
-            unique.append(f)
-    return unique, missing
 
-
-def audit_file(path: Path, auditor: Auditor) -> FileStats:
-    """Feed every incoming ``gameStateUpdate`` of one recording to ``auditor``."""
-    from bot.feeds.recording import RecordingReader
-
-    stats = FileStats(str(path))
-    games_before = auditor.counts.games
-    reader = RecordingReader(path)
-    for rec in reader:
-        stats.frames += 1
-        if rec.dir != "in" or "gameStateUpdate" not in rec.frame[:40]:
-            continue
-        packet = decode(rec.frame)
-        if not isinstance(packet, Packet):
-            stats.undecodable += 1
-            continue
-        if packet.name != "gameStateUpdate":
-            continue
-        event = decode_event(packet)
-        if isinstance(event, GameStateUpdate):
-            if event.has_history:
-                stats.history_frames += 1
-            auditor.feed_update(event, rec.t)
-        elif isinstance(event, InvalidEvent) and packet.payload is not None:
-            # Some other field had an unexpected type: the history may still be fine, audit it alone.
-            stats.history_frames += 1
-            auditor.feed_raw(packet.payload, rec.t)
-    stats.bad_lines = len(reader.bad_lines)
-    stats.games_new = auditor.counts.games - games_before
-    return stats
+def _nothing(groups: list[list[Path]], per_file: list[FileStats], paths: list[str]) -> str:
+    """Why there is nothing to verify, in one line; "" when something was."""
+    if not groups:
+        return f"no recordings (.jsonl, .jsonl.gz) in {', '.join(paths)}"
+    frames = sum(f.frames for f in per_file)
+    if frames == 0:
+        first = next((f for f in per_file if f.first_bad_line), None)
+        why = f" ({first.path}, {first.first_bad_line})" if first is not None else " (empty)"
+        return f"not a recording: no frame could be read{why}"
+    return f"no revealed game (gameHistory) in {frames} frame(s) of {len(per_file)} file(s)"
 
 
 def run(args: argparse.Namespace) -> int:
-    files, missing = _expand(list(args.files))
+    groups, missing = recording_groups(list(args.files))
     if missing:
-        for m in missing:
-            print(f"rugsbot verify: no such file or directory: {m}", file=sys.stderr)
-        return _EXIT_USAGE
+        print(f"rugsbot verify: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_USAGE
     auditor = Auditor()
-    per_file = [audit_file(f, auditor) for f in files]
+    per_file = [stats for parts in groups for stats in audit_recording(parts, auditor)]
     counts = auditor.counts
     mismatches: list[dict[str, object]] = [
         {"kind": "provably-fair", **a.as_dict()} for a in auditor.mismatches
@@ -136,15 +126,19 @@ def run(args: argparse.Namespace) -> int:
         "mismatches": mismatches,
         "unverifiable_games": [a.as_dict() for a in auditor.unverifiable],
     }
-    failed = counts.mismatched > 0 or counts.sidebets_disagree > 0
+    nothing = _nothing(groups, per_file, list(args.files)) if counts.games == 0 else ""
+    failed = bool(nothing) or counts.mismatched > 0 or counts.sidebets_disagree > 0
     if args.strict and (counts.skipped > 0 or counts.verified == 0):
         failed = True
     result["strict"] = bool(args.strict)
+    result["nothing_to_verify"] = nothing
     if args.json:
         emit_json(result)
-    else:
+    elif not nothing:
         _print_table(result, failed)
-    return _EXIT_MISMATCH if failed else _EXIT_OK
+    if nothing:
+        print(f"rugsbot verify: nothing to verify: {nothing}", file=sys.stderr)
+    return EXIT_CHECK_FAILED if failed else EXIT_OK
 
 
 def _print_table(result: dict[str, object], failed: bool) -> None:

@@ -28,6 +28,8 @@ from typing import Any, BinaryIO
 import msgspec
 from loguru import logger
 
+from bot.feeds.parts import part_order, part_path, recording_groups, recording_parts
+
 __all__ = [
     "Anonymizer",
     "RecordedFrame",
@@ -35,7 +37,9 @@ __all__ = [
     "RecordingWriter",
     "anonymize_frame",
     "iter_frames",
+    "part_order",
     "read_recording",
+    "recording_groups",
     "recording_parts",
 ]
 
@@ -220,32 +224,6 @@ def iter_frames(paths: Iterable[str | Path]) -> Iterator[RecordedFrame]:
         yield from RecordingReader(p)
 
 
-def recording_parts(path: str | Path) -> list[Path]:
-    """The file itself followed by its rotated parts (``name.1.jsonl``, ``name.2.jsonl`` …) that exist."""
-    first = Path(path)
-    parts = [first] if first.exists() else []
-    n = 1
-    while True:
-        p = _part_path(first, n)
-        if not p.exists():
-            return parts
-        parts.append(p)
-        n += 1
-
-
-def _split_suffix(path: Path) -> tuple[str, str]:
-    name = path.name
-    for suffix in (".jsonl.gz", ".jsonl", ".gz"):
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)], suffix
-    return name, ""
-
-
-def _part_path(first: Path, n: int) -> Path:
-    stem, suffix = _split_suffix(first)
-    return first.with_name(f"{stem}.{n}{suffix}")
-
-
 # ------------------------------------------------------------------ writing
 
 
@@ -287,7 +265,7 @@ class RecordingWriter:
         return self.paths[-1]
 
     def _open_part(self) -> None:
-        p = self.path if self.part == 0 else _part_path(self.path, self.part)
+        p = self.path if self.part == 0 else part_path(self.path, self.part)
         p.parent.mkdir(parents=True, exist_ok=True)
         raw = open(p, "wb")  # noqa: SIM115 - closed in close()
         self._raw = raw

@@ -54,7 +54,7 @@ class GameRugged:
 
 @dataclass(frozen=True, slots=True)
 class HistoryReceived:
-    """A heavy frame carrying ``gameHistory``: parse it off the decision path (bot/fair/audit.py)."""
+    """A heavy frame carrying ``gameHistory``: parse it off the decision path (bot/fair/auditor.py)."""
 
     raw: msgspec.Raw
     t: float
@@ -103,7 +103,9 @@ class MaintenanceNotice:
 class FeedProblem:
     """Undecodable frame, invalid payload or unknown event: counted; logged once per kind."""
 
-    kind: str  # "undecodable" | "invalid" | "unknown" | "duplicate" | "out-of-order"
+    # "undecodable" | "invalid" | "unknown" | "duplicate" | "out-of-order" | "dropped" (a frame that changed
+    # nothing: bot.game.round) | "internal" (a tracker bug caught by its last-resort guard)
+    kind: str
     detail: str
     t: float
 

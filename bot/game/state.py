@@ -67,6 +67,9 @@ class FinishedGame:
     # False when the rug frame was never seen (feed gap): rug_tick is then only a lower bound, and no bet may
     # be booked as won on it.
     proven: bool = True
+    rug_price: float | None = (
+        None  # the price the rug frame showed (not from the generator); None if not seen
+    )
 
 
 @dataclass(frozen=True, slots=True)

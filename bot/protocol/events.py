@@ -152,6 +152,13 @@ class GameStateUpdate(_Model):
         return _lazy(self.prices, _FLOATS)
 
 
+class HistoryOnly(_Model):
+    """Just ``gameHistory`` of a ``gameStateUpdate`` whose other fields did not fit :class:`GameStateUpdate`
+    (a drifted field must not hide the revealed games from the provably-fair audit)."""
+
+    game_history: msgspec.Raw = _ABSENT
+
+
 class Trade(_Model):
     id: str | None = None
     game_id: str | None = None

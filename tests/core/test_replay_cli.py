@@ -26,6 +26,7 @@ def test_replay_json_on_both_real_captures(capsys: pytest.CaptureFixture[str], r
     tot = doc["totals"]
     assert (tot["frames"], tot["frames_in"], tot["frames_out"]) == (973, 966, 7)
     assert tot["undecodable"] == tot["invalid"] == tot["unknown"] == tot["bad_lines"] == 0
+    assert tot["drift"] == tot["dropped"] == 0
     assert (tot["games_finished"], tot["games_complete"]) == (3, 2)
     assert tot["events"]["gameStateUpdate"] == 510 + 189
     raw, cdp = doc["files"]
@@ -80,6 +81,7 @@ def test_replay_reports_damage(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     assert f["frames_read"] == 418
     assert f["counters"]["undecodable"] == {"bad-eio-type": 1}
     assert f["counters"]["invalid"] == {"gameStateUpdate": 1}
+    assert f["counters"]["drift"]["counts"] == {"gameStateUpdate.tickCount": 1}
     rc = main(["replay", "--json", "--strict", str(path)])
     capsys.readouterr()
     assert rc == 1
@@ -135,3 +137,25 @@ def test_directory_order_puts_rotated_parts_after_their_first_file(tmp_path: Pat
         "rec.1.jsonl.gz",
         "rec.2.jsonl.gz",
     ]
+
+
+def test_replay_of_a_may_2025_recording_sees_every_game(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 16.5: cooldown frames carrying the next game's id and repeating the rug are not that game's rug."""
+    from tests.fair import may2025
+
+    played = may2025.games(4)
+    rc, doc = _json(capsys, ["replay", "--json", str(may2025.FIXTURE)])
+    assert rc == 0
+    f = doc["files"][0]
+    games = {g["game_id"]: g for g in f["games"]}
+    for g in played:
+        seen = games[g.game_id]
+        assert (seen["rug_tick"], seen["complete"], seen["first_tick_seen"]) == (g.rug_index, True, 0)
+        assert [p for p, _ in seen["phases"]] == ["COOLDOWN", "PRESALE", "ACTIVE", "RUGGED"]
+    assert (doc["totals"]["games_finished"], doc["totals"]["games_complete"]) == (4, 4)
+    assert f["signals"]["TickAdvanced"] == sum(g.rug_index for g in played)
+    assert f["counters"]["rugged_cooldown"] == 40 and f["counters"]["dropped"] == {}
+    assert doc["totals"]["dropped"] == doc["totals"]["drift"] == 0
+    assert main(["replay", str(may2025.FIXTURE)]) == 0
+    text = capsys.readouterr().out
+    assert "cooldown frames saying rugged (May 2025)" in text and "dropped frames" in text

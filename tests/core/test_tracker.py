@@ -68,6 +68,29 @@ def ticks(game: str, first: int, last: int, t0: float = 100.0) -> list[tuple[flo
     return [(t0 + (k - first) * TICK, active(game, k)) for k in range(first, last + 1)]
 
 
+def may_rugged(game: str, tick: int, timer: int, *, price: float = 0.004) -> str:
+    """A May 2025 frame saying rugged: the rug frame (active false, no +1) or the next game's cooldown."""
+    return event(
+        "gameStateUpdate",
+        {
+            "gameId": game,
+            "tickCount": tick,
+            "price": price,
+            "active": False,
+            "rugged": True,
+            "cooldownTimer": timer,
+            "allowPreRoundBuys": False,
+        },
+    )
+
+
+def may_presale(game: str, timer: int = 10000) -> str:
+    return event(
+        "gameStateUpdate",
+        {"gameId": game, "active": False, "rugged": False, "allowPreRoundBuys": True, "cooldownTimer": timer},
+    )
+
+
 @dataclass
 class Scenario:
     name: str
@@ -313,6 +336,96 @@ SCENARIOS = [
         "reconnect between presale and start: the start was not seen, the game is partial",
         [(90.0, presale(G1)), (95.0, '40{"sid":"b"}'), *ticks(G1, 30, 32, t0=110.0), (111.0, rug(G1, 33))],
         ["phase ACTIVE>RUGGED", "rug 33 partial first=30"],
+    ),
+    Scenario(
+        "May 2025 (issue 16 shape): the next game's cooldown repeats the rug; B goes COOLDOWN, PRESALE, ACTIVE",
+        [
+            (90.0, presale(G1)),
+            *ticks(G1, 0, 384),
+            (196.5, may_rugged(G1, 385, 15000)),
+            (196.8, may_rugged(G2, 385, 14700)),
+            (201.5, may_presale(G2)),
+            (211.5, active(G2, 0)),
+            (211.75, active(G2, 1)),
+        ],
+        [
+            "phase ACTIVE>RUGGED",
+            "rug 385 complete first=0",
+            "phase RUGGED>COOLDOWN",
+            "phase COOLDOWN>PRESALE",
+            "phase PRESALE>ACTIVE",
+            f"start {G2[-4:]}",
+            "tick 0",
+            "tick 1",
+        ],
+        tail_frames=5,
+        view={"phase": Phase.ACTIVE, "game_id": G2, "tick": 1, "rug_tick": None},
+        counters={"rugged_cooldown": 1, "dropped": {}, "inferred_rugs": 0},
+    ),
+    Scenario(
+        "May 2025: every cooldown frame repeating the rug is a cooldown frame of the new game",
+        [
+            *ticks(G1, 0, 20),
+            (106.0, may_rugged(G1, 21, 15000)),
+            *[(106.3 + k, may_rugged(G2, 21, 14700 - 500 * k)) for k in range(9)],
+            (116.0, may_presale(G2)),
+        ],
+        ["phase COOLDOWN>PRESALE"],
+        view={"phase": Phase.PRESALE, "game_id": G2, "tick": -1, "cooldown_timer_ms": 10000},
+        counters={"rugged_cooldown": 9, "dropped": {}, "duplicates": 0},
+    ),
+    Scenario(
+        "May 2025 rug frame lost: the repeat on the next game's cooldown is not proof; the reveal is",
+        [
+            *ticks(G1, 0, 20),
+            (107.0, may_rugged(G2, 21, 14700)),
+            (
+                107.5,
+                event(
+                    "gameStateUpdate",
+                    {
+                        "gameId": G2,
+                        "tickCount": 21,
+                        "price": 0.004,
+                        "active": False,
+                        "rugged": True,
+                        "cooldownTimer": 14200,
+                        "gameHistory": [{"id": G1, "prices": [1.0] * 21 + [0.004]}],
+                    },
+                ),
+            ),
+        ],
+        ["phase ACTIVE>RUGGED", "phase RUGGED>COOLDOWN", "history", "rug 21 complete first=0"],
+        tail_frames=2,
+        view={"phase": Phase.COOLDOWN, "game_id": G2},
+        counters={"inferred_rugs": 1, "rugged_cooldown": 2},
+    ),
+    Scenario(
+        "May 2025 instarug watched from presale: the rug frame says active false, still a rug",
+        [(90.0, cooldown(G1, 12000)), (93.0, may_presale(G1)), (103.0, may_rugged(G1, 0, 15000))],
+        ["phase PRESALE>RUGGED", "rug 0 complete first=0"],
+        counters={"rugged_cooldown": 0},
+    ),
+    Scenario(
+        "first frame is a May 2025 cooldown repeating an unseen rug: a game in cooldown, no rug",
+        [(100.0, may_rugged(G1, 230, 14700))],
+        ["phase UNKNOWN>COOLDOWN"],
+        view={"phase": Phase.COOLDOWN, "game_id": G1, "tick": -1, "rug_tick": None},
+        counters={"rugged_cooldown": 1},
+    ),
+    Scenario(
+        "a non-rugged frame of a game that already rugged is dropped, counted and reported",
+        [*ticks(G1, 0, 10), (103.0, rug(G1, 11)), (103.3, active(G1, 12))],
+        ["problem dropped"],
+        view={"phase": Phase.RUGGED, "rug_tick": 11, "tick": 11},
+        counters={"dropped": {"after its rug": 1}},
+    ),
+    Scenario(
+        "a frame with no game id before any game is dropped, counted and reported",
+        [(100.0, event("gameStateUpdate", {"cooldownTimer": 12000, "allowPreRoundBuys": False}))],
+        ["problem dropped"],
+        view={"phase": Phase.UNKNOWN, "game_id": None},
+        counters={"dropped": {"no game id": 1}},
     ),
     Scenario(
         "maintenance notice",

@@ -11,7 +11,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from bot.fair.audit import AuditStatus, settle_history_sidebets, verify_history_game
+from bot.fair.settlements import settle_history_sidebets
+from bot.fair.verify import AuditStatus, verify_history_game
 from bot.game.rules import Outcome, Window, payout_lamports, profit_lamports, settle
 from bot.money import sol_to_lamports
 from bot.protocol.events import HistoryGame, ProvablyFair, SidebetRecord

@@ -12,7 +12,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from bot.fair.audit import AuditAlarm, Auditor, AuditStatus
+from bot.fair.auditor import AuditAlarm, Auditor
+from bot.fair.verify import AuditStatus
 from bot.feeds.recording import read_recording
 from bot.game.signals import HistoryReceived
 from bot.protocol.events import GameStateUpdate, decode_event

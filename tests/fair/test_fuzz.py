@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.cli import main
-from bot.fair.audit import Auditor
+from bot.fair.auditor import Auditor
 from tests.fair.conftest import RAW_GAMES
 
 REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"
@@ -76,7 +76,7 @@ def test_mangled_history_never_raises_long(games: list[dict[str, Any]]) -> None:
     ids=lambda p: p.name,
 )
 def test_foreign_files_do_not_crash_verify(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["verify", "--json", str(path)]) == 0
+    assert main(["verify", "--json", str(path)]) == 1  # nothing verified is not OK (issue 13)
     out = json.loads(capsys.readouterr().out)
     assert out["games"] == 0
     assert out["files"][0]["bad_lines"] > 0

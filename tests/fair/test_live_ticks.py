@@ -7,7 +7,9 @@ import math
 import msgspec
 import pytest
 
-from bot.fair.audit import Auditor, LiveTicks, check_live_ticks, verify_history_game
+from bot.fair.auditor import Auditor
+from bot.fair.live_ticks import LiveTicks, check_live_ticks
+from bot.fair.verify import verify_history_game
 from bot.game.signals import GameRugged, TickAdvanced
 from bot.game.state import FinishedGame
 from bot.protocol.events import HistoryGame
@@ -103,7 +105,7 @@ def test_auditor_routes_tracker_signals(history_games: list[HistoryGame]) -> Non
 def test_an_unproven_rug_is_not_evidence_against_the_reveal() -> None:
     """A rug inferred after a feed gap carries only the last tick seen; comparing it with the revealed game
     would raise a false provably-fair alarm (seen in a soak run after a socket drop)."""
-    from bot.fair.audit import Auditor
+    from bot.fair.auditor import Auditor
     from bot.game.signals import GameRugged
     from bot.game.state import FinishedGame
 

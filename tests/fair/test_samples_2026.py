@@ -13,8 +13,9 @@ from typing import Any
 import msgspec
 import pytest
 
-from bot.fair.audit import Auditor, AuditStatus, verify_history_game
+from bot.fair.auditor import Auditor
 from bot.fair.generator import generate_prices
+from bot.fair.verify import AuditStatus, verify_history_game
 from bot.protocol.events import GameStateUpdate, HistoryGame
 
 SAMPLES = (

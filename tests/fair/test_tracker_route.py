@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.fair.audit import Auditor
+from bot.fair.auditor import Auditor
 from bot.feeds.recording import read_recording
 from bot.game.signals import GameStarted, HistoryReceived
 from bot.game.tracker import GameTracker

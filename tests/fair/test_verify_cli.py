@@ -61,8 +61,9 @@ def test_both_real_captures_verify(capsys: pytest.CaptureFixture[str]) -> None:
     assert out["sidebets_disagree"] == 0
     assert out["unverifiable"] == 0 and out["malformed"] == 0
     assert out["announced_checked"] == 3
-    # the three games that ran inside the captures: every live tick (rug tick included) matched the reveal
-    assert out["live_games"] == 3 and out["live_ticks"] == 230 + 17 + 100
+    # the three games that ran inside the captures: every tick the tracker showed live, and each rug tick with
+    # its price, matched the reveal (the first capture joined its first game at tick 4: ticks 4..229)
+    assert out["live_games"] == 3 and out["live_ticks"] == 226 + 17 + 100
     assert [f["path"] for f in out["files"]] == list(map(str, CAPTURES))
     assert [f["games_new"] for f in out["files"]] == [12, 11]
     assert all(f["bad_lines"] == 0 for f in out["files"])
@@ -161,7 +162,11 @@ def _bump_tick(payload: dict[str, Any], tick: int) -> None:
 
 
 def _move_rug(payload: dict[str, Any], tick: int) -> None:
+    """The rug frame one tick late, consistently (tickCount and partialPrices), as a late rug would show."""
     payload["tickCount"] = tick + 1
+    pp = payload["partialPrices"]
+    pp["endTick"] = tick + 1
+    pp["values"][str(tick + 1)] = pp["values"].pop(str(tick))
 
 
 LIVE_DOCTORS = [
@@ -272,10 +277,11 @@ def test_damaged_recording_is_survived(tmp_path: Path, capsys: pytest.CaptureFix
 
 @pytest.mark.parametrize("content", [b"", b"\n\n", b'{"header": {"v": 1}}\n'])
 def test_empty_recordings(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes) -> None:
+    """Nothing verified is a failed check (issue 13: an audit tool never says OK on nothing)."""
     path = tmp_path / "empty.jsonl"
     path.write_bytes(content)
     code, out = _run(capsys, str(path))
-    assert code == 0 and out["games"] == 0
+    assert code == 1 and out["games"] == 0 and out["nothing_to_verify"]
     assert main(["verify", "--json", "--strict", str(path)]) == 1  # nothing verified
     capsys.readouterr()
 
