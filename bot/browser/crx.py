@@ -31,6 +31,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from bot.browser.errors import ExtensionInvalid
+from bot.browser.launch import extension_names
+
 PHANTOM_EXTENSION_ID = "bfnaelmomeimhlpmgjnjophhpkkoljpa"  # Phantom's Chrome Web Store id
 PHANTOM_CRX_URL = "https://crx-backup.phantom.dev/latest.crx"
 MAGIC = b"Cr24"
@@ -244,8 +247,13 @@ def install(
         version = str(manifest.get("version", ""))
         if not _VERSION.match(version):
             raise CrxRefused(f"manifest version {version!r} is not a Chrome version number")
+        try:
+            names = extension_names(staging)
+        except ExtensionInvalid:
+            raise CrxRefused("manifest.json lacks manifest_version or name") from None
         manifest["key"] = base64.b64encode(pkg.public_key).decode("ascii")
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        name = names[-1]  # a store package's name is localised (__MSG_x__): keep the text
         target = root / version
         if target.exists():
             shutil.rmtree(target)
@@ -254,7 +262,7 @@ def install(
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     record = {
-        "name": str(manifest.get("name", "")),
+        "name": name,
         "version": version,
         "id": pkg.extension_id,
         "path": str(target.resolve()),

@@ -91,8 +91,8 @@ def realistic_user_agent(version: str) -> str:
 
 
 def check_extension(directory: Path) -> str:
-    """Return the extension's name; raise :class:`ExtensionInvalid` with the exact problem otherwise."""
-    return extension_names(directory)[0]
+    """Return the extension's name (localised text if it has one); raise :class:`ExtensionInvalid` otherwise."""
+    return extension_names(directory)[-1]
 
 
 def extension_names(directory: Path) -> tuple[str, ...]:
