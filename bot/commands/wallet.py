@@ -21,7 +21,12 @@ from bot.commands.common import add_json_arg, emit_json
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="wallet_action", metavar="ACTION")
-    inst = sub.add_parser("install", help="download (or read) Phantom's CRX, check it, unpack it")
+    what = (
+        "download (or read) Phantom's CRX, check its signature and Web Store id, unpack it into the data dir"
+    )
+    inst = sub.add_parser(
+        "install", help=what, description=what + ". Exit 0 installed, 2 refused, 4 download/disk."
+    )
     source = inst.add_mutually_exclusive_group()
     source.add_argument(
         "--from", dest="from_file", type=Path, default=None, metavar="FILE", help="a .crx downloaded by hand"
