@@ -7,7 +7,7 @@ Measured in headless Chromium (/usr/bin/chromium) with the stand-in wallet loade
    timestamps when ``#tick`` changes. Latency = DOM update time − socket send time (same machine clock).
    Cases: a normal tick frame at the real 250 ms cadence, and a tick sent right after a real ~300 KB
    ``gameHistory`` frame. Throughput: the whole raw capture (553 frames, 3.2 MB) at once.
-2. **Wallet round trips**: ``signMessage`` call → approval window ready, approve click → promise resolved,
+2. **Wallet round trips**: ``signMessage`` call → request window ready, approve click → promise resolved,
    and a trusted ``connect()`` (no window).
 
 Usage: ``.venv/bin/python bench/bench_sim_page.py [--ticks 40] [--reps 10] [--out docs/bench/sim-page.md]``
@@ -38,6 +38,7 @@ from websockets.asyncio.server import ServerConnection, serve  # noqa: E402
 from websockets.datastructures import Headers  # noqa: E402
 from websockets.http11 import Request, Response  # noqa: E402
 
+from bot.browser.selectors import PHANTOM_WALLET as W  # noqa: E402
 from bot.sim.assets import extension_dir, page_dir  # noqa: E402
 
 CAPTURE = ROOT / "tests/fixtures/real/captures/2025-12-12_17-16-58_raw.frames.jsonl.gz"
@@ -183,20 +184,21 @@ async def bench_page(ctx: BrowserContext, url: str, replay: Replay, ticks: int) 
 
 async def bench_wallet(ctx: BrowserContext, ext_id: str, url: str, reps: int) -> dict[str, list[float]]:
     onboarding = await ctx.new_page()
-    await onboarding.goto(f"chrome-extension://{ext_id}/onboarding.html")
-    await onboarding.fill("#password", PASSWORD)
-    await onboarding.fill("#confirm-password", PASSWORD)
-    await onboarding.click("#create-button")
-    await onboarding.wait_for_selector("#done-view:not([hidden])")
+    await onboarding.goto(f"chrome-extension://{ext_id}/{W.onboarding_page}")
+    await onboarding.fill(W.onboarding_password, PASSWORD)
+    await onboarding.fill(W.onboarding_confirm, PASSWORD)
+    await onboarding.click(W.onboarding_terms)
+    await onboarding.click(W.onboarding_submit)
+    await onboarding.wait_for_selector(W.onboarding_done)
     page = await ctx.new_page()
     await page.goto(url)
-    is_approval = lambda p: "approval.html" in p.url  # noqa: E731
+    is_approval = lambda p: f"/{W.notification_page}" in p.url  # noqa: E731
     async with ctx.expect_page(is_approval) as info:
         first = asyncio.create_task(
             page.evaluate("window.phantom.solana.connect().then(r => r.publicKey.toString())")
         )
     popup = await info.value
-    await popup.click("#approve-button")
+    await popup.click(W.primary_button)
     await first
     to_window, to_resolve, trusted = [], [], []
     for i in range(reps):
@@ -208,9 +210,9 @@ async def bench_wallet(ctx: BrowserContext, ext_id: str, url: str, reps: int) ->
                 )
             )
         popup = await info.value
-        await popup.wait_for_selector("#request-view:not([hidden])")
+        await popup.wait_for_selector(W.primary_button)
         t1 = time.perf_counter()
-        await popup.click("#approve-button")
+        await popup.click(W.primary_button)
         await task
         t2 = time.perf_counter()
         to_window.append((t1 - t0) * 1000)
@@ -264,7 +266,7 @@ async def main(args: argparse.Namespace) -> str:
             f"real gameHistory frame ({statistics.median(page_res['history_kb']):.0f} KB) + tick → `#tick`",
             page_res["after_history"],
         ),
-        row("wallet: `signMessage()` → approval window ready", wallet_res["sign_window"]),
+        row("wallet: `signMessage()` → request window ready", wallet_res["sign_window"]),
         row("wallet: Approve click → `signMessage()` resolved", wallet_res["sign_resolve"]),
         row("wallet: trusted `connect({onlyIfTrusted})` (no window)", wallet_res["trusted_connect"]),
         "",

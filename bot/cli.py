@@ -28,6 +28,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("sim", "sim", "run the local rugs.fun simulator (server + page)"),
     ("run", "run", "run the bot (dry-run, practice or live) in a browser"),
     ("login", "login", "open a headed browser on the profile so the wallet can be set up by hand"),
+    ("wallet", "wallet", "get the real Phantom extension: `wallet install [--from FILE | --url URL]`"),
     ("halt", "halt", "halt a running bot (persisted; survives restarts)"),
     ("resume", "resume", "clear a halt"),
     ("status", "status", "state, halts and why, last session, bankroll"),

@@ -7,6 +7,7 @@ two bots on one profile would share a wallet and a socket and could bet twice fo
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import json
@@ -23,7 +24,7 @@ from bot.browser.errors import BrowserNotFound, ExtensionInvalid, ProfileInUse
 from bot.config import Profile, Settings
 
 if TYPE_CHECKING:
-    from playwright.async_api import BrowserContext, Page, Playwright
+    from playwright.async_api import BrowserContext, Page, Playwright, Worker
 
 SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
 LOCK_NAME = "rugsbot.lock"
@@ -90,14 +91,22 @@ def realistic_user_agent(version: str) -> str:
 
 
 def check_extension(directory: Path) -> str:
-    """Return the extension's name; raise :class:`ExtensionInvalid` with the exact problem otherwise."""
+    """Return the extension's name (localised text if it has one); raise :class:`ExtensionInvalid` otherwise."""
+    return extension_names(directory)[-1]
+
+
+def extension_names(directory: Path) -> tuple[str, ...]:
+    """The manifest's ``name`` and, for a localised ``__MSG_x__`` name, its default-locale text as well.
+
+    Raises :class:`ExtensionInvalid` with the exact problem when the directory holds no valid manifest.
+    """
     if not directory.is_dir():
         raise ExtensionInvalid(directory, "directory not found")
     manifest = directory / "manifest.json"
     if not manifest.is_file():
         raise ExtensionInvalid(directory, "no manifest.json")
     try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
+        data = json.loads(manifest.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ExtensionInvalid(directory, f"manifest.json is not valid JSON ({exc})") from None
     if not isinstance(data, dict):
@@ -105,7 +114,15 @@ def check_extension(directory: Path) -> str:
     for key in ("manifest_version", "name", "version"):
         if key not in data:
             raise ExtensionInvalid(directory, f"manifest.json lacks '{key}'")
-    return str(data["name"])
+    name = str(data["name"])
+    m = re.fullmatch(r"__MSG_(\w+)__", name)
+    if m is None:
+        return (name,)
+    messages = directory / "_locales" / str(data.get("default_locale", "en")) / "messages.json"
+    with contextlib.suppress(OSError, ValueError, AttributeError, TypeError):
+        table = {k.lower(): v for k, v in json.loads(messages.read_text(encoding="utf-8-sig")).items()}
+        return (name, str(table[m.group(1).lower()]["message"]))
+    return (name,)
 
 
 @dataclass
@@ -146,7 +163,8 @@ class ProfileLock:
 
 
 def launch_args(extension_dir: Path | None, *, as_root: bool) -> list[str]:
-    args = list(CLOSED_NETWORK_ARGS)
+    # English UI: the wallet table reads Phantom's button wording (Connect, Confirm, Not Now), which is localised.
+    args = [*CLOSED_NETWORK_ARGS, "--lang=en-US"]
     if as_root:
         args.append("--no-sandbox")
     if extension_dir is not None:
@@ -232,8 +250,7 @@ async def launch(
     fails in milliseconds with one clear message instead of a Playwright stack trace.
     """
     executable = find_browser(settings)
-    if extension_dir is not None:
-        check_extension(extension_dir)
+    names = extension_names(extension_dir) if extension_dir is not None else ()
     directory = Path(profile_dir or settings.browser_profile_dir).resolve()
     lock = ProfileLock(directory).acquire()
     pw: Playwright | None = None
@@ -254,7 +271,7 @@ async def launch(
         if trace:
             await context.tracing.start(screenshots=True, snapshots=False)
             await context.tracing.start_chunk()
-        ext_id = await _extension_id(context) if extension_dir is not None else None
+        ext_id = await extension_id_by_name(context, names) if names else None
         return LaunchedBrowser(pw, context, lock, executable, directory, ext_id, trace, ua)
     except BaseException:
         if pw is not None:
@@ -264,14 +281,32 @@ async def launch(
         raise
 
 
-async def _extension_id(context: BrowserContext, timeout_s: float = 10.0) -> str | None:
-    """The extension's id from its service worker URL (needed to open its onboarding/popup pages)."""
-    workers = list(context.service_workers)
-    if not workers:
+async def extension_id_by_name(
+    context: BrowserContext, names: tuple[str, ...], timeout_s: float = 10.0
+) -> str | None:
+    """The id of the loaded extension whose manifest name is one of ``names``, read at run time.
+
+    chrome://extensions is not scriptable, but each extension's service worker (or background page) runs at
+    ``chrome-extension://<id>/`` and can say its own name (``chrome.runtime.getManifest().name``). None when no
+    such extension shows up within ``timeout_s``.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    asked: set[str] = set()
+    while True:
+        workers: list[Worker | Page] = [*context.service_workers, *context.background_pages]
+        for worker in workers:
+            m = re.match(r"chrome-extension://([a-p]{32})/", worker.url)
+            if m is None or worker.url in asked:
+                continue
+            try:
+                name = await worker.evaluate("chrome.runtime.getManifest().name")
+            except Exception:  # a worker that stopped meanwhile: ask again on the next round
+                continue
+            asked.add(worker.url)
+            if name in names:
+                return m.group(1)
+        if loop.time() >= deadline:
+            return None
         with contextlib.suppress(Exception):
-            workers = [await context.wait_for_event("serviceworker", timeout=timeout_s * 1000)]
-    for w in workers:
-        m = re.match(r"chrome-extension://([a-p]{32})/", w.url)
-        if m:
-            return m.group(1)
-    return None
+            await context.wait_for_event("serviceworker", timeout=500)

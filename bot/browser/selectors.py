@@ -2,8 +2,8 @@
 
 Site builds rename hashed classes, so every control is a list of candidates (first *visible* match wins)
 and every required control is checked before the bot arms. A missing control is a halt with a
-screenshot, never a guess. Wallet selectors are data too: one set for the stand-in extension the
-simulator ships, one documented set for the real Phantom (used only by hand-held flows).
+screenshot, never a guess. The wallet's selectors are data too: one table, the real Phantom's, which the
+simulator's stand-in wallet also follows.
 """
 
 from __future__ import annotations
@@ -21,76 +21,61 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class WalletSelectors:
-    """Where the wallet's pages and controls are. Selectors are Playwright selectors."""
+    """Where the wallet's pages and controls are (Playwright selectors; page names relative to the extension)."""
 
     name: str
     popup_page: str
     onboarding_page: str
-    approval_page: str  # substring of the approval window's URL
-    request_kind: str
-    request_origin: str
-    request_detail: str
-    approve: str
-    reject: str
-    approval_unlock_password: str  # some approval windows ask for the password first
-    approval_unlock_submit: str
-    onboarding_password: str
-    onboarding_confirm: str
-    onboarding_submit: str
-    onboarding_done: str
+    notification_page: str  # every dapp request (connect, sign) opens a window on this page
     unlock_password: str
     unlock_submit: str
-    unlocked_marker: str
-    needs_onboarding_marker: str
+    unlocked_marker: str  # shows once the wallet is unlocked, in the popup and in the request window
+    onboarding_password: str
+    onboarding_confirm: str
+    onboarding_terms: str
+    onboarding_submit: str
+    onboarding_done: str
+    primary_button: str  # its wording says what the request asks for
+    secondary_button: str  # Cancel: rejects the request
+    connect_wording: tuple[str, ...]  # primary button of a connect request
+    sign_wording: tuple[str, ...]  # primary button of a request to sign (a message or a transaction)
+    spinner: str  # to be waited out after an unlock
+    interstitial_buttons: tuple[str, ...]  # accessible names of screens that stand between unlock and home
+    interstitial_dismiss: str  # the accessible name of the button that dismisses them
 
 
-# The simulator's stand-in wallet (bot/sim/wallet_extension/README.md documents these ids).
-STAND_IN_WALLET = WalletSelectors(
-    name="stand-in",
-    popup_page="popup.html",
-    onboarding_page="onboarding.html",
-    approval_page="approval.html",
-    request_kind="#request-kind",
-    request_origin="#request-origin",
-    request_detail="#request-detail",
-    approve="#approve-button",
-    reject="#reject-button",
-    approval_unlock_password="#unlock-view #password",
-    approval_unlock_submit="#unlock-view #unlock-button",
-    onboarding_password="#create-view #password",
-    onboarding_confirm="#confirm-password",
-    onboarding_submit="#create-button",
-    onboarding_done="#done-view",
-    unlock_password="#locked-view #password",
-    unlock_submit="#locked-view #unlock-button",
-    unlocked_marker="#unlocked-view",
-    needs_onboarding_marker="#setup-view",
-)
-
-# The real Phantom extension. UNVERIFIED: Phantom is closed source and could not be loaded here, so these
-# data-testid values are best guesses to be checked (and corrected in this table) with `rugsbot login` before a
-# practice run on the real site. The bot never onboards a real wallet itself; it only unlocks and approves.
+# The real Phantom, as the maintained Playwright automation of it knows it: npm @synthetixio/synpress-phantom
+# 0.0.14 (src/selectors/pages/{UnlockPage,OnboardingPage,NotificationPage,HomePage}, src/selectors/loading,
+# playwright/utils/{getNotificationPageAndWaitForLoad,loadAndWaitForPopupPage,waitFor}.ts,
+# playwright/pages/HomePage/actions/closeSuiAndMonadScreen.ts) and npm @phantom/synpress 4.0.0-alpha.53
+# (pages/phantom/*.js; onboarding.html from commands/playwright.js). The simulator's stand-in wallet
+# (bot/sim/wallet_extension/) carries the same page names, data-testids and wording, so this one table drives
+# both and every simulator run exercises the real-Phantom code path.
 PHANTOM_WALLET = WalletSelectors(
     name="phantom",
     popup_page="popup.html",
     onboarding_page="onboarding.html",
-    approval_page="notification.html",
-    request_kind='[data-testid="approval-type"]',
-    request_origin='[data-testid="origin"]',
-    request_detail='[data-testid="approval-detail"]',
-    approve='[data-testid="primary-button"]',
-    reject='[data-testid="secondary-button"]',
-    approval_unlock_password='[data-testid="unlock-form-password-input"]',
-    approval_unlock_submit='[data-testid="unlock-form-submit-button"]',
-    onboarding_password='[data-testid="onboarding-form-password-input"]',
-    onboarding_confirm='[data-testid="onboarding-form-confirm-password-input"]',
-    onboarding_submit='[data-testid="onboarding-form-submit-button"]',
-    onboarding_done='[data-testid="onboarding-complete"]',
+    notification_page="notification.html",
     unlock_password='[data-testid="unlock-form-password-input"]',
     unlock_submit='[data-testid="unlock-form-submit-button"]',
-    unlocked_marker='[data-testid="home-header"]',
-    needs_onboarding_marker='[data-testid="onboarding-start"]',
+    unlocked_marker='[data-testid="home-header-account-name"]',
+    onboarding_password='[data-testid="onboarding-form-password-input"]',
+    onboarding_confirm='[data-testid="onboarding-form-confirm-password-input"]',
+    onboarding_terms='[data-testid="onboarding-form-terms-of-service-checkbox"]',
+    onboarding_submit='[data-testid="onboarding-form-submit-button"]',
+    onboarding_done='[data-testid="onboarding-complete-done"]',
+    primary_button='button[data-testid="primary-button"]',
+    secondary_button='button[data-testid="secondary-button"]',
+    connect_wording=("Connect",),
+    sign_wording=("Confirm", "Sign"),  # "Continue" (a settings step) is neither: such a request is refused
+    spinner=".spinner",
+    interstitial_buttons=("Enable Sui", "Enable Monad"),
+    interstitial_dismiss="Not Now",
 )
+
+# Kept only until the run's wallet start (bot/commands/run.py, moving to bot/app/login.py) imports PHANTOM_WALLET
+# directly: there is no second table any more.
+STAND_IN_WALLET = PHANTOM_WALLET
 
 
 async def first_visible(

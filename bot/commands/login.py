@@ -1,6 +1,7 @@
 """``rugsbot login``: a headed browser on the bot's persistent profile, for the one-time wallet setup by hand.
 
 What the operator does (once per profile directory):
+0. ``rugsbot wallet install`` (once per machine): the real Phantom, checked and unpacked into the data dir;
 1. ``rugsbot login --profile practice`` (needs a display; on a server use ``xvfb-run`` + VNC, or run it on a
    desktop and copy the profile directory);
 2. in the wallet extension tab: import or create the wallet and set its password (the same password goes
@@ -19,7 +20,6 @@ import asyncio
 import contextlib
 import os
 import sys
-from pathlib import Path
 
 from bot.browser.errors import BrowserEnvironmentError
 from bot.cli import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
@@ -63,30 +63,30 @@ def run(args: argparse.Namespace) -> int:
 
 async def _login(settings: Settings, profile: Profile, args: argparse.Namespace) -> int:
     from bot.browser.launch import launch
+    from bot.browser.selectors import PHANTOM_WALLET
 
     sim = None
     url = args.url or settings.url or profile.browser.url
-    ext = Path(settings.extension_dir) if settings.extension_dir is not None else None
+    ext = settings.wallet_extension_dir(sim=args.sim)
+    if ext is None:
+        print(
+            "rugsbot login: no wallet extension: run `rugsbot wallet install` to get the real Phantom "
+            "(or set RUGSBOT_EXTENSION_DIR to an unpacked one)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     if args.sim:
-        from bot.sim.assets import extension_dir
         from bot.sim.runner import start_sim_in_thread
 
         sim = start_sim_in_thread()
         url = sim.url
-        ext = ext or extension_dir()
-    if ext is None:
-        print(
-            "rugsbot login: RUGSBOT_EXTENSION_DIR is not set (the unpacked Phantom extension directory)",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
     browser = await launch(settings, profile, headless=False, extension_dir=ext, trace=False)
     try:
         page = await browser.page()
         await page.goto(url, wait_until="domcontentloaded")
         if browser.extension_id:
             setup = await browser.context.new_page()
-            await setup.goto(f"chrome-extension://{browser.extension_id}/popup.html")
+            await setup.goto(f"chrome-extension://{browser.extension_id}/{PHANTOM_WALLET.popup_page}")
         print(
             f"browser open on profile {browser.profile_dir}: set up the wallet, connect on {url}, then close "
             "the window.",

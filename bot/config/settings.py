@@ -21,7 +21,11 @@ class Settings(BaseSettings):
         None, description="Chromium/Chrome executable; found automatically if unset"
     )
     browser_profile_dir: Path = Field(Path("var/browser-profile"), description="persistent browser profile")
-    extension_dir: Path | None = Field(None, description="unpacked wallet extension (default: the stand-in)")
+    extension_dir: Path | None = Field(
+        None,
+        description="unpacked wallet extension (default: the Phantom `rugsbot wallet install` put in the "
+        "data dir; the stand-in for a simulator run)",
+    )
     data_dir: Path = Field(Path("var"), description="database, logs, screenshots, traces")
     recordings_dir: Path = Field(Path("recordings"), description="frame recordings")
     profiles_dir: Path = Field(Path("profiles"), description="where profile TOML files are looked up by name")
@@ -37,6 +41,21 @@ class Settings(BaseSettings):
     @property
     def log_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    def wallet_extension_dir(self, *, sim: bool = False) -> Path | None:
+        """Which wallet extension to load: ``RUGSBOT_EXTENSION_DIR`` if set; else the simulator's stand-in for a
+        simulator run (the real Phantom cannot be onboarded by the bot); else the Phantom installed by
+        ``rugsbot wallet install`` under ``data_dir``; else None (nothing to load)."""
+        if self.extension_dir is not None:
+            return Path(self.extension_dir)
+        if sim:
+            from bot.sim.assets import extension_dir
+
+            return extension_dir()
+        from bot.browser.crx import installed
+
+        found = installed(self.data_dir)
+        return found.path if found is not None else None
 
     def secret_values(self) -> list[str]:
         """Raw secret strings the log filter must scrub."""

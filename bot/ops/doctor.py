@@ -71,21 +71,30 @@ def check_browser(inp: DoctorInputs) -> Check:
 
 
 def check_extension(inp: DoctorInputs) -> Check:
+    """The wallet extension a run on the real site loads, with its version (see Settings.wallet_extension_dir)."""
+    import json
+
     from bot.browser.errors import ExtensionInvalid
     from bot.browser.launch import check_extension as validate
 
-    directory = inp.settings.extension_dir
-    label = "extension"
-    if directory is None:
+    resolved = inp.settings.wallet_extension_dir()
+    if inp.settings.extension_dir is not None:
+        label = "extension (RUGSBOT_EXTENSION_DIR)"
+    elif resolved is not None:
+        label = "extension (installed by `rugsbot wallet install`)"
+    else:
+        label = "extension (simulator stand-in only; for the real Phantom: `rugsbot wallet install`)"
+    if resolved is None:
         from bot.sim.assets import extension_dir
 
-        directory = extension_dir()
-        label = "extension (stand-in wallet; set RUGSBOT_EXTENSION_DIR for the real one)"
+        resolved = extension_dir()
+    directory: Path = resolved
     try:
         name = validate(Path(directory))
+        version = json.loads((Path(directory) / "manifest.json").read_text(encoding="utf-8-sig"))["version"]
     except ExtensionInvalid as exc:
         return Check("extension", Level.FAIL if inp.needs_wallet else Level.WARN, str(exc))
-    return Check("extension", Level.OK, f"{label}: {name} at {directory}")
+    return Check("extension", Level.OK, f"{label}: {name} {version} at {directory}")
 
 
 def check_profile_lock(inp: DoctorInputs) -> Check:

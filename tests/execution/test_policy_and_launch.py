@@ -1,4 +1,5 @@
-"""Unit tests: the wallet approval policy, browser discovery, the profile lock and extension checks."""
+"""Unit tests: the wallet approval policy and request classification, browser discovery, the profile lock and
+extension checks."""
 
 from __future__ import annotations
 
@@ -10,15 +11,24 @@ from pathlib import Path
 
 import pytest
 
+from bot.browser.approval import (
+    ApprovalPolicy,
+    ApprovalRequest,
+    RequestKind,
+    classify,
+    normalize_origin,
+    requesting_origin,
+)
 from bot.browser.errors import BrowserNotFound, ExtensionInvalid, ProfileInUse
 from bot.browser.launch import (
     ProfileLock,
     check_extension,
+    extension_names,
     find_browser,
     launch_args,
     realistic_user_agent,
 )
-from bot.browser.wallet import ApprovalPolicy, ApprovalRequest, RequestKind, normalize_origin
+from bot.browser.selectors import PHANTOM_WALLET
 from bot.config import Settings
 
 POLICY = ApprovalPolicy.build(["https://rugs.fun"], sim_url="http://127.0.0.1:8765/")
@@ -49,20 +59,71 @@ def test_approval_policy(kind: RequestKind, origin: str, approve: bool, halt: bo
     assert d.reason
 
 
+SIGN_IN = "rugs.fun wants you to sign in with your Solana account:\nAbC\n\nURI: https://rugs.fun\nNonce: 1"
+TX = '{"instructions": [{"type": "transfer", "lamports": 1000000000}]}'
+
+
 @pytest.mark.parametrize(
-    ("text", "kind"),
+    ("primary", "window", "kind"),
     [
-        ("connect", RequestKind.CONNECT),
-        ("signMessage", RequestKind.SIGN_MESSAGE),
-        ("signTransaction", RequestKind.SIGN_TRANSACTION),
-        ("signAllTransactions", RequestKind.SIGN_TRANSACTION),
-        ("sign_and_send_transaction", RequestKind.SIGN_TRANSACTION),
-        ("", RequestKind.UNKNOWN),
-        ("whatever", RequestKind.UNKNOWN),
+        ("Connect", "Connection request", RequestKind.CONNECT),
+        (" connect ", "", RequestKind.CONNECT),
+        ("Confirm", "Sign Message\nSign in to rugs.fun sim: abc 123", RequestKind.SIGN_MESSAGE),
+        ("Confirm", SIGN_IN, RequestKind.SIGN_MESSAGE),  # Sign In With Solana
+        ("Sign", SIGN_IN, RequestKind.SIGN_MESSAGE),
+        ("Confirm", "Confirm Transaction\n" + TX, RequestKind.SIGN_TRANSACTION),
+        ("Confirm", "Sign Message\nhello", RequestKind.SIGN_TRANSACTION),  # not a sign-in: fail closed
+        ("Confirm (unsafe)", SIGN_IN, RequestKind.SIGN_TRANSACTION),  # Phantom's warning wins
+        ("Confirm", "please go and sign in to win", RequestKind.SIGN_TRANSACTION),  # not at a line start
+        ("Continue", "", RequestKind.UNKNOWN),
+        ("Connect and sign", "", RequestKind.UNKNOWN),
+        ("", "", RequestKind.UNKNOWN),
+        ("whatever", SIGN_IN, RequestKind.UNKNOWN),
     ],
 )
-def test_request_kind_parse(text: str, kind: RequestKind) -> None:
-    assert RequestKind.parse(text) is kind
+def test_classify_from_the_primary_button_and_the_window(
+    primary: str, window: str, kind: RequestKind
+) -> None:
+    assert classify(primary, window, PHANTOM_WALLET) is kind
+
+
+@pytest.mark.parametrize(
+    ("urls", "origin", "note"),
+    [
+        (
+            ["about:blank", "http://127.0.0.1:8765/game", "chrome-extension://abc/notification.html"],
+            "http://127.0.0.1:8765",
+            "",
+        ),
+        (["https://rugs.fun/", "https://rugs.fun/other"], "https://rugs.fun", ""),
+        (["https://rugs.fun/", "https://evil.example/"], "", "several sites"),
+        (["about:blank", "chrome-extension://abc/popup.html"], "", "no web page"),
+    ],
+)
+def test_requesting_origin_is_the_one_open_site(urls: list[str], origin: str, note: str) -> None:
+    got, why = requesting_origin(urls)
+    assert got == origin
+    assert note in why if note else why == ""
+
+
+def test_unattributed_request_is_refused_with_the_reason() -> None:
+    origin, note = requesting_origin(["https://rugs.fun/", "https://evil.example/"])
+    d = POLICY.decide(ApprovalRequest(RequestKind.CONNECT, origin, note))
+    assert not d.approve and not d.halt and "evil.example" in d.reason
+
+
+def test_the_table_is_the_real_phantoms() -> None:
+    w = PHANTOM_WALLET
+    assert (w.popup_page, w.onboarding_page, w.notification_page) == (
+        "popup.html",
+        "onboarding.html",
+        "notification.html",
+    )
+    assert w.unlocked_marker == '[data-testid="home-header-account-name"]'
+    assert w.onboarding_done == '[data-testid="onboarding-complete-done"]'
+    assert w.primary_button == 'button[data-testid="primary-button"]'
+    assert w.secondary_button == 'button[data-testid="secondary-button"]'
+    assert (w.spinner, w.interstitial_dismiss) == (".spinner", "Not Now")
 
 
 def test_normalize_origin() -> None:
@@ -162,6 +223,18 @@ def test_check_extension_ok(tmp_path: Path) -> None:
     assert check_extension(tmp_path) == "W"
 
 
+def test_extension_names_resolve_a_localised_name(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"manifest_version": 3, "name": "__MSG_extName__", "version": "1", "default_locale": "en"})
+    )
+    assert extension_names(tmp_path) == ("__MSG_extName__",)  # no messages file: the raw name only
+    (tmp_path / "_locales" / "en").mkdir(parents=True)
+    (tmp_path / "_locales" / "en" / "messages.json").write_text(
+        json.dumps({"extname": {"message": "Phantom"}})
+    )
+    assert extension_names(tmp_path) == ("__MSG_extName__", "Phantom")
+
+
 def test_launch_args_and_user_agent(tmp_path: Path) -> None:
     args = launch_args(tmp_path, as_root=True)
     for flag in (
@@ -171,6 +244,7 @@ def test_launch_args_and_user_agent(tmp_path: Path) -> None:
         "--disable-sync",
         "--no-first-run",
         "--disable-default-apps",
+        "--lang=en-US",  # the table reads Phantom's English wording
     ):
         assert flag in args
     assert f"--load-extension={tmp_path.resolve()}" in args

@@ -1,5 +1,7 @@
 """Browser helpers for the sim-page tests: a persistent Chromium profile with the stand-in wallet loaded.
 
+The stand-in is driven through the real Phantom's table (bot/browser/selectors.py), as the bot drives it.
+
 Kept apart from the tests so each test reads as a scenario. Everything here drives the real page through the
 DOM and the real extension through its own pages, the way the bot (and a human) would.
 """
@@ -17,12 +19,15 @@ from typing import Any
 
 from playwright.async_api import BrowserContext, Page, Playwright, WebSocket, async_playwright
 
+from bot.browser.selectors import PHANTOM_WALLET as W
 from bot.sim.assets import extension_dir
 
 CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "correct horse battery"  # test-only wallet password
 BET_BUTTON = "div.sidebet-container > div.sidebet-banner > div.bet-button"
 AMOUNT_INPUT = '[class*="_amountInputContainer_"] input[type="number"]'
+APPROVE = W.primary_button  # Connect / Confirm
+REJECT = W.secondary_button  # Cancel
 ACK_RE = re.compile(r"^43(\d+)(\[.*)$", re.S)
 EVENT_RE = re.compile(r"^42(\d*)(\[.*)$", re.S)
 
@@ -155,38 +160,53 @@ async def wallet_browser(user_data_dir: Path) -> AsyncIterator[tuple[Playwright,
 
 
 async def create_wallet(ctx: BrowserContext, ext_id: str, password: str = PASSWORD) -> str:
-    """Fill the onboarding page; returns the new base58 public key."""
+    """Fill the onboarding page (Phantom's password step); returns the new base58 public key."""
     page = await ctx.new_page()
-    await page.goto(f"chrome-extension://{ext_id}/onboarding.html")
-    await page.fill("#password", password)
-    await page.fill("#confirm-password", password)
-    await page.click("#create-button")
-    await page.wait_for_selector("#done-view:not([hidden])")
+    await page.goto(f"chrome-extension://{ext_id}/{W.onboarding_page}")
+    await page.fill(W.onboarding_password, password)
+    await page.fill(W.onboarding_confirm, password)
+    await page.click(W.onboarding_terms)
+    await page.click(W.onboarding_submit)
+    await page.wait_for_selector(W.onboarding_done)
     key = (await page.text_content("#public-key")) or ""
     await page.close()
     return key
 
 
 def is_approval(page: Page) -> bool:
-    return "approval.html" in page.url
+    """A request window: Phantom's notification page."""
+    return f"/{W.notification_page}" in page.url
 
 
-async def handle_popup(
-    popup: Page, click: str = "#approve-button", password: str | None = None
-) -> dict[str, str]:
-    """Optionally unlock the wallet's approval window, read what it shows, then click ``click``."""
+async def dismiss_interstitials(page: Page) -> list[str]:
+    """Answer the popup's network announcements with "Not Now"; returns their titles."""
+    seen: list[str] = []
+    while await page.is_visible("#interstitial-view"):
+        title = (await page.text_content("#interstitial-title")) or ""
+        seen.append(title)
+        await page.get_by_role("button", name=W.interstitial_dismiss, exact=True).click()
+        await page.wait_for_function(  # the next one, or none: never answer the same screen twice
+            """t => document.getElementById('interstitial-view').hidden
+                 || document.getElementById('interstitial-title').textContent !== t""",
+            arg=title,
+        )
+    return seen
+
+
+async def handle_popup(popup: Page, click: str = APPROVE, password: str | None = None) -> dict[str, str]:
+    """Optionally unlock the wallet's request window, read what it shows, then click ``click``."""
     await popup.wait_for_load_state()
     if password is not None:
-        await popup.wait_for_selector("#unlock-view:not([hidden])")
-        await popup.fill("#password", password)
-        await popup.click("#unlock-button")
-    await popup.wait_for_selector("#request-view:not([hidden])")
+        await popup.wait_for_selector(W.unlock_password)
+        await popup.fill(W.unlock_password, password)
+        await popup.click(W.unlock_submit)
+    await popup.wait_for_selector(W.primary_button)
     seen = {
-        "kind": (await popup.text_content("#request-kind")) or "",
+        "kind": (await popup.text_content("#request-title")) or "",
         "origin": (await popup.text_content("#request-origin")) or "",
         "detail": (await popup.text_content("#request-detail")) or "",
-        "approve": (await popup.text_content("#approve-button")) or "",
-        "reject": (await popup.text_content("#reject-button")) or "",
+        "approve": (await popup.text_content(W.primary_button)) or "",
+        "reject": (await popup.text_content(W.secondary_button)) or "",
     }
     await popup.click(click)
     return seen

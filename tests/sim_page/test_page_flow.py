@@ -24,6 +24,7 @@ from bot.sim.runner import SimHandle, start_sim_in_thread
 from tests.sim_page.harness import (
     AMOUNT_INPUT,
     BET_BUTTON,
+    REJECT,
     Wire,
     create_wallet,
     handle_popup,
@@ -299,10 +300,10 @@ def test_sign_request_is_shown_as_a_transaction_then_a_drop_reconnects_logged_in
         # 1. a hostile "sign this transaction" request: the wallet shows what it is and who asks
         async with ctx.expect_page(is_approval, timeout=15_000) as info:
             await asyncio.to_thread(sim.fault, "sign_request")
-        seen = await handle_popup(await info.value, click="#reject-button")
-        assert seen["kind"] == "Approve transaction"
+        seen = await handle_popup(await info.value, click=REJECT)
+        assert seen["kind"] == "Confirm Transaction"
         assert seen["origin"] == sim.url
-        assert (seen["approve"], seen["reject"]) == ("Approve", "Reject")
+        assert (seen["approve"], seen["reject"]) == ("Confirm", "Cancel")
         assert json.loads(seen["detail"])["instructions"][0]["type"] == "transfer"
         await page.wait_for_selector(
             "#sign-result:has-text('rejected (User rejected the request.)')", timeout=5_000

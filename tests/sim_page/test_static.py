@@ -83,5 +83,5 @@ def test_manifest_is_mv3_with_main_world_provider_at_document_start() -> None:
         assert all((extension_dir() / js).is_file() for js in cs["js"])
     assert "host_permissions" not in m  # the wallet needs no network access
     assert (extension_dir() / m["action"]["default_popup"]).is_file()
-    for page in ("approval.html", "onboarding.html", "popup.html", "README.md"):
+    for page in ("notification.html", "onboarding.html", "popup.html", "ui.js", "README.md"):
         assert (extension_dir() / page).is_file(), page

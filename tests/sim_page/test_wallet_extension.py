@@ -13,7 +13,17 @@ from typing import Any
 import pytest
 from playwright.async_api import BrowserContext, Page
 
-from tests.sim_page.harness import PASSWORD, create_wallet, handle_popup, is_approval, wallet_browser
+from tests.sim_page.harness import (
+    APPROVE,
+    PASSWORD,
+    REJECT,
+    W,
+    create_wallet,
+    dismiss_interstitials,
+    handle_popup,
+    is_approval,
+    wallet_browser,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -79,7 +89,7 @@ async def call_with_popup(
     page: Page,
     method: str,
     arg: object,
-    click: str = "#approve-button",
+    click: str = APPROVE,
     password: str | None = None,
     close: bool = False,
 ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -88,8 +98,8 @@ async def call_with_popup(
         task = asyncio.create_task(page.evaluate(CALL, [method, arg]))
     popup = await info.value
     if close:
-        await popup.wait_for_selector("#request-view:not([hidden])")
-        seen = {"kind": (await popup.text_content("#request-kind")) or ""}
+        await popup.wait_for_selector(W.primary_button)
+        seen = {"kind": (await popup.text_content("#request-title")) or ""}
         await popup.close()
     else:
         seen = await handle_popup(popup, click=click, password=password)
@@ -101,11 +111,12 @@ def run(coro: Any) -> Any:
 
 
 ONBOARDING_CASES = [
-    # (password, confirm, expected error text or None for success)
-    ("short", "short", "at least 8 characters"),
-    (PASSWORD, PASSWORD + "x", "do not match"),
-    (PASSWORD, PASSWORD, None),
-    (PASSWORD, PASSWORD, "already exists"),
+    # (password, confirm, terms ticked, expected error text or None for success)
+    ("short", "short", True, "at least 8 characters"),
+    (PASSWORD, PASSWORD + "x", True, "do not match"),
+    (PASSWORD, PASSWORD, False, "Terms of Service"),
+    (PASSWORD, PASSWORD, True, None),
+    (PASSWORD, PASSWORD, True, "already exists"),
 ]
 
 
@@ -113,19 +124,22 @@ def test_onboarding_validates_and_stores_only_a_salted_hash(chromium: Path, tmp_
     async def scenario() -> None:
         async with wallet_browser(tmp_path / "profile") as (_pw, ctx, ext_id):
             page = await ctx.new_page()
-            await page.goto(f"chrome-extension://{ext_id}/onboarding.html")
+            await page.goto(f"chrome-extension://{ext_id}/{W.onboarding_page}")
             created = ""
-            for password, confirm, expected in ONBOARDING_CASES:
+            for password, confirm, terms, expected in ONBOARDING_CASES:
                 await page.reload()
                 if expected == "already exists":
-                    await page.wait_for_selector("#done-view:not([hidden])")
+                    await page.wait_for_selector(W.onboarding_done)
                     assert "already exists" in ((await page.text_content("#status")) or "")
                     continue
-                await page.fill("#password", password)
-                await page.fill("#confirm-password", confirm)
-                await page.click("#create-button")
+                await page.fill(W.onboarding_password, password)
+                await page.fill(W.onboarding_confirm, confirm)
+                if terms:
+                    await page.click(W.onboarding_terms)
+                await page.click(W.onboarding_submit)
                 if expected is None:
-                    await page.wait_for_selector("#done-view:not([hidden])")
+                    await page.wait_for_selector(W.onboarding_done)
+                    assert (await page.text_content("#status")) == "You're all ready!"
                     created = (await page.text_content("#public-key")) or ""
                 else:
                     await page.wait_for_function("document.getElementById('error').textContent.length > 0")
@@ -185,7 +199,7 @@ def test_provider_then_connect_approve_then_sign_is_deterministic_hmac(
             await check_shape_and_unauthorized_calls(ctx, page)
             res, seen = await call_with_popup(ctx, page, "connect", None)
             assert res == {"ok": key}
-            assert seen["kind"] == "Connect" and seen["origin"] == dapp_origin
+            assert seen["kind"] == "Connection request" and seen["origin"] == dapp_origin
             assert (seen["approve"], seen["reject"]) == ("Connect", "Cancel")
             assert await page.evaluate("window.phantom.solana.isConnected") is True
             # a trusted, unlocked origin reconnects without a window (like Phantom)
@@ -194,7 +208,8 @@ def test_provider_then_connect_approve_then_sign_is_deterministic_hmac(
             sigs = []
             for _ in range(2):
                 res, seen = await call_with_popup(ctx, page, "signMessage", message)
-                assert seen["kind"] == "Sign message" and seen["detail"] == message
+                assert seen["kind"] == "Sign Message" and seen["detail"] == message
+                assert (seen["approve"], seen["reject"]) == ("Confirm", "Cancel")
                 assert res["key"] == key
                 sigs.append(res["ok"])
             secret = base64.b64decode((await storage(ctx, ext_id))["wallet"]["secret"])
@@ -207,21 +222,21 @@ def test_provider_then_connect_approve_then_sign_is_deterministic_hmac(
 
 REJECTIONS = [
     # (method, arg, how the user answers, expected window title)
-    ("connect", None, "#reject-button", "Connect"),
-    ("connect", None, "close", "Connect"),
-    ("signMessage", "hello", "#reject-button", "Sign message"),
+    ("connect", None, REJECT, "Connection request"),
+    ("connect", None, "close", "Connection request"),
+    ("signMessage", "hello", REJECT, "Sign Message"),
     (
         "signTransaction",
         {"description": "drain", "instructions": [{"lamports": 5}]},
-        "#reject-button",
-        "Approve transaction",
+        REJECT,
+        "Confirm Transaction",
     ),
-    ("signTransaction", {"description": "drain"}, "close", "Approve transaction"),
+    ("signTransaction", {"description": "drain"}, "close", "Confirm Transaction"),
     (
         "signAllTransactions",
         [{"description": "a"}, {"description": "b"}],
-        "#reject-button",
-        "Approve transaction",
+        REJECT,
+        "Confirm Transaction",
     ),
 ]
 
@@ -247,9 +262,10 @@ def test_every_rejection_is_phantoms_4001(chromium: Path, tmp_path: Path, dapp_o
                     page.evaluate(CALL, ["signTransaction", {"description": "drain 9 SOL"}])
                 )
             popup = await info.value
-            await popup.wait_for_selector("#request-view:not([hidden])")
+            await popup.wait_for_selector(W.primary_button)
             assert "drain 9 SOL" in ((await popup.text_content("#request-detail")) or "")
-            await popup.click("#reject-button")
+            assert (await popup.text_content(W.primary_button)) == "Confirm"
+            await popup.click(REJECT)
             assert (await task)["code"] == 4001
             # a request that claims another origin is shown (and judged) with the page's real origin
             res, seen = await call_with_popup(
@@ -257,7 +273,7 @@ def test_every_rejection_is_phantoms_4001(chromium: Path, tmp_path: Path, dapp_o
                 page,
                 "forged",
                 {"method": "signMessage", "params": {"message": "aGk="}},
-                click="#reject-button",
+                click=REJECT,
             )
             assert seen["origin"] == dapp_origin and seen["detail"] == "hi"
             assert res["code"] == 4001
@@ -272,21 +288,25 @@ def test_lock_unlock_and_relock_on_browser_restart(chromium: Path, tmp_path: Pat
         async with wallet_browser(profile) as (_pw, ctx, ext_id):
             key = await create_wallet(ctx, ext_id)
             popup = await ctx.new_page()
-            await popup.goto(f"chrome-extension://{ext_id}/popup.html")
-            await popup.wait_for_selector("#unlocked-view:not([hidden])")
+            await popup.goto(f"chrome-extension://{ext_id}/{W.popup_page}")
+            await popup.wait_for_selector("#interstitial-view:not([hidden])")
+            assert not await popup.is_visible(W.unlocked_marker)  # the announcements stand before the home
+            assert await dismiss_interstitials(popup) == ["Enable Sui?", "Enable Monad?"]
+            await popup.wait_for_selector(W.unlocked_marker)
             assert await popup.text_content("#public-key") == key
-            await popup.click("#lock-button")
-            await popup.wait_for_selector("#locked-view:not([hidden])")
-            # a locked wallet asks for the password inside the approval window; a wrong one is refused
+            await popup.click('[data-testid="lock-menu-item"]')
+            await popup.wait_for_selector(W.unlock_password)
+            # a locked wallet asks for the password inside the request window; a wrong one is refused
             page = await ctx.new_page()
             await page.goto(dapp_origin)
             async with ctx.expect_page(is_approval) as info:
                 task = asyncio.create_task(page.evaluate(CALL, ["connect", None]))
             approval = await info.value
-            await approval.wait_for_selector("#unlock-view:not([hidden])")
-            assert await approval.get_attribute("#password", "type") == "password"
-            await approval.fill("#password", "wrong password")
-            await approval.click("#unlock-button")
+            await approval.wait_for_selector(W.unlock_password)
+            assert not await approval.is_visible(W.primary_button)
+            assert await approval.get_attribute(W.unlock_password, "type") == "password"
+            await approval.fill(W.unlock_password, "wrong password")
+            await approval.click(W.unlock_submit)
             await approval.wait_for_function("document.getElementById('unlock-error').textContent.length > 0")
             assert await approval.text_content("#unlock-error") == "Incorrect password"
             await handle_popup(approval, password=PASSWORD)
@@ -297,12 +317,20 @@ def test_lock_unlock_and_relock_on_browser_restart(chromium: Path, tmp_path: Pat
         async with wallet_browser(profile) as (_pw, ctx, ext_id):
             assert (await storage(ctx, ext_id, "session")).get("unlocked") is not True
             popup = await ctx.new_page()
-            await popup.goto(f"chrome-extension://{ext_id}/popup.html")
-            await popup.wait_for_selector("#locked-view:not([hidden])")
-            await popup.fill("#password", PASSWORD)
-            await popup.click("#unlock-button")
-            await popup.wait_for_selector("#unlocked-view:not([hidden])")
+            await popup.goto(f"chrome-extension://{ext_id}/{W.popup_page}")
+            await popup.wait_for_selector(W.unlock_password)
+            # the stuck-spinner fault: unlocked underneath, but the spinner turns until a reload
+            await popup.evaluate("chrome.storage.local.set({simStuckSpinner: true})")
+            await popup.fill(W.unlock_password, PASSWORD)
+            await popup.click(W.unlock_submit)
+            await popup.wait_for_selector(W.spinner)
+            await asyncio.sleep(1.0)
+            assert await popup.is_visible(W.spinner) and not await popup.is_visible(W.unlocked_marker)
+            await popup.reload()
+            await popup.wait_for_selector(W.unlocked_marker)  # announcements were answered in the first run
+            assert not await popup.is_visible(W.spinner)
             assert await popup.text_content("#public-key") == key
+            assert "simStuckSpinner" not in await storage(ctx, ext_id)  # the fault fires once
 
     key = run(first_run())
     run(second_run(key))

@@ -1,7 +1,7 @@
 /*
  * Service worker: the only place that holds the wallet secret and decides. Every connect / signMessage /
- * signTransaction from a page opens an approval window (like Phantom), so whoever drives the browser must
- * approve or reject it explicitly; closing the window rejects.
+ * signTransaction from a page opens a request window on notification.html (like Phantom), so whoever drives
+ * the browser must approve or reject it explicitly; closing the window rejects.
  *
  * Honesty note: this is a stand-in. The "secret" is 32 random bytes kept unencrypted in chrome.storage.local,
  * the public key is base58(SHA-256(secret)) and signatures are HMAC-SHA256(secret, message) — deterministic and
@@ -89,22 +89,35 @@ async function isUnlocked() {
   return unlocked === true;
 }
 
+async function pendingInterstitials() {
+  const { interstitials } = await chrome.storage.local.get("interstitials");
+  return Array.isArray(interstitials) ? interstitials : [];
+}
+
 async function status() {
   const wallet = await getWallet();
+  const unlocked = wallet ? await isUnlocked() : false;
   return {
     exists: !!wallet,
-    unlocked: wallet ? await isUnlocked() : false,
+    unlocked,
     publicKey: wallet ? wallet.publicKey : null,
     trustedOrigins: await getTrusted(),
+    interstitial: unlocked ? (await pendingInterstitials())[0] || null : null,
   };
 }
 
-async function createWallet(password, confirm) {
+async function dismissInterstitial() {
+  await chrome.storage.local.set({ interstitials: (await pendingInterstitials()).slice(1) });
+  return { ok: true };
+}
+
+async function createWallet(password, confirm, terms) {
   if (await getWallet()) return { ok: false, error: "Wallet already exists" };
   if (typeof password !== "string" || password.length < MIN_PASSWORD) {
     return { ok: false, error: "Password must be at least " + MIN_PASSWORD + " characters" };
   }
   if (password !== confirm) return { ok: false, error: "Passwords do not match" };
+  if (terms !== true) return { ok: false, error: "Please accept the Terms of Service" };
   const secret = crypto.getRandomValues(new Uint8Array(32));
   const salt = crypto.getRandomValues(new Uint8Array(16));
   const saltB64 = toB64(salt);
@@ -116,7 +129,8 @@ async function createWallet(password, confirm) {
     passwordHash: await passwordHash(saltB64, password),
     createdAt: Date.now(),
   };
-  await chrome.storage.local.set({ wallet, trustedOrigins: [] });
+  // Like Phantom after an update, the popup first announces new networks, each answered once.
+  await chrome.storage.local.set({ wallet, trustedOrigins: [], interstitials: ["Sui", "Monad"] });
   await chrome.storage.session.set({ unlocked: true });
   return { ok: true, publicKey: wallet.publicKey };
 }
@@ -151,13 +165,13 @@ async function openApproval(kind, origin, params, display, respond) {
   pending.set(id, { kind, origin, params, display, respond, windowId: null });
   try {
     const win = await chrome.windows.create({
-      url: "approval.html?req=" + encodeURIComponent(id), type: "popup", width: 360, height: 600, focused: true,
+      url: "notification.html?req=" + encodeURIComponent(id), type: "popup", width: 360, height: 600, focused: true,
     });
     const p = pending.get(id);
     if (p) p.windowId = win.id;
   } catch (e) {
     pending.delete(id);
-    respond({ error: { code: 4900, message: "Could not open the approval window" } });
+    respond({ error: { code: 4900, message: "Could not open the request window" } });
   }
 }
 
@@ -263,7 +277,8 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
     if (!fromExtensionPage) return { ok: false, error: "Forbidden" };
     switch (msg.type) {
       case "status": return await status();
-      case "create": return await createWallet(msg.password, msg.confirm);
+      case "create": return await createWallet(msg.password, msg.confirm, msg.terms);
+      case "dismissInterstitial": return await dismissInterstitial();
       case "unlock": return await unlock(msg.password);
       case "lock": return await lock();
       case "getRequest": return { request: describe(msg.id), unlocked: await isUnlocked() };

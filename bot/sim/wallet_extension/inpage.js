@@ -1,7 +1,7 @@
 /*
  * MAIN-world provider: what a dapp sees as window.phantom.solana. It holds no secret and decides nothing;
  * every request goes through window.postMessage to the isolated content script and on to the background,
- * which asks the user in an approval window — the same trust boundary as the real Phantom.
+ * which asks the user in a request window (notification.html) — the same trust boundary as the real Phantom.
  */
 (function () {
   "use strict";

@@ -1,5 +1,5 @@
 "use strict";
-const $ = (id) => document.getElementById(id);
+// Create the wallet: Phantom's password step (password, confirmation, terms), then "You're all ready!".
 
 function showDone(publicKey, text) {
   $("create-view").hidden = true;
@@ -8,19 +8,23 @@ function showDone(publicKey, text) {
   $("public-key").textContent = publicKey;
 }
 
-chrome.runtime.sendMessage({ type: "status" }, (st) => {
-  if (st && st.exists) showDone(st.publicKey, "Wallet already exists");
+send({ type: "status" }).then((st) => {
+  if (st.exists) showDone(st.publicKey, "Wallet already exists");
 });
 
-$("create-button").addEventListener("click", () => {
+$("create-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
   $("error").textContent = "";
-  chrome.runtime.sendMessage(
-    { type: "create", password: $("password").value, confirm: $("confirm-password").value },
-    (res) => {
-      $("password").value = "";
-      $("confirm-password").value = "";
-      if (res && res.ok) showDone(res.publicKey, "Wallet created");
-      else $("error").textContent = (res && res.error) || "Could not create the wallet";
-    },
-  );
+  spinner(true);
+  const res = await send({
+    type: "create", password: $("password").value, confirm: $("confirm-password").value, terms: $("terms").checked,
+  });
+  spinner(false);
+  $("password").value = "";
+  $("confirm-password").value = "";
+  if (res.ok) showDone(res.publicKey, "You're all ready!");
+  else $("error").textContent = res.error || "Could not create the wallet";
+});
+document.querySelector('[data-testid="onboarding-complete-done"]').addEventListener("click", () => {
+  location.replace("popup.html");
 });

@@ -1,25 +1,36 @@
 "use strict";
-const $ = (id) => document.getElementById(id);
+// The toolbar popup: sends a wallet that does not exist yet to onboarding, asks for the password while locked,
+// shows each pending network announcement ("Enable Sui", "Enable Monad") once, then the account home.
 
-function render() {
-  chrome.runtime.sendMessage({ type: "status" }, (st) => {
-    st = st || {};
-    $("setup-view").hidden = !!st.exists;
-    $("locked-view").hidden = !st.exists || st.unlocked;
-    $("unlocked-view").hidden = !st.exists || !st.unlocked;
-    $("public-key").textContent = st.publicKey || "";
-    $("trusted-origins").textContent = (st.trustedOrigins || []).join(", ") || "none";
-  });
+function show(view) {
+  for (const v of ["locked-view", "interstitial-view", "unlocked-view"]) $(v).hidden = v !== view;
 }
 
-$("open-onboarding").addEventListener("click", () => chrome.tabs.create({ url: "onboarding.html" }));
-$("unlock-button").addEventListener("click", () => {
-  $("error").textContent = "";
-  chrome.runtime.sendMessage({ type: "unlock", password: $("password").value }, (res) => {
-    $("password").value = "";
-    if (res && res.ok) render();
-    else $("error").textContent = (res && res.error) || "Unlock failed";
-  });
+async function render() {
+  const st = await send({ type: "status" });
+  if (!st.exists) { location.replace("onboarding.html"); return; }
+  if (!st.unlocked) { show("locked-view"); return; }
+  if (st.interstitial) {
+    $("interstitial-title").textContent = "Enable " + st.interstitial + "?";
+    $("interstitial-enable").textContent = "Enable " + st.interstitial;
+    show("interstitial-view");
+    return;
+  }
+  $("public-key").textContent = st.publicKey || "";
+  $("trusted-origins").textContent = (st.trustedOrigins || []).join(", ") || "none";
+  show("unlocked-view");
+}
+
+async function dismissInterstitial() {
+  await send({ type: "dismissInterstitial" });
+  render();
+}
+
+wireUnlockForm($("unlock-form"), $("password"), $("error"), render);
+$("interstitial-enable").addEventListener("click", dismissInterstitial);
+$("interstitial-later").addEventListener("click", dismissInterstitial);
+document.querySelector('[data-testid="lock-menu-item"]').addEventListener("click", async () => {
+  await send({ type: "lock" });
+  render();
 });
-$("lock-button").addEventListener("click", () => chrome.runtime.sendMessage({ type: "lock" }, render));
 render();
