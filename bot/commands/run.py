@@ -33,9 +33,9 @@ from loguru import logger
 from bot.bets.model import BetIntent, BrokerReport
 from bot.brokers.base import BrokerStats
 from bot.browser.errors import BrowserEnvironmentError, HaltRequired
-from bot.cli import EXIT_ENVIRONMENT, EXIT_HALTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from bot.commands.common import add_profile_arg, load
 from bot.config import Profile, Settings
+from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_HALTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from bot.mode import Mode
 
 LIVE_WORD = "LIVE"

@@ -16,13 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.commands.common import add_json_arg, emit_json
+from bot.exitcodes import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from bot.fair.audit import Auditor
 from bot.protocol.events import GameStateUpdate, InvalidEvent, decode_event
 from bot.protocol.frames import Packet, decode
 
-_EXIT_OK = 0
-_EXIT_MISMATCH = 1
-_EXIT_USAGE = 2
 _RECORDING_SUFFIXES = (".jsonl", ".jsonl.gz")
 
 
@@ -122,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         for m in missing:
             print(f"rugsbot verify: no such file or directory: {m}", file=sys.stderr)
-        return _EXIT_USAGE
+        return EXIT_USAGE
     auditor = Auditor()
     per_file = [audit_file(f, auditor) for f in files]
     counts = auditor.counts
@@ -144,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
         emit_json(result)
     else:
         _print_table(result, failed)
-    return _EXIT_MISMATCH if failed else _EXIT_OK
+    return EXIT_CHECK_FAILED if failed else EXIT_OK
 
 
 def _print_table(result: dict[str, object], failed: bool) -> None:

@@ -17,10 +17,10 @@ import pytest
 
 from bot.bets.model import BetStatus
 from bot.browser.wallet import RequestKind
-from bot.cli import EXIT_HALTED, EXIT_OK
 from bot.commands.run import BotRun
 from bot.config import Mode, Settings
 from bot.config.profile import profile_from_dict
+from bot.exitcodes import EXIT_HALTED, EXIT_OK
 from bot.money import PRACTICE_COIN
 from tests.execution.conftest import browser_available
 
