@@ -85,8 +85,7 @@ def run(args: argparse.Namespace) -> int:
         if not confirm_live(args):
             print("rugsbot run: live run not confirmed", file=sys.stderr)
             return EXIT_USAGE
-    for flag in ("duration", "games"):
-        v = getattr(args, flag)
+    for flag, v in (("duration", args.duration), ("games", args.games)):
         if v is not None and v <= 0:
             print(f"rugsbot run: --{flag} must be > 0", file=sys.stderr)
             return EXIT_USAGE
