@@ -5,7 +5,7 @@ Two measurements:
 1. **Click primitives** on a static page with the site's controls: ``locator.click()`` (Playwright's
    actionability checks) against ``page.mouse.click(x, y)`` at the cached centre, preceded by the broker's
    one-round-trip probe (box + hit test + enabled + amount) — the path the BrowserBroker actually uses.
-2. **End to end** with ``rugsbot run``'s BotRun in practice mode against the simulator: for every bet,
+2. **End to end** with ``rugsbot run``'s LiveRun (bot/app/live.py) in practice mode against the simulator: for every bet,
    frame received in Python (the decision frame) → mouse click → the page's ``requestSidebet`` reaches the
    simulator (timestamped inside the server by wrapping its message handler; same machine clock) →
    ``currentSidebet`` received back (click → confirmation, what the timing model learns).
@@ -89,8 +89,10 @@ async def primitives(n: int) -> dict[str, list[float]]:
 
 
 async def end_to_end(bets: int, speed: float) -> tuple[dict[str, list[float]], dict[str, Any]]:
+    from bot.app.live import LiveRun
+    from bot.app.target import LiveOptions
     from bot.bets.model import BetStatus
-    from bot.commands.run import BotRun
+    from bot.brokers.browser import BrowserBroker
     from bot.config import Mode, Settings
     from bot.config.profile import profile_from_dict
     from bot.sim.config import SimConfig
@@ -148,28 +150,14 @@ async def end_to_end(bets: int, speed: float) -> tuple[dict[str, list[float]], d
         wallet_password=None,
         url=None,
     )
-    args = argparse.Namespace(
-        profile=None,
-        headless=True,
-        duration=None,
-        games=None,
-        sim=True,
-        sim_speed=speed,
-        sim_seed=None,
-        sim_faults="",
-        dry_run=False,
-        practice=False,
-        yes_live=False,
-        no_trace=True,
-        no_record=True,
-    )
-    bot = BotRun(settings, profile, Mode.PRACTICE, args, headless=True, sim=sim)
+    options = LiveOptions(headless=True, sim=True, sim_speed=speed, trace=False, record=False)
+    bot = LiveRun(settings, profile, Mode.PRACTICE, options, sim=sim)
 
     async def stopper() -> None:
         while True:
             await asyncio.sleep(0.2)
-            if bot.broker is not None and len(getattr(bot.broker, "clicks", [])) >= bets:
-                bot._request_stop("bench: enough bets")
+            if bot.broker_stats().clicks >= bets:
+                bot.request_stop("bench: enough bets")
                 return
 
     task = asyncio.ensure_future(stopper())
@@ -178,6 +166,7 @@ async def end_to_end(bets: int, speed: float) -> tuple[dict[str, list[float]], d
     sim.stop()
     with Store.open(settings.db_path) as store:
         rows = {r.bet_id: r for r in store.bets()}
+    assert isinstance(bot.broker, BrowserBroker)  # the click samples are the clicking broker's own record
     clicks = bot.broker.clicks
     out: dict[str, list[float]] = {
         k: []

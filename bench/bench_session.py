@@ -1,7 +1,8 @@
 """Decision latency: frame in → decision out through the whole session, as it runs live.
 
-Real parts: GameTracker, ProbabilityModel, Decider (profile strategies), Governor with a durable SQLite store
-(every decision is written), DryBroker, Auditor. Frames: the simulator's own broadcast frames for N full games
+Real parts, assembled as ``rugsbot run`` assembles them (bot/app/assembly.py): GameTracker, ProbabilityModel,
+Decider (profile strategies), Governor with a durable SQLite store (every decision is written), DryBroker,
+Auditor. Frames: the simulator's own broadcast frames for N full games
 (including the ~300 KB history frames), generated without sockets. Measured per frame with perf_counter_ns:
 normal tick frames that lead to a decision, tick frames without one, and history frames; the off-path audit
 (`TradingLoop.idle`) is measured separately. Writes docs/bench/session.md.
@@ -20,17 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.app.loop import TradingLoop
+from bot.app.assembly import LoopConfig, assemble
 from bot.brokers.paper import DryBroker
 from bot.config.profile import profile_from_dict
-from bot.engine.probability import ProbabilityModel
-from bot.engine.ranking import Decider
-from bot.fair.audit import Auditor
-from bot.game.tracker import GameTracker
 from bot.mode import Mode
-from bot.money import sol_to_lamports
 from bot.protocol.frames import encode_event
-from bot.risk.governor import Governor
 from bot.sim.config import SimConfig
 from bot.sim.game import iter_timeline
 from bot.store.db import Store
@@ -74,26 +69,14 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(Path(tmp) / "bench.db")
-        gov = Governor.start(
-            profile.guards,
+        parts = assemble(
+            LoopConfig.live(profile.model_copy(update={"name": "bench"}), Mode.DRY_RUN, REPO / "strategies"),
             store,
-            mode="DRY-RUN",
-            profile="bench",
-            coin=profile.coin,
-            logged_in=False,
-            starting_bankroll_lamports=sol_to_lamports(100.0),
             t=frames[0][0],
         )
-        session = TradingLoop(
-            mode=Mode.DRY_RUN,
-            coin=profile.coin,
-            tracker=GameTracker(),
-            model=ProbabilityModel(profile.engine, timing=profile.timing),
-            decider=Decider(profile.engine, REPO / "strategies"),
-            governor=gov,
-            broker=DryBroker(profile.timing.click_latency_s),
-            auditor=Auditor(),
-        )
+        gov = parts.governor
+        broker = DryBroker(profile.timing.click_latency_s)
+        session = parts.attach(broker)
         decided, opened, plain, history, idle = [], [], [], [], []
         from loguru import logger
 
@@ -103,7 +86,7 @@ def main() -> None:
             t0 = time.perf_counter_ns()
             intent = session.on_frame(t, "in", text)
             if intent is not None:
-                session.apply(session.broker.place(intent))  # type: ignore[attr-defined]
+                session.apply(broker.place(intent))
             dt = (time.perf_counter_ns() - t0) / 1e6
             if len(text) > 100_000:
                 history.append(dt)

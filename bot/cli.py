@@ -1,8 +1,6 @@
 """``rugsbot``: one CLI, one module per subcommand (bot/commands/), imported only when used.
 
-Exit codes (also in README): 0 ok · 1 a check failed (verify mismatch, doctor problem, test failure) ·
-2 usage or configuration error · 3 refused because the bot is halted · 4 environment problem (browser,
-extension, profile directory in use) · 130 interrupted.
+Exit codes: bot/exitcodes.py (the one table; ``rugsbot --help`` prints it).
 """
 
 from __future__ import annotations
@@ -13,12 +11,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-EXIT_OK = 0
-EXIT_CHECK_FAILED = 1
-EXIT_USAGE = 2
-EXIT_HALTED = 3
-EXIT_ENVIRONMENT = 4
-EXIT_INTERRUPTED = 130
+from bot.exitcodes import EXIT_INTERRUPTED, EXIT_USAGE, MEANING
 
 # name → (module under bot.commands, one-line help). Each module defines add_arguments(parser) and run(args).
 COMMANDS: tuple[tuple[str, str, str], ...] = (
@@ -43,7 +36,11 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
 
 
 def build_parser(available: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rugsbot", description="rugs.fun side-bet bot")
+    parser = argparse.ArgumentParser(
+        prog="rugsbot",
+        description="rugs.fun side-bet bot",
+        epilog="exit codes: " + " · ".join(f"{code} {text}" for code, text in MEANING),
+    )
     from bot import __version__
 
     parser.add_argument("--version", action="version", version=f"rugsbot {__version__}")

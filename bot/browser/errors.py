@@ -36,7 +36,8 @@ class ExtensionInvalid(BrowserEnvironmentError):
     def __init__(self, directory: Path, problem: str) -> None:
         self.directory = directory
         super().__init__(
-            f"wallet extension at {directory}: {problem}. Set RUGSBOT_EXTENSION_DIR to an unpacked extension."
+            f"wallet extension at {directory}: {problem}. Run `rugsbot wallet install` or set RUGSBOT_EXTENSION_DIR "
+            "to an unpacked extension."
         )
 
 

@@ -18,7 +18,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, ClassVar
 
 from bot.browser.errors import BrowserNotFound, ExtensionInvalid, ProfileInUse
 from bot.config import Profile, Settings
@@ -127,14 +127,22 @@ def extension_names(directory: Path) -> tuple[str, ...]:
 
 @dataclass
 class ProfileLock:
-    """An exclusive ``fcntl`` lock on ``<profile>/rugsbot.lock``; released by the OS if the process dies."""
+    """An exclusive ``fcntl`` lock on ``<profile>/rugsbot.lock``; released by the OS if the process dies.
+
+    Subclasses lock other directories with the same mechanism (bot/app/lock.py: one run per data directory):
+    they set ``lock_name`` and say what is in use in :meth:`in_use`."""
 
     directory: Path
     _fh: IO[str] | None = None
+    lock_name: ClassVar[str] = LOCK_NAME
+
+    def in_use(self, holder: str) -> Exception:
+        """The error raised when another process holds the lock (``holder``: what it wrote, ``pid N``)."""
+        return ProfileInUse(self.directory, holder)
 
     def acquire(self) -> ProfileLock:
         self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / LOCK_NAME
+        path = self.directory / self.lock_name
         fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the lifetime of the bot
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -142,7 +150,7 @@ class ProfileLock:
             fh.seek(0)
             holder = fh.read().strip()
             fh.close()
-            raise ProfileInUse(self.directory, holder) from None
+            raise self.in_use(holder) from None
         fh.seek(0)
         fh.truncate()
         fh.write(f"pid {os.getpid()}")

@@ -73,10 +73,6 @@ PHANTOM_WALLET = WalletSelectors(
     interstitial_dismiss="Not Now",
 )
 
-# Kept only until the run's wallet start (bot/commands/run.py, moving to bot/app/login.py) imports PHANTOM_WALLET
-# directly: there is no second table any more.
-STAND_IN_WALLET = PHANTOM_WALLET
-
 
 async def first_visible(
     page: Page, candidates: list[str], *, timeout_s: float = 0.0

@@ -7,10 +7,10 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from bot.cli import EXIT_OK, EXIT_USAGE
 from bot.commands import cliargs
 from bot.commands.cliargs import quiet_logs
 from bot.commands.common import add_profile_arg, emit_json, load
+from bot.exitcodes import EXIT_OK, EXIT_USAGE
 from bot.optimize.backtest import BacktestResult, engine_for, frames_of, run_backtest, scratch_dir
 from bot.optimize.fastsim import ticks_for_seconds
 from bot.optimize.metrics import evaluate

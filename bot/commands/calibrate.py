@@ -17,6 +17,7 @@ from bot.engine.calibration import (
     calibrate_recordings,
     read_game_lengths,
 )
+from bot.exitcodes import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     missing = [p for p in args.files if not p.exists()]
     if missing:
         print(f"rugsbot calibrate: no such file: {', '.join(map(str, missing))}")
-        return 2
+        return EXIT_USAGE
     files = _expand(args.files)
     csvs = [p for p in files if p.suffix == ".csv"]
     recs = [p for p in files if p.suffix != ".csv"]
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         emit_json({name: r.as_dict() for name, r in reports})
     else:
         _print(reports)
-    return 0 if any(r.observations for _, r in reports) else 1
+    return EXIT_OK if any(r.observations for _, r in reports) else EXIT_CHECK_FAILED
 
 
 def _expand(paths: list[Path]) -> list[Path]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.cli import EXIT_OK
 from bot.commands.common import add_profile_arg, emit_json, load
+from bot.exitcodes import EXIT_OK
 from bot.mode import Mode
 from bot.ops.doctor import DoctorInputs, Level, env_file_of, exit_code, run_checks
 

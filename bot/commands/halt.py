@@ -11,8 +11,8 @@ import argparse
 import getpass
 import sys
 
-from bot.cli import EXIT_ENVIRONMENT, EXIT_OK
 from bot.commands.common import add_json_arg, emit_json
+from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_OK
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -22,9 +22,9 @@ import os
 import sys
 
 from bot.browser.errors import BrowserEnvironmentError
-from bot.cli import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
 from bot.commands.common import add_profile_arg, load
 from bot.config import Profile, Settings
+from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

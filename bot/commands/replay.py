@@ -18,14 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.commands.common import add_json_arg, emit_json
+from bot.exitcodes import EXIT_CHECK_FAILED, EXIT_OK
 from bot.feeds.parts import RECORDING_SUFFIXES, part_order
 from bot.feeds.recording import RecordingReader
 from bot.game.signals import GameRugged, PhaseChanged, Signal
 from bot.game.state import TickTiming
 from bot.game.tracker import GameTracker
-
-EXIT_OK = 0
-EXIT_CHECK_FAILED = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -6,8 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
-from bot.cli import EXIT_OK, EXIT_USAGE
 from bot.commands.common import emit_json
+from bot.exitcodes import EXIT_OK, EXIT_USAGE
 from bot.optimize.metrics import EvidenceReport, evaluate
 from bot.report.render import render_html
 from bot.report.summary import print_summary

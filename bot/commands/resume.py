@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.cli import EXIT_ENVIRONMENT, EXIT_OK
 from bot.commands.common import add_json_arg, emit_json
 from bot.commands.halt import _user
+from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_OK
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

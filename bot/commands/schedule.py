@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cli import EXIT_HALTED, EXIT_OK, EXIT_USAGE
 from bot.commands.common import add_profile_arg, emit_json, load
 from bot.config import Settings
+from bot.exitcodes import EXIT_HALTED, EXIT_OK, EXIT_USAGE
 from bot.ops.scheduler import RunRequest, SubprocessRunner, WindowScheduler, fire_times, trigger_for
 
 HEARTBEAT_S = 30

@@ -6,6 +6,7 @@ import argparse
 
 from bot.commands.common import add_json_arg, add_profile_arg, emit_json, load
 from bot.config.resolve import resolve
+from bot.exitcodes import EXIT_OK
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,9 +27,9 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.json:
         emit_json(merged)
-        return 0
+        return EXIT_OK
     from rich.console import Console
     from rich.pretty import Pretty
 
     Console().print(Pretty(merged))
-    return 0
+    return EXIT_OK

@@ -13,6 +13,7 @@ import dataclasses
 import signal
 import sys
 
+from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
 from bot.money import PRACTICE_COIN, SOL_MINT, sol_to_lamports
 from bot.sim.config import SimConfig
 from bot.sim.faults import parse_faults
@@ -94,10 +95,10 @@ def run(args: argparse.Namespace) -> int:
         config = build_config(args)
     except ValueError as exc:  # FaultError included
         print(f"rugsbot sim: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     try:
         asyncio.run(_serve(config))
     except OSError as exc:
         print(f"rugsbot sim: cannot listen on {config.host}:{config.port}: {exc}", file=sys.stderr)
-        return 4
-    return 0
+        return EXIT_ENVIRONMENT
+    return EXIT_OK

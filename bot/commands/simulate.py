@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli import EXIT_OK, EXIT_USAGE
 from bot.commands import cliargs
 from bot.commands.common import add_profile_arg, emit_json, load
+from bot.exitcodes import EXIT_OK, EXIT_USAGE
 from bot.money import sol_to_lamports
 from bot.optimize.fastsim import ticks_for_seconds
 from bot.optimize.metrics import evaluate

@@ -7,8 +7,8 @@ import argparse
 import sys
 from typing import Any
 
-from bot.cli import EXIT_ENVIRONMENT, EXIT_HALTED, EXIT_OK
 from bot.commands.common import add_json_arg, emit_json
+from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_HALTED, EXIT_OK
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

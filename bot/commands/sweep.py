@@ -7,9 +7,9 @@ import json
 import tempfile
 from pathlib import Path
 
-from bot.cli import EXIT_OK, EXIT_USAGE
 from bot.commands import cliargs
 from bot.commands.common import add_profile_arg, emit_json, load
+from bot.exitcodes import EXIT_OK, EXIT_USAGE
 from bot.money import sol_to_lamports
 from bot.optimize.metrics import EvidenceReport, evaluate
 from bot.optimize.sweep import (

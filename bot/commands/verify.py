@@ -11,7 +11,7 @@ run on the same frames would have halted on (or not), in every era of the wire. 
 has never seen: partial files, stripped payloads, other game versions, missing seeds (counted as
 unverifiable, never a crash).
 
-Exit codes (bot/cli.py): 0 every revealed game checked out · 1 a mismatch or settlement disagreement, or
+Exit codes (bot/exitcodes.py): 0 every revealed game checked out · 1 a mismatch or settlement disagreement, or
 nothing to verify (no recording, no frame, no revealed game: an audit never says OK on nothing) · 2 a path
 that does not exist.
 """
@@ -23,8 +23,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.cli import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from bot.commands.common import add_json_arg, emit_json
+from bot.exitcodes import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from bot.fair.auditor import Auditor
 from bot.feeds.parts import recording_groups
 from bot.feeds.recording import RecordingReader

@@ -15,8 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.cli import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
 from bot.commands.common import add_json_arg, emit_json
+from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

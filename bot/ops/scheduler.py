@@ -31,8 +31,8 @@ from apscheduler.triggers.cron import CronTrigger
 from loguru import logger
 
 from bot.config.sections import ScheduleConfig, ScheduleWindow
+from bot.exitcodes import EXIT_HALTED
 
-EXIT_HALTED = 3
 STOP_GRACE_S = 30.0
 
 

@@ -1,7 +1,7 @@
 """Backtest: recordings through the very session that runs live — tracker, model, decider, governor — with
 the replay broker (bets land ``latency`` after the decision on the recorded timeline) and a real database.
 
-Nothing here decides anything: it assembles the live parts (as ``rugsbot run`` does for a dry run), feeds
+Nothing here decides anything: it assembles the live parts (bot/app/assembly.py, as ``rugsbot run`` does), feeds
 frames, and reads the outcome back from the bets table. What the bot *would have* done is therefore what it
 does, and docs/BACKTESTING.md lists the assumptions that remain (landing tick, rejected bets, rug tick).
 """
@@ -145,23 +145,24 @@ def run_backtest(
     """Feed frames through a fresh session with the replay broker; read bets back from the database.
 
     ``live_dry_run`` assembles a dry run instead (DryBroker, DRY-RUN mode) for frames arriving live from a
-    socket: the acceptance test compares the two on the same frames."""
+    socket: the acceptance test compares the two on the same frames. Raises ``ValueError`` when there is no
+    frame."""
+    from bot.app.assembly import LoopConfig, LoopParts, assemble
     from bot.app.loop import DecisionRecord, TradingLoop
     from bot.brokers.paper import DryBroker, ReplayBroker
-    from bot.engine.probability import ProbabilityModel
-    from bot.engine.ranking import Decider
     from bot.game.tracker import GameTracker
     from bot.mode import Mode
-    from bot.money import sol_to_lamports
-    from bot.risk.governor import Governor
     from bot.store.db import Store
 
-    engine = engine or profile.engine
-    coin = profile.coin
-    start_bankroll = sol_to_lamports(profile.starting_bankroll_sol)
+    config = LoopConfig(
+        profile=profile,
+        mode=Mode.DRY_RUN if live_dry_run else Mode.REPLAY,
+        coin=profile.coin,
+        strategies_dir=strategies_dir,
+        engine=engine,
+    )
     tracker = _WatchingTracker(GameTracker())
     broker = DryBroker(latency_s) if live_dry_run else ReplayBroker(latency_s)
-    mode = Mode.DRY_RUN if live_dry_run else Mode.REPLAY
     p_by_bet: dict[str, float] = {}
 
     why: Counter[str] = Counter()
@@ -176,42 +177,23 @@ def run_backtest(
     t0 = time.perf_counter()
     store = Store.open(db_path)
     try:
-        governor: Governor | None = None
+        parts: LoopParts | None = None
         session: TradingLoop | None = None
         frames_n = 0
         for t, direction, text in frames:
             if session is None:
                 # the governor's clock starts at the first frame: replays never read the wall clock
-                governor = Governor.start(
-                    profile.guards,
-                    store,
-                    mode=mode,
-                    profile=profile.name,
-                    coin=coin,
-                    logged_in=False,
-                    starting_bankroll_lamports=start_bankroll,
-                    t=t,
-                )
-                # the model starts from the profile's latency prior and learns the replay latency from the
-                # paper broker's confirmations, exactly as it learns click latency live
-                session = TradingLoop(
-                    mode=mode,
-                    coin=coin,
-                    tracker=tracker,
-                    model=ProbabilityModel(engine, timing=profile.timing),
-                    decider=Decider(engine, strategies_dir),
-                    governor=governor,
-                    broker=broker,
-                    on_decision=on_decision,
-                )
+                parts = assemble(config, store, t=t, tracker=tracker)
+                session = parts.attach(broker, on_decision=on_decision)
             frames_n += 1
             intent = session.on_frame(t, direction, text)
             if intent is not None:
                 session.apply(broker.place(intent))
             session.idle()
-        if session is None or governor is None:
+        if session is None or parts is None:
             raise ValueError("no frames to backtest")
-        governor.close(session.tracker.view.t)
+        governor = parts.governor
+        parts.close(session.tracker.view.t)
         rows = store.bets(governor.session)
         trips = [f"{e['guard']}: {e['action']} ({e['reason']})" for e in store.guard_events(governor.session)]
         bets = [
@@ -238,7 +220,7 @@ def run_backtest(
             bets=bets,
             rug_ticks=tracker.rug_ticks,
             tick_gaps=tracker.tick_gaps,
-            starting_bankroll=start_bankroll,
+            starting_bankroll=config.starting_bankroll_lamports,
             elapsed_s=time.perf_counter() - t0,
             guard_trips=trips,
             no_bet_reasons=dict(why.most_common(12)),

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from bot.browser.launch import ProfileLock
-from bot.cli import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, main
+from bot.cli import main
 from bot.commands.run import confirm_live, resolve_mode
 from bot.config.profile import profile_from_dict
+from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
 from bot.mode import Mode
 from tests.execution.conftest import browser_available
 

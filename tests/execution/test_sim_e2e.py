@@ -1,4 +1,4 @@
-"""End to end: real headless Chromium + the stand-in wallet + the real simulator, driven by `rugsbot run`'s BotRun.
+"""End to end: real headless Chromium + the stand-in wallet + the real simulator, driven by `rugsbot run`'s LiveRun.
 
 Every scenario checks the simulator's ground truth (``SimTruth``) against what the bot believes: requests
 received per player (no double bet), the account's balance against the bot's own ledger, bets settled.
@@ -7,20 +7,21 @@ The simulator runs at a fast clock (ticks of ~25 ms) so a few games fit in secon
 
 from __future__ import annotations
 
-import argparse
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.app.live import LiveRun
+from bot.app.target import LiveOptions
 from bot.bets.model import BetStatus
 from bot.browser.wallet import RequestKind
-from bot.cli import EXIT_HALTED, EXIT_OK
-from bot.commands.run import BotRun
 from bot.config import Mode, Settings
 from bot.config.profile import profile_from_dict
+from bot.exitcodes import EXIT_HALTED, EXIT_OK
 from bot.money import PRACTICE_COIN
 from tests.execution.conftest import browser_available
 
@@ -68,24 +69,8 @@ def sim() -> Iterator[Any]:
     handle.stop()
 
 
-def make_args(**kw: Any) -> argparse.Namespace:
-    base = dict(
-        profile=None,
-        headless=True,
-        duration=None,
-        games=None,
-        sim=True,
-        sim_speed=SPEED,
-        sim_seed=None,
-        sim_faults="",
-        dry_run=False,
-        practice=False,
-        yes_live=False,
-        no_trace=False,
-        no_record=False,
-    )
-    base.update(kw)
-    return argparse.Namespace(**base)
+def make_options(**kw: Any) -> LiveOptions:
+    return dataclasses.replace(LiveOptions(headless=True, sim=True, sim_speed=SPEED), **kw)
 
 
 def settings_for(tmp: Path) -> Settings:
@@ -99,7 +84,7 @@ def settings_for(tmp: Path) -> Settings:
     )
 
 
-async def drive(bot: BotRun, during: Callable[[BotRun], Awaitable[None]] | None = None) -> int:
+async def drive(bot: LiveRun, during: Callable[[LiveRun], Awaitable[None]] | None = None) -> int:
     """Run the bot; ``during`` runs concurrently (fault injection) once the broker is armed."""
 
     async def side() -> None:
@@ -107,12 +92,12 @@ async def drive(bot: BotRun, during: Callable[[BotRun], Awaitable[None]] | None 
             return
         try:
             for _ in range(600):
-                if bot.broker is not None and getattr(bot.broker, "armed", False):
+                if bot.broker is not None and bot.broker.armed:
                     break
                 await asyncio.sleep(0.05)
             await during(bot)
         except BaseException:
-            bot._request_stop(
+            bot.request_stop(
                 "test: the scenario failed"
             )  # stop the bot so the failure is reported, not a hang
             raise
@@ -125,13 +110,14 @@ async def drive(bot: BotRun, during: Callable[[BotRun], Awaitable[None]] | None 
     return code
 
 
-def history(b: BotRun) -> str:
+def history(b: LiveRun) -> str:
     """What happened, for assertion messages."""
     return "; ".join(f"{r.bet_id[-4:]}:{r.status.value}:{r.message[:40]}" for r in b.loop.reports)
 
 
-def our_truth(bot: BotRun, truth: Any) -> tuple[Any, list[Any], int]:
-    pid = bot.tracker.account.player_id
+def our_truth(bot: LiveRun, truth: Any) -> tuple[Any, list[Any], int]:
+    assert bot.parts is not None
+    pid = bot.parts.tracker.account.player_id
     acct = next(a for a in truth.accounts if a.player_id == pid)
     bets = [b for b in truth.bets if b.player_id == pid]
     return acct, bets, truth.sidebet_requests.get(pid, 0)
@@ -145,11 +131,11 @@ async def wait_for(cond: Callable[[], bool], timeout_s: float) -> bool:
     return cond()
 
 
-def confirmed_clicks(bot: BotRun) -> int:
+def confirmed_clicks(bot: LiveRun) -> int:
     return sum(1 for r in bot.loop.reports if r.status is BetStatus.CONFIRMED)
 
 
-def check_consistent(bot: BotRun, sim: Any) -> tuple[Any, list[Any], int]:
+def check_consistent(bot: LiveRun, sim: Any) -> tuple[Any, list[Any], int]:
     """No double bet, and every bet the bot settled matches the simulator's bet exactly (the database too)."""
     from bot.store.db import Store
 
@@ -160,8 +146,8 @@ def check_consistent(bot: BotRun, sim: Any) -> tuple[Any, list[Any], int]:
     assert requests <= clicks, f"{requests} requests for {clicks} clicks: a click was doubled"
     server = {(b.game_id, b.start_tick): b for b in bets}
     with Store.open(bot.settings.db_path) as store:
-        rows = store.bets(bot.governor.session)
-        decisions = store.decisions(bot.governor.session)
+        rows = store.bets(bot.parts.governor.session)
+        decisions = store.decisions(bot.parts.governor.session)
     assert decisions and all(d.reason for d in decisions)  # decisions recorded with their reasons
     placed = [r for r in rows if r.status in (BetStatus.CONFIRMED, BetStatus.WON, BetStatus.LOST)]
     assert len(placed) == len(bets), (placed, bets)  # one server bet per placed row, none extra
@@ -173,7 +159,7 @@ def check_consistent(bot: BotRun, sim: Any) -> tuple[Any, list[Any], int]:
             assert b.outcome == r.status.value, (b, r)
             assert r.payout_lamports == b.payout_lamports
             settled_pnl += b.payout_lamports - b.amount_lamports
-    led = bot.governor.ledger
+    led = bot.parts.governor.ledger
     assert led.session_pnl == settled_pnl
     # The bot's books against the server's balance: open stakes are debited on both sides; a bet still open
     # in the bot's book may have been settled by the server after the bot stopped (it keeps running).
@@ -191,17 +177,18 @@ def test_practice_run_connects_clicks_confirms_and_settles(
     sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any]
 ) -> None:
     profile = profile_from_dict(PROFILE)
-    bot = BotRun(settings_for(tmp_path), profile, Mode.PRACTICE, make_args(), headless=True, sim=sim)
+    bot = LiveRun(settings_for(tmp_path), profile, Mode.PRACTICE, make_options(), sim=sim)
 
-    async def until_settled(b: BotRun) -> None:
+    async def until_settled(b: LiveRun) -> None:
         await wait_for(
             lambda: sum(1 for r in b.loop.reports if r.status in (BetStatus.WON, BetStatus.LOST)) >= 3, 40
         )
-        b._request_stop("test: enough settled bets")
+        b.request_stop("test: enough settled bets")
 
     code = run(drive(bot, until_settled))
     assert code == EXIT_OK, bot.reason
-    kinds = [(req.kind, dec.approve) for req, dec in bot.wallet.decisions]
+    assert bot.login is not None and bot.login.wallet is not None
+    kinds = [(req.kind, dec.approve) for req, dec in bot.login.wallet.decisions]
     assert (RequestKind.CONNECT, True) in kinds and (RequestKind.SIGN_MESSAGE, True) in kinds
     settled = [r for r in bot.loop.reports if r.status in (BetStatus.WON, BetStatus.LOST)]
     assert len(settled) >= 3
@@ -212,6 +199,14 @@ def test_practice_run_connects_clicks_confirms_and_settles(
     assert lat and max(lat) < 2.0
     _acct, _bets, requests = check_consistent(bot, sim)
     assert requests == len(bot.broker.clicks) == confirmed_clicks(bot)
+    # the first bet was decided after arm() returned, on a frame received after it (issue 13: a decision
+    # taken while the controls were being armed was cancelled as "9 ticks past the decision")
+    from bot.store.db import Store
+
+    assert bot.parts is not None and bot.parts.gate is not None and bot.parts.gate.opened_at is not None
+    with Store.open(bot.settings.db_path) as store:
+        rows = store.bets(bot.parts.governor.session)
+    assert rows and min(r.decided_t for r in rows) >= bot.parts.gate.opened_at
     assert bot.recorder is not None and bot.recorder.closed
     assert bot.summary["bets"] >= 3
 
@@ -221,12 +216,11 @@ def test_dry_run_never_sends_a_request(
 ) -> None:
     before = sum(sim.truth().sidebet_requests.values())
     profile = profile_from_dict(PROFILE)
-    bot = BotRun(
+    bot = LiveRun(
         settings_for(tmp_path),
         profile,
         Mode.DRY_RUN,
-        make_args(dry_run=True, duration=4.0),
-        headless=True,
+        make_options(duration_s=4.0),
         sim=sim,
     )
     code = run(bot.main())
@@ -234,7 +228,7 @@ def test_dry_run_never_sends_a_request(
     assert bot.loop.stats.intents >= 1  # it decided to (paper) bet ...
     assert sum(sim.truth().sidebet_requests.values()) == before  # ... and never clicked
     assert bot.sniffer.health.sink_errors == 0
-    assert bot.wallet is None
+    assert bot.login is None
 
 
 def test_faults_reject_drop_delayed_ack_reload_and_stall(
@@ -242,9 +236,9 @@ def test_faults_reject_drop_delayed_ack_reload_and_stall(
 ) -> None:
     """Rejected bet, slow acks, socket drop, page reload, stalled feed: no double bet, books equal the server's."""
     profile = profile_from_dict(PROFILE)
-    bot = BotRun(settings_for(tmp_path), profile, Mode.PRACTICE, make_args(), headless=True, sim=sim)
+    bot = LiveRun(settings_for(tmp_path), profile, Mode.PRACTICE, make_options(), sim=sim)
 
-    async def faults(b: BotRun) -> None:
+    async def faults(b: LiveRun) -> None:
         await asyncio.to_thread(sim.fault, "reject", 1)
         assert await wait_for(lambda: any(r.status is BetStatus.REJECTED for r in b.loop.reports), 30), (
             history(b)
@@ -269,7 +263,7 @@ def test_faults_reject_drop_delayed_ack_reload_and_stall(
         assert await wait_for(lambda: confirmed_clicks(b) > n, 30), history(b)
         # let the open bet settle so the books can be compared exactly
         await wait_for(lambda: b.broker.unresolved == 0, 20)
-        b._request_stop("test: faults done")
+        b.request_stop("test: faults done")
 
     code = run(drive(bot, faults))
     assert code == EXIT_OK, bot.reason
@@ -285,14 +279,15 @@ def test_signing_request_is_rejected_and_halts(
 ) -> None:
     profile = profile_from_dict(PROFILE)
     settings = settings_for(tmp_path)
-    bot = BotRun(settings, profile, Mode.PRACTICE, make_args(), headless=True, sim=sim)
+    bot = LiveRun(settings, profile, Mode.PRACTICE, make_options(), sim=sim)
 
-    async def sign(b: BotRun) -> None:
+    async def sign(b: LiveRun) -> None:
         await asyncio.to_thread(sim.fault, "sign_request")
 
     code = run(drive(bot, sign))
     assert code == EXIT_HALTED
-    tx = [(req, dec) for req, dec in bot.wallet.decisions if req.kind is RequestKind.SIGN_TRANSACTION]
+    assert bot.login is not None and bot.login.wallet is not None
+    tx = [(req, dec) for req, dec in bot.login.wallet.decisions if req.kind is RequestKind.SIGN_TRANSACTION]
     assert tx and not tx[0][1].approve and tx[0][1].halt
     from bot.store.db import Store
 
@@ -302,7 +297,8 @@ def test_signing_request_is_rejected_and_halts(
     assert any(p.suffix == ".png" for p in settings.log_dir.iterdir())
     assert any(p.name.endswith("trace.zip") for p in settings.log_dir.iterdir())
     check_consistent(bot, sim)
-    assert_secret_nowhere(tmp_path, bot._password.get_secret_value())
+    assert bot.login.password is not None
+    assert_secret_nowhere(tmp_path, bot.login.password.get_secret_value())
 
 
 def assert_secret_nowhere(root: Path, secret: str) -> None:
@@ -336,8 +332,7 @@ def test_missing_control_halts_with_screenshot(
     profile = profile_from_dict(data)
     settings = settings_for(tmp_path)
     before = sum(sim.truth().sidebet_requests.values())
-    bot = BotRun(settings, profile, Mode.PRACTICE, make_args(), headless=True, sim=sim)
-    bot.arm_timeout_s = 1.0
+    bot = LiveRun(settings, profile, Mode.PRACTICE, make_options(arm_timeout_s=1.0), sim=sim)
     code = run(bot.main())
     assert code == EXIT_HALTED
     assert "div.renamed-bet-button" in bot.reason

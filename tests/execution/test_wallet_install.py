@@ -24,8 +24,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from bot.browser import crx
-from bot.cli import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, main
+from bot.cli import main
 from bot.config import Settings
+from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
 
 MANIFEST = {  # localised like a store package: the name is resolved from _locales
     "manifest_version": 3,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import EXIT_HALTED
+from bot.exitcodes import EXIT_HALTED
 from tests.execution.conftest import browser_available
 
 REPO = Path(__file__).resolve().parents[2]

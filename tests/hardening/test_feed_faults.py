@@ -15,21 +15,18 @@ import json
 import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
+from bot.app.assembly import LoopConfig, assemble
 from bot.app.loop import TradingLoop
 from bot.brokers.paper import DryBroker
 from bot.config.profile import Profile, profile_from_dict
-from bot.engine.probability import ProbabilityModel
-from bot.engine.ranking import Decider
-from bot.fair.audit import Auditor
 from bot.game.signals import GameRugged
 from bot.game.tracker import GameTracker
 from bot.mode import Mode
-from bot.money import sol_to_lamports
 from bot.protocol.frames import encode_connect, encode_event, encode_open
-from bot.risk.governor import Governor
 from bot.sim.config import SimConfig
 from bot.sim.game import iter_timeline
 from bot.store.db import Store
@@ -134,40 +131,31 @@ def test_timeline_survives_fault(name: str, fault: Callable[[Frames, random.Rand
     assert tracker.counters.internal_errors == 0
 
 
-def dry_session(tmp_path: Path, profile: Profile, t0: float) -> tuple[TradingLoop, GameTracker]:
-    """A whole dry-run session (real tracker, model, decider, governor, SQLite, paper broker) starting at ``t0``."""
+class DrySession(NamedTuple):
+    loop: TradingLoop
+    tracker: GameTracker
+    broker: DryBroker
+
+
+def dry_session(tmp_path: Path, profile: Profile, t0: float) -> DrySession:
+    """A whole dry-run session as ``rugsbot run`` assembles it (real tracker, model, decider, governor, SQLite,
+    auditor, paper broker) starting at ``t0``."""
     store = Store.open(tmp_path / "db", durable=False)
-    gov = Governor.start(
-        profile.guards,
-        store,
-        mode="DRY-RUN",
-        profile="t",
-        coin=profile.coin,
-        logged_in=False,
-        starting_bankroll_lamports=sol_to_lamports(1.0),
-        t=t0,
-    )
     tracker = GameTracker()
-    session = TradingLoop(
-        mode=Mode.DRY_RUN,
-        coin=profile.coin,
-        tracker=tracker,
-        model=ProbabilityModel(profile.engine, timing=profile.timing),
-        decider=Decider(profile.engine, REPO / "strategies"),
-        governor=gov,
-        broker=DryBroker(0.2),
-        auditor=Auditor(),
-    )
-    return session, tracker
+    config = LoopConfig.live(profile.model_copy(update={"name": "t"}), Mode.DRY_RUN, REPO / "strategies")
+    parts = assemble(config, store, t=t0, tracker=tracker)
+    broker = DryBroker(0.2)
+    return DrySession(parts.attach(broker), tracker, broker)
 
 
-def _iter_decisions(session: TradingLoop, frames: Frames) -> Iterator[tuple[int, int, int]]:
+def _iter_decisions(dry: DrySession, frames: Frames) -> Iterator[tuple[int, int, int]]:
     """(decisions so far, audits before the frame's decision path, audits after it)."""
+    session = dry.loop
     for t, f in frames:
         before = session.stats.audits
         intent = session.on_frame(t, "in", f)
         if intent is not None:
-            session.apply(session.broker.place(intent))  # type: ignore[attr-defined]
+            session.apply(dry.broker.place(intent))
         yield session.stats.decisions, before, session.stats.audits
         session.idle()
 
@@ -175,8 +163,9 @@ def _iter_decisions(session: TradingLoop, frames: Frames) -> Iterator[tuple[int,
 def test_decisions_continue_while_history_frames_flow(tmp_path: Path) -> None:
     frames = history_at_tick_rate(timeline("latency", games=4), random.Random(3))
     profile = profile_from_dict({"engine": {"strategies": [{"name": "ev_threshold"}]}})
-    session, _ = dry_session(tmp_path, profile, frames[0][0])
-    steps = list(_iter_decisions(session, frames))
+    dry = dry_session(tmp_path, profile, frames[0][0])
+    session = dry.loop
+    steps = list(_iter_decisions(dry, frames))
     assert steps[-1][0] > 300  # a decision on (almost) every active tick despite a history frame per 2 ticks
     # no audit ever ran inside the decision path: the count only moves in idle(), between frames
     assert all(before == after for _, before, after in steps)
@@ -203,13 +192,13 @@ def test_maintenance_pause_stops_bets_and_the_timeline_resumes_right(tmp_path: P
             "guards": {"max_consecutive_losses": None, "loss_streak_cooldown": None},
         }
     )
-    session, tracker = dry_session(tmp_path, profile, frames[0][0])
+    session, tracker, broker = dry_session(tmp_path, profile, frames[0][0])
     intents: list[float] = []
     for t, f in frames:
         intent = session.on_frame(t, "in", f)
         if intent is not None:
             intents.append(t)
-            session.apply(session.broker.place(intent))  # type: ignore[attr-defined]
+            session.apply(broker.place(intent))
         session.idle()
     rugs = {g.game_id: (g.rug_tick, g.peak) for g in tracker.finished}
     assert intents and not [t for t in intents if t_on <= t < t_off], "a bet was opened during maintenance"

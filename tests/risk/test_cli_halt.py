@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.bets.model import BetStatus, BrokerReport
-from bot.cli import EXIT_HALTED, EXIT_OK
+from bot.exitcodes import EXIT_HALTED, EXIT_OK
 from bot.risk.governor import Level
 from bot.risk.verdict import Action
 from tests.risk.helpers import MILLI, T0, bet, make_governor, snapshot, view
