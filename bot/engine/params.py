@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any, ClassVar, Generic, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Never, Self, TypeVar, overload
 
 from bot.config.errors import ConfigError
 from bot.config.sections import StrategyParam
@@ -66,6 +66,11 @@ class Parameter(Generic[T]):
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
+    # Reads: Strategy.__init__ stores each validated value in the instance __dict__ under the parameter's
+    # name. This is a non-data descriptor (no __set__ at run time), so ``self.stake_sol`` is a plain attribute
+    # read (propose runs on every tick of every simulated game); __get__ only answers for the class
+    # (the declaration) and for an instance whose __init__ never ran. Strategy.__setattr__ refuses
+    # assignment at run time; the __set__ below exists for mypy only, so it flags ``self.k = …`` too.
     @overload
     def __get__(self, obj: None, owner: type | None = None) -> Self: ...
     @overload
@@ -73,12 +78,13 @@ class Parameter(Generic[T]):
     def __get__(self, obj: object | None, owner: type | None = None) -> Self | T:
         if obj is None:
             return self
-        value: T = obj.__dict__["param_values"][self.name]
-        return value
+        raise AttributeError(
+            f"parameter {self.name!r} has no value: {type(obj).__name__}.__init__ must call super().__init__(params)"
+        )
 
-    def __set__(self, obj: object, value: object) -> None:
-        # A data descriptor, so an instance can never shadow a validated value by assignment.
-        raise AttributeError(f"parameter {self.name!r} is read-only: set it in the profile's params table")
+    if TYPE_CHECKING:
+
+        def __set__(self, obj: object, value: Never) -> None: ...
 
     def coerce(self, value: object, name: str) -> T:
         """The value as ``T`` or :class:`StrategyError`; bounds and choices are checked by :meth:`validate`."""

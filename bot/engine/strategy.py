@@ -15,7 +15,7 @@ import inspect
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType, ModuleType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import bot
 from bot.config.sections import StrategyParam
@@ -82,15 +82,26 @@ class Strategy:
         declared: dict[str, Parameter[Any]] = {}
         for klass in reversed(cls.__mro__):
             declared.update((k, v) for k, v in vars(klass).items() if isinstance(v, Parameter))
+        clash = sorted(set(declared) & _RESERVED)
+        if clash:
+            raise StrategyError(
+                f"{cls.__name__}: parameter name(s) {clash} are taken by the Strategy interface"
+            )
         cls.params = MappingProxyType(declared)
 
     def __init__(self, params: Mapping[str, object] | None = None) -> None:
         """Validate ``params`` (a profile's table) against the declarations; :class:`StrategyError` if invalid."""
         owner = type(self).name or type(self).__name__
-        # read by Parameter.__get__; a mapping proxy so the validated values cannot change under a run
-        self.param_values: Mapping[str, StrategyParam] = MappingProxyType(
-            validate_params(type(self).params, params or {}, owner)
-        )
+        values = validate_params(type(self).params, params or {}, owner)
+        self.__dict__.update(values)  # what ``self.stake_sol`` reads (see Parameter.__get__)
+        self.param_values: Mapping[str, StrategyParam] = MappingProxyType(values)
+
+    if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any attribute name on assignment
+
+        def __setattr__(self, name: str, value: object) -> None:
+            if name in type(self).params:
+                raise AttributeError(f"parameter {name!r} is read-only: set it in the profile's params table")
+            object.__setattr__(self, name, value)
 
     # --- the hooks ----------------------------------------------------------------------------------------
     def propose(self, snapshot: Snapshot) -> SideBet | Skip:
@@ -132,6 +143,9 @@ class Strategy:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({dict(self.param_values)})"
+
+
+_RESERVED = frozenset(name for name in vars(Strategy) if not name.startswith("__")) | {"param_values"}
 
 
 # --------------------------------------------------------------------------------------------------- loading

@@ -172,7 +172,9 @@ def test_parameters_read_as_typed_read_only_attributes() -> None:
     assert strat.every == 80 and isinstance(strat.every, int)
     assert strat.stake_sol == 1.0 and isinstance(strat.stake_sol, float)
     with pytest.raises(AttributeError, match="read-only"):
-        strat.every = 3
+        strat.every = 3  # type: ignore[assignment]
+    assert strat.every == 80
+    strat.note = "other attributes stay writable"  # type: ignore[attr-defined]
     # the class attribute is the declaration: bounds, unit and help for docs and sweeps
     declared = type(strat).params
     assert list(declared) == ["stake_sol", "start_tick", "every", "max_bets_per_game"]
@@ -187,6 +189,7 @@ reveal_type(s.every)
 reveal_type(s.stake_sol)
 reveal_type(Fixed.every)
 wrong: str = s.stake_sol
+s.every = 3
 """
 
 
@@ -204,13 +207,17 @@ def test_mypy_sees_parameter_types(tmp_path: Path) -> None:
     assert 'probe.py:6: note: Revealed type is "float"' in out, out
     assert 'probe.py:7: note: Revealed type is "bot.engine.params.IntParam"' in out, out
     assert 'probe.py:8: error: Incompatible types in assignment (expression has type "float"' in out, out
+    assert (
+        'probe.py:9: error: Incompatible types in assignment (expression has type "int", variable has type "Never")'
+        in out
+    ), out
 
 
 def test_parameters_are_inherited_and_instances_independent() -> None:
     class Base(Strategy):
         stake_sol = FloatParam(0.001, min=0.001, max=1.0, unit="SOL", help="stake")
 
-        def propose(self, snapshot: object) -> Skip:  # type: ignore[override]
+        def propose(self, snapshot: object) -> Skip:
             return Skip("never")
 
     class Child(Base):
@@ -219,6 +226,18 @@ def test_parameters_are_inherited_and_instances_independent() -> None:
     assert list(Child.params) == ["stake_sol", "tick"] and list(Base.params) == ["stake_sol"]
     a, b = Child({"tick": 7}), Child({"stake_sol": 0.5})
     assert (a.tick, a.stake_sol, b.tick, b.stake_sol) == (7, 0.001, 5, 0.5)
+
+    class Forgot(Base):
+        def __init__(self) -> None:  # no super().__init__(params): nothing was validated
+            pass
+
+    with pytest.raises(AttributeError, match=r"Forgot.__init__ must call super\(\).__init__\(params\)"):
+        _ = Forgot().stake_sol
+    with pytest.raises(StrategyError, match=r"parameter name\(s\) \['name', 'params'\] are taken"):
+
+        class Clash(Base):
+            name = StrParam("x")
+            params = IntParam(1)  # type: ignore[assignment]
 
 
 # ------------------------------------------------------------------------------------------ loader
@@ -372,7 +391,7 @@ class _Recorder(Strategy):
         super().__init__()
         self.settled: list[Settled] = []
 
-    def propose(self, snapshot: object) -> Skip:  # type: ignore[override]
+    def propose(self, snapshot: object) -> Skip:
         return Skip("records only")
 
     def on_settled(self, settled: Settled) -> None:
