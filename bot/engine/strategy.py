@@ -132,8 +132,10 @@ class Strategy:
     def on_settled(self, settled: Settled) -> None:
         """A bet this strategy proposed settled (won/lost, ``stake_lamports``, ``payout_lamports``, feed ``t``).
 
-        Called once per settled bet, in settlement order, live, in backtests and in the exact Monte Carlo
-        runner. Stateless strategies leave it alone; progressions (martingale) update their state here.
+        Called by the Decider once per settled bet, in settlement order, live and in backtests. The Monte Carlo
+        object runner of today (bot/optimize/fastsim.run_strategy) reports no settlements, so a progression
+        runs there at its base stake. Stateless strategies leave this alone; progressions (martingale) update
+        their state here.
         """
 
     # --- helpers for subclasses ---------------------------------------------------------------------------
