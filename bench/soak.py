@@ -148,11 +148,11 @@ def main() -> None:
         # games; the loss limits are sized for ~10,000 bets at -9.2 % EV (practice coin), or the governor would
         # (rightly) stop the betting after the first thousand and the click path would not be soaked; a streak of
         # 30 losses (the profile's halt) is likely once in ~3,000 bets (a 3,809-game run ended on it).
-        soak_profile = (REPO / "profiles" / "sim.toml").read_text()
+        soak_profile = (REPO / "bot" / "profiles" / "sim.toml").read_text()
         for key, value in SOAK_LIMITS.items():
             soak_profile, n = re.subn(rf"(?m)^{key} = [0-9.]+$", f"{key} = {value}", soak_profile)
             if n != 1:
-                raise SystemExit(f"profiles/sim.toml: expected one {key} line")
+                raise SystemExit(f"bot/profiles/sim.toml: expected one {key} line")
         profile_path = Path(tmp) / "soak.toml"
         profile_path.write_text(soak_profile)
         sim_log_fh = (Path(tmp) / "sim.log").open("w")

@@ -1,7 +1,9 @@
 """A profile is what the bot does: mode, bankroll, strategies, guards, timing, browser and schedule.
 
-TOML files in ``profiles/``; unknown keys are errors; a live profile must say ``mode = "live"`` and
-``confirm_live = true`` itself (nothing else can turn a profile live).
+TOML files found by name in the user's folder (``settings.profiles_dir``, default ``./profiles``) first, then
+among the profiles shipped in the package (``bot/profiles/``), so ``--profile default`` works from any
+directory and a user file of the same name replaces a shipped one. Unknown keys are errors; a live profile must
+say ``mode = "live"`` and ``confirm_live = true`` itself (nothing else can turn a profile live).
 """
 
 from __future__ import annotations
@@ -54,15 +56,47 @@ class Profile(Strict):
         return self.mode.coin
 
 
-def find_profile(name_or_path: str, profiles_dir: Path) -> Path:
+BUILTIN_PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
+
+
+def profile_dirs(user_dir: Path | None) -> list[Path]:
+    """The folders searched for ``<name>.toml``, in order: the user's (if given), then the shipped ones."""
+    dirs = [user_dir] if user_dir is not None else []
+    if BUILTIN_PROFILES_DIR not in dirs:
+        dirs.append(BUILTIN_PROFILES_DIR)
+    return dirs
+
+
+def available_profiles(user_dir: Path | None = None) -> list[str]:
+    return sorted({p.stem for d in profile_dirs(user_dir) if d.is_dir() for p in d.glob("*.toml")})
+
+
+def find_profile(name_or_path: str, profiles_dir: Path | None = None) -> Path:
+    """A path (``x.toml``, ``dir/x``, an existing file) as given; a bare name in the user dir, else shipped.
+
+    Raises :class:`ConfigError` (``profile file not found``, naming the folders searched and the available
+    names) when a bare name is in neither folder.
+    """
     p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists():
+    if p.suffix == ".toml" or p.is_file() or len(p.parts) > 1:
         return p
-    return profiles_dir / f"{name_or_path}.toml"
+    dirs = profile_dirs(profiles_dir)
+    for d in dirs:
+        if (d / f"{name_or_path}.toml").is_file():
+            return d / f"{name_or_path}.toml"
+    searched = ", ".join(str(d) for d in dirs)
+    raise ConfigError(
+        f"{name_or_path}.toml",
+        "-",
+        f"profile file not found (looked in {searched}); available: {available_profiles(profiles_dir)}",
+    )
 
 
-def load_profile(name_or_path: str | None, profiles_dir: Path = Path("profiles")) -> Profile:
-    """Load and validate; any problem becomes one :class:`ConfigError` naming file, key and problem."""
+def load_profile(name_or_path: str | None, profiles_dir: Path | None = None) -> Profile:
+    """Load and validate; any problem becomes one :class:`ConfigError` naming file, key and problem.
+
+    ``profiles_dir`` is the user's folder, searched before the shipped profiles (see :func:`find_profile`).
+    """
     if name_or_path is None:
         return Profile()
     path = find_profile(name_or_path, profiles_dir)

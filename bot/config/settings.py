@@ -28,8 +28,14 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(Path("var"), description="database, logs, screenshots, traces")
     recordings_dir: Path = Field(Path("recordings"), description="frame recordings")
-    profiles_dir: Path = Field(Path("profiles"), description="where profile TOML files are looked up by name")
-    strategies_dir: Path = Field(Path("strategies"), description="user strategy plug-ins")
+    profiles_dir: Path = Field(
+        Path("profiles"),
+        description="your profile TOML files, looked up by name before the ones shipped in bot/profiles",
+    )
+    strategies_dir: Path = Field(
+        Path("strategies"),
+        description="your strategy plug-ins, looked up by name before the built-ins in bot/strategies",
+    )
     wallet_password: SecretStr | None = Field(None, description="unlocks the wallet extension; never logged")
     log_level: str = Field("INFO", description="console log level")
     url: str | None = Field(None, description="override the site URL (e.g. a simulator)")

@@ -21,9 +21,10 @@ from loguru import logger
 
 from bot.config.sections import EngineConfig
 from bot.engine.adaptive import Adaptation
-from bot.engine.strategy import Strategy, load_strategy
-from bot.engine.types import Estimate, SideBet, Snapshot
+from bot.engine.strategy import Strategy, make_strategy
+from bot.engine.types import Estimate, Settled, SideBet, Skip, Snapshot
 from bot.game.rules import MIN_BET_LAMPORTS, P_WIN, Outcome, Window, can_place
+from bot.game.rules import payout_lamports as rules_payout
 from bot.game.state import OwnSidebet
 from bot.money import fmt_sol
 
@@ -49,7 +50,7 @@ class Decider:
         self.config = config
         self.strategies: list[tuple[Strategy, float]] = []
         for spec in config.strategies:
-            strat = load_strategy(spec.name, spec.params, strategies_dir)
+            strat = make_strategy(spec.name, spec.params, strategies_dir)
             if strat.warning:
                 logger.warning("strategy {}: {}", strat.name, strat.warning)
             self.strategies.append((strat, spec.weight))
@@ -94,8 +95,11 @@ class Decider:
                 logger.exception("strategy {} raised in propose()", strat.name)
                 why_not.append(f"{strat.name}: raised {type(exc).__name__}: {exc}")
                 continue
-            if prop is None:
-                why_not.append(f"{strat.name}: {strat.why or 'no proposal'}")
+            if isinstance(prop, Skip):
+                why_not.append(f"{strat.name}: {prop.reason}")
+                continue
+            if not isinstance(prop, SideBet):  # e.g. a bare None: v1's way of saying "no bet"
+                why_not.append(f"{strat.name}: propose() returned {prop!r}, not a SideBet or Skip(reason)")
                 continue
             amount = int(prop.amount_lamports * factor)
             if amount < MIN_BET_LAMPORTS:
@@ -133,10 +137,18 @@ class Decider:
         *,
         strategy: str | None = None,
         p_win: float | None = None,
+        payout_lamports: int | None = None,
     ) -> None:
-        """A bet settled: tell the strategy that proposed it (by name, else the last pick) and the adaptation."""
+        """A bet settled: tell the strategy that proposed it (by name, else the last pick) and the adaptation.
+
+        ``t`` is the feed time of the settlement (seconds); ``payout_lamports`` the gross amount paid back
+        (default: what the rules pay, 5 × stake on a win, 0 on a loss).
+        """
         target = strategy or self._last_pick
+        outcome = Outcome.WON if won else Outcome.LOST
+        payout = payout_lamports if payout_lamports is not None else rules_payout(stake_lamports, outcome)
+        settled = Settled(won, stake_lamports, payout, t)
         for strat, _ in self.strategies:
             if strat.name == target:
-                strat.on_result(won, stake_lamports)
+                strat.on_settled(settled)
         self.adaptation.on_settled(won, stake_lamports, self._last_p_win if p_win is None else p_win, t)

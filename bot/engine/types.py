@@ -70,3 +70,24 @@ class SideBet:
     reason: str
     strategy: str = ""
     score: float = 0.0  # set by the ranker
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A strategy's "no bet", with the reason the operator sees (put the numbers in it)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """A bet the strategy proposed has settled (delivered to ``Strategy.on_settled``).
+
+    ``payout_lamports`` is what the bet paid back in total (stake × 5 on a win, 0 on a loss), so the net result
+    is ``payout_lamports - stake_lamports``; ``t`` is the feed's receive time of the settlement, in seconds.
+    """
+
+    won: bool
+    stake_lamports: int
+    payout_lamports: int
+    t: float

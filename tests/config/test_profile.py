@@ -8,20 +8,44 @@ import pytest
 
 from bot.cli import main
 from bot.config import ConfigError, Mode, load_profile
-from bot.config.profile import Profile, profile_from_dict
+from bot.config.profile import (
+    BUILTIN_PROFILES_DIR,
+    Profile,
+    available_profiles,
+    find_profile,
+    profile_from_dict,
+)
 
-REPO = Path(__file__).resolve().parents[2]
+SHIPPED = ["default", "sim", "practice", "live-example"]
 
 
-@pytest.mark.parametrize("name", ["default", "sim", "practice", "live-example"])
-def test_shipped_profiles_validate(name: str) -> None:
-    profile = load_profile(name, REPO / "profiles")
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_profiles_validate(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # from any directory: they ship inside the package
+    profile = load_profile(name, Path("profiles"))
     assert profile.name == name
+    assert find_profile(name, Path("profiles")) == BUILTIN_PROFILES_DIR / f"{name}.toml"
 
 
 def test_default_profile_is_dry_run() -> None:
-    assert load_profile("default", REPO / "profiles").mode is Mode.DRY_RUN
+    assert load_profile("default").mode is Mode.DRY_RUN
     assert Profile().mode is Mode.DRY_RUN
+
+
+def test_user_profiles_are_searched_first(tmp_path: Path) -> None:
+    (tmp_path / "default.toml").write_text('name = "mine"\nmode = "practice"\n')
+    assert load_profile("default", tmp_path).name == "mine"
+    assert load_profile("default", tmp_path / "absent").name == "default"
+    assert set(SHIPPED) <= set(available_profiles(tmp_path))
+
+
+def test_profile_from_another_directory_on_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RUGSBOT_PROFILES_DIR", raising=False)
+    assert main(["show-config", "--profile", "default"]) == 0
+    assert "Dry-run with the honest EV rule" in capsys.readouterr().out
 
 
 BROKEN = [
@@ -70,8 +94,14 @@ def test_cli_exit_code_2_with_one_line(
 
 
 def test_missing_profile_file(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="not found"):
+    with pytest.raises(ConfigError, match="not found") as info:
         load_profile("nope", tmp_path)
+    # one line naming both folders searched and what is there
+    text = str(info.value)
+    assert "\n" not in text and str(tmp_path) in text and str(BUILTIN_PROFILES_DIR) in text
+    assert "'default'" in text and "'sim'" in text
+    with pytest.raises(ConfigError, match="not found"):
+        load_profile(str(tmp_path / "nope.toml"), tmp_path)  # a path is used as given, never searched for
 
 
 def test_live_profile_requires_both_flags() -> None:
@@ -81,10 +111,10 @@ def test_live_profile_requires_both_flags() -> None:
     assert profile_from_dict({"mode": "practice"}).coin == "0xPractice"
 
 
-@pytest.mark.parametrize("name", ["default", "sim", "practice", "live-example"])
-def test_shipped_profiles_strategies_load(name: str) -> None:
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_profiles_strategies_load(name: str, tmp_path: Path) -> None:
     from bot.engine.ranking import Decider
 
-    profile = load_profile(name, REPO / "profiles")
-    decider = Decider(profile.engine, REPO / "strategies")
+    profile = load_profile(name)
+    decider = Decider(profile.engine, tmp_path)  # an empty user folder: the built-ins alone
     assert [s.name for s, _ in decider.strategies] == [s.name for s in profile.engine.strategies]

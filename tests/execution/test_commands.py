@@ -142,13 +142,10 @@ def test_headed_practice_run_under_xvfb_stops_cleanly_on_sigint(tmp_path: Path) 
 
     if shutil.which("xvfb-run") is None or not browser_available():
         pytest.skip("needs xvfb-run and Chromium")
+    from bot.config.profile import BUILTIN_PROFILES_DIR
+
     root = Path(__file__).resolve().parents[2]
-    prof = _write_profile(
-        tmp_path,
-        (root / "profiles" / "sim.toml").read_text()
-        if (root / "profiles" / "sim.toml").exists()
-        else 'name = "sim"\nmode = "practice"\n',
-    )
+    prof = _write_profile(tmp_path, (BUILTIN_PROFILES_DIR / "sim.toml").read_text())
     env = dict(
         os.environ,
         RUGSBOT_DATA_DIR=str(tmp_path / "var"),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.config.profile import BUILTIN_PROFILES_DIR
 from tests.execution.conftest import browser_available
 
 REPO = Path(__file__).resolve().parents[2]
@@ -80,7 +81,7 @@ def test_password_never_written_anywhere(tmp_path: Path) -> None:
     assert good.returncode == 0, good.stdout[-2000:] + good.stderr[-2000:]
     broken = tmp_path / "broken.toml"
     broken.write_text(
-        (REPO / "profiles/sim.toml").read_text()
+        (BUILTIN_PROFILES_DIR / "sim.toml").read_text()
         + '\n[browser.selectors]\nsidebet_button = ["div.no-such-button"]\n'
     )
     bad = subprocess.run(

@@ -7,30 +7,27 @@ show that it has no edge.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from bot.engine.strategy import Param, Strategy
-from bot.engine.types import SideBet, Snapshot
+from bot.engine.strategy import FloatParam, IntParam, SideBet, Skip, Snapshot, Strategy
 from bot.money import sol_to_lamports
 
 
 class LateGame(Strategy):
     name = "late_game"
     description = "bet a fixed stake once tick ≥ min_tick (no edge: the rug is memoryless)"
-    params: ClassVar[dict[str, Param]] = {
-        "min_tick": Param("int", 200, "bet only from this tick on", min=0, max=5000),
-        "stake_sol": Param("float", 0.001, "stake per bet in SOL", min=0.001, max=10.0),
-        "max_bets_per_game": Param("int", 1, "bets per game at most", min=1, max=200),
-    }
+    interface_version = 2
 
-    def propose(self, snapshot: Snapshot) -> SideBet | None:
-        stake = sol_to_lamports(self.num("stake_sol"))
+    min_tick = IntParam(200, min=0, max=5000, unit="tick", help="bet only from this tick on")
+    stake_sol = FloatParam(0.001, min=0.001, max=10.0, unit="SOL", help="stake per bet")
+    max_bets_per_game = IntParam(1, min=1, max=200, unit="bets", help="bets per game at most")
+
+    def propose(self, snapshot: Snapshot) -> SideBet | Skip:
+        stake = sol_to_lamports(self.stake_sol)
         placed = snapshot.ledger.staked_this_game_lamports // stake if stake else 0
-        if placed >= self.integer("max_bets_per_game"):
-            return self.skip(f"already {placed} bet(s) this game")
-        tick, min_tick = snapshot.game.tick, self.integer("min_tick")
+        if placed >= self.max_bets_per_game:
+            return Skip(f"already {placed} bet(s) this game")
+        tick, min_tick = snapshot.game.tick, self.min_tick
         if tick < min_tick:
-            return self.skip(f"tick {tick} < min_tick {min_tick}")
+            return Skip(f"tick {tick} < min_tick {min_tick}")
         e = snapshot.estimate
         return self.bet(
             stake,

@@ -9,41 +9,39 @@ keeps no state and replays are deterministic.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
 
-from bot.engine.strategy import Param, Strategy
-from bot.engine.types import SideBet, Snapshot
+from bot.engine.strategy import FloatParam, IntParam, SideBet, Skip, Snapshot, Strategy
 from bot.money import sol_to_lamports
 
 
 class Fixed(Strategy):
     name = "fixed"
     description = "fixed stake at start_tick, start_tick + every, … (max_bets_per_game per game)"
-    params: ClassVar[dict[str, Param]] = {
-        "stake_sol": Param("float", 0.001, "stake per bet in SOL", min=0.001, max=10.0),
-        "start_tick": Param("int", 0, "first tick a bet may land on", min=0, max=5000),
-        "every": Param("int", 40, "ticks between bet starts (40 = windows back to back)", min=1, max=1000),
-        "max_bets_per_game": Param("int", 1, "bets per game at most", min=1, max=200),
-    }
+    interface_version = 2
+
+    stake_sol = FloatParam(0.001, min=0.001, max=10.0, unit="SOL", help="stake per bet")
+    start_tick = IntParam(0, min=0, max=5000, unit="tick", help="first tick a bet may land on")
+    every = IntParam(40, min=1, max=1000, unit="ticks", help="ticks between bet starts (40 = back to back)")
+    max_bets_per_game = IntParam(1, min=1, max=200, unit="bets", help="bets per game at most")
 
     def __init__(self, params: Mapping[str, object] | None = None) -> None:
         super().__init__(params)
         # Parameters are immutable after validation: convert once, not on every tick (Monte Carlo calls this a lot).
-        self._stake = sol_to_lamports(self.num("stake_sol"))
-        self._limit = self.integer("max_bets_per_game")
-        self._start = self.integer("start_tick")
-        self._every = self.integer("every")
+        self._stake = sol_to_lamports(self.stake_sol)
+        self._limit = self.max_bets_per_game
+        self._start = self.start_tick
+        self._every = self.every
 
-    def propose(self, snapshot: Snapshot) -> SideBet | None:
+    def propose(self, snapshot: Snapshot) -> SideBet | Skip:
         stake = self._stake
         placed = snapshot.ledger.staked_this_game_lamports // stake if stake else 0
         limit = self._limit
         if placed >= limit:
-            return self.skip(f"already {placed} bet(s) this game (max_bets_per_game {limit})")
+            return Skip(f"already {placed} bet(s) this game (max_bets_per_game {limit})")
         target = self._start + placed * self._every
         landing = snapshot.estimate.landing_tick
         if landing < target:
-            return self.skip(f"landing tick {landing} < slot tick {target} (bet {placed + 1} of {limit})")
+            return Skip(f"landing tick {landing} < slot tick {target} (bet {placed + 1} of {limit})")
         e = snapshot.estimate
         return self.bet(
             stake,
