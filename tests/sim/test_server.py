@@ -16,7 +16,7 @@ from bot.protocol.events import GameStateUpdate, decode_event
 from bot.protocol.frames import Packet, decode
 from bot.sim.config import SimConfig
 from bot.sim.runner import SimHandle, start_sim_in_thread
-from bot.sim.server import _is_loopback
+from bot.sim.web import is_loopback
 from tests.sim.wire import RawClient
 
 
@@ -183,7 +183,7 @@ def test_http_routes(sim: SimHandle) -> None:
     ],
 )
 def test_control_endpoints_accept_only_loopback_addresses(address: str, local: bool) -> None:
-    assert _is_loopback(address) is local
+    assert is_loopback(address) is local
 
 
 def test_unknown_namespace_is_refused_and_client_ping_answered(sim: SimHandle) -> None:
