@@ -45,7 +45,11 @@ class Driver:
     async def _steps(self) -> None:
         loop = asyncio.get_running_loop()
         start = loop.time()
+        # faults due at 0 fire before the first frame exists: a ``rug@0`` can still be drawn fairly
+        for spec in self.faults.due(self.sim_t):
+            self.faults.trigger(spec.name, spec.value)
         for step in self.game.steps():
+            start += step.draw_s
             if step.delay > 0:
                 self.sim_t += step.delay
                 await asyncio.sleep(max(0.0, start + self.sim_t / self.speed - loop.time()))

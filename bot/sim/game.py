@@ -61,6 +61,9 @@ class Step:
     kind: str  # wait | hold | cooldown | presale | pause | start | tick | rug | history
     outs: tuple[Out, ...]
     hold: float = 0.0
+    # wall seconds spent drawing a seed for a chosen rug tick: the driver stops the sim clock for them, so
+    # the draw lengthens the post-rug silence instead of bunching the frames after it into a burst
+    draw_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +108,7 @@ class GameLoop(StateFrames):
         self.pause_request: tuple[float, str] | None = None
         self._planned_rugs: deque[int] = deque()  # rug ticks asked for the next games, before the schedule
         self._games_drawn = 0
+        self._chosen_rug = False
         self.current = self._new_game()
         self.rug_price: float | None = None
         self._skipped: list[int] = []  # the current game's ticks that were not broadcast
@@ -119,6 +123,7 @@ class GameLoop(StateFrames):
         self._games_drawn += 1
         if self._planned_rugs:
             planned = self._planned_rugs.popleft()
+        self._chosen_rug = planned is not None
         return CurrentGame.drawn(gid, self.seeds, planned)
 
     def force_rug(self, at: int | None = None) -> RugPlan:
@@ -301,11 +306,13 @@ class GameLoop(StateFrames):
             old = self.finished[-self.config.history_len - 1]
             old.prices, old.global_sidebets = [], []  # keep truth light: id, seed, final tick, peak
         yield self._wait(HISTORY_GAP_S)
+        began = time.perf_counter()
         self.current = self._new_game()
+        draw_s = time.perf_counter() - began if self._chosen_rug else 0.0
         self.crowd.new_game()
         self.phase, self.tick, self.price, self.rug_price = "COOLDOWN", 0, 1.0, None
         self.cooldown_ms = COOLDOWN_MS
-        yield Step(0.0, "history", (self._gsu(self.history_frame()),))
+        yield Step(0.0, "history", (self._gsu(self.history_frame()),), draw_s=draw_s)
 
 
 # ---------------------------------------------------------------- no-socket modes
