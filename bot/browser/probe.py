@@ -14,6 +14,7 @@ element is the candidate.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -155,13 +156,20 @@ class ControlCheck:
 async def check_controls(
     page: Page, cfg: SelectorsConfig, *, wait_s: float = 1.0
 ) -> tuple[list[ControlCheck], bool]:
-    """Every control of ``cfg`` on ``page`` (suggestions for the missing); and whether the panel was opened."""
+    """Every control of ``cfg`` on ``page`` (suggestions for the missing); and whether the panel was opened.
+
+    ``wait_s`` is one budget for the whole page (its controls render together), not a wait per control.
+    """
+    clock = asyncio.get_running_loop().time
+    until = clock() + wait_s
     opened = await _open_panel(page, cfg, wait_s)
     checks: dict[str, ControlCheck] = {}
     elements: dict[str, ElementHandle] = {}
     for name in CONTROLS:
         tried = list(getattr(cfg, name))
-        hit = await first_visible(page, tried, timeout_s=wait_s if name not in NOT_DRY else 0.0)
+        hit = await first_visible(
+            page, tried, timeout_s=max(0.0, until - clock()) if name not in NOT_DRY else 0.0
+        )
         if hit is not None:
             sel, loc = hit
             check = ControlCheck(name, True, sel, True, await loc.is_enabled(), tried)
@@ -190,9 +198,9 @@ async def check_controls(
 
 async def _open_panel(page: Page, cfg: SelectorsConfig, wait_s: float) -> bool:
     """Click the panel toggle once, unless a side-bet button (the profile's, or by its text) already shows."""
-    if await first_visible(page, cfg.sidebet_button, timeout_s=wait_s) is not None:
-        return False
     toggle = await first_visible(page, cfg.sidebet_panel_toggle, timeout_s=wait_s)
+    if await first_visible(page, cfg.sidebet_button) is not None:
+        return False
     if toggle is None:
         return False
     found = await page.evaluate_handle(

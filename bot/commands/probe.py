@@ -113,6 +113,11 @@ async def probe(url: str, settings: Settings, profile: Profile, listen_s: float)
         finally:
             await browser.close()
     transport = "websocket" if sniffer.health.sockets_opened else ("polling" if polling else "none")
+    for item in report.drift:
+        if item.kind == "no_feed" and transport == "polling":
+            item.sample = (
+                "the page's Socket.IO fell back to HTTP long-polling (websocket blocked?): nothing to sniff"
+            )
     return ProbeResult(url, checks, opened, report, listen_s, transport, snapshot, screenshot)
 
 

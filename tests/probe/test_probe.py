@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 import tomllib
 from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -198,3 +201,33 @@ def test_fixed_profile_text(original: str, error: str | None) -> None:
         k: v for k, v in before.items() if k != "browser"
     }
     assert text.count("[browser.selectors]") == 1
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@pytest.mark.browser
+def test_a_page_that_polls_instead_of_a_websocket_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Socket.IO falling back to HTTP long-polling leaves the sniffer blind: the probe says so in one item."""
+    if not browser_available():
+        pytest.skip("no Chromium found")
+    (tmp_path / "index.html").write_text(
+        "<!doctype html><html><body><p>site</p>"
+        "<script>fetch('/socket.io/?EIO=4&transport=polling&t=1').catch(() => {});</script></body></html>"
+    )
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        code, out = probe(capsys, f"http://127.0.0.1:{server.server_address[1]}/", "--listen", "1")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == EXIT_CHECK_FAILED
+    assert out["protocol"]["transport"] == "polling"
+    [item] = out["protocol"]["drift"]
+    assert item["kind"] == "no_feed" and "long-polling" in item["sample"]
+    assert not any(c["found"] for c in out["controls"] if c["checked"])
