@@ -135,8 +135,9 @@ class GameLoop(StateFrames):
         Raises :class:`bot.sim.rounds.RugError` for a tick below 1.
         """
         if self.phase == "RUGGED":
-            self._planned_rugs.append(check_rug_tick(1 if at is None else at))
-            return RugPlan(None, self._planned_rugs[-1], forced=self._planned_rugs[-1] > MAX_DRAWN_RUG_TICK)
+            planned = check_rug_tick(1 if at is None else at)
+            self._planned_rugs.append(planned)
+            return RugPlan(None, planned, forced=planned > MAX_DRAWN_RUG_TICK)
         floor = self.tick + 1 if self.phase == "ACTIVE" else 1
         tick = max(floor, check_rug_tick(floor if at is None else at))
         cur = self.current
