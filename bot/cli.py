@@ -32,6 +32,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("calibrate", "calibrate", "calibration of P(win) on recordings (Brier score, bins)"),
     ("schedule", "schedule", "run the profile's run windows with APScheduler"),
     ("doctor", "doctor", "check browser, extension, profile lock, secrets, database, disk, clock"),
+    ("probe", "probe", "dry check of a site build: the profile's page controls and protocol drift"),
 )
 
 

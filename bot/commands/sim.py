@@ -15,8 +15,9 @@ import sys
 
 from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
 from bot.money import PRACTICE_COIN, SOL_MINT, sol_to_lamports
-from bot.sim.config import SimConfig
+from bot.sim.config import SimConfig, parse_rug_schedule
 from bot.sim.faults import parse_faults
+from bot.sim.site_builds import PAGE_BUILDS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,6 +41,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=10_000.0,
         help="practice coin (FREE) a new player starts with (default 10000)",
     )
+    parser.add_argument(
+        "--rug-at",
+        default="",
+        metavar="TICKS",
+        help="every game rugs at this tick, or at each of a comma list in turn (e.g. 60 or 30,90); "
+        "drawn provably fair up to tick 300 (/__sim/rug?at=N rugs the running game)",
+    )
+    parser.add_argument(
+        "--page-build",
+        type=int,
+        default=1,
+        choices=PAGE_BUILDS,
+        help="which build of the page to serve: 1 = Dec 2025 (default), 2 = renamed hashes, side-bet "
+        "controls moved",
+    )
+    parser.add_argument(
+        "--protocol-drift",
+        action="store_true",
+        help="a site update: gameStateUpdate renames tickCount to tickIndex and sends price as a string",
+    )
 
 
 def build_config(args: argparse.Namespace) -> SimConfig:
@@ -56,6 +77,9 @@ def build_config(args: argparse.Namespace) -> SimConfig:
         dataclasses.replace(c, start_balance=start.get(c.address, c.start_balance)) for c in SimConfig().coins
     )
     return SimConfig(
+        rug_at=parse_rug_schedule(args.rug_at),
+        page_build=args.page_build,
+        protocol_drift=args.protocol_drift,
         host=args.host,
         port=args.port,
         seed=args.seed,
@@ -78,6 +102,8 @@ async def _serve(config: SimConfig) -> None:
         f"  truth   {server.url}/__sim/state   faults  {server.url}/__sim/fault?name=stall&value=5",
         flush=True,
     )
+    print(f"  rug     {server.url}/__sim/rug?at=N   (page build {config.page_build}", end="", flush=True)
+    print(", protocol drift)" if config.protocol_drift else ")", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

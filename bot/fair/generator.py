@@ -172,7 +172,9 @@ class GeneratedGame:
     god_candles: int = 0
 
 
-def generate_prices(server_seed: str, game_id: str, version: str = "v3") -> GeneratedGame:
+def generate_prices(
+    server_seed: str, game_id: str, version: str = "v3", *, max_ticks: int = MAX_TICKS
+) -> GeneratedGame:
     """Replay the server's price loop for one game.
 
     ``v3``: the god-candle draw is always consumed (even when the price is above 100). ``v1``: no god
@@ -183,7 +185,8 @@ def generate_prices(server_seed: str, game_id: str, version: str = "v3") -> Gene
 
     The v3 god-candle rule (x10, only at price <= 100) is confirmed by a real Feb 2026 game (22.48 → 224.85).
     A game that never rugs stops after ``MAX_TICKS`` with ``rug_index = MAX_TICKS`` (the published verifier
-    stops there too; what the wire would show is unknown — p ≈ 1e-11).
+    stops there too; what the wire would show is unknown — p ≈ 1e-11). A smaller ``max_ticks`` stops early
+    the same way: the simulator's search for a seed that rugs at a chosen tick needs only the first ticks.
     """
     if version not in VERSIONS:
         raise ValueError(f"unknown provably-fair version {version!r}")
@@ -195,8 +198,8 @@ def generate_prices(server_seed: str, game_id: str, version: str = "v3") -> Gene
     append = prices.append
     sqrt = math.sqrt
     god_candles = 0
-    rug_index = MAX_TICKS
-    for tick in range(MAX_TICKS):
+    rug_index = max_ticks
+    for tick in range(max_ticks):
         if prng() < RUG_CHANCE:
             rug_index = tick
             break

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from bot.money import LAMPORTS_PER_SOL, PRACTICE_COIN, SOL_MINT
 
-__all__ = ["CoinRule", "SimConfig"]
+__all__ = ["CoinRule", "SimConfig", "parse_rug_schedule"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,11 @@ class SimConfig:
     ``speed`` divides every wait (20 → 12.5 ms ticks). ``faults`` is the ``--faults`` text
     (``drop@30,stall:5@60``; times in sim seconds). ``presale_sidebets``: the real rule is unknown
     (protocol.md); by default the simulator rejects side bets outside the active phase.
+
+    ``rug_at``: the rug tick of every game, in turn (``(60,)``: every game rugs at tick 60; ``(30, 90)``:
+    alternately), drawn provably fair up to tick 300 and forced beyond (bot/sim/rounds.py); empty = the
+    generator's own.
+    ``page_build`` and ``protocol_drift``: other builds of the site (bot/sim/site_builds.py).
     """
 
     host: str = "127.0.0.1"
@@ -63,6 +68,28 @@ class SimConfig:
     ping_timeout_ms: int = 20_000
     skip_tick_prob: float = 0.0026  # real feeds skip 0.26 % of active ticks (partialPrices backfills them)
     sparse_tick_prob: float = 0.02  # tradeCount / rugpool missing on ~2 % of ticks
+    rug_at: tuple[int, ...] = ()
+    page_build: int = 1
+    protocol_drift: bool = False
 
     def coin(self, address: str) -> CoinRule | None:
         return next((c for c in self.coins if c.address == address), None)
+
+
+def parse_rug_schedule(text: str) -> tuple[int, ...]:
+    """``"60"`` → ``(60,)``, ``"30,90"`` → ``(30, 90)``, ``""`` → ``()``; ValueError on anything else.
+
+    Checked here (whole numbers >= 1) so a bad schedule fails before the server binds.
+    """
+    from bot.sim.rounds import check_rug_tick
+
+    ticks: list[int] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        try:
+            tick = int(part)
+        except ValueError:
+            raise ValueError(f"rug tick {part!r} is not a whole number") from None
+        ticks.append(check_rug_tick(tick))
+    return tuple(ticks)

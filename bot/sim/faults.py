@@ -17,6 +17,8 @@ applies the immediate effects (drop sockets, send garbage, maintenance notice, s
 | ``reject`` | count (1) | reject the next N side bets |
 | ``ack_delay`` | wall ms (500) | delay every later ack by N ms (0 turns it off) |
 | ``sign_request`` | – | ``simSignRequest {kind: "transaction"}`` to every client: the page asks the wallet to sign |
+| ``blackhole`` | – | sockets open now get no more event frames or acks (their requests still reach the server); pings go on, new sockets are normal |
+| ``rug`` | tick (0 = the next tick) | the running game rugs at that tick (bot/sim/rounds.py: drawn fairly if its hash is not out yet, else forced) |
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ FAULTS: dict[str, float | None] = {
     "reject": 1,
     "ack_delay": 500,
     "sign_request": None,
+    "blackhole": None,
+    "rug": 0,
 }
 
 MALFORMED_FRAMES = (

@@ -12,7 +12,8 @@ the rug frame (``rugged: true``, ``active`` still true, ``tickCount = rug_tick``
 not from the generator); then 1–5 s of silence while the server clock runs on, after which a burst
 delivers a ~300 KB history frame with the old id, one with the new id (cooldown 15000) whose
 ``gameHistory`` now starts with the game that just rugged and reveals its seed, and the cooldown frames
-made meanwhile. Rug → tick 0 ≈ 16.3 s.
+made meanwhile. Rug → tick 0 ≈ 16.3 s. A rug can be chosen (:meth:`GameLoop.force_rug`, ``rug_at``):
+see bot/sim/rounds.py for what that does to provable fairness.
 """
 
 from __future__ import annotations
@@ -22,15 +23,23 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
-from bot.fair.generator import GeneratedGame, generate_prices, make_rug_price, seed_hash
-from bot.money import PRACTICE_COIN
+from bot.fair.generator import make_rug_price
 from bot.sim.accounts import Accounts, GamePoint, Settlement
 from bot.sim.config import SimConfig
 from bot.sim.players import Crowd
+from bot.sim.rounds import (
+    MAX_DRAWN_RUG_TICK,
+    CurrentGame,
+    GameRecord,
+    SeedSource,
+    check_rug_tick,
+    new_game_id,
+)
+from bot.sim.site_builds import drift_game_state
+from bot.sim.state_frames import Out, StateFrames, trace_header
 from bot.sim.timing import (
     COOLDOWN_FRAME_MS,
     COOLDOWN_MS,
@@ -40,28 +49,7 @@ from bot.sim.timing import (
     TickGaps,
 )
 
-__all__ = ["FastGame", "GameLoop", "GameRecord", "Out", "Step", "fast_games", "iter_timeline", "trace_header"]
-
-VERSION = "v3"
-_SHITCOINS = [
-    {"address": PRACTICE_COIN, "ticker": "FREE", "name": "Practice SOL", "max_bet": 10000, "max_win": 100000}
-]
-_RUG_ROYALE: dict[str, Any] = {
-    "status": "INACTIVE",
-    "activeEventId": None,
-    "currentEvent": None,
-    "upcomingEvents": [],
-    "events": [],
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Out:
-    """One event to send: ``to`` is a player id for private events, ``None`` to broadcast."""
-
-    event: str
-    args: tuple[Any, ...]
-    to: str | None = None
+__all__ = ["FastGame", "GameLoop", "GameRecord", "Out", "RugPlan", "Step", "fast_games", "iter_timeline"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,59 +61,22 @@ class Step:
     kind: str  # wait | hold | cooldown | presale | pause | start | tick | rug | history
     outs: tuple[Out, ...]
     hold: float = 0.0
+    # wall seconds spent drawing a seed for a chosen rug tick: the driver stops the sim clock for them, so
+    # the draw lengthens the post-rug silence instead of bunching the frames after it into a burst
+    draw_s: float = 0.0
 
 
-@dataclass(slots=True)
-class GameRecord:
-    """A finished game as the server knows it (ground truth and the source of ``gameHistory``)."""
+@dataclass(frozen=True, slots=True)
+class RugPlan:
+    """What a rug request did: ``game_id`` None = the next game (not drawn yet); ``forced`` = off the
+    generator's schedule (its seed will not verify: bot/sim/rounds.py)."""
 
-    id: str
-    server_seed: str
-    server_seed_hash: str
-    prices: list[float]  # wire prices, the last one is the rug price
+    game_id: str | None
     rug_tick: int
-    peak: float
-    timestamp_ms: int
-    global_sidebets: list[dict[str, Any]]
-    # ticks whose gameStateUpdate was not broadcast (the next frame's partialPrices backfills them): ground
-    # truth for counting frames a client lost, since a missing tick is not always a lost frame
-    skipped_ticks: tuple[int, ...] = ()
-
-    def history_entry(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "timestamp": self.timestamp_ms,
-            "prices": self.prices,
-            "peakMultiplier": self.peak,
-            "rugged": True,
-            "globalTrades": [],
-            "globalSidebets": self.global_sidebets,
-            "provablyFair": {"serverSeed": self.server_seed, "serverSeedHash": self.server_seed_hash},
-            "gameVersion": VERSION,
-        }
+    forced: bool
 
 
-def trace_header(rng: random.Random) -> dict[str, Any]:
-    """An OpenTelemetry-style header like the real traced events carry as their first argument."""
-    return {"__trace": True, "traceparent": f"00-{rng.getrandbits(128):032x}-{rng.getrandbits(64):016x}-01"}
-
-
-@dataclass(slots=True)
-class _Current:
-    id: str
-    seed: str
-    hash: str
-    gen: GeneratedGame
-    global_sidebets: list[dict[str, Any]] = field(default_factory=list)
-    trade_count: int = 0
-
-
-def _game_id(now_ms: int, rng: random.Random) -> str:
-    day = datetime.fromtimestamp(now_ms / 1000, tz=UTC).strftime("%Y%m%d")
-    return f"{day}-{rng.getrandbits(64):016x}"
-
-
-class GameLoop:
+class GameLoop(StateFrames):
     """Owns the round cycle. ``now_ms`` is the clock stamped into frames (wall clock live, virtual in fast mode).
 
     Thread-safety: none needed; the server calls every method from its one event-loop thread.
@@ -141,8 +92,7 @@ class GameLoop:
     ) -> None:
         self.config = config
         self.rng = rng or random.Random(config.seed if config.seed is not None else secrets.token_hex(16))
-        # server seeds: secrets in live runs, reproducible from --seed
-        self._seed_rng = random.Random(f"seeds-{config.seed}") if config.seed is not None else None
+        self.seeds = SeedSource(config.seed)
         self.gaps = TickGaps(random.Random(self.rng.getrandbits(64)), jitter=config.jitter)
         self.accounts = accounts or Accounts(config, random.Random(self.rng.getrandbits(64)))
         self.crowd = Crowd(random.Random(self.rng.getrandbits(64)), size=config.players)
@@ -156,6 +106,9 @@ class GameLoop:
         self.paused = False
         self.pause_message = ""
         self.pause_request: tuple[float, str] | None = None
+        self._planned_rugs: deque[int] = deque()  # rug ticks asked for the next games, before the schedule
+        self._games_drawn = 0
+        self._chosen_rug = False
         self.current = self._new_game()
         self.rug_price: float | None = None
         self._skipped: list[int] = []  # the current game's ticks that were not broadcast
@@ -163,15 +116,36 @@ class GameLoop:
 
     # ------------------------------------------------------------ game preparation
 
-    def _new_seed(self) -> str:
-        if self._seed_rng is not None:
-            return f"{self._seed_rng.getrandbits(256):064x}"
-        return secrets.token_hex(32)
+    def _new_game(self) -> CurrentGame:
+        gid = new_game_id(self.now_ms(), self.rng)
+        schedule = self.config.rug_at
+        planned = schedule[self._games_drawn % len(schedule)] if schedule else None
+        self._games_drawn += 1
+        if self._planned_rugs:
+            planned = self._planned_rugs.popleft()
+        self._chosen_rug = planned is not None
+        return CurrentGame.drawn(gid, self.seeds, planned)
 
-    def _new_game(self) -> _Current:
-        seed = self._new_seed()
-        gid = _game_id(self.now_ms(), self.rng)
-        return _Current(gid, seed, seed_hash(seed), generate_prices(seed, gid, VERSION))
+    def force_rug(self, at: int | None = None) -> RugPlan:
+        """Rug the running game (between games: the one counted down to) at tick ``at``.
+
+        ``None`` or a tick already played means the next tick. A game whose hash no frame has shown yet is
+        redrawn so the generator itself rugs there (provably fair, up to ``MAX_DRAWN_RUG_TICK``); otherwise
+        the rug is forced. After the rug frame the request is for the next game, drawn when it is made.
+        Raises :class:`bot.sim.rounds.RugError` for a tick below 1.
+        """
+        if self.phase == "RUGGED":
+            planned = check_rug_tick(1 if at is None else at)
+            self._planned_rugs.append(planned)
+            return RugPlan(None, planned, forced=planned > MAX_DRAWN_RUG_TICK)
+        floor = self.tick + 1 if self.phase == "ACTIVE" else 1
+        tick = max(floor, check_rug_tick(floor if at is None else at))
+        cur = self.current
+        if not cur.announced:
+            self.current = CurrentGame.drawn(cur.id, self.seeds, tick)
+        else:
+            cur.force(tick)
+        return RugPlan(cur.id, tick, forced=self.current.forced)
 
     def request_pause(self, seconds: float, message: str) -> None:
         """Maintenance: hold the next cooldown (``cooldownPaused``) for ``seconds`` of sim time."""
@@ -188,150 +162,11 @@ class GameLoop:
     def point(self) -> GamePoint:
         return GamePoint(self.current.id, self.phase, self.tick, self.price)
 
-    # ------------------------------------------------------------ frames
-
-    def _pf(self) -> dict[str, Any]:
-        return {"serverSeedHash": self.current.hash, "version": VERSION}
-
-    def _partial(self, tick: int) -> dict[str, Any]:
-        prices = self._wire_prices()
-        lo = max(0, tick - 4)
-        return {"startTick": lo, "endTick": tick, "values": {str(k): prices[k] for k in range(lo, tick + 1)}}
-
-    def _wire_prices(self) -> list[float]:
-        prices = self.current.gen.prices
-        if self.rug_price is not None:
-            return [*prices, self.rug_price]
-        return prices
-
-    def _stats(self) -> dict[str, Any]:
-        peaks = [g.peak for g in self.finished] or [1.0]
-        return {
-            "averageMultiplier": sum(peaks) / len(peaks),
-            "count2x": sum(p >= 2 for p in peaks),
-            "count10x": sum(p >= 10 for p in peaks),
-            "count50x": sum(p >= 50 for p in peaks),
-            "count100x": sum(p >= 100 for p in peaks),
-        }
-
-    def _rugpool(self) -> dict[str, Any]:
-        return {"instarugCount": len(self.finished) % 10, "threshold": 10, "rugpoolAmount": 4.25}
-
-    def _board(self, *, full: bool = True) -> list[dict[str, Any]]:
-        return self.crowd.leaderboard(full=full, extra=self.accounts.board_entries())
-
-    def minimal_cooldown(self) -> dict[str, Any]:
-        return {
-            "gameId": self.current.id,
-            "cooldownTimer": self.cooldown_ms,
-            "cooldownPaused": self.paused,
-            "allowPreRoundBuys": self.cooldown_ms <= PRESALE_MS,
-            "leaderboard": self._board(),
-            "connectedPlayers": self.connected_players,
-            "provablyFair": self._pf(),
-        }
-
-    def state_frame(self, *, sparse: bool = False) -> dict[str, Any]:
-        """The 21-key frame of presale transitions, active ticks and the rug (real key order)."""
-        frame: dict[str, Any] = {
-            "active": self.phase in ("ACTIVE", "RUGGED"),
-            "price": self.price,
-            "partialPrices": self._partial(self.tick),
-        }
-        if not sparse:
-            frame["tradeCount"] = self.current.trade_count
-        frame.update(
-            {
-                "rugged": self.phase == "RUGGED",
-                "tickCount": self.tick,
-                "cooldownTimer": self.cooldown_ms if self.phase in ("COOLDOWN", "PRESALE") else 0,
-                "cooldownPaused": self.paused,
-                "pauseMessage": self.pause_message,
-                "allowPreRoundBuys": self.phase == "PRESALE",
-            }
-        )
-        frame.update(self._stats())
-        frame.update(
-            {
-                "leaderboard": self._board(full=self.phase != "PRESALE"),
-                "gameId": self.current.id,
-                "connectedPlayers": self.connected_players,
-            }
-        )
-        if not sparse:
-            frame["rugpool"] = self._rugpool()
-        frame.update({"rugRoyale": _RUG_ROYALE, "provablyFair": self._pf()})
-        return frame
-
-    def start_frame(self) -> dict[str, Any]:
-        return {
-            "active": True,
-            "price": 1.0,
-            "rugged": False,
-            "tickCount": 0,
-            "cooldownTimer": 0,
-            "cooldownPaused": False,
-            "pauseMessage": "",
-            "allowPreRoundBuys": False,
-            "leaderboard": [],
-            "gameId": self.current.id,
-            "connectedPlayers": self.connected_players,
-            "gameVersion": VERSION,
-            "partialPrices": {"startTick": 0, "endTick": 0, "values": {"0": 1.0}},
-            "provablyFair": self._pf(),
-        }
-
-    def history_frame(self, *, on_connect: bool = False) -> dict[str, Any]:
-        """A heavy transition frame: ``gameHistory`` (newest first), records of the day, then the state.
-
-        On connect it carries ``prices`` (the running game so far) instead of ``partialPrices``.
-        """
-        frame: dict[str, Any] = {"gameHistory": [g.history_entry() for g in reversed(self.history)]}
-        frame.update(self._stats())
-        best = max(self.finished, key=lambda g: g.peak, default=None)
-        frame.update(
-            {
-                "highestToday": best.peak if best else None,
-                "highestTodayTimestamp": best.timestamp_ms if best else None,
-                "highestTodayPrices": best.prices if best else None,
-            }
-        )
-        for level in ("2x", "10x", "50x"):
-            frame.update(
-                {
-                    f"godCandle{level}": None,
-                    f"godCandle{level}Timestamp": None,
-                    f"godCandle{level}Prices": None,
-                    f"godCandle{level}MassiveJump": None,
-                }
-            )
-        active = self.phase in ("ACTIVE", "RUGGED")
-        frame.update(
-            {
-                "availableShitcoins": _SHITCOINS,
-                "active": active,
-                "price": self.price,
-                "rugged": self.phase == "RUGGED",
-                "tickCount": self.tick,
-                "cooldownTimer": 0 if active else self.cooldown_ms,
-                "cooldownPaused": self.paused,
-                "pauseMessage": self.pause_message,
-                "allowPreRoundBuys": self.phase == "PRESALE",
-                "leaderboard": self._board(),
-                "gameId": self.current.id,
-                "connectedPlayers": self.connected_players,
-                "gameVersion": VERSION,
-            }
-        )
-        if on_connect:
-            frame["prices"] = self._wire_prices()[: self.tick + 1] if active else []
-        else:
-            frame["partialPrices"] = self._partial(self.tick)
-        frame["provablyFair"] = self._pf()
-        return frame
-
     def connect_frame(self) -> dict[str, Any]:
-        return self.history_frame(on_connect=True)
+        return self._wire(self.history_frame(on_connect=True))
+
+    def _wire(self, frame: dict[str, Any]) -> dict[str, Any]:
+        return drift_game_state(frame) if self.config.protocol_drift else frame
 
     # ------------------------------------------------------------ the cycle
 
@@ -342,7 +177,7 @@ class GameLoop:
             yield from self._active()
 
     def _gsu(self, frame: dict[str, Any]) -> Out:
-        return Out("gameStateUpdate", (frame,))
+        return Out("gameStateUpdate", (self._wire(frame),))
 
     def _wait(self, seconds: float) -> Step:
         """A pause *before* the next state change: state advances only after the wait, so a request that
@@ -393,12 +228,15 @@ class GameLoop:
 
     def _active(self) -> Iterator[Step]:
         cur = self.current
-        prices = cur.gen.prices
-        self.phase, self.tick, self.price = "ACTIVE", 0, prices[0]
+        self.phase, self.tick, self.price = "ACTIVE", 0, cur.gen.prices[0]
         self._skipped = []
         yield Step(0.0, "start", (self._gsu(self.start_frame()), *self._tick_side_effects(0)))
-        for k in range(1, len(prices)):
+        while True:
             yield self._wait(self.gaps.next_gap())
+            k = self.tick + 1
+            prices = cur.gen.prices  # read after the wait: a forced rug may have cut or extended them
+            if k >= len(prices):
+                break
             self.tick, self.price = k, prices[k]
             side = self._tick_side_effects(k)
             if self.rng.random() < self.config.skip_tick_prob:
@@ -425,32 +263,9 @@ class GameLoop:
         outs.extend(self._settlement_outs(self.accounts.on_tick(cur.id, tick, self.price, now)))
         if self.accounts.by_id:
             # the logged-in feed also gets a rugpool status every tick (untraced; ~6/s in the Dec 2025 capture)
-            update = {"gameId": cur.id, "rugpool": self._player_rugpool(now)}
+            update = {"gameId": cur.id, "rugpool": self.player_rugpool()}
             outs.extend(Out("gameStatePlayerUpdate", (update,), to=pid) for pid in self.accounts.by_id)
         return tuple(outs)
-
-    def _player_rugpool(self, now_ms: int) -> dict[str, Any]:
-        """The detailed rugpool of ``gameStatePlayerUpdate`` (real key order; values are the crowd's)."""
-        base = self._rugpool()
-        players = self.crowd.players[:10]
-        counts = [100 * (i + 1) for i in range(len(players))]
-        total = sum(counts) or 1
-        entries = [
-            {"playerId": p.id, "entries": n, "username": p.username, "percentage": 100 * n / total}
-            for p, n in zip(players, counts, strict=True)
-        ]
-        return {
-            "instarugCount": base["instarugCount"],
-            "rugpoolAmount": base["rugpoolAmount"],
-            "totalEntries": total,
-            "threshold": base["threshold"],
-            "playersWithEntries": len(entries),
-            "solPerEntry": 0.001,
-            "maxEntriesPerPlayer": 5000,
-            "playerEntries": entries,
-            "lastDrawing": None,
-            "config": {"threshold": 10, "instarugThreshold": 6, "rugpoolPercentage": 0.5},
-        }
 
     def _settlement_outs(self, settlements: list[Settlement]) -> list[Out]:
         outs: list[Out] = []
@@ -464,7 +279,6 @@ class GameLoop:
     def _rug(self) -> Iterator[Step]:
         cur = self.current
         gen = cur.gen
-        yield self._wait(self.gaps.next_gap())
         self.rug_price = make_rug_price(self.rng.random, gen.prices[-1])
         self.phase, self.tick, self.price = "RUGGED", gen.rug_tick, self.rug_price
         now = self.now_ms()
@@ -485,6 +299,7 @@ class GameLoop:
             timestamp_ms=self.now_ms(),
             global_sidebets=cur.global_sidebets,
             skipped_ticks=tuple(self._skipped),
+            forced=cur.forced,
         )
         self.history.append(record)
         self.finished.append(record)
@@ -492,11 +307,13 @@ class GameLoop:
             old = self.finished[-self.config.history_len - 1]
             old.prices, old.global_sidebets = [], []  # keep truth light: id, seed, final tick, peak
         yield self._wait(HISTORY_GAP_S)
+        began = time.perf_counter()
         self.current = self._new_game()
+        draw_s = time.perf_counter() - began if self._chosen_rug else 0.0
         self.crowd.new_game()
         self.phase, self.tick, self.price, self.rug_price = "COOLDOWN", 0, 1.0, None
         self.cooldown_ms = COOLDOWN_MS
-        yield Step(0.0, "history", (self._gsu(self.history_frame()),))
+        yield Step(0.0, "history", (self._gsu(self.history_frame()),), draw_s=draw_s)
 
 
 # ---------------------------------------------------------------- no-socket modes

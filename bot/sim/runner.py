@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from bot.sim.config import SimConfig
 from bot.sim.faults import FaultEvent
+from bot.sim.game import RugPlan
 from bot.sim.server import SimServer, SimTruth
 
 __all__ = ["SimHandle", "free_port", "start_sim_in_thread", "state_of", "wait_for_sim"]
@@ -25,7 +26,7 @@ T = TypeVar("T")
 
 
 class SimHandle:
-    """A running simulator: ``.url``, ``.ws_url``, ``.truth()``, ``.fault(name, value)``, ``.stop()``."""
+    """A running simulator: ``.url``, ``.ws_url``, ``.truth()``, ``.fault(name, value)``, ``.rug(at)``, ``.stop()``."""
 
     def __init__(self, server: SimServer, loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> None:
         self.server = server
@@ -63,6 +64,10 @@ class SimHandle:
                 raise TypeError(f"fault {name!r} takes a single value, got {value!r} and {params!r}")
             (value,) = params.values()
         return self.call(lambda: self.server.faults.trigger(name, value))
+
+    def rug(self, at: int | None = None) -> RugPlan:
+        """Rug the running game at tick ``at`` (None: the next tick); see :meth:`SimServer.rug`."""
+        return self.call(lambda: self.server.rug(at))
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._stopped:

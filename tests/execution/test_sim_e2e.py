@@ -64,7 +64,9 @@ def sim() -> Iterator[Any]:
     from bot.sim.config import SimConfig
     from bot.sim.runner import start_sim_in_thread
 
-    handle = start_sim_in_thread(SimConfig(speed=SPEED, seed="e2e-execution", players=6))
+    # every game rugs at tick 90 (drawn provably fair): three bets a game (ticks 3, 43, 83; the last wins), so
+    # no scenario waits out a long random game for its next bet
+    handle = start_sim_in_thread(SimConfig(speed=SPEED, seed="e2e-execution", players=6, rug_at=(90,)))
     yield handle
     handle.stop()
 

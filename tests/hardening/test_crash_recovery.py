@@ -97,6 +97,8 @@ def test_sigkill_and_restart(tmp_path: Path, point: str) -> None:
             f"crash-{point}",
             "--speed",
             "8",
+            "--rug-at",
+            "60",  # short games of a known length (drawn provably fair): no waiting on random rugs
             "--practice-balance",
             "100",
         ],

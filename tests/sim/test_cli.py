@@ -59,6 +59,9 @@ def test_sim_command_serves_and_stops_on_sigint() -> None:
     [
         (["--faults", "explode@3"], 2, "unknown fault"),
         (["--speed", "0"], 2, "speed"),
+        (["--rug-at", "0"], 2, ">= 1"),
+        (["--rug-at", "30,x"], 2, "whole number"),
+        (["--page-build", "3"], 2, "invalid choice"),
     ],
 )
 def test_sim_command_refuses_bad_arguments(args: list[str], code: int, message: str) -> None:
@@ -107,3 +110,25 @@ def test_sim_flags_reach_the_server_balances_and_faults() -> None:
             h.fault("stall", 1, seconds=2)
     finally:
         h.stop()
+
+
+def test_site_build_and_rug_flags_reach_the_config() -> None:
+    from bot.cli import build_parser
+    from bot.commands.sim import build_config
+
+    args = build_parser(["sim"]).parse_args(
+        [
+            "sim",
+            "--rug-at",
+            "30, 90",
+            "--page-build",
+            "2",
+            "--protocol-drift",
+            "--faults",
+            "blackhole@5,rug:40@9",
+        ]
+    )
+    config = build_config(args)
+    assert (config.rug_at, config.page_build, config.protocol_drift) == ((30, 90), 2, True)
+    defaults = build_config(build_parser(["sim"]).parse_args(["sim"]))
+    assert (defaults.rug_at, defaults.page_build, defaults.protocol_drift) == ((), 1, False)

@@ -17,7 +17,7 @@ from bot.sim.config import SimConfig
 from bot.sim.faults import FaultError, parse_faults
 from bot.sim.runner import SimHandle, start_sim_in_thread
 from tests.sim.test_sidebets import place_when_active
-from tests.sim.wire import TRACE, Frame, RawClient
+from tests.sim.wire import TRACE, Frame, RawClient, rug_soon
 
 SPEED = 10.0
 
@@ -136,6 +136,7 @@ def test_maintenance_pauses_the_cooldown(slow_sim: SimHandle) -> None:
         slow_sim.fault("maintenance", 3)
         _, notice = c.wait_event("maintenanceUpdate", timeout=5)
         assert notice["active"] is True and "maintenance" in notice["message"]
+        rug_soon(slow_sim)  # the pause comes with the next cooldown
         f_pause, paused = c.wait_event(
             "gameStateUpdate", timeout=40, where=lambda p: p.get("cooldownPaused") is True
         )

@@ -16,8 +16,8 @@ from bot.protocol.events import GameStateUpdate, decode_event
 from bot.protocol.frames import Packet, decode
 from bot.sim.config import SimConfig
 from bot.sim.runner import SimHandle, start_sim_in_thread
-from bot.sim.server import _is_loopback
-from tests.sim.wire import RawClient
+from bot.sim.web import is_loopback
+from tests.sim.wire import RawClient, rug_soon
 
 
 def _get(url: str) -> tuple[int, str, bytes]:
@@ -42,6 +42,7 @@ def test_python_socketio_client_receives_game_state(sim: SimHandle) -> None:
     client.connect(sim.url, transports=["websocket"], wait_timeout=5)
     try:
         assert client.connected and client.transport() == "websocket"
+        rug_soon(sim, 25)  # enough ticks, then a rug and the next game's id within a second or two
         assert got_enough.wait(30), f"saw {len(states)} states"
     finally:
         client.disconnect()
@@ -183,7 +184,7 @@ def test_http_routes(sim: SimHandle) -> None:
     ],
 )
 def test_control_endpoints_accept_only_loopback_addresses(address: str, local: bool) -> None:
-    assert _is_loopback(address) is local
+    assert is_loopback(address) is local
 
 
 def test_unknown_namespace_is_refused_and_client_ping_answered(sim: SimHandle) -> None:

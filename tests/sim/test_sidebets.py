@@ -12,7 +12,7 @@ from bot.money import LAMPORTS_PER_SOL, PRACTICE_COIN, SOL_MINT, sol_to_lamports
 from bot.sim.accounts import Accounts, GamePoint
 from bot.sim.config import SimConfig
 from bot.sim.runner import SimHandle
-from tests.sim.wire import LOGIN, PUBKEY, TRACE, RawClient
+from tests.sim.wire import LOGIN, PUBKEY, TRACE, RawClient, rug_soon
 
 PLAYER = f"did:sim:{PUBKEY}"
 RACES = ("Game not active", "Game already rugged")
@@ -146,6 +146,7 @@ def test_second_bet_while_one_is_active_and_bet_outside_active_phase(sim: SimHan
                 break
         assert second == {"success": False, "message": "You already have an active side bet"}
         # cooldown / presale: wait for a cooldown frame, then ask
+        rug_soon(sim)
         c.wait_event(
             "gameStateUpdate",
             timeout=20,

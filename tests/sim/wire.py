@@ -17,6 +17,8 @@ from typing import Any
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from bot.sim.runner import SimHandle
+
 TRACE = {"__trace": True, "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}
 PUBKEY = "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin"
 LOGIN = {"publicKey": PUBKEY, "message": "Sign in to rugs.fun simulator", "signature": "c2lnbmF0dXJl"}
@@ -148,3 +150,10 @@ class RawClient:
             where=lambda p: bool(p.get("active")) and not p.get("rugged") and "tickCount" in p,
         )
         return payload
+
+
+def rug_soon(sim: SimHandle, ticks: int = 1) -> None:
+    """Rug the running game ``ticks`` ticks from now (between games: at that tick of the next one), so a
+    test waits for a chosen rug instead of a random one."""
+    t = sim.truth()
+    sim.rug((t.tick if t.phase == "ACTIVE" else 0) + ticks)

@@ -21,6 +21,7 @@ from bot.config.sections import SelectorsConfig
 from bot.money import PRACTICE_COIN, SOL_MINT
 from bot.sim.config import SimConfig
 from bot.sim.runner import SimHandle, start_sim_in_thread
+from tests.sim.wire import rug_soon
 from tests.sim_page.harness import (
     AMOUNT_INPUT,
     BET_BUTTON,
@@ -124,6 +125,7 @@ def test_page_shows_live_game_and_every_default_selector_resolves(
         shown = int(((await page.text_content("#tick")) or "tick -1").split()[-1])
         assert t.phase == "ACTIVE" and abs(t.tick - shown) <= 10, (t.phase, t.tick, shown)
         assert await page.text_content("#game-id") == t.game_id
+        await asyncio.to_thread(rug_soon, sim, 3)
         await page.wait_for_selector(
             "#phase[data-phase='COOLDOWN'], #phase[data-phase='RUGGED']", timeout=30_000
         )
@@ -242,6 +244,7 @@ def test_every_refusal_reaches_the_wire_and_the_toast(chromium: Path, sim: SimHa
             await place_accepted(page, wire)
 
         async def not_active() -> None:
+            await asyncio.to_thread(rug_soon, sim)
             await page.wait_for_selector(
                 "#phase[data-phase='COOLDOWN'], #phase[data-phase='PRESALE']", timeout=30_000
             )
@@ -347,6 +350,7 @@ def test_page_survives_garbage_stalls_and_shows_maintenance(
         assert wire.sockets == 1  # garbage did not make the page drop its socket
         await asyncio.to_thread(sim.fault, "maintenance", 30)  # sim seconds: 1.5 s at 20x
         await page.wait_for_selector("#maintenance:has-text('Server will reboot')", timeout=5_000)
+        await asyncio.to_thread(rug_soon, sim)  # the pause comes with the next cooldown
         await page.wait_for_selector("#cooldown:has-text('(paused)')", timeout=30_000)
         # the end of the pause clears the notice (maintenanceUpdate {active: false})
         await page.wait_for_selector("#maintenance", state="hidden", timeout=15_000)

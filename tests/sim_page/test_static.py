@@ -85,3 +85,25 @@ def test_manifest_is_mv3_with_main_world_provider_at_document_start() -> None:
     assert (extension_dir() / m["action"]["default_popup"]).is_file()
     for page in ("notification.html", "onboarding.html", "popup.html", "ui.js", "README.md"):
         assert (extension_dir() / page).is_file(), page
+
+
+def test_page_build_2_moves_the_side_bet_controls_but_keeps_texts() -> None:
+    """Build 2 breaks exactly the structural selectors (bet button, amount input); prefix selectors survive."""
+    one, two = parse("index.html"), parse("index-b2.html")
+
+    def classes(c: _Collect) -> list[str]:
+        return [k for _t, a in c.elements for k in a.get("class", "").split()]
+
+    def prefixes(c: _Collect) -> set[str]:
+        return {m.group(1) for k in classes(c) if (m := re.fullmatch(r"(_[a-zA-Z]+_)[a-z0-9]{5}", k))}
+
+    assert not set(classes(one)) & set(classes(two)) - {"but-button-active"}  # every hash changed
+    assert prefixes(one) - prefixes(two) == {"_amountInputContainer_"}
+    assert {"_sidebetPanel_", "_sidebetAmount_", "_placeSidebet_"} <= prefixes(two)
+    assert not {"sidebet-container", "sidebet-banner", "bet-button"} & set(classes(two))
+    html = (page_dir() / "index-b2.html").read_text()
+    for text in ("Side Bet", "PLACE SIDEBET", "SIDEBET 5x", "Connect", "Phantom", "BUY+0.001 SOL"):
+        assert text in html, text
+    texts = re.findall(r'class="_controlBtn_[a-z0-9]+"[^>]*>([^<]*)<', html)
+    assert texts == ["+0.001", "+0.01", "+0.1", "+1", "1/2", "X2", "MAX"]
+    assert 'value="0.001"' in html and 'value="0.001"' in (page_dir() / "index.html").read_text()

@@ -19,6 +19,18 @@
   const LAMPORTS = 1e9;
 
   const el = (id) => document.getElementById(id);
+  // Build 2 (bot/sim/site_builds.py) has new CSS-module hashes and a rebuilt side-bet panel without ids.
+  const BUILD = document.documentElement.dataset.build === "2" ? 2 : 1;
+  const find = BUILD === 2
+    ? { amount: '[class*="_sidebetAmount_"] input', toggle: '[class*="_sidebetToggle_"]',
+        panel: '[class*="_sidebetPanel_"]', betButton: '[class*="_placeSidebet_"]',
+        betWindow: '[class*="_sidebetWindow_"]', betStatus: '[class*="_sidebetStatus_"]' }
+    : { amount: "#amount", toggle: "#sidebet-toggle", panel: "#sidebet-panel", betButton: "#bet-button",
+        betWindow: "#sidebet-window", betStatus: "#sidebet-status" };
+  const CLASSES = BUILD === 2
+    ? { toast: "_toast_ivae2", error: "_toastError_ubq54", success: "_toastSuccess_yfvit", open: "_toggleOpen_2y6rk" }
+    : { toast: "_toast_q2w8e", error: "_toastError_r5t1y", success: "_toastSuccess_u7i3o", open: "_toggleOpen_i4k7m" };
+  const q = (key) => document.querySelector(find[key]);
   const ui = {
     conn: el("conn-status"),
     username: el("username"),
@@ -33,14 +45,14 @@
     coinSelector: el("coin-selector"),
     coinTicker: el("coin-ticker"),
     coinDropdown: el("coin-dropdown"),
-    amount: el("amount"),
+    amount: q("amount"),
     buy: el("buy-button"),
     sell: el("sell-button"),
-    toggle: el("sidebet-toggle"),
-    panel: el("sidebet-panel"),
-    betButton: el("bet-button"),
-    betWindow: el("sidebet-window"),
-    betStatus: el("sidebet-status"),
+    toggle: q("toggle"),
+    panel: q("panel"),
+    betButton: q("betButton"),
+    betWindow: q("betWindow"),
+    betStatus: q("betStatus"),
     signResult: el("sign-result"),
     modal: el("wallet-modal"),
     phantom: el("phantom-option"),
@@ -113,7 +125,7 @@
 
   function toast(message, kind) {
     const t = document.createElement("div");
-    t.className = "_toast_q2w8e " + (kind === "error" ? "_toastError_r5t1y" : "_toastSuccess_u7i3o");
+    t.className = CLASSES.toast + " " + (kind === "error" ? CLASSES.error : CLASSES.success);
     t.textContent = message;
     ui.toasts.appendChild(t);
     setTimeout(() => t.remove(), 6000);
@@ -283,6 +295,12 @@
 
   function onGameState(p) {
     if (!p || typeof p !== "object" || Array.isArray(p)) return;
+    // The drifted backend (bot/sim/site_builds.py) renamed tickCount and sends price as a decimal string;
+    // this page build reads both, as the site's own page would after such an update.
+    if (typeof p.tickIndex === "number" && !("tickCount" in p)) p.tickCount = p.tickIndex;
+    if (typeof p.price === "string" && p.price.trim() !== "" && Number.isFinite(Number(p.price))) {
+      p.price = Number(p.price);
+    }
     const g = state.game;
     const newGame = typeof p.gameId === "string" && p.gameId !== g.gameId;
     const between = (typeof p.cooldownTimer === "number" && p.cooldownTimer > 0) || p.allowPreRoundBuys === true;
@@ -536,7 +554,7 @@
   ui.phantom.addEventListener("click", () => { loginWithPhantom(); });
   ui.toggle.addEventListener("click", () => {
     ui.panel.hidden = !ui.panel.hidden;
-    ui.toggle.classList.toggle("_toggleOpen_i4k7m", !ui.panel.hidden);
+    ui.toggle.classList.toggle(CLASSES.open, !ui.panel.hidden);
   });
   ui.betButton.addEventListener("click", placeSidebet);
   ui.amount.addEventListener("input", render);
