@@ -39,6 +39,9 @@ class LiveOptions:
     sim_speed: float = 1.0
     sim_seed: str | None = None
     sim_faults: str = ""
+    sim_rug_at: str = ""  # e.g. "60" or "30,90" (bot.sim.config.parse_rug_schedule)
+    sim_page_build: int = 1
+    sim_protocol_drift: bool = False
     trace: bool = True
     record: bool = True
     arm_timeout_s: float = 5.0
@@ -94,10 +97,17 @@ def open_target(settings: Settings, profile: Profile, options: LiveOptions, sim:
         return Target(settings.url or profile.browser.url, settings.browser_profile_dir, password)
     own = sim is None
     if sim is None:
-        from bot.sim.config import SimConfig
+        from bot.sim.config import SimConfig, parse_rug_schedule
         from bot.sim.runner import start_sim_in_thread
 
-        cfg = SimConfig(speed=options.sim_speed, seed=options.sim_seed, faults=options.sim_faults)
+        cfg = SimConfig(
+            speed=options.sim_speed,
+            seed=options.sim_seed,
+            faults=options.sim_faults,
+            rug_at=parse_rug_schedule(options.sim_rug_at),
+            page_build=options.sim_page_build,
+            protocol_drift=options.sim_protocol_drift,
+        )
         sim = start_sim_in_thread(cfg)
         logger.info("simulator started at {url} (speed {s}x)", url=sim.url, s=cfg.speed)
     if password is None:

@@ -27,11 +27,11 @@ from urllib.parse import urlsplit
 
 from bot.browser.errors import BrowserEnvironmentError
 from bot.browser.probe import ControlCheck, check_controls
-from bot.cli import EXIT_CHECK_FAILED, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
 from bot.commands.common import add_json_arg, add_profile_arg, emit_json
 from bot.config import Profile, Settings, load_profile
 from bot.config.profile import find_profile, profile_from_dict
 from bot.config.sections import SelectorsConfig
+from bot.exitcodes import EXIT_CHECK_FAILED, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
 from bot.feeds.sniffer import Sniffer
 from bot.protocol.drift import DriftMonitor, DriftReport
 

@@ -35,6 +35,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--sim-faults", default="", help="simulator fault schedule, e.g. drop@30 (with --sim)"
     )
     parser.add_argument(
+        "--sim-rug-at",
+        default="",
+        metavar="TICKS",
+        help="(with --sim) every game rugs at this tick, or at each of a comma list in turn (`rugsbot sim --rug-at`)",
+    )
+    parser.add_argument(
+        "--sim-page-build",
+        type=int,
+        default=1,
+        choices=(1, 2),
+        help="(with --sim) which build of the site's page the simulator serves (`rugsbot sim --page-build`)",
+    )
+    parser.add_argument(
+        "--sim-protocol-drift",
+        action="store_true",
+        help="(with --sim) the simulator plays a site update that renames and retypes gameStateUpdate fields",
+    )
+    parser.add_argument(
         "--sim-url",
         default=None,
         metavar="URL",
@@ -89,6 +107,13 @@ def run(args: argparse.Namespace) -> int:
         if v is not None and v <= 0:
             print(f"rugsbot run: --{flag} must be > 0", file=sys.stderr)
             return EXIT_USAGE
+    from bot.sim.config import parse_rug_schedule
+
+    try:
+        parse_rug_schedule(args.sim_rug_at)
+    except ValueError as exc:
+        print(f"rugsbot run: --sim-rug-at: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     external = None
     if args.sim_url:
         if not args.sim_url.startswith(("http://127.", "http://localhost")):
@@ -106,6 +131,9 @@ def run(args: argparse.Namespace) -> int:
         sim_speed=args.sim_speed,
         sim_seed=args.sim_seed,
         sim_faults=args.sim_faults,
+        sim_rug_at=args.sim_rug_at,
+        sim_page_build=args.sim_page_build,
+        sim_protocol_drift=args.sim_protocol_drift,
         trace=not args.no_trace,
         record=not args.no_record,
     )

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
-from bot.cli import EXIT_CHECK_FAILED, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, main
+from bot.cli import main
 from bot.commands.probe import fixed_profile_text
 from bot.config.profile import load_profile
+from bot.exitcodes import EXIT_CHECK_FAILED, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
 from bot.sim.config import SimConfig
 from bot.sim.runner import SimHandle, free_port, start_sim_in_thread
 from tests.execution.conftest import browser_available
