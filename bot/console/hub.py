@@ -77,14 +77,23 @@ class HubStats:
 class EventHub:
     """Fan-out of :data:`bot.console.state.ConsoleEvent` values to event-stream clients.
 
-    ``client_buffer``: events a client may lag behind before it is dropped. ``replay``: the last events kept
-    for clients that reconnect with ``Last-Event-ID``. ``on_drop`` is called for each dropped client. Publish from the loop's thread (the run's frame path
+    ``client_buffer``: events a client may lag behind before it is dropped. ``replay`` (default: as many): the last events
+    kept for clients that reconnect with ``Last-Event-ID``. ``on_drop`` is called for each dropped client. Publish from the loop's thread (the run's frame path
     is there); a call from another thread is handed over with ``call_soon_threadsafe``.
     """
 
     def __init__(
-        self, *, client_buffer: int = 256, replay: int = 256, on_drop: Callable[[], None] | None = None
+        self,
+        *,
+        client_buffer: int = 256,
+        replay: int | None = None,
+        on_drop: Callable[[], None] | None = None,
     ) -> None:
+        replay = client_buffer if replay is None else replay
+        if not 0 < replay <= client_buffer:
+            raise ValueError(
+                "replay must be between 1 and client_buffer (a replay must fit a client's queue)"
+            )
         self.client_buffer = client_buffer
         self._on_drop = on_drop
         self._encoder = msgspec.json.Encoder()

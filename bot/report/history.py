@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.game.rules import P_WIN
-from bot.money import PRACTICE_COIN, SOL_MINT
+from bot.money import PRACTICE_COIN, SOL_MINT, fmt_sol
 from bot.optimize.stats import binom_two_sided_p, clopper_pearson
 
 
@@ -125,3 +125,41 @@ def load_history(db_path: Path) -> History:
 
 def _coin(coin: str) -> str:
     return {SOL_MINT: "SOL", PRACTICE_COIN: "FREE"}.get(coin, coin)
+
+
+def history_lines(h: History) -> list[str]:
+    """The history as plain text lines (``rugsbot report --all``)."""
+    o = h.overall
+    lines = [f"{h.sessions} sessions, {o.bets:,} settled bets"]
+    if o.bets:
+        lines.append(
+            f"win rate {o.wins}/{o.bets} = {o.rate or 0:.4f}  95% CI [{o.low:.4f}, {o.high:.4f}] (Clopper-Pearson) "
+            f"vs expected {o.expected:.4f}: {'consistent' if o.consistent else 'NOT consistent'} (p={o.p_value:.3g})"
+        )
+    if h.days:
+        lines += [
+            "",
+            "P&L per day (UTC)",
+            f"{'day':<10}  {'mode':<8} {'coin':<5} {'bets':>6} {'wins':>6} {'P&L':>14}",
+        ]
+        lines += [
+            f"{d.day:<10}  {d.mode:<8} {d.coin:<5} {d.bets:>6} {d.wins:>6} {fmt_sol(d.pnl_lamports):>14}"
+            for d in h.days
+        ]
+    if h.strategies:
+        lines += [
+            "",
+            "per strategy",
+            f"{'strategy':<16} {'mode':<8} {'coin':<5} {'bets':>6} {'win rate [95% CI]':>26} {'P&L':>14}",
+        ]
+        for s in h.strategies:
+            w = s.win_rate
+            rate = f"{w.rate or 0:.4f} [{w.low:.4f}, {w.high:.4f}]"
+            lines.append(
+                f"{s.strategy:<16} {s.mode:<8} {s.coin:<5} {s.bets:>6} {rate:>26} {fmt_sol(s.pnl_lamports):>14}"
+            )
+    return lines
+
+
+def print_history(h: History) -> None:
+    print("\n".join(history_lines(h)))
