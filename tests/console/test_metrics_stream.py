@@ -153,9 +153,8 @@ def test_a_client_that_stops_reading_is_dropped_and_the_publisher_never_waits(tm
     async def body() -> None:
         cfg = ConsoleConfig(port=0, client_buffer=16)
         async with serving(tmp_path, config=cfg) as s:
-            reader, writer = await asyncio.open_connection("127.0.0.1", s.server.port)
-            for sock_opt in (socket.SO_RCVBUF,):
-                writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, sock_opt, 4096)
+            _reader, writer = await asyncio.open_connection("127.0.0.1", s.server.port)
+            writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             writer.write(
                 f"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {bearer()['Authorization'][7:]}"
                 "\r\n\r\n".encode()
