@@ -72,24 +72,43 @@ class ScriptedRun:
         self.hub.publish(DecisionEvent(d))
 
     def settle(self, won: bool, stake: int = 10_000_000) -> None:
+        """A bet placed and settled now, written to the store as the governor writes one."""
         pnl = stake * 4 if won else -stake
+        t = time.time()
+        bet_id = self.store.insert_bet_intent(
+            session=self.session,
+            game="20260101-abc",
+            decided_tick=self.tick,
+            decided_t=t,
+            amount_lamports=stake,
+            coin="0xPractice",
+            strategy="fixed",
+            reason="test",
+        )
+        self.store.update_bet(
+            bet_id, BetStatus.CONFIRMED, t=t, start_tick=self.tick + 1, end_tick=self.tick + 41
+        )
+        status = BetStatus.WON if won else BetStatus.LOST
+        row = self.store.update_bet(
+            bet_id, status, t=t, payout_lamports=stake * 5 if won else 0, latency_s=0.042
+        )
         self.bankroll += pnl
         bet = BetInfo(
-            f"{self.session}-b{len(self.settled) + 1}",
-            "20260101-abc",
-            "won" if won else "lost",
-            stake,
-            self.tick,
-            self.tick + 1,
-            self.tick + 41,
-            stake * 5 if won else 0,
-            pnl,
-            0.042,
-            "fixed",
-            time.time(),
+            row.bet_id,
+            row.game,
+            row.status.value,
+            row.amount_lamports,
+            row.decided_tick,
+            row.start_tick,
+            row.end_tick,
+            row.payout_lamports,
+            row.pnl_lamports,
+            row.latency_s,
+            row.strategy,
+            t,
         )
         self.settled.insert(0, bet)
-        self.equity.append(EquityPoint(time.time(), self.bankroll))
+        self.equity.append(EquityPoint(t, self.bankroll))
         self.hub.publish(BetEvent(bet, self.bankroll, self.bankroll - START_LAMPORTS))
 
     # ------------------------------------------------------------------ ConsoleSource

@@ -4,6 +4,7 @@
 
 const TOKEN_KEY = "rugsbot-console-token";
 const STATE_POLL_MS = 5000;
+const MAX_DECISIONS = 8;
 const $ = (id) => document.getElementById(id);
 
 // The tokenized URL (/?token=...): the server set the HttpOnly cookie for reads; the control POSTs need the
@@ -19,6 +20,7 @@ const $ = (id) => document.getElementById(id);
 })();
 
 let state = null;
+let reachable = false;
 let refreshTimer = null;
 
 // ------------------------------------------------------------------ formatting
@@ -52,6 +54,17 @@ function row(cells) {
   for (const c of cells) tr.append(typeof c === "object" && c !== null ? c : el("td", c));
   return tr;
 }
+function betCell(betId) {
+  // "<session>-b<seq>": the sequence number is what tells bets apart on a small screen; hover shows the id
+  const td = el("td", `#${betId.split("-b").pop()}`);
+  td.title = betId;
+  return td;
+}
+function wideCell(text, span) {
+  const td = el("td", text, "muted");
+  td.colSpan = span;
+  return td;
+}
 function signClass(x) {
   return x > 0 ? "pos" : x < 0 ? "neg" : "";
 }
@@ -70,7 +83,9 @@ function renderGame(game, estimate) {
     $("pbar-ci").style.width = `calc(${scale(estimate.p_high)} - ${scale(estimate.p_low)})`;
     $("pbar-p").style.left = scale(estimate.p_win);
     $("pbar-be").style.left = scale(estimate.break_even);
+    $("pbar").hidden = false;
   } else {
+    $("pbar").hidden = true;
     setText("pwin", "—");
     setText("ev", "—", "");
   }
@@ -112,62 +127,52 @@ function decisionItem(d) {
 }
 
 function renderBets(s) {
+  for (const th of document.querySelectorAll("th[data-coin]")) th.textContent = `${th.dataset.coin} (${s.coin_label})`;
   const open = $("open-bets").tBodies[0];
   open.replaceChildren();
   for (const b of s.open_bets) {
     const win = b.start_tick === null ? `decided at ${b.decided_tick}` : `${b.start_tick}→${b.end_tick}`;
-    open.append(row([b.bet_id, b.status, sol(b.amount_lamports, s.coin_label), win]));
+    open.append(row([betCell(b.bet_id), b.status, sol(b.amount_lamports), win]));
   }
-  if (!s.open_bets.length) open.append(row([el("td", "none", "muted")]));
+  if (!s.open_bets.length) open.append(row([wideCell("none", 4)]));
   const settled = $("settled-bets").tBodies[0];
   settled.replaceChildren();
   for (const b of s.settled_bets.slice(0, 20)) {
-    const pnl = el("td", signed(b.pnl_lamports, s.coin_label), signClass(b.pnl_lamports));
+    const pnl = el("td", signed(b.pnl_lamports), signClass(b.pnl_lamports));
     const lat = b.latency_s === null ? "—" : ms(b.latency_s * 1000);
-    settled.append(row([b.bet_id, b.status, sol(b.amount_lamports, s.coin_label), pnl, lat]));
+    settled.append(row([betCell(b.bet_id), b.status, sol(b.amount_lamports), pnl, lat]));
   }
-  if (!s.settled_bets.length) settled.append(row([el("td", "none yet", "muted")]));
+  if (!s.settled_bets.length) settled.append(row([wideCell("none yet", 5)]));
 }
 
 function renderEquity(points, coin) {
+  // x: settled bet number (not time: bets cluster in a few seconds of each game); y: bankroll
   const svg = $("equity");
   svg.replaceChildren();
   const ns = "http://www.w3.org/2000/svg";
   if (points.length < 2) {
-    const t = document.createElementNS(ns, "text");
-    t.setAttribute("x", "8");
-    t.setAttribute("y", "58");
-    t.textContent = "equity: no settled bet yet";
-    svg.append(t);
+    setText("equity-range", "no settled bet yet");
     return;
   }
-  const xs = points.map((p) => p.t);
   const ys = points.map((p) => p.bankroll_lamports);
-  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+  setText("equity-range", `${points.length - 1} settled bets · low ${sol(y0, coin)} · high ${sol(y1, coin)}`);
   if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
-  const X = (x) => 4 + ((x - x0) / (x1 - x0 || 1)) * 292;
-  const Y = (y) => 100 - ((y - y0) / (y1 - y0)) * 90;
+  const X = (i) => 2 + (i / (points.length - 1)) * 296;
+  const Y = (y) => 105 - ((y - y0) / (y1 - y0)) * 100;
   const line = document.createElementNS(ns, "polyline");
-  line.setAttribute("points", points.map((p) => `${X(p.t).toFixed(1)},${Y(p.bankroll_lamports).toFixed(1)}`).join(" "));
+  line.setAttribute("points", ys.map((y, i) => `${X(i).toFixed(1)},${Y(y).toFixed(1)}`).join(" "));
   line.setAttribute("fill", "none");
   line.setAttribute("stroke", ys[ys.length - 1] >= ys[0] ? "#22c55e" : "#ef4444");
-  line.setAttribute("stroke-width", "1.5");
+  line.setAttribute("stroke-width", "2");
+  line.setAttribute("stroke-linejoin", "round");
   line.setAttribute("vector-effect", "non-scaling-stroke");
   const base = document.createElementNS(ns, "line");
-  for (const [k, v] of [["x1", 4], ["x2", 296], ["y1", Y(ys[0])], ["y2", Y(ys[0])]]) base.setAttribute(k, String(v));
+  for (const [k, v] of [["x1", 2], ["x2", 298], ["y1", Y(ys[0])], ["y2", Y(ys[0])]]) base.setAttribute(k, String(v));
   base.setAttribute("stroke", "#475569");
-  base.setAttribute("stroke-dasharray", "3 3");
+  base.setAttribute("stroke-dasharray", "4 4");
   base.setAttribute("vector-effect", "non-scaling-stroke");
-  const hi = document.createElementNS(ns, "text");
-  hi.setAttribute("x", "6");
-  hi.setAttribute("y", "9");
-  hi.textContent = sol(y1, coin);
-  const lo = document.createElementNS(ns, "text");
-  lo.setAttribute("x", "6");
-  lo.setAttribute("y", "108");
-  lo.textContent = sol(y0, coin);
-  svg.append(base, line, hi, lo);
+  svg.append(base, line);
 }
 
 function render(s) {
@@ -188,7 +193,7 @@ function render(s) {
   setText("click-last", ms(s.clicks.last_ms));
   setText("clicks", s.clicks.count);
   const list = $("decisions");
-  list.replaceChildren(...s.decisions.slice(0, 12).map(decisionItem));
+  list.replaceChildren(...s.decisions.slice(0, MAX_DECISIONS).map(decisionItem));
   if (!s.decisions.length) list.append(el("li", "no decision yet", "muted"));
   renderBets(s);
   renderEquity(s.equity, s.coin_label);
@@ -207,9 +212,17 @@ async function refresh() {
       return;
     }
     if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    reachable = true;
+    $("offline-note").hidden = true;
     render(await r.json());
   } catch (err) {
+    reachable = false;
     setStream(false, "offline");
+    const n = $("offline-note");
+    n.hidden = false;
+    n.textContent = `Cannot reach the bot (${navigator.onLine ? "it may have stopped" : "this device is offline"}). ` +
+      (state ? `Last state from ${new Date(state.t * 1000).toLocaleTimeString()}.` : "No state yet.");
+    updateButtons();
   }
 }
 function refreshSoon() {
@@ -234,7 +247,7 @@ function follow() {
     const list = $("decisions");
     if (list.firstElementChild && list.firstElementChild.classList.contains("muted")) list.replaceChildren();
     list.prepend(decisionItem(d));
-    while (list.childElementCount > 12) list.lastElementChild.remove();
+    while (list.childElementCount > MAX_DECISIONS) list.lastElementChild.remove();
   });
   for (const kind of ["bet", "guard", "control"]) es.addEventListener(kind, refreshSoon);
 }
@@ -249,13 +262,13 @@ function showAuthNote(text) {
   n.textContent = text;
 }
 function updateButtons() {
-  const have = Boolean(token());
+  const have = Boolean(token()) && reachable;
   const halted = state && (state.guards.level === "HALTED" || state.guards.level === "KILLED");
   const paused = state && state.guards.level === "PAUSED";
   $("btn-pause").disabled = !have || halted || paused;
   $("btn-halt").disabled = !have || halted;
   $("btn-resume").disabled = !have || !(halted || paused);
-  if (!have) showAuthNote("Controls need the token: open the URL printed by `rugsbot dashboard-url` once in this browser.");
+  if (!token()) showAuthNote("Controls need the token: open the URL printed by `rugsbot dashboard-url` once in this browser.");
 }
 
 async function control(action, body) {
@@ -276,7 +289,7 @@ async function control(action, body) {
       const unknown = (data.unknown_bets || []).length;
       msg.textContent = `resumed${cleared ? `: cleared ${cleared}` : ""}${unknown ? ` · ${unknown} unknown bet(s) still block betting until reconciled` : ""}`;
     } else {
-      msg.textContent = `${action}: ${data.level}${data.message ? ` · ${data.message}` : ""}`;
+      msg.textContent = `${action} accepted · now ${data.level}${data.message ? ` · ${data.message}` : ""}`;
     }
   } catch (err) {
     msg.hidden = false;
