@@ -19,6 +19,8 @@ import msgspec
 
 from bot.console.state import ConsoleEvent
 
+KEEPALIVE = b": keep-alive\n\n"
+
 
 class Dropped(Exception):
     """The client fell behind by more than its queue holds (or the hub closed)."""
@@ -50,16 +52,14 @@ class Subscriber:
         self.dropped = True
         self._wake.set()
 
-    async def next_batch(self, timeout_s: float) -> bytes:
-        """Everything queued, as one write; b"" after ``timeout_s`` without an event (time for a keep-alive).
+    async def next_batch(self) -> bytes:
+        """Everything queued, as one write (waits for the next frame if none is queued).
 
-        Raises :class:`Dropped` once the client has been dropped."""
+        Raises :class:`Dropped` once the client has been dropped. No timer per wait: keep-alives come from
+        :meth:`EventHub.keepalive`, so a wake-up allocates one future and nothing else."""
         if not self.frames and not self.dropped:
             self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout_s)
-            except TimeoutError:
-                return b""
+            await self._wake.wait()
         if self.dropped:
             raise Dropped
         out = b"".join(self.frames)
@@ -144,6 +144,15 @@ class EventHub:
                     sub.offer(self._frame(seq, event))
         self._clients.add(sub)
         return sub
+
+    def keepalive(self) -> None:
+        """An SSE comment to every client (proxies and phones close idle connections; a dead peer shows up as
+        a failed write). Not an event: no id, not replayed."""
+        for c in [c for c in self._clients if not c.offer(KEEPALIVE)]:
+            self._clients.discard(c)
+            self._dropped += 1
+            if self._on_drop is not None:
+                self._on_drop()
 
     def unsubscribe(self, sub: Subscriber) -> None:
         self._clients.discard(sub)

@@ -37,7 +37,6 @@ STATIC = Path(__file__).parent / "static"
 COOKIE_MAX_AGE_S = 30 * 24 * 3600
 MAX_REASON_CHARS = 200
 RESUME_WORD = "RESUME"
-KEEPALIVE_S = 15.0
 STATIC_TYPES = {
     "app.js": "text/javascript",
     "app.css": "text/css",
@@ -125,8 +124,7 @@ class Routes:
             await resp.prepare(request)
             await resp.write(b"retry: 2000\n: stream open\n\n")
             while True:
-                batch = await sub.next_batch(KEEPALIVE_S)
-                await resp.write(batch or b": keep-alive\n\n")
+                await resp.write(await sub.next_batch())
         except (Dropped, ConnectionError, asyncio.CancelledError):
             pass
         finally:

@@ -39,6 +39,7 @@ from bot.console.routes import Routes
 from bot.console.source import AuditSink, ConsoleSource
 
 MAX_BODY_BYTES = 16 * 1024
+KEEPALIVE_S = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,7 @@ class ConsoleServer:
         self.hub = hub
         self.port = config.port
         self._runner: web.AppRunner | None = None
+        self._keepalive: asyncio.Task[None] | None = None
         auditor = Auditor(audit, lambda: source.snapshot().session)
         self._guard = RequestGuard(
             token,
@@ -132,9 +134,18 @@ class ConsoleServer:
             raise
         self._runner = runner
         self.port = int(runner.addresses[0][1])
+        self._keepalive = asyncio.ensure_future(self._keep_alive())
+
+    async def _keep_alive(self) -> None:
+        while True:
+            await asyncio.sleep(KEEPALIVE_S)
+            self.hub.keepalive()
 
     async def stop(self) -> None:
         """End every event stream, then close the listener (open requests get up to a second)."""
+        if self._keepalive is not None:
+            self._keepalive.cancel()
+            self._keepalive = None
         self.hub.close()
         if self._runner is not None:
             runner, self._runner = self._runner, None

@@ -187,7 +187,7 @@ def test_hub_queue_is_bounded_per_client_and_replays_only_what_it_still_holds() 
         fast, slow = hub.subscribe(), hub.subscribe()
         for tick in range(4):
             hub.publish(TickEvent(0.0, "g", tick, "ACTIVE", 1.0))
-            assert (await fast.next_batch(1)).count(b"event: tick") == 1
+            assert (await fast.next_batch()).count(b"event: tick") == 1
         assert not slow.dropped
         hub.publish(TickEvent(0.0, "g", 4, "ACTIVE", 1.0))  # the slow one already holds 4: dropped
         assert slow.dropped and not fast.dropped and dropped == [1]
@@ -195,14 +195,15 @@ def test_hub_queue_is_bounded_per_client_and_replays_only_what_it_still_holds() 
         for tick in range(5, 8):
             hub.publish(TickEvent(0.0, "g", tick, "ACTIVE", 1.0))
         late = hub.subscribe(last_event_id=2)  # ids 3 and 4 are out of the ring (it holds 5..8)
-        batch = await late.next_batch(1)
+        batch = await late.next_batch()
         assert [int(x.split(b"\n")[0]) for x in batch.split(b"id: ")[1:]] == [5, 6, 7, 8]
         with pytest.raises(ValueError):
             EventHub(client_buffer=4, replay=5)
-        assert await late.next_batch(0.01) == b""  # nothing more: a keep-alive is due
+        hub.keepalive()  # a comment, not an event: no id
+        assert await late.next_batch() == b": keep-alive\n\n"
         hub.close()
         try:
-            await late.next_batch(1)
+            await late.next_batch()
         except Exception as exc:
             assert type(exc).__name__ == "Dropped"
         else:
