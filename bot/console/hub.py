@@ -1,8 +1,9 @@
 """The event hub: the run publishes, each event-stream client reads from its own bounded queue.
 
-Why this shape: :meth:`EventHub.publish` sits on the run's frame path, so it never waits and never does I/O.
-An event is encoded once (msgspec, ~1 µs) and the same bytes are appended to every client's queue; writing to
-the sockets happens later on each client's own task. A client whose queue is full (it reads slower than
+Why this shape: :meth:`EventHub.publish` sits on the run's frame path, so it never waits, never does I/O and
+does not grow with the number of clients: it keeps the event and schedules the fan-out as the loop's next
+callback. There the event is encoded once (msgspec, ~1 µs) and the same bytes are appended to every client's
+queue; writing to the sockets happens later still, on each client's own task. A client whose queue is full (it reads slower than
 the run publishes, e.g. a phone on a bad network) is dropped, never the run: its browser reconnects with
 ``Last-Event-ID`` and gets what it missed from the replay ring, if that still holds it.
 """
@@ -77,9 +78,10 @@ class HubStats:
 class EventHub:
     """Fan-out of :data:`bot.console.state.ConsoleEvent` values to event-stream clients.
 
-    ``client_buffer``: events a client may lag behind before it is dropped. ``replay`` (default: as many): the last events
-    kept for clients that reconnect with ``Last-Event-ID``. ``on_drop`` is called for each dropped client. Publish from the loop's thread (the run's frame path
-    is there); a call from another thread is handed over with ``call_soon_threadsafe``.
+    ``client_buffer``: events a client may lag behind before it is dropped. ``replay`` (default: as many):
+    the last events kept for clients that reconnect with ``Last-Event-ID``. ``on_drop`` is called for each
+    dropped client. Publish from the loop's thread (the run's frame path is there); a call from another
+    thread is handed over with ``call_soon_threadsafe``.
     """
 
     def __init__(
@@ -97,9 +99,11 @@ class EventHub:
         self.client_buffer = client_buffer
         self._on_drop = on_drop
         self._encoder = msgspec.json.Encoder()
-        self._clients: set[Subscriber] = set()
+        self._clients: dict[Subscriber, int] = {}  # client -> the last seq it has (replayed or predating it)
         self._ring: deque[tuple[int, ConsoleEvent]] = deque(maxlen=replay)
         self._frames: dict[int, bytes] = {}  # seq -> encoded frame, only for events still in the ring
+        self._pending: list[tuple[int, ConsoleEvent]] = []
+        self._flush_scheduled = False
         self._seq = 0
         self._dropped = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -115,25 +119,35 @@ class EventHub:
         return HubStats(self._seq, len(self._clients), self._dropped)
 
     def publish(self, event: ConsoleEvent) -> None:
-        """Never blocks, never raises for a slow client. Cost: a deque append with no client; one encode plus
-        a queue append per client otherwise."""
+        """Never blocks, never raises, and costs the caller O(1) whatever the number of clients: the event is
+        kept, and the fan-out (one encode, a queue append per client) runs as the loop's next callback, after
+        the frame handler that published it has returned."""
         if self._loop is not None and threading.get_ident() != self._thread:
             self._loop.call_soon_threadsafe(self.publish, event)
             return
         self._seq += 1
-        seq = self._seq
         if len(self._ring) == self._ring.maxlen and self._ring:
             self._frames.pop(self._ring[0][0], None)
-        self._ring.append((seq, event))
+        self._ring.append((self._seq, event))
         if not self._clients:
             return
-        frame = self._frame(seq, event)
-        dropped = [c for c in self._clients if not c.offer(frame)]
-        for c in dropped:
-            self._clients.discard(c)
-            self._dropped += 1
-            if self._on_drop is not None:
-                self._on_drop()
+        self._pending.append((self._seq, event))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            if self._loop is None:
+                self.flush()
+            else:
+                self._loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Hand every pending event to every client (the loop calls this; public for measurements)."""
+        self._flush_scheduled = False
+        pending, self._pending = self._pending, []
+        for seq, event in pending:
+            frame = self._frame(seq, event)
+            lost = [c for c, since in self._clients.items() if since < seq and not c.offer(frame)]
+            for c in lost:
+                self._drop(c)
 
     def subscribe(self, last_event_id: int | None = None) -> Subscriber:
         """A new client; with ``last_event_id`` it first gets the events after it that the ring still holds."""
@@ -142,20 +156,23 @@ class EventHub:
             for seq, event in self._ring:
                 if seq > last_event_id:
                     sub.offer(self._frame(seq, event))
-        self._clients.add(sub)
+        self._clients[sub] = self._seq
         return sub
 
     def keepalive(self) -> None:
         """An SSE comment to every client (proxies and phones close idle connections; a dead peer shows up as
         a failed write). Not an event: no id, not replayed."""
         for c in [c for c in self._clients if not c.offer(KEEPALIVE)]:
-            self._clients.discard(c)
-            self._dropped += 1
-            if self._on_drop is not None:
-                self._on_drop()
+            self._drop(c)
 
     def unsubscribe(self, sub: Subscriber) -> None:
-        self._clients.discard(sub)
+        self._clients.pop(sub, None)
+
+    def _drop(self, sub: Subscriber) -> None:
+        self._clients.pop(sub, None)
+        self._dropped += 1
+        if self._on_drop is not None:
+            self._on_drop()
 
     def close(self) -> None:
         """Drop every client (server shutdown): their streams end at once."""

@@ -189,7 +189,9 @@ def test_hub_queue_is_bounded_per_client_and_replays_only_what_it_still_holds() 
             hub.publish(TickEvent(0.0, "g", tick, "ACTIVE", 1.0))
             assert (await fast.next_batch()).count(b"event: tick") == 1
         assert not slow.dropped
-        hub.publish(TickEvent(0.0, "g", 4, "ACTIVE", 1.0))  # the slow one already holds 4: dropped
+        hub.publish(TickEvent(0.0, "g", 4, "ACTIVE", 1.0))  # the slow one already holds 4: dropped ...
+        assert not slow.dropped and hub.stats.clients == 2  # ... by the fan-out, after the publisher returned
+        await asyncio.sleep(0)
         assert slow.dropped and not fast.dropped and dropped == [1]
         assert hub.stats.clients == 1
         for tick in range(5, 8):
