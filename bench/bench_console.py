@@ -412,6 +412,11 @@ def main() -> None:
         f"append per client — is the loop's next callback, {us(many['fanout'])} µs p50 / p99 per publish for "
         f"{args.clients} clients); the socket writes then run on each client's own task.",
         "",
+        "Reading: lag p99 ≫ handler p99 in every row, i.e. the tail is time spent waiting for a core on a "
+        "shared 2-core machine, and it moves between rounds by more than between configurations; the robust "
+        "numbers are the publish cost on the frame path (flat), the fan-out per event and the bot's CPU. Re-run "
+        "on a quiet machine before quoting a p99 ratio.",
+        "",
     ]
     args.out.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
