@@ -33,6 +33,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("schedule", "schedule", "run the profile's run windows with APScheduler"),
     ("doctor", "doctor", "check browser, extension, profile lock, secrets, database, disk, clock"),
     ("probe", "probe", "dry check of a site build: the profile's page controls and protocol drift"),
+    ("dashboard-url", "dashboard_url", "print the operator console's tokenized URL again"),
 )
 
 

@@ -17,6 +17,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     src = parser.add_mutually_exclusive_group(required=True)
     src.add_argument("--session", default=None, metavar="ID", help="a session in the database (or 'last')")
     src.add_argument(
+        "--all", action="store_true", help="every session: P&L per day and strategy, win rate vs expectation"
+    )
+    src.add_argument(
         "file",
         nargs="?",
         type=Path,
@@ -45,6 +48,8 @@ def load_report(args: argparse.Namespace) -> EvidenceReport:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "all", False):
+        return run_all(args)
     from bot.report.from_store import SessionNotFound
 
     try:
@@ -65,4 +70,30 @@ def run(args: argparse.Namespace) -> int:
         print_summary(report)
         if args.html is not None:
             print(f"HTML report: {args.html}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------- --all: history across sessions
+
+
+def run_all(args: argparse.Namespace) -> int:
+    import dataclasses
+    import sqlite3
+
+    from bot.config import Settings
+    from bot.report.history import load_history, print_history
+
+    if args.html is not None:
+        print("rugsbot report: --html is not available with --all (the console's page shows the history)")
+        return EXIT_USAGE
+    db = args.db if args.db is not None else Settings().db_path
+    try:
+        history = load_history(db)
+    except sqlite3.Error as exc:
+        print(f"rugsbot report: cannot read {db}: {exc}")
+        return EXIT_USAGE
+    if args.json:
+        emit_json(dataclasses.asdict(history))
+    else:
+        print_history(history)
     return EXIT_OK

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     wallet_password: SecretStr | None = Field(None, description="unlocks the wallet extension; never logged")
     log_level: str = Field("INFO", description="console log level")
     url: str | None = Field(None, description="override the site URL (e.g. a simulator)")
+    dashboard_token: SecretStr | None = Field(
+        None, description="operator console token (else generated into the data dir, mode 0600); never logged"
+    )
 
     @property
     def db_path(self) -> Path:
@@ -68,4 +71,6 @@ class Settings(BaseSettings):
         out: list[str] = []
         if self.wallet_password is not None and self.wallet_password.get_secret_value():
             out.append(self.wallet_password.get_secret_value())
+        if self.dashboard_token is not None and self.dashboard_token.get_secret_value():
+            out.append(self.dashboard_token.get_secret_value())
         return out
