@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.cli import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
+from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -10,7 +10,8 @@ import pytest
 from scipy.stats import binom, binomtest
 
 from bot.bets.model import BetStatus
-from bot.cli import EXIT_OK, EXIT_USAGE, main
+from bot.cli import main
+from bot.exitcodes import EXIT_OK, EXIT_USAGE
 from bot.game.rules import P_WIN
 from bot.money import PRACTICE_COIN, SOL_MINT
 from bot.report.history import WinRate, load_history

@@ -9,10 +9,11 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from bot.cli import EXIT_OK, EXIT_USAGE, main
+from bot.cli import main
 from bot.config import Settings
 from bot.console import ConsoleConfig, ConsoleRefused, ConsoleToken, EventHub, resolve_token, start_console
 from bot.console.auth import check_bind, parse_address, token_path
+from bot.exitcodes import EXIT_OK, EXIT_USAGE
 from bot.store.db import Store
 from tests.console.conftest import arun, serving
 from tests.console.scripted import ScriptedRun
