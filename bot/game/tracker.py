@@ -24,7 +24,7 @@ Rules that come from real captures (tests/fixtures/real, shared protocol notes):
 from __future__ import annotations
 
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import msgspec
 
@@ -386,6 +386,9 @@ class GameTracker:
             )
         elif pkt.payload is not None and _NULL_SIDEBET in bytes(pkt.payload):
             active = None  # the server says there is no active bet (missing field: keep what we know)
+        history = acc.bet_history
+        if ev.sidebets is not None:
+            history = tuple(self._history_bet(r, t) for r in ev.sidebets if r.start_tick is not None)
         self._account = AccountView(
             player_id=ev.id if ev.id is not None else acc.player_id,
             cash_lamports=_lamports(ev.cash) if ev.cash is not None else acc.cash_lamports,
@@ -393,6 +396,7 @@ class GameTracker:
             authenticated=bool(ev.authenticated) if ev.authenticated is not None else acc.authenticated,
             active_bet=active,
             updated_t=t,
+            bet_history=history,
         )
         return [AccountUpdated(self._account)]
 
@@ -408,6 +412,15 @@ class GameTracker:
             coin=rec.coin_address or SOL_MINT,
             placed_t=placed_t,
         )
+
+    def _history_bet(self, rec: SidebetRecord, t: float) -> OwnSidebet:
+        """A ``playerUpdate.sidebets`` record: settled when it carries a payout (type "payout")."""
+        bet = self._own_bet(rec, t, placed_t=t)
+        if rec.type != "payout" and rec.payout is None:
+            return bet
+        payout = _lamports(rec.payout)
+        outcome = Outcome.WON if payout > 0 else Outcome.LOST
+        return replace(bet, outcome=outcome.value, payout_lamports=payout, settled_tick=rec.tick_index)
 
     def _on_bet_placed(self, t: float, ev: CurrentSidebet) -> list[Signal]:
         if ev.start_tick is None and ev.bet_amount is None:
@@ -455,10 +468,7 @@ class GameTracker:
         return False
 
     def _set_active_bet(self, bet: OwnSidebet | None, t: float) -> None:
-        a = self._account
-        self._account = AccountView(
-            a.player_id, a.cash_lamports, a.coin_balances_lamports, a.authenticated, bet, t
-        )
+        self._account = replace(self._account, active_bet=bet, updated_t=t)
 
     # ------------------------------------------------------------------ game state
 
