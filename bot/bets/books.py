@@ -164,9 +164,10 @@ class TrackerBook:
         if report in b.undelivered:
             b.undelivered.remove(report)
             return True
-        if report.status is b.status:
+        if report.status is b.status:  # a repeat: news only if it tells the window for the first time
+            adds = report.start_tick is not None and b.start_tick is None
             self._fill(b, report)
-            return b.status not in TERMINAL
+            return adds and b.status not in TERMINAL
         if b.status in TERMINAL or not legal_transition(b.status, report.status):
             logger.debug("stale report for {} ignored: {} after {}", b.bet_id, report.status, b.status)
             return False

@@ -237,7 +237,7 @@ class Governor:
         self._view = snapshot.game
         # Never judge at an earlier time than the last tick: that would clear a pause the tick just saw.
         self._now = max(snapshot.t, self._now) if self._now is not None else snapshot.t
-        if self._account is None and snapshot.account.authenticated:
+        if snapshot.account.authenticated:  # the feed's latest view of the account (its active bet)
             self._account = snapshot.account
         return self._evaluate(self._now, proposal)
 

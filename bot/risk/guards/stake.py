@@ -4,7 +4,7 @@ judge proposals."""
 from __future__ import annotations
 
 from bot.config.sections import GuardsConfig
-from bot.game.rules import MIN_BET_LAMPORTS, Outcome
+from bot.game.rules import MIN_BET_LAMPORTS, Outcome, Window, can_place
 from bot.money import fmt_sol, sol_to_lamports
 from bot.risk.guards.base import GuardContext
 from bot.risk.verdict import Verdict
@@ -113,7 +113,16 @@ class OneOpenBet:
                 what = f"own bet {b.bet_id} is still {b.status.value} (game {b.game})"
             return Verdict.deny(what, self.name)
         active = ctx.account.active_bet if ctx.account is not None else None
-        if active is not None and active.outcome == Outcome.PENDING.value:
+        g = ctx.game
+        # The server's view may be stale (its settlement frame lost): it blocks only while its window can still
+        # run in the current game, as the server itself would refuse (bot.game.rules.can_place).
+        if (
+            active is not None
+            and active.outcome == Outcome.PENDING.value
+            and g is not None
+            and active.game_id == g.game_id
+            and not can_place(Window(active.start_tick, active.end_tick), g.tick + 1)
+        ):
             return Verdict.deny(
                 f"the server shows an active side bet on ticks {active.start_tick}–{active.end_tick} "
                 f"(game {active.game_id}) that the ledger does not hold",
