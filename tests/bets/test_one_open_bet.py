@@ -80,7 +80,9 @@ def test_one_open_bet_table(
         start, end = window or (None, None)
         if status is not BetStatus.INTENT:
             gov.on_report(BrokerReport(intent.bet_id, status, T0 + 0.1, start_tick=start, end_tick=end))
-    verdict = gov.review(bet(MILLI), snapshot(gov, v, account=AccountView(authenticated=True, active_bet=server)))
+    verdict = gov.review(
+        bet(MILLI), snapshot(gov, v, account=AccountView(authenticated=True, active_bet=server))
+    )
     assert verdict.action is action, verdict
     assert words in verdict.reason
     if action is Action.DENY:
