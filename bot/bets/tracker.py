@@ -300,11 +300,20 @@ class BetTracker(TrackerBook):
         g = sig.game
         out: list[BrokerReport] = []
         for b in list(self._bets.values()):
-            if b.game_id != g.game_id or not b.window_known or not self._mine(b):
+            if b.game_id != g.game_id or not self._mine(b):
                 continue
             if not b.paper:
-                if g.proven:  # the result may still come; the rules decide at the next game's start
+                # The server settles every bet of the game at its rug: from now on a balance newer than the bet's
+                # confirmation, with no active bet, tells its outcome (a result frame lost at the rug must not
+                # leave the books a payout behind the server's balance until the next game starts).
+                if not b.left_open and b.status is not BetStatus.INTENT and not b.submitting and not b.stale:
+                    b.stale, b.stale_t = True, g.rug_t
+                if (
+                    g.proven and b.window_known
+                ):  # the result may still come; else the rules decide at the next game
                     self._rugs[g.game_id] = g.rug_tick
+                continue
+            if not b.window_known:
                 continue
             assert b.start_tick is not None and b.end_tick is not None
             if not g.proven and g.rug_tick <= b.end_tick:
@@ -315,6 +324,8 @@ class BetTracker(TrackerBook):
                 out.append(
                     self._by_rules(b, g.rug_tick, g.rug_t, f"paper bet {{}} (rug at tick {g.rug_tick})")
                 )
+        if self._acct is not None and self.unexplained:
+            out += self._by_balance(self._acct)
         return out
 
     def _by_rules(self, b: TrackedBet, rug_tick: int, t: float, text: str) -> BrokerReport:
@@ -346,8 +357,9 @@ class BetTracker(TrackerBook):
             ):
                 text = "never placed: no requestSidebet reached the socket"
                 out.append(self._close(b, BetStatus.REJECTED, sig.t, text, Evidence.NEVER_PLACED))
-            elif not b.left_open and b.status is not BetStatus.INTENT and not b.stale:
-                b.stale, b.stale_t = True, sig.t
+            elif not b.left_open and b.status is not BetStatus.INTENT:
+                if not b.stale:
+                    b.stale, b.stale_t = True, sig.t
                 logger.warning(
                     "bet {} ({}) ended with its game but no result was seen: reconciling from the server",
                     b.bet_id,

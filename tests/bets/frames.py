@@ -23,6 +23,11 @@ TRACE = {"__trace": True, "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7
 Frame = tuple[float, str, str]
 
 
+def _wire(obj: object) -> str:
+    """JSON as the site sends it: no spaces after separators."""
+    return json.dumps(obj, separators=(",", ":"))
+
+
 def player_update(
     t: float, balance: float, *, pid: str, active: dict[str, object] | None = None, coin: str = PRACTICE_COIN
 ) -> Frame:
@@ -33,7 +38,7 @@ def player_update(
         "authenticated": True,
         "sideBet": active,
     }
-    return t, "in", "42" + json.dumps(["playerUpdate", {**body, "sidebets": [active] if active else []}])
+    return t, "in", "42" + _wire(["playerUpdate", {**body, "sidebets": [active] if active else []}])
 
 
 def sidebet(
@@ -56,7 +61,7 @@ def sidebet(
 
 
 def event(t: float, name: str, record: dict[str, object]) -> Frame:
-    return t, "in", "42" + json.dumps([name, TRACE, record])
+    return t, "in", "42" + _wire([name, TRACE, record])
 
 
 def game_frame(t: float, tick: int, *, game: str = GAME, rugged: bool = False) -> Frame:
@@ -68,7 +73,7 @@ def game_frame(t: float, tick: int, *, game: str = GAME, rugged: bool = False) -
         "tickCount": tick,
         "cooldownTimer": 0,
     }
-    return t, "in", "42" + json.dumps(["gameStateUpdate", body])
+    return t, "in", "42" + _wire(["gameStateUpdate", body])
 
 
 def practice_profile(name: str = "t", mode: str = "practice", **strategy: object) -> Profile:

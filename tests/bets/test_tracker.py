@@ -26,6 +26,11 @@ STAKE = 10_000_000  # 0.01 FREE
 BASE = 99_990_000_000  # the ledger's cash with the stake debited (100 FREE before the bet)
 
 
+def _wire(obj: object) -> str:
+    """JSON as the site sends it: no spaces after separators."""
+    return json.dumps(obj, separators=(",", ":"))
+
+
 def gsu(gid: str, tick: int, *, rugged: bool = False, active: bool = True) -> str:
     body = {
         "gameId": gid,
@@ -35,7 +40,7 @@ def gsu(gid: str, tick: int, *, rugged: bool = False, active: bool = True) -> st
         "tickCount": tick,
         "cooldownTimer": 0,
     }
-    return "42" + json.dumps(["gameStateUpdate", body])
+    return "42" + _wire(["gameStateUpdate", body])
 
 
 def player(
@@ -53,7 +58,7 @@ def player(
         "sideBet": active,
         "sidebets": history or [],
     }
-    return "42" + json.dumps(["playerUpdate", body])
+    return "42" + _wire(["playerUpdate", body])
 
 
 def record(start: int, *, payout: float | None = None, gid: str = GAME) -> dict[str, object]:
@@ -74,11 +79,11 @@ def record(start: int, *, payout: float | None = None, gid: str = GAME) -> dict[
 
 
 def event(name: str, rec: dict[str, object]) -> str:
-    return "42" + json.dumps([name, {"__trace": True, "traceparent": "00-a-b-01"}, rec])
+    return "42" + _wire([name, {"__trace": True, "traceparent": "00-a-b-01"}, rec])
 
 
 def request(ack: int) -> tuple[str, str]:
-    return "out", f"42{ack}" + json.dumps(["requestSidebet", {"amount": 0.01, "coinAddress": PRACTICE_COIN}])
+    return "out", f"42{ack}" + _wire(["requestSidebet", {"amount": 0.01, "coinAddress": PRACTICE_COIN}])
 
 
 def row(status: BetStatus, *, account: str = ME, mode: str = "PRACTICE", start: int | None = None) -> BetRow:
@@ -139,6 +144,18 @@ CASES = [
             ("in", event("currentSidebet", record(12))),
             ("in", player(99.99, active=record(12))),
             ("in", gsu(NEXT, 0)),
+            ("in", player(100.04)),
+        ],
+        [(BetStatus.CONFIRMED, Evidence.SERVER_ACTIVE), (BetStatus.WON, Evidence.BALANCE_CHANGE)],
+        payout=50_000_000,
+    ),
+    Case(
+        "won at a rug the feed saw, result frame lost: the credited balance settles it at once",
+        [
+            request(7),
+            ("in", event("currentSidebet", record(12))),
+            ("in", player(99.99, active=record(12))),
+            ("in", gsu(GAME, 30, rugged=True)),
             ("in", player(100.04)),
         ],
         [(BetStatus.CONFIRMED, Evidence.SERVER_ACTIVE), (BetStatus.WON, Evidence.BALANCE_CHANGE)],
