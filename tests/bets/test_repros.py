@@ -8,6 +8,7 @@ simulator's own frames. Repros that need a process outliving the bot are in test
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -259,3 +260,40 @@ def test_repro6_numbers_are_per_session_and_carry_their_coin(tmp_path: Path) -> 
     assert bank_u == 10**10 and total_u == 0  # ... and profile u's starts from its own bankroll
     last = collect(db)["last_session"]
     assert last["consecutive_losses_scope"] == "cumulative" and last["coin_label"] == "paper SOL"
+
+
+def test_a_result_lost_at_the_rug_is_booked_from_the_balance_not_halted_on(tmp_path: Path) -> None:
+    """The e2e fault run's intermittent "halted: balance_mismatch … diff 0.05": a win's currentSidebetResult is
+    lost (socket drop) while the rug and the credited playerUpdate are seen. The books were a payout behind the
+    server until the next game's start settled the bet by the rules — and a cooldown longer than the mismatch
+    grace (5 s of feed; 15 s at the site's speed) halted the bot. The credited balance explains the bet now."""
+    loop, gov, store = start(tmp_path / "bot.db", practice_profile(), Mode.PRACTICE, 99.0)
+    loop.on_frame(*player_update(100.0, 100.0, pid=A))
+    intent = None
+    for i in range(0, 8):
+        intent = intent or loop.on_frame(*game_frame(100.1 + i * 0.25, i))
+    assert intent is not None
+    s = intent.decided_tick + 1
+    t = 102.2
+    frames = [
+        event(t, "currentSidebet", sidebet(A, s)),
+        player_update(t + 0.01, 99.99, pid=A, active=sidebet(A, s)),
+        *(game_frame(t + 0.1 + (i - s) * 0.25, i) for i in range(s, s + 20)),
+        game_frame(t + 6.0, s + 20, rugged=True),  # the rug is seen; its currentSidebetResult is lost
+        player_update(t + 6.1, 100.04, pid=A),  # the server credited 5x
+        *((t + 6.2 + k * 0.25, "in", _cooldown(k)) for k in range(40)),  # 10 s of cooldown frames
+    ]
+    for f in frames:
+        loop.on_frame(*f)
+        loop.idle()
+    row = store.bet(intent.bet_id)
+    assert row is not None and row.status is BetStatus.WON, row
+    assert row.evidence == Evidence.BALANCE_CHANGE.value and row.payout_lamports == 5 * STAKE
+    assert gov.state.level is not Level.HALTED, gov.state.reasons
+    assert gov.ledger.balance_difference() == 0
+    store.close()
+
+
+def _cooldown(k: int) -> str:
+    body = {"gameId": GAME, "active": False, "rugged": True, "price": 0.01, "cooldownTimer": 15000 - k * 250}
+    return "42" + json.dumps(["gameStateUpdate", body], separators=(",", ":"))
