@@ -168,7 +168,7 @@ async def end_to_end(bets: int, speed: float) -> tuple[dict[str, list[float]], d
     async def stopper() -> None:
         while True:
             await asyncio.sleep(0.2)
-            if bot.broker is not None and len(getattr(bot.broker, "clicks", [])) >= bets:
+            if bot.broker is not None and bot.broker.stats().clicks >= bets:
                 bot._request_stop("bench: enough bets")
                 return
 

@@ -107,7 +107,7 @@ async def drive(bot: BotRun, during: Callable[[BotRun], Awaitable[None]] | None 
             return
         try:
             for _ in range(600):
-                if bot.broker is not None and getattr(bot.broker, "armed", False):
+                if bot.broker is not None and bot.broker.armed:
                     break
                 await asyncio.sleep(0.05)
             await during(bot)
