@@ -27,7 +27,7 @@ from loguru import logger
 from bot.bets.model import BetIntent, BetStatus, BrokerReport, Evidence
 from bot.bets.tracker import BetTracker
 from bot.brokers.base import Broker, BrokerStats
-from bot.browser.errors import ControlMissing, HaltRequired
+from bot.browser.errors import ControlMissing
 from bot.browser.selectors import Controls, first_visible, verify_controls
 from bot.config.sections import SelectorsConfig
 from bot.game.signals import Signal
@@ -136,9 +136,6 @@ class BrowserBroker(Broker):
         return self._controls is not None and self.halt_reason is None
 
     async def arm(self) -> None:
-        await self.arm_controls()
-
-    async def arm_controls(self) -> Controls:
         """Verify every required control (opening the side-bet panel once); select the practice coin."""
         try:
             controls = await verify_controls(
@@ -166,7 +163,6 @@ class BrowserBroker(Broker):
             a=controls.amount_input_selector,
             c=self.coin,
         )
-        return controls
 
     async def _select_coin(self, controls: Controls) -> None:
         """Pick FREE (``0xPractice``) in the coin dropdown and check that the page shows it."""
@@ -397,8 +393,3 @@ def _same_amount(shown: str, want: str) -> bool:
         return Decimal(shown) == Decimal(want)
     except Exception:
         return False
-
-
-def guard_halt(exc: BaseException) -> str | None:
-    """The reason to halt for a broker-side exception, if it is one that needs a human."""
-    return exc.reason if isinstance(exc, HaltRequired) else None
