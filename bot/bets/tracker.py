@@ -10,9 +10,10 @@ from evidence about the bet's own account (:class:`~bot.bets.model.Evidence`):
    ``playerUpdate.sidebets`` records → confirmed or settled the same way (server history);
 3. the rules on the feed: a real bet is lost ``LOSS_GRACE_TICKS`` after its window with no result, or settled on a
    proven rug tick once the next game starts; a paper bet lands (paper broker) and settles on the rules at once;
-4. a bet whose game ended unseen, or that a stopped process left open, with the server showing no active bet:
-   the account's balance against our own books (which debited the stake) — 0 lost, +5× won, +1× never taken;
-   anything else is a problem for a human (the trading loop halts on it);
+4. a bet whose game rugged or ended without a result seen, or that a stopped process left open, once a
+   ``playerUpdate`` newer than its confirmation (or than its game's end) shows no active bet: the account's
+   balance against our own books (which debited the stake) — 0 lost, +5× won, +1× never taken; anything else
+   is a problem for a human (the trading loop halts on it);
 5. never placed: no ``requestSidebet`` left the page before its game ended (this process's clicks only).
 
 A bet of another account or mode is never moved: it stays open and is shown as that account's. Bets left
