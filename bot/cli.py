@@ -25,6 +25,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("halt", "halt", "halt a running bot (persisted; survives restarts)"),
     ("resume", "resume", "clear a halt"),
     ("status", "status", "state, halts and why, last session, bankroll"),
+    ("bets", "bets", "every bet with its account, coin, status and the evidence it rests on"),
     ("backtest", "backtest", "replay recordings through the engine and governor"),
     ("simulate", "simulate", "Monte Carlo over freshly generated games"),
     ("sweep", "sweep", "grid over a strategy's parameters"),

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from loguru import logger
-
 from bot.app.loop import TradingLoop
-from bot.bets.model import BetIntent, BetStatus, BrokerReport
+from bot.bets.model import BetIntent
 from bot.brokers.base import Broker
 
 
@@ -69,11 +66,5 @@ class FrameDriver:
         self._after_idle()
 
     async def _place(self, intent: BetIntent) -> None:
-        try:
-            report = await self.broker.submit(intent)
-        except Exception as exc:  # the broker never raises by design; if it does, the bet is unknown
-            logger.exception("broker failed")
-            report = BrokerReport(
-                intent.bet_id, BetStatus.UNKNOWN, time.time(), message=f"broker error: {exc}"
-            )
-        self.loop.apply(report)
+        # the broker template never raises: a placement that failed half-way comes back as UNKNOWN
+        self.loop.apply(await self.broker.submit(intent))

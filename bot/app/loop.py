@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from loguru import logger
 
 from bot.bets.model import TERMINAL, BetIntent, BetStatus, BrokerReport
-from bot.bets.reconcile import Reconciler, balance_lookup
+from bot.bets.tracker import BetTracker
 from bot.brokers.base import Broker
 from bot.engine.types import Estimate, LedgerView, SideBet, Snapshot
 from bot.faultpoints import CrashPoint, crash_point
@@ -98,6 +98,9 @@ class GovernorLike(Protocol):
     def store(self) -> Any: ...
     @property
     def session(self) -> str: ...  # this run's session id (the bets this process owns)
+    @property
+    def account(self) -> str | None: ...  # whose bets this session places (None until the feed tells)
+    def expected_cash(self, account: str) -> int | None: ...  # the ledger's cash of an account
 
 
 class AuditorLike(Protocol):
@@ -169,35 +172,27 @@ class TradingLoop:
         self.reports: deque[BrokerReport] = deque(maxlen=2048)  # recent reports, for the screen and tests
         self._stakes: dict[str, int] = {}
         self._strategies: dict[str, str] = {}
-        self._inflight: set[str] = set()
         self._pending_history: deque[HistoryReceived] = deque(maxlen=8)
         self._last_decided: tuple[str | None, int] = (None, -1)
         self._drift_reported = False
-        self.reconciler = self._make_reconciler()
-        self._recovery_started = False
-        self._betting = True
-
-    def _make_reconciler(self) -> Reconciler | None:
-        """Bets an earlier process left open are reconciled from the feed before anything else is decided."""
-        left_open = self.governor.open_bets()
-        if not left_open:
-            return None
-        logged_in = self.mode in (Mode.PRACTICE, Mode.LIVE)
-        return Reconciler(
-            left_open,
-            logged_in=logged_in,
-            coin=self.coin,
-            balance_before=balance_lookup(self.governor.store, self.coin),
+        # One owner for every bet's life: the broker books into it, bets left open by an earlier process are
+        # explained by it from the feed before anything else is decided.
+        self.bets = BetTracker(
+            mode=mode, coin=coin, account=governor.account, expected_cash=governor.expected_cash
         )
+        broker.attach(self.bets)
+        self.bets.adopt(governor.open_bets(), session=governor.session)
+        self._started = False
+        self._betting = True
 
     # ------------------------------------------------------------- decision path
 
     def on_frame(self, t: float, direction: str, text: str) -> BetIntent | None:
         """Process one frame; return a bet intent (already written ahead) if one should be placed now."""
         self.stats.frames += 1
-        if self.reconciler is not None and not self._recovery_started:
-            self._recovery_started = True
-            for report in self.reconciler.start(t):
+        if not self._started:
+            self._started = True
+            for report in self.bets.start(t):
                 self.apply(report)
         if self.recorder is not None:
             self.recorder.write(t, direction, text)
@@ -224,9 +219,6 @@ class TradingLoop:
         if not self._betting:
             return None
         ledger = self.governor.ledger_view()
-        if self._inflight or ledger.open_bet is not None:
-            # One active side bet per player; an unconfirmed or unknown bet also blocks (never bet twice).
-            return None
         estimate = self.model.estimate(view, now=t)
         snapshot = Snapshot(
             game=view, estimate=estimate, ledger=ledger, account=self.tracker.account, t=t, coin=self.coin
@@ -261,26 +253,26 @@ class TradingLoop:
         except Exception as exc:  # BetRefused, or a store error: no intent row means no click
             logger.warning("bet not opened: {}", exc)
             return None
+        self.bets.register(intent)
         crash_point(CrashPoint.AFTER_INTENT)
         self._stakes[intent.bet_id] = intent.amount_lamports
         self._strategies[intent.bet_id] = intent.strategy
-        self._inflight.add(intent.bet_id)
         self.stats.intents += 1
         return intent
 
     # ------------------------------------------------------------- feedback
 
     def apply(self, report: BrokerReport) -> None:
-        """A broker report (submit result, confirmation, settlement) reaches ledger, model and decider."""
+        """A broker report (submit result, confirmation, settlement) reaches ledger, model and decider — once:
+        the bet tracker drops a report that is not news (a duplicate, or one the feed already overtook)."""
+        if not self.bets.book(report):
+            return
         self.reports.append(report)
         self.stats.reports[report.status.value] = self.stats.reports.get(report.status.value, 0) + 1
         self.governor.on_report(report)
         if report.latency_s is not None and report.status is BetStatus.CONFIRMED:
             self.model.observe_latency(report.latency_s)
         if report.status in TERMINAL:
-            self._inflight.discard(report.bet_id)
-            if self.reconciler is not None:
-                self.reconciler.discard(report.bet_id)
             stake = self._stakes.pop(report.bet_id, 0)
             strategy = self._strategies.pop(report.bet_id, None)
             if report.status in (BetStatus.WON, BetStatus.LOST):
@@ -294,17 +286,13 @@ class TradingLoop:
         elif isinstance(sig, OwnBetSettled):
             crash_point(CrashPoint.BEFORE_SETTLE)
         self.governor.on_signal(sig, view)
+        self.bets.account = self.governor.account  # whose evidence this is: the governor learns it first
+        if isinstance(sig, GameStarted):  # a bet written outside this loop is followed too (one owner)
+            self.bets.adopt(self.governor.open_bets(), session=self.governor.session)
         for report in self.broker.on_signal(sig, view):
             self.apply(report)
-        if isinstance(sig, GameStarted) and self.mode in (Mode.PRACTICE, Mode.LIVE):
-            self._adopt_unsettled(sig.game_id)
-        if self.reconciler is not None and self.reconciler.pending:
-            for report in self.reconciler.on_signal(sig):
-                self.broker.forget(report.bet_id)
-                self.apply(report)
-            for problem in self.reconciler.problems:
-                self._alarm("reconciliation", problem)
-            self.reconciler.problems.clear()
+        for problem in self.bets.take_problems():
+            self._alarm("reconciliation", problem)
         if self.auditor is not None and not isinstance(sig, HistoryReceived):
             self.auditor.on_signal(sig)  # cheap: remembers announced hashes and live prices
         if isinstance(sig, TickAdvanced):
@@ -322,30 +310,6 @@ class TradingLoop:
             self._pending_history.append(sig)
         elif isinstance(sig, MaintenanceNotice) and sig.active:
             logger.warning("maintenance notice: {}", sig.message)
-
-    def _adopt_unsettled(self, new_game: str) -> None:
-        """A new game started while a bet of an earlier game is still open (its result was lost, e.g. in a
-        socket drop at the rug): no rule can book it safely, so the server's truth decides, as after a restart."""
-        # A bet this session still has in the broker's hands (intent written, click or confirmation pending)
-        # is not stale: its report is on the way. Reconciling it now would book it from the balance while
-        # the click may still land, and its report would then arrive for a bet already closed.
-        in_flight = (BetStatus.INTENT, BetStatus.CLICKED)
-        stale = [
-            b
-            for b in self.governor.open_bets()
-            if b.game != new_game and not (b.session == self.governor.session and b.status in in_flight)
-        ]
-        if not stale:
-            return
-        if self.reconciler is None:
-            self.reconciler = Reconciler(
-                [],
-                logged_in=True,
-                coin=self.coin,
-                balance_before=balance_lookup(self.governor.store, self.coin),
-            )
-        for bet in stale:
-            self.reconciler.add(bet)
 
     # ------------------------------------------------------------- off the decision path
 

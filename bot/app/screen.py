@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from bot.bets.model import coin_label
 from bot.mode import Mode
 from bot.ui.screen import Screen, latency_stats
 
@@ -40,7 +41,7 @@ def screen_of(run: LiveRun) -> Screen:
     return Screen(
         mode=mode.label,
         profile=run.profile.name,
-        coin_label="FREE" if mode is Mode.PRACTICE else "SOL",
+        coin_label=coin_label(run.parts.config.coin, mode),
         game_id=view.game_id if view is not None else None,
         tick=view.tick if view is not None else -1,
         phase=view.phase.value if view is not None else "UNKNOWN",
@@ -90,6 +91,10 @@ def summary_of(run: LiveRun) -> dict[str, Any]:
         "bets": led.bets_this_session,
         "wins": led.wins,
         "losses": led.losses,
+        "wins_total": led.wins_total,  # the account's, across sessions
+        "losses_total": led.losses_total,
+        "account": led.account,
+        "coin": coin_label(run.parts.config.coin, run.mode),
         "session_pnl_lamports": led.session_pnl,
         "bankroll_lamports": led.bankroll,
         "clicks": broker.clicks,

@@ -1,45 +1,50 @@
 """Paper bets: the dry-run broker and the replay broker are one implementation.
 
 A paper bet "lands" on the first tick whose receive time is at least ``latency_s`` after the decision —
-exactly as a real click lands about one tick after the frame that prompted it (protocol.md: ≈220 ms).
-Settlement uses the shared rules in bot/game/rules.py on the feed's own rug tick. Because dry-run and
-replay share this code and the session is identical in both, a backtest of a recording reproduces the bets
-a dry-run made live on the same frames.
+exactly as a real click lands about one tick after the frame that prompted it (protocol.md: ≈220 ms). A bet
+whose game ends before it lands is rejected. Once landed, the bet tracker settles it with the shared rules in
+bot/game/rules.py on the feed's own rug tick. Because dry-run and replay share this code and the trading loop
+is identical in both, a backtest of a recording reproduces the bets a dry-run made live on the same frames.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.bets.model import BetIntent, BetStatus, BrokerReport
-from bot.brokers.base import BrokerStats
-from bot.game.rules import Outcome, Window, payout_lamports, settle
+from bot.bets.model import BetIntent, BetStatus, BrokerReport, Evidence
+from bot.bets.tracker import BetTracker
+from bot.brokers.base import Broker, BrokerStats
+from bot.game.rules import Window
 from bot.game.signals import GameRugged, GameStarted, Signal, TickAdvanced
 from bot.game.state import GameView, Phase
 from bot.mode import Mode
 
 
-@dataclass(slots=True)
-class _PaperBet:
+@dataclass(frozen=True, slots=True)
+class _Unlanded:
     intent: BetIntent
     land_t: float
-    window: Window | None = None
 
 
-class PaperBroker:
+class PaperBroker(Broker):
     """Never clicks. ``mode`` is DRY_RUN live, REPLAY in backtests; the behaviour is the same."""
 
-    def __init__(self, mode: Mode, latency_s: float) -> None:
+    paper = True
+
+    def __init__(self, mode: Mode, latency_s: float, tracker: BetTracker | None = None) -> None:
         if latency_s < 0:
             raise ValueError("latency_s must be >= 0")
-        self.mode = mode
+        super().__init__(mode, mode.coin, tracker)
         self.latency_s = latency_s
-        self._bets: dict[str, _PaperBet] = {}
+        self._unlanded: dict[str, _Unlanded] = {}
+        self._placed: list[str] = []
         self.halt_reason: str | None = None
 
     @property
     def open_bets(self) -> int:
-        return len(self._bets)
+        """Paper bets placed here that are not settled yet."""
+        self._placed = [b for b in self._placed if self.tracker.knows(b)]
+        return len(self._placed)
 
     @property
     def armed(self) -> bool:
@@ -55,91 +60,50 @@ class PaperBroker:
     def stats(self) -> BrokerStats:
         return BrokerStats()
 
-    async def submit(self, intent: BetIntent) -> BrokerReport:
-        return self.place(intent)
-
     def place(self, intent: BetIntent) -> BrokerReport:
         """Synchronous form of :meth:`submit` for loops that do not run an event loop."""
-        self._bets[intent.bet_id] = _PaperBet(intent, intent.decided_t + self.latency_s)
-        return BrokerReport(intent.bet_id, BetStatus.CLICKED, intent.decided_t, message="paper bet submitted")
+        self._begin(intent)
+        return self._end(self._submitted(intent))
 
-    def on_signal(self, signal: Signal, game: GameView) -> list[BrokerReport]:
-        if not self._bets:
-            return []
-        reports: list[BrokerReport] = []
-        if isinstance(signal, TickAdvanced):
-            for bet in list(self._bets.values()):
-                if bet.window is None:
-                    if signal.game_id != bet.intent.game_id:
-                        reports.append(
-                            self._close(bet, BetStatus.REJECTED, signal.t, "game ended before landing")
-                        )
-                    elif signal.t >= bet.land_t and game.phase is Phase.ACTIVE:
-                        bet.window = Window.starting_at(signal.tick)
-                        reports.append(
-                            BrokerReport(
-                                bet.intent.bet_id,
-                                BetStatus.CONFIRMED,
-                                signal.t,
-                                start_tick=bet.window.start_tick,
-                                end_tick=bet.window.end_tick,
-                                latency_s=signal.t - bet.intent.decided_t,
-                                message="paper bet landed",
-                            )
-                        )
-                elif settle(bet.window, rug_tick=None, current_tick=signal.tick) is Outcome.LOST:
-                    reports.append(self._settle(bet, Outcome.LOST, signal.t))
-        elif isinstance(signal, GameRugged):
-            for bet in list(self._bets.values()):
-                if bet.intent.game_id != signal.game.game_id:
-                    continue
-                if bet.window is None:
-                    reports.append(
-                        self._close(bet, BetStatus.REJECTED, signal.game.rug_t, "game rugged before landing")
-                    )
-                elif not signal.game.proven and signal.game.rug_tick <= bet.window.end_tick:
-                    # the rug frame was lost: its tick is only known to be >= rug_tick, so win or loss is unknown
-                    reports.append(
-                        self._close(
-                            bet,
-                            BetStatus.CANCELLED,
-                            signal.game.rug_t,
-                            "paper bet voided: the rug tick was not seen (feed gap)",
-                        )
-                    )
-                else:
-                    outcome = settle(
-                        bet.window, rug_tick=signal.game.rug_tick, current_tick=signal.game.rug_tick
-                    )
-                    reports.append(self._settle(bet, outcome, signal.game.rug_t))
-        elif isinstance(signal, GameStarted):
-            for bet in list(self._bets.values()):
-                if bet.intent.game_id != signal.game_id:
-                    reports.append(
-                        self._close(bet, BetStatus.REJECTED, signal.t, "game ended before landing")
-                    )
-        return reports
+    async def _place(self, intent: BetIntent) -> BrokerReport:
+        return self._submitted(intent)
 
-    def forget(self, bet_id: str) -> None:
-        self._bets.pop(bet_id, None)
-
-    def _settle(self, bet: _PaperBet, outcome: Outcome, t: float) -> BrokerReport:
-        assert bet.window is not None
-        status = BetStatus.WON if outcome is Outcome.WON else BetStatus.LOST
-        del self._bets[bet.intent.bet_id]
+    def _submitted(self, intent: BetIntent) -> BrokerReport:
+        self._unlanded[intent.bet_id] = _Unlanded(intent, intent.decided_t + self.latency_s)
+        self._placed.append(intent.bet_id)
         return BrokerReport(
-            bet.intent.bet_id,
-            status,
-            t,
-            start_tick=bet.window.start_tick,
-            end_tick=bet.window.end_tick,
-            payout_lamports=payout_lamports(bet.intent.amount_lamports, outcome),
-            message=f"paper bet {status.value}",
+            intent.bet_id,
+            BetStatus.CLICKED,
+            intent.decided_t,
+            message="paper bet submitted",
+            evidence=Evidence.CLICK,
         )
 
-    def _close(self, bet: _PaperBet, status: BetStatus, t: float, message: str) -> BrokerReport:
-        del self._bets[bet.intent.bet_id]
-        return BrokerReport(bet.intent.bet_id, status, t, message=message)
+    def _on_feed(self, signal: Signal, game: GameView) -> list[BrokerReport]:
+        if not self._unlanded:
+            return []
+        out: list[BrokerReport] = []
+        if isinstance(signal, TickAdvanced):
+            for bet in list(self._unlanded.values()):
+                if signal.game_id != bet.intent.game_id:
+                    out += self._refuse(bet, signal.t, "game ended before landing")
+                elif signal.t >= bet.land_t and game.phase is Phase.ACTIVE:
+                    del self._unlanded[bet.intent.bet_id]
+                    window = Window.starting_at(signal.tick)
+                    out += self.tracker.landed(bet.intent.bet_id, window, signal.t, "paper bet landed")
+        elif isinstance(signal, GameRugged):
+            for bet in list(self._unlanded.values()):
+                if bet.intent.game_id == signal.game.game_id:
+                    out += self._refuse(bet, signal.game.rug_t, "game rugged before landing")
+        elif isinstance(signal, GameStarted):
+            for bet in list(self._unlanded.values()):
+                if bet.intent.game_id != signal.game_id:
+                    out += self._refuse(bet, signal.t, "game ended before landing")
+        return out
+
+    def _refuse(self, bet: _Unlanded, t: float, message: str) -> list[BrokerReport]:
+        del self._unlanded[bet.intent.bet_id]
+        return self.tracker.refused(bet.intent.bet_id, BetStatus.REJECTED, t, message)
 
 
 def DryBroker(latency_s: float) -> PaperBroker:

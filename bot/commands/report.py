@@ -41,10 +41,9 @@ def load_report(args: argparse.Namespace) -> EvidenceReport:
     from bot.report.from_store import records_from_store
 
     db = args.db if args.db is not None else Settings().db_path
-    session, records = records_from_store(db, args.session)
-    return evaluate(
-        records, label=f"session {session}", meta={"command": "report", "session": session, "db": str(db)}
-    )
+    session, records, about = records_from_store(db, args.session)
+    meta = {"command": "report", "session": session, "db": str(db), **about}
+    return evaluate(records, label=f"session {session}", meta=meta)
 
 
 def run(args: argparse.Namespace) -> int:

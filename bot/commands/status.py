@@ -1,5 +1,10 @@
 """``rugsbot status [--json]``: is the bot halted and why, the last session and its P&L, the bankroll, open and
-unknown bets. Read-only (it never creates the database). Exit code 3 when halted, so scripts can test it."""
+unknown bets. Read-only (it never creates the database). Exit code 3 when halted, so scripts can test it.
+
+Every open bet shows whose it is (``account``; ``foreign`` when it is not the last session's account: such a bet
+is never settled, counted or blocking there). The last session's counts are its own; ``consecutive_losses`` is
+the account's streak over every session (``consecutive_losses_scope``: cumulative). Amounts carry their coin
+(``coin_label``: FREE, SOL, paper SOL)."""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def collect(path: Any) -> dict[str, Any]:
     """The status as plain data (also what ``--json`` prints)."""
+    from bot.bets.model import LEGACY_ACCOUNT, coin_label
     from bot.risk.ledger import Ledger
     from bot.store.db import Store
 
@@ -24,6 +30,8 @@ def collect(path: Any) -> dict[str, Any]:
         halt = store.active_halt()
         last = store.last_session()
         open_bets = store.open_bets()
+        modes = {s.id: s.mode for s in store.sessions()}
+        mine = last.account if last is not None else None
         out: dict[str, Any] = {
             "db": str(path),
             "state": "HALTED" if halt is not None else "NOT HALTED",
@@ -37,6 +45,12 @@ def collect(path: Any) -> dict[str, Any]:
                     "game": b.game,
                     "amount_lamports": b.amount_lamports,
                     "decided_t": b.decided_t,
+                    "session": b.session,
+                    "account": b.account or LEGACY_ACCOUNT,
+                    "mode": b.mode or modes.get(b.session),
+                    "coin": b.coin,
+                    "coin_label": coin_label(b.coin, b.mode or modes.get(b.session)),
+                    "foreign": mine is not None and (b.account or LEGACY_ACCOUNT) != mine,
                 }
                 for b in open_bets
             ],
@@ -58,12 +72,15 @@ def collect(path: Any) -> dict[str, Any]:
                 coin=last.coin,
                 logged_in=logged_in,
                 starting_bankroll_lamports=last.starting_bankroll_lamports or 0,
+                account=last.account,
             )
             out["last_session"] = {
                 "id": last.id,
                 "mode": last.mode,
                 "profile": last.profile,
                 "coin": last.coin,
+                "coin_label": coin_label(last.coin, last.mode),
+                "account": last.account,
                 "started": last.started,
                 "ended": last.ended,
                 "running_or_crashed": last.ended is None,
@@ -75,6 +92,7 @@ def collect(path: Any) -> dict[str, Any]:
                 "staked_lamports": perf.staked_lamports,
                 "bankroll_lamports": ledger.bankroll,
                 "consecutive_losses": ledger.consecutive_losses,
+                "consecutive_losses_scope": "cumulative",
                 "drawdown_pct": round(ledger.drawdown_pct, 3),
                 "summary": last.summary,
             }
@@ -109,18 +127,27 @@ def run(args: argparse.Namespace) -> int:
         if s is None:
             print("last session: none")
         else:
-            bankroll = "unknown" if s["bankroll_lamports"] is None else fmt_sol(s["bankroll_lamports"])
+            unit = s["coin_label"]
+            bankroll = (
+                "unknown" if s["bankroll_lamports"] is None else f"{fmt_sol(s['bankroll_lamports'])} {unit}"
+            )
             print(
-                f"last session: {s['id']} {s['mode']} profile={s['profile']}"
+                f"last session: {s['id']} {s['mode']} profile={s['profile']} account={s['account'] or 'unknown'}"
                 f"{' (running or crashed)' if s['running_or_crashed'] else ''}"
             )
             print(
-                f"  bets {s['bets']} (won {s['won']}, lost {s['lost']}, open {s['open']})  "
-                f"P&L {fmt_sol(s['pnl_lamports'])} SOL  bankroll {bankroll}  "
-                f"loss streak {s['consecutive_losses']}  drawdown {s['drawdown_pct']:.1f}%"
+                f"  this session: bets {s['bets']} (won {s['won']}, lost {s['lost']}, open {s['open']})  "
+                f"P&L {fmt_sol(s['pnl_lamports'])} {unit}  bankroll {bankroll}"
+            )
+            print(
+                f"  account: loss streak {s['consecutive_losses']} (cumulative)  drawdown {s['drawdown_pct']:.1f}%"
             )
         for b in st["open_bets"]:
-            print(f"  open bet {b['bet_id']} {b['status']} {fmt_sol(b['amount_lamports'])} on {b['game']}")
+            whose = f" — belongs to {b['account']} ({b['mode']}), left alone" if b["foreign"] else ""
+            print(
+                f"  open bet {b['bet_id']} {b['status']} {fmt_sol(b['amount_lamports'])} {b['coin_label']} "
+                f"on {b['game']}{whose}"
+            )
         for e in st["recent_guard_events"]:
             print(f"  guard {e['guard']} {e['action']}: {e['reason']}")
         if st["integrity"] != "ok":

@@ -45,6 +45,11 @@ class GuardsConfig(Strict):
     max_consecutive_losses: int | None = Field(15, ge=1)
     max_drawdown_pct: float | None = Field(30.0, gt=0, le=100)
     max_bets_per_hour: int | None = Field(120, ge=1)
+    max_bets_per_game: int | None = Field(
+        None,
+        ge=1,
+        description="bets per game at most, whatever their stakes (a guard: absolute in every mode)",
+    )
     min_reserve_sol: float | None = Field(0.0, ge=0)
     loss_streak_cooldown: int | None = Field(8, ge=1, description="losses in a row that start a cooldown")
     loss_streak_cooldown_s: float = Field(120.0, ge=0)

@@ -1,9 +1,9 @@
 """The Decider: ask every configured strategy, keep the proposals that can be placed, pick at most one.
 
 Hard rules come first and no strategy can override them: no bet when the estimate is infeasible (wrong phase,
-landing after a rug, stale feed) and none while our own bet is still running (``bot.game.rules.can_place``
-at the predicted landing tick). Then adaptive tightening scales stakes, proposals below the minimum bet or
-above the bankroll are dropped, and the rest are scored
+landing after a rug, stale feed). One open bet at a time is the governor's rule (the ``one_open_bet`` guard),
+checked there only. Then adaptive tightening scales stakes, proposals below the minimum bet or above the
+bankroll are dropped, and the rest are scored
 
     score = weight × (1 + EV_low) × (1 − stake/bankroll)
 
@@ -23,9 +23,8 @@ from bot.config.sections import EngineConfig
 from bot.engine.adaptive import Adaptation
 from bot.engine.strategy import Strategy, make_strategy
 from bot.engine.types import Estimate, Settled, SideBet, Skip, Snapshot
-from bot.game.rules import MIN_BET_LAMPORTS, P_WIN, Outcome, Window, can_place
+from bot.game.rules import MIN_BET_LAMPORTS, P_WIN, Outcome
 from bot.game.rules import payout_lamports as rules_payout
-from bot.game.state import OwnSidebet
 from bot.money import fmt_sol
 
 
@@ -36,13 +35,6 @@ class Decision:
     candidates: tuple[SideBet, ...]
     estimate: Estimate
     adaptation: float  # stake multiplier applied (1.0 = none)
-
-
-def _open_bet(snapshot: Snapshot) -> OwnSidebet | None:
-    for bet in (snapshot.account.active_bet, snapshot.ledger.open_bet):
-        if bet is not None and bet.outcome == Outcome.PENDING.value:
-            return bet
-    return None
 
 
 class Decider:
@@ -81,9 +73,6 @@ class Decider:
 
         if not est.feasible:
             return none(f"not placeable now ({est.note or 'infeasible'})")
-        bet = _open_bet(snapshot)
-        if bet is not None and not can_place(Window(bet.start_tick, bet.end_tick), est.landing_tick):
-            return none(f"own bet running on ticks {bet.start_tick}–{bet.end_tick} (game {bet.game_id})")
 
         bankroll = snapshot.ledger.bankroll_lamports
         candidates: list[SideBet] = []

@@ -48,6 +48,7 @@ class LedgerView:
     bets_this_session: int = 0
     staked_this_game_lamports: int = 0
     open_bet: OwnSidebet | None = None
+    bets_this_game: int = 0  # the account's bets in the current game, whatever their stakes
 
 
 @dataclass(frozen=True, slots=True)

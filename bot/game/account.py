@@ -8,6 +8,7 @@ must never be reported twice (the session would book it twice): own-bet events a
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import replace
 
 from bot.game.counters import FeedCounters
 from bot.game.rules import WINDOW_TICKS, Outcome
@@ -59,6 +60,9 @@ class AccountState:
             active = self._own_bet(ev.side_bet, game_id, placed_t=placed_t)
         elif payload is not None and _NULL_SIDEBET in payload:
             active = None  # the server says there is no active bet (missing field: keep what we know)
+        history = acc.bet_history
+        if ev.sidebets is not None:
+            history = tuple(self._history_bet(r, game_id, t) for r in ev.sidebets if r.start_tick is not None)
         self.view = AccountView(
             player_id=ev.id if ev.id is not None else acc.player_id,
             cash_lamports=lamports_or_zero(ev.cash) if ev.cash is not None else acc.cash_lamports,
@@ -66,6 +70,7 @@ class AccountState:
             authenticated=bool(ev.authenticated) if ev.authenticated is not None else acc.authenticated,
             active_bet=active,
             updated_t=t,
+            bet_history=history,
         )
         return [AccountUpdated(self.view)]
 
@@ -124,6 +129,15 @@ class AccountState:
             placed_t=placed_t,
         )
 
+    def _history_bet(self, rec: SidebetRecord, game_id: str | None, t: float) -> OwnSidebet:
+        """A ``playerUpdate.sidebets`` record: settled when it carries a payout (type "payout")."""
+        bet = self._own_bet(rec, game_id, placed_t=t)
+        if rec.type != "payout" and rec.payout is None:
+            return bet
+        payout = lamports_or_zero(rec.payout)
+        outcome = Outcome.WON if payout > 0 else Outcome.LOST
+        return replace(bet, outcome=outcome.value, payout_lamports=payout, settled_tick=rec.tick_index)
+
     def _seen_own(self, key: tuple[str, str, int]) -> bool:
         """True if this own-bet event was already reported (bounded memory of recent ones)."""
         if key in self._own_keys:
@@ -135,7 +149,4 @@ class AccountState:
         return False
 
     def _set_active_bet(self, bet: OwnSidebet | None, t: float) -> None:
-        a = self.view
-        self.view = AccountView(
-            a.player_id, a.cash_lamports, a.coin_balances_lamports, a.authenticated, bet, t
-        )
+        self.view = replace(self.view, active_bet=bet, updated_t=t)

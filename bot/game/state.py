@@ -97,6 +97,9 @@ class AccountView:
     authenticated: bool = False
     active_bet: OwnSidebet | None = None
     updated_t: float = 0.0
+    # playerUpdate.sidebets: the account's side bets as the server lists them (protocol.md); a record with a
+    # payout is settled, one without is pending. Empty when the field is missing or empty.
+    bet_history: tuple[OwnSidebet, ...] = ()
 
     def balance(self, coin: str) -> int | None:
         from bot.money import SOL_MINT

@@ -27,7 +27,17 @@ def verdict(report: EvidenceReport) -> str:
 
 
 def summary_lines(report: EvidenceReport) -> list[str]:
+    """The summary's lines. Amounts carry the run's coin (``meta["coin_label"]``: FREE, SOL, paper SOL; SOL
+    when a result file does not say); a stored session without a server balance shows no bankroll."""
     r = report
+    unit = str(r.meta.get("coin_label") or "SOL")
+    if r.meta.get("bankroll_known", True):
+        bankroll = (
+            f"bankroll   {fmt_sol(r.starting_bankroll_lamports)} → {fmt_sol(r.final_bankroll_lamports)} {unit}; "
+            f"max drawdown {fmt_sol(r.max_drawdown_lamports)} {unit} ({r.max_drawdown_pct:.1f}%)"
+        )
+    else:
+        bankroll = "bankroll   unknown: the session recorded no server balance"
     lines = [
         f"{r.label or 'run'}: {r.games:,} games, {r.bets:,} bets, {r.wins:,} wins",
         f"win rate   {r.win_rate:.4f}  95% CI [{r.cp_low:.4f}, {r.cp_high:.4f}] (Clopper-Pearson), "
@@ -35,17 +45,16 @@ def summary_lines(report: EvidenceReport) -> list[str]:
         f"           theory {P_WIN_THEORY:.4f} (p={r.p_value_vs_theory:.3g}), break-even {BREAK_EVEN:.2f}",
         f"EV/bet     {r.ev_per_bet * 100:+.2f}%  95% CI [{r.ev_low * 100:+.2f}%, {r.ev_high * 100:+.2f}%]; "
         f"ROI {r.roi * 100:+.2f}%",
-        f"money      staked {fmt_sol(r.staked_lamports)} SOL, paid {fmt_sol(r.payout_lamports)}, "
-        f"P&L {fmt_sol(r.profit_lamports)} SOL",
-        f"bankroll   {fmt_sol(r.starting_bankroll_lamports)} → {fmt_sol(r.final_bankroll_lamports)} SOL; "
-        f"max drawdown {fmt_sol(r.max_drawdown_lamports)} SOL ({r.max_drawdown_pct:.1f}%)",
+        f"money      staked {fmt_sol(r.staked_lamports)} {unit}, paid {fmt_sol(r.payout_lamports)} {unit}, "
+        f"P&L {fmt_sol(r.profit_lamports)} {unit}",
+        bankroll,
         f"streaks    longest losing {r.max_losing_streak} (P(≥ that in {r.bets:,} bets) = {r.p_max_streak:.3f})",
     ]
     if r.baseline is not None:
         b = r.baseline
         lines.append(
             f"baseline   random entry win rate {b.baseline_win_rate:.4f}, mean P&L {fmt_sol(int(b.baseline_mean_profit))} "
-            f"SOL; p(random ≥ rule) = {b.p_value:.3f} ({b.replicates} replicates)"
+            f"{unit}; p(random ≥ rule) = {b.p_value:.3f} ({b.replicates} replicates)"
         )
     trips = r.guard_trips[:5] + ([f"… {len(r.guard_trips) - 5} more"] if len(r.guard_trips) > 5 else [])
     lines.append(f"guards     {', '.join(trips) if trips else 'no trips'}")

@@ -1,26 +1,14 @@
 """The governor: sees every signal, proposal and broker report; owns the ledger, the guards and the halt state.
 
-How the session (bot/app/loop.py) drives it, per frame::
+How the trading loop (bot/app/loop.py) drives it, per frame: ``on_signal`` for every signal (balances, the
+account, maintenance notices), ``tick(view, now)`` once per frame (and on a timer during silences),
+``review(proposal, snapshot)`` for a strategy's proposal, ``open_bet`` (write-ahead: the intent row is durable
+before any click) when allowed, ``on_report`` for every broker report; ``state``, ``ledger_view()``,
+``alarm(kind, reason)`` from outside (auditor, drift, broker, wallet), ``close(now)`` for the summary row.
 
-    gov = Governor.start(profile.guards, store, mode=..., profile=..., coin=..., logged_in=...,
-                         starting_bankroll_lamports=..., t=first_frame_t)
-    for sig in signals: gov.on_signal(sig, view)   # balances, maintenance notices
-    gov.tick(view, now)                            # once per frame (and on a timer during silences)
-    verdict = gov.review(proposal, snapshot)        # for a strategy's proposal
-    if verdict.allowed:
-        intent = gov.open_bet(proposal, view, coin) # write-ahead: the intent row is durable first
-        report = await broker.submit(intent)
-        gov.on_report(report)                       # and every later report from broker.on_signal
-    gov.state.level                                 # ACTIVE / PAUSED / HALTED / KILLED (+ reasons)
-    gov.ledger_view()                               # LedgerView for the next Snapshot
-    gov.alarm("fair_mismatch", "...")               # from the auditor, drift monitor, broker, wallet
-    gov.close(now)                                  # session summary row
-
-Levels: a *pause* is automatic and clears by itself (time or condition); a *halt* is written to the database
-before anything else happens, survives restarts and is cleared only by ``rugsbot resume`` (seen on the next
-poll, at most ``halt_poll_s`` of feed time later); *kill* means the session should exit now. The governor polls
-the halts table (an indexed one-row query) at most every ``halt_poll_s`` of feed time, so ``rugsbot halt`` from
-another terminal stops the bot within one tick. Every guard trip is logged (loguru) and stored (guard_events).
+Levels (bot/risk/levels.py): pauses clear by themselves; a halt is persisted first and cleared only by ``rugsbot
+resume``, seen on a poll of the halts table at most every ``halt_poll_s`` of feed time; kill ends the session.
+Whose bets: the paper account ``paper:<profile>``, or the player id the feed tells (``playerUpdate.id``).
 
 Safety does not depend on the session calling things in order: :meth:`open_bet` re-runs every guard and refuses
 (raises :class:`BetRefused`) unless the result is *allow*; no bet is opened while paused, halted or killed.
@@ -29,49 +17,26 @@ Safety does not depend on the session calling things in order: :meth:`open_bet` 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 
 from loguru import logger
 
-from bot.bets.model import BetIntent, BetStatus, BrokerReport
+from bot.bets.model import BetIntent, BetStatus, BrokerReport, paper_account
 from bot.config.sections import GuardsConfig
 from bot.engine.types import Estimate, LedgerView, SideBet, Snapshot
 from bot.game.signals import AccountUpdated, GameRugged, MaintenanceNotice, Signal
-from bot.game.state import AccountView, FinishedGame, GameView
+from bot.game.state import AccountView, GameView
 from bot.mode import Mode
+from bot.money import fmt_sol
 from bot.risk.guards import AlarmGuard, Guard, GuardContext, build_guards
 from bot.risk.ledger import Ledger
+from bot.risk.levels import Levels
+from bot.risk.records import record_decision, record_game
+from bot.risk.state import BetRefused, GovernorState, Level
 from bot.risk.verdict import Action, Verdict, worst
 from bot.store.db import Store, StoreError
-from bot.store.rows import BetRow, DecisionRow, EventKind, HaltRow
+from bot.store.rows import BetRow, EventKind
 
-
-class Level(StrEnum):
-    ACTIVE = "ACTIVE"
-    PAUSED = "PAUSED"
-    HALTED = "HALTED"
-    KILLED = "KILLED"
-
-
-@dataclass(frozen=True, slots=True)
-class GovernorState:
-    level: Level
-    reasons: tuple[str, ...] = ()
-    halt: HaltRow | None = None
-    pauses: tuple[Verdict, ...] = ()
-
-    @property
-    def can_bet(self) -> bool:
-        return self.level is Level.ACTIVE
-
-
-class BetRefused(Exception):
-    """``open_bet`` was called for a proposal the guards do not allow (the verdict says why)."""
-
-    def __init__(self, verdict: Verdict) -> None:
-        self.verdict = verdict
-        super().__init__(str(verdict))
+__all__ = ["BetRefused", "Governor", "GovernorState", "Level"]
 
 
 class Governor:
@@ -84,11 +49,13 @@ class Governor:
         ledger: Ledger,
         guards: Sequence[Guard] | None = None,
         halt_poll_s: float = 0.2,
+        mode: Mode | None = None,
     ) -> None:
         self.cfg = cfg
         self.store = store
         self.session = session
         self.ledger = ledger
+        self.mode = mode
         self.guards: list[Guard] = list(build_guards(cfg) if guards is None else guards)
         self.halt_poll_s = halt_poll_s
         self._alarms = AlarmGuard()
@@ -96,19 +63,12 @@ class Governor:
         self._account: AccountView | None = None
         self._maintenance = False
         self._now: float | None = None
-        self._last_poll: float | None = None
-        self._halt: HaltRow | None = store.active_halt()
-        self._killed: Verdict | None = None
-        self._pauses: dict[
-            str, Verdict
-        ] = {}  # guard name -> pause in force (timed or while the condition holds)
-        self._last_denial: tuple[str, str] | None = None
-        self._unpersisted: Verdict | None = None  # a halt verdict whose write failed (retried on each poll)
-        if self._halt is not None:
+        self._levels = Levels(store, session)
+        self._balance_seen: set[str] = set()  # accounts whose first balance of this session is recorded
+        halt = self._levels.halt
+        if halt is not None:
             logger.warning(
-                "starting HALTED: {} (source {}); run `rugsbot resume` to clear",
-                self._halt.reason,
-                self._halt.source,
+                "starting HALTED: {} (source {}); run `rugsbot resume` to clear", halt.reason, halt.source
             )
 
     # ------------------------------------------------------------------ construction
@@ -131,34 +91,42 @@ class Governor:
         """Open a session row and rebuild the ledger from the database (restart-safe).
 
         ``carry_over`` (default: every mode but REPLAY) folds earlier sessions of the same mode and coin into the
-        ledger: today's losses, the loss streak, the paper bankroll."""
+        ledger: today's losses, the loss streak, the paper bankroll (per account: ``paper:<profile>`` when not
+        logged in; a logged-in session learns its account from the feed)."""
+        run_mode = Mode.from_label(str(mode))
         if carry_over is None:
-            carry_over = Mode.from_label(str(mode)) is not Mode.REPLAY
-        label = Mode.from_label(str(mode)).label
+            carry_over = run_mode is not Mode.REPLAY
+        account = None if logged_in else paper_account(profile)
         session = store.start_session(
-            mode=label,
+            mode=run_mode.label,
             profile=profile,
             coin=coin,
             started=t,
             starting_bankroll_lamports=None if logged_in else starting_bankroll_lamports,
+            account=account,
         )
         ledger = Ledger.rebuild(
             store,
             session=session,
-            mode=label,
+            mode=run_mode.label,
             coin=coin,
             logged_in=logged_in,
             starting_bankroll_lamports=starting_bankroll_lamports,
             carry_over=carry_over,
+            account=account,
         )
-        gov = cls(cfg, store, session=session, ledger=ledger, guards=guards, halt_poll_s=halt_poll_s)
+        gov = cls(
+            cfg, store, session=session, ledger=ledger, guards=guards, halt_poll_s=halt_poll_s, mode=run_mode
+        )
         gov._now = t
-        for b in ledger.open_bets:
+        for b in store.open_bets():
             logger.warning(
-                "open bet from the database needs reconciliation: {} {} ({})",
+                "open bet from the database needs reconciliation: {} {} ({}, account {}, {})",
                 b.bet_id,
                 b.status.value,
                 b.game,
+                b.account or "legacy",
+                b.mode or "mode unknown",
             )
         return gov
 
@@ -175,22 +143,18 @@ class Governor:
                 "bankroll_lamports": led.bankroll,
                 "wins": led.wins,
                 "losses": led.losses,
+                "account": led.account,
+                "coin": led.coin,
+                "wins_total": led.wins_total,
+                "losses_total": led.losses_total,
+                "consecutive_losses_cumulative": led.consecutive_losses,
             },
         )
 
     # ------------------------------------------------------------------ state
     @property
     def state(self) -> GovernorState:
-        if self._killed is not None:
-            return GovernorState(
-                Level.KILLED, (self._killed.reason,), self._halt, tuple(self._pauses.values())
-            )
-        if self._halt is not None:
-            return GovernorState(Level.HALTED, (self._halt.reason,), self._halt, tuple(self._pauses.values()))
-        if self._pauses:
-            pauses = tuple(self._pauses.values())
-            return GovernorState(Level.PAUSED, tuple(f"{p.guard}: {p.reason}" for p in pauses), None, pauses)
-        return GovernorState(Level.ACTIVE)
+        return self._levels.state
 
     @property
     def can_bet(self) -> bool:
@@ -202,8 +166,17 @@ class Governor:
         return self.ledger.view(game_id, self._now if self._now is not None else 0.0)
 
     def open_bets(self) -> list[BetRow]:
-        """Non-terminal bets in the database (a restart's reconciliation list)."""
+        """Non-terminal bets in the database, of every account (a restart's reconciliation list)."""
         return self.store.open_bets()
+
+    @property
+    def account(self) -> str | None:
+        """Whose bets this session places: the paper account, or the player id the feed told (None until then)."""
+        return self.ledger.account
+
+    def expected_cash(self, account: str) -> int | None:
+        """The ledger's cash of an account, every open stake debited (the bet tracker's balance baseline)."""
+        return self.ledger.expected_cash_of(account)
 
     # ------------------------------------------------------------------ inputs
     def on_signal(self, sig: Signal, view: GameView) -> None:
@@ -211,30 +184,50 @@ class Governor:
         if isinstance(sig, AccountUpdated):
             self._account = sig.account
             if self.ledger.logged_in:
-                bal = sig.account.balance(self.ledger.coin)
-                if bal is not None and (bal != self.ledger.server_cash or self.ledger.expected_cash is None):
-                    self.store.append_event(
-                        sig.account.updated_t or view.t,
-                        self.session,
-                        EventKind.BALANCE,
-                        {"coin": self.ledger.coin, "lamports": bal},
-                    )
-                    self.ledger.sync(self.store)
+                self._on_account(sig.account, view)
         elif isinstance(sig, MaintenanceNotice):
             self._maintenance = sig.active
         elif isinstance(sig, GameRugged):
-            self._record_game(sig.game, view)
+            record_game(self.store, self.session, sig.game, view)
+
+    def _on_account(self, acct: AccountView, view: GameView) -> None:
+        """Learn whose session this is, and record the server's balance: always the first of the session (it is
+        the starting point), then every change. A balance of no known account is evidence about nobody."""
+        pid = acct.player_id
+        if pid is None or not acct.authenticated:
+            return
+        if self.ledger.account != pid:
+            if self.ledger.account is not None:
+                logger.warning("the page is now logged in as {} (was {})", pid, self.ledger.account)
+            logger.info("account {} ({})", pid, self.ledger.coin)
+            self.ledger.use_account(pid)
+            self.store.set_session_account(self.session, pid)
+        bal = acct.balance(self.ledger.coin)
+        if bal is None or (pid in self._balance_seen and bal == self.ledger.server_cash):
+            return
+        first = pid not in self._balance_seen
+        self._balance_seen.add(pid)
+        self.store.append_event(
+            acct.updated_t or view.t,
+            self.session,
+            EventKind.BALANCE,
+            {"account": pid, "coin": self.ledger.coin, "lamports": bal},
+        )
+        self.ledger.sync(self.store)
+        diff = self.ledger.anchor_difference
+        if first and diff:
+            logger.warning(
+                "the server's balance {} differs from the last session's books by {}: starting from the server's",
+                fmt_sol(bal, 6),
+                fmt_sol(diff, 6),
+            )
 
     def tick(self, view: GameView | None, now: float) -> GovernorState:
         """Once per frame: poll external halts, re-run the guards, expire pauses."""
         if view is not None:
             self._view = view
         self._now = now
-        if (
-            self._last_poll is None
-            or now - self._last_poll >= self.halt_poll_s - 1e-6
-            or now < self._last_poll
-        ):
+        if (last := self._levels.last_poll) is None or now - last >= self.halt_poll_s - 1e-6 or now < last:
             self._poll_halt(now)
         self._evaluate(now, None)
         return self.state
@@ -244,7 +237,7 @@ class Governor:
         self._view = snapshot.game
         # Never judge at an earlier time than the last tick: that would clear a pause the tick just saw.
         self._now = max(snapshot.t, self._now) if self._now is not None else snapshot.t
-        if self._account is None and snapshot.account.authenticated:
+        if snapshot.account.authenticated:  # the feed's latest view of the account (its active bet)
             self._account = snapshot.account
         return self._evaluate(self._now, proposal)
 
@@ -262,6 +255,9 @@ class Governor:
             raise BetRefused(
                 Verdict.deny(f"coin {coin} is not this session's coin {self.ledger.coin}", "governor")
             )
+        account = self.ledger.account
+        if account is None:
+            raise BetRefused(Verdict.deny("account not known yet (no playerUpdate with an id)", "governor"))
         bet_id = self.store.insert_bet_intent(
             session=self.session,
             game=view.game_id,
@@ -271,6 +267,8 @@ class Governor:
             coin=coin,
             strategy=proposal.strategy,
             reason=proposal.reason,
+            account=account,
+            mode=self.mode.label if self.mode is not None else None,
         )
         self.ledger.sync(self.store)
         logger.info(
@@ -290,6 +288,8 @@ class Governor:
             coin=coin,
             strategy=proposal.strategy,
             reason=proposal.reason,
+            account=account,
+            mode=self.mode,
         )
 
     def on_report(self, report: BrokerReport) -> BetRow | None:
@@ -304,6 +304,7 @@ class Governor:
                 payout_lamports=report.payout_lamports if report.status is BetStatus.WON else None,
                 latency_s=report.latency_s,
                 message=report.message or None,
+                evidence=report.evidence.value if report.evidence is not None else None,
             )
         except StoreError as exc:
             logger.error("broker report not applied: {}", exc)
@@ -322,10 +323,12 @@ class Governor:
 
     def alarm(self, kind: str, reason: str) -> None:
         """An alarm from outside (provably-fair audit, drift, page control, signing request): halt."""
-        self._apply(self._alarms.verdict_for(kind, reason), self._now if self._now is not None else 0.0)
+        self._levels.apply(
+            self._alarms.verdict_for(kind, reason), self._now if self._now is not None else 0.0
+        )
 
     def kill(self, reason: str) -> None:
-        self._apply(Verdict.kill(reason, "operator"), self._now if self._now is not None else 0.0)
+        self._levels.apply(Verdict.kill(reason, "operator"), self._now if self._now is not None else 0.0)
 
     def record_decision(
         self,
@@ -339,52 +342,12 @@ class Governor:
         strategy: str = "",
     ) -> None:
         """Store one decision of the engine (with or without a proposal) in this session's decisions table."""
-        self.store.record_decision(
-            DecisionRow(
-                t=t,
-                game=view.game_id,
-                tick=view.tick,
-                p_win=estimate.p_win if estimate else None,
-                p_low=estimate.p_low if estimate else None,
-                p_high=estimate.p_high if estimate else None,
-                ev=estimate.ev if estimate else None,
-                zone=str(estimate.zone) if estimate else None,
-                amount_lamports=proposal.amount_lamports if proposal else None,
-                strategy=(proposal.strategy if proposal else strategy),
-                reason=reason,
-                verdict=verdict,
-                session=self.session,
-            )
-        )
+        record_decision(
+            self.store, self.session, t=t, view=view, estimate=estimate, proposal=proposal, reason=reason,
+            verdict=verdict, strategy=strategy,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ internals
-    def _record_game(self, game: FinishedGame, view: GameView) -> None:
-        """Games and tick timing go to the database as each game ends (one small write per game)."""
-        try:
-            self.store.record_game(
-                game_id=game.game_id,
-                rug_tick=game.rug_tick,
-                peak=game.peak,
-                seen_complete=game.complete,
-                version=game.version,
-                seed_hash=game.server_seed_hash,
-            )
-            tm = view.timing
-            self.store.record_tick_stats(
-                session=self.session,
-                t=game.rug_t,
-                game=game.game_id,
-                samples=tm.samples,
-                ewma_s=tm.ewma_s,
-                jitter_s=tm.jitter_s,
-                p50_s=tm.p50_s,
-                p99_s=tm.p99_s,
-                max_s=tm.max_s,
-                stalls=tm.stalls,
-            )
-        except Exception:
-            logger.exception("could not record game {}", game.game_id)
-
     def _ctx(self, now: float, proposal: SideBet | None) -> GuardContext:
         return GuardContext(
             now=now,
@@ -405,114 +368,20 @@ class Governor:
             return Verdict.halt(f"guard error: {type(exc).__name__}: {exc}", guard.name)
         return v if v.guard else v.by(guard.name)
 
-    def _blocked(self) -> Verdict | None:
-        if self._killed is not None:
-            return self._killed
-        if self._halt is not None:
-            return Verdict.halt(self._halt.reason, f"halt:{self._halt.source}")
-        if self._pauses:
-            return worst(list(self._pauses.values()))
-        return None
-
     def _evaluate(self, now: float, proposal: SideBet | None) -> Verdict:
         ctx = self._ctx(now, proposal)
         verdicts = [v for g in self.guards if (v := self._check(g, ctx)).action]
-        for v in verdicts:  # halts first: the halt row is written before anything else happens
-            if v.action >= Action.HALT:
-                self._apply(v, now)
-        # Pauses: keep the timed ones still running, replace the condition ones by what the guards say now.
-        current: dict[str, Verdict] = {}
-        for name, p in self._pauses.items():
-            if p.until is not None and now < p.until:
-                current[name] = p
-        for v in verdicts:
-            if v.action is Action.PAUSE:
-                prev = current.get(v.guard)
-                if prev is None or (prev.until is not None and (v.until is None or v.until > prev.until)):
-                    current[v.guard] = v
-        for name in set(self._pauses) - set(current):
-            logger.info("pause cleared: {}", name)
-            self._record(Verdict(Action.ALLOW, self._pauses[name].reason, None, name), now, action="clear")
-        for name, v in current.items():
-            old = self._pauses.get(name)
-            if old is None or (old.until != v.until and v.until is not None):
-                self._trip(v, now)
-        self._pauses = current
-        if proposal is None:
-            return self._blocked() or Verdict.allow()
-        blocked = self._blocked()
-        if blocked is not None:
-            return blocked
+        self._levels.update(verdicts, now)
+        blocked = self._levels.blocked()
+        if proposal is None or blocked is not None:
+            return blocked or Verdict.allow()
         denial = worst([v for v in verdicts if v.action is Action.DENY])
         if not denial.allowed:
-            if (denial.guard, denial.reason) != self._last_denial:  # a strategy may repeat itself every tick
-                self._trip(denial, now)
-            self._last_denial = (denial.guard, denial.reason)
+            self._levels.deny(denial, now)
             return denial
-        self._last_denial = None
+        self._levels.allowed()
         return Verdict.allow()
 
-    def _apply(self, v: Verdict, now: float) -> None:
-        if v.action is Action.HALT:
-            if self._halt is None:
-                self._set_halt(v, now)
-        elif v.action is Action.KILL and self._killed is None:
-            self._killed = v
-            self._trip(v, now)
-        elif v.action is Action.PAUSE:
-            self._pauses[v.guard] = v
-            self._trip(v, now)
-
-    def _set_halt(self, v: Verdict, now: float) -> None:
-        reason = f"{v.guard}: {v.reason}" if v.guard else v.reason
-        try:
-            self._halt = self.store.set_halt(
-                reason, source=f"guard:{v.guard}" if v.guard else "governor", t=now
-            )
-        except Exception:  # the database is down: stay halted in memory (fail closed), retry on every poll
-            logger.exception("could not persist halt; halted in memory only")
-            self._halt = HaltRow(-1, True, reason, "governor (not persisted)", now, None, None)
-            self._unpersisted = v
-            return
-        logger.error("HALTED: {} (persisted; `rugsbot resume` clears it)", reason)
-        self._record(v, now)
-
-    def _trip(self, v: Verdict, now: float) -> None:
-        log = logger.warning if v.action >= Action.PAUSE else logger.info
-        log("guard {} -> {}", v.guard, v)
-        self._record(v, now)
-
-    def _record(self, v: Verdict, now: float, action: str | None = None) -> None:
-        try:
-            self.store.record_guard_event(
-                session=self.session,
-                t=now,
-                guard=v.guard or "governor",
-                action=action or v.action.name.lower(),
-                reason=v.reason,
-                until=v.until,
-            )
-        except Exception:
-            logger.exception("could not store guard event {}", v)
-
     def _poll_halt(self, now: float) -> None:
-        self._last_poll = now
-        if self._unpersisted is not None:  # a halt the database did not take yet: it must not be "cleared"
-            pending, self._unpersisted = self._unpersisted, None
-            self._halt = None
-            self._set_halt(pending, now)
-            return
-        try:
-            row = self.store.active_halt()
-        except Exception:
-            logger.exception("halt poll failed; assuming halted")
-            row = HaltRow(-1, True, "database unreadable", "governor", now, None, None)
-        if row is not None and self._halt is None:
-            logger.error("HALTED from {}: {}", row.source, row.reason)
-            self._halt = row
-        elif row is None and self._halt is not None:
-            logger.warning("halt cleared (was: {}); resuming", self._halt.reason)
-            self._halt = None
+        if self._levels.poll(now):
             self.ledger.sync(self.store)  # applies halt_cleared: streak and drawdown peak reset
-        elif row is not None and self._halt is not None and row.id != self._halt.id:
-            self._halt = row

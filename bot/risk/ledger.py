@@ -4,70 +4,44 @@ Why a fold: the same code rebuilds the ledger after a restart and advances it li
 events the store just wrote), so the numbers the guards act on are exactly what the database can prove, and a
 restart cannot forget today's losses or a loss streak.
 
-Scope: events of every session with the same mode and coin (a paper account carries over between dry-run
-sessions; the daily loss limit, the loss streak and the drawdown peak survive restarts), plus global
-``halt_cleared`` events (``rugsbot resume`` resets the loss streak and the drawdown peak: the operator has looked
-at them). Replay sessions do not carry over (``carry_over=False``): a backtest is its own account.
+Scope: events of every session with the same mode and coin, folded into one book per account
+(bot/risk/book.py): the guards see the book of this session's account only. A paper account
+(``paper:<profile>``) carries over between dry-run sessions of the same profile; a logged-in session learns its
+account from the feed (``playerUpdate.id``) and shows the last account seen until then. Replay sessions do not
+carry over (``carry_over=False``): a backtest is its own account. Global ``halt_cleared`` events (``rugsbot
+resume``) reset every account's loss streak and drawdown peak. Events written before bets knew their account
+belong to the ``legacy`` account, which no session is.
 
-Money model (protocol.md: the stake is debited at placement, a win credits 5x):
+Per session (this session's events only): its P&L, bets, wins and losses. ``wins_total`` / ``losses_total`` and
+the loss streak are the account's, over every session in scope (cumulative).
 
-* ``expected_cash`` – what the cash balance should be by our own accounting: the profile's starting bankroll
-  (dry-run) or the server's balance at the first ``balance`` event of the session (logged in, the anchor),
-  minus every stake from its write-ahead intent on, plus payouts; a rejected / cancelled bet is refunded only
-  if its stake was taken after the anchor.
 * ``bankroll`` – the server's balance when logged in (the truth), else ``expected_cash``.
-* ``equity`` – ``expected_cash`` plus the stakes of open bets (cash before outcomes are known): the drawdown
-  peak is tracked on it, so an in-flight stake is not mistaken for a loss.
-* ``open_exposure`` – the stakes of non-terminal bets: the most they can still lose. Loss budgets subtract it.
+* ``open_exposure`` – the stakes of the account's non-terminal bets: the most they can still lose.
 * P&L is realised at settlement; the day of a settlement is the UTC day of its feed time.
 
 Usage::
 
     ledger = Ledger.rebuild(store, session=sid, mode="DRY-RUN", coin=SOL_MINT, logged_in=False,
-                            starting_bankroll_lamports=10**9)
+                            starting_bankroll_lamports=10**9, account="paper:default")
     ... store.insert_bet_intent(...); ledger.sync(store) ...
     ledger.view(game_id, now) -> LedgerView
 """
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass
-
-from bot.bets.model import TERMINAL, BetStatus
-from bot.bets.reconcile import SETTLED_IN_BALANCE
+from bot.bets.model import LEGACY_ACCOUNT, TERMINAL, BetStatus, Evidence
 from bot.engine.types import LedgerView
 from bot.game.rules import WINDOW_TICKS
 from bot.game.state import OwnSidebet
+from bot.risk.book import HOUR_S, AccountBook, OpenBet, next_utc_midnight, utc_day
 from bot.store.db import Store
 from bot.store.rows import EventKind, EventRow
 
-DAY_S = 86_400.0
-HOUR_S = 3_600.0
+__all__ = ["HOUR_S", "Ledger", "OpenBet", "next_utc_midnight", "utc_day"]
+
 _FOLDED = (EventKind.BET_INTENT, EventKind.BET_STATUS, EventKind.BALANCE, EventKind.HALT_CLEARED)
-
-
-def utc_day(t: float) -> int:
-    """Days since the epoch (UTC) of a feed time: the key of the daily loss limit."""
-    return int(t // DAY_S)
-
-
-def next_utc_midnight(t: float) -> float:
-    return (utc_day(t) + 1) * DAY_S
-
-
-@dataclass(frozen=True, slots=True)
-class OpenBet:
-    bet_id: str
-    session: str
-    game: str
-    amount_lamports: int
-    coin: str
-    status: BetStatus
-    decided_t: float
-    updated_t: float
-    start_tick: int | None = None
-    end_tick: int | None = None
+# A payout observed only in a balance already holds the credit (a bet not debited since the anchor).
+_SEEN_IN_BALANCE = frozenset({Evidence.BALANCE_CHANGE.value, Evidence.SERVER_HISTORY.value})
 
 
 class Ledger:
@@ -79,6 +53,7 @@ class Ledger:
         logged_in: bool,
         starting_bankroll_lamports: int,
         sessions_in_scope: frozenset[str] = frozenset(),
+        account: str | None = None,
     ) -> None:
         self.session = session
         self.coin = coin
@@ -86,23 +61,18 @@ class Ledger:
         self.starting_bankroll_lamports = starting_bankroll_lamports
         self._scope = sessions_in_scope | {session}
         self.last_seq = 0
-        self.expected_cash: int | None = None if logged_in else starting_bankroll_lamports
-        self.server_cash: int | None = None
-        self._anchor_session: str | None = None
-        self._debited: set[str] = set()
-        self._open: dict[str, OpenBet] = {}
+        self._books: dict[str, AccountBook] = {}
+        self._bet_account: dict[str, str] = {}  # bet_id -> account (status events need it)
         self._amounts: dict[str, tuple[int, str]] = {}  # bet_id -> (amount, game): settlements need them
-        self.realized_total = 0
+        self.account: str | None = account  # this session's account, once known
+        self._last_seen: str | None = None  # the account of the latest event in scope (shown until known)
         self.session_pnl = 0
-        self._day_pnl: dict[int, int] = {}
-        self.peak_equity: int = 0 if logged_in else starting_bankroll_lamports
-        self.consecutive_losses = 0
-        self.last_loss_t: float | None = None
         self.bets_this_session = 0
-        self.wins = 0
+        self.wins = 0  # this session's
         self.losses = 0
-        self._bet_times: deque[float] = deque()
-        self._staked_game: dict[str, int] = {}
+        self._none = self._new_book("")
+        if account is not None:
+            self.book(account)
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -116,9 +86,10 @@ class Ledger:
         logged_in: bool,
         starting_bankroll_lamports: int,
         carry_over: bool = True,
+        account: str | None = None,
     ) -> Ledger:
         """``carry_over=False``: this session's events only (replays: each backtest is its own account, even when
-        several share a database file)."""
+        several share a database file). ``account``: known from the start for paper accounts."""
         scope = frozenset(s.id for s in store.sessions(mode=mode, coin=coin)) if carry_over else frozenset()
         ledger = cls(
             session=session,
@@ -126,6 +97,7 @@ class Ledger:
             logged_in=logged_in,
             starting_bankroll_lamports=starting_bankroll_lamports,
             sessions_in_scope=scope,
+            account=account,
         )
         for ev in store.events(kinds=_FOLDED):
             ledger.apply(ev)
@@ -139,16 +111,36 @@ class Ledger:
             n += 1
         return n
 
+    def use_account(self, account: str) -> None:
+        """This session's account, as the feed told it (logged in) — from now on the guards see its book."""
+        self.account = account
+        self.book(account)
+
+    def book(self, account: str) -> AccountBook:
+        b = self._books.get(account)
+        if b is None:
+            b = self._books[account] = self._new_book(account)
+        return b
+
+    def _new_book(self, account: str) -> AccountBook:
+        start = None if self.logged_in else self.starting_bankroll_lamports
+        return AccountBook(account, expected_cash=start, peak_equity=start or 0)
+
+    @property
+    def _book(self) -> AccountBook:
+        """The book the guards see: this session's account, or (not known yet) the last one seen."""
+        acct = self.account or self._last_seen
+        return self._books.get(acct, self._none) if acct is not None else self._none
+
+    # ------------------------------------------------------------------ the fold
     def apply(self, ev: EventRow) -> None:
         """One step of the fold. Events outside the scope only advance the sequence number."""
         if ev.seq <= self.last_seq:
             return
         self.last_seq = ev.seq
         if ev.kind == EventKind.HALT_CLEARED:
-            self.consecutive_losses = 0
-            eq = self.equity
-            if eq is not None:
-                self.peak_equity = eq
+            for b in self._books.values():
+                b.on_resume()
             return
         if ev.session not in self._scope:
             return
@@ -158,28 +150,34 @@ class Ledger:
         elif ev.kind == EventKind.BET_STATUS:
             self._on_status(ev)
         elif ev.kind == EventKind.BALANCE and self.logged_in and d.get("coin") == self.coin:
-            lamports = int(d["lamports"])
-            self.server_cash = lamports
-            if self._anchor_session != ev.session:
-                # First balance of a session: the server's number is the truth; earlier in-flight stakes are in it.
-                self._anchor_session = ev.session
-                self.expected_cash = lamports
-                self._debited.clear()
-                self.peak_equity = self.equity or lamports
-        self._update_peak()
+            acct = str(d.get("account") or LEGACY_ACCOUNT)
+            self._last_seen = acct
+            self.book(acct).on_balance(str(ev.session), int(d["lamports"]))
+            self.book(acct).update_peak()
 
     def _on_intent(self, ev: EventRow) -> None:
         d = ev.data
         bet_id, amount, game = str(d["bet_id"]), int(d["amount_lamports"]), str(d["game"])
+        acct = str(d.get("account") or LEGACY_ACCOUNT)
         self._amounts[bet_id] = (amount, game)
-        self._open[bet_id] = OpenBet(
-            bet_id, str(ev.session), game, amount, str(d.get("coin", self.coin)), BetStatus.INTENT, ev.t, ev.t
+        self._bet_account[bet_id] = acct
+        self._last_seen = acct
+        book = self.book(acct)
+        book.on_intent(
+            OpenBet(
+                bet_id,
+                str(ev.session),
+                game,
+                amount,
+                str(d.get("coin", self.coin)),
+                BetStatus.INTENT,
+                ev.t,
+                ev.t,
+                account=acct,
+                mode=d.get("mode"),
+            )
         )
-        if self.expected_cash is not None:
-            self.expected_cash -= amount
-            self._debited.add(bet_id)
-        self._staked_game[game] = self._staked_game.get(game, 0) + amount
-        self._bet_times.append(ev.t)
+        book.update_peak()
         if ev.session == self.session:
             self.bets_this_session += 1
 
@@ -188,10 +186,11 @@ class Ledger:
         bet_id = str(d["bet_id"])
         status = BetStatus(d["status"])
         amount, game = self._amounts.get(bet_id, (int(d["amount_lamports"]), str(d.get("game", ""))))
-        old = self._open.get(bet_id)
+        book = self.book(self._bet_account.get(bet_id, str(d.get("account") or LEGACY_ACCOUNT)))
+        old = book.open.get(bet_id)
         if status not in TERMINAL:
             if old is not None:
-                self._open[bet_id] = OpenBet(
+                book.open[bet_id] = OpenBet(
                     old.bet_id,
                     old.session,
                     old.game,
@@ -202,64 +201,97 @@ class Ledger:
                     ev.t,
                     d.get("start_tick", old.start_tick),
                     d.get("end_tick", old.end_tick),
+                    old.account,
+                    old.mode,
                 )
             return
-        self._open.pop(bet_id, None)
-        was_debited = bet_id in self._debited
-        self._debited.discard(bet_id)
+        book.open.pop(bet_id, None)
+        was_debited = bet_id in book.debited
+        book.debited.discard(bet_id)
         if status in (BetStatus.REJECTED, BetStatus.CANCELLED):
-            if was_debited and self.expected_cash is not None:
-                self.expected_cash += amount
-            self._staked_game[game] = max(0, self._staked_game.get(game, 0) - amount)
-            return
-        payout = int(d.get("payout_lamports") or 0) if status is BetStatus.WON else 0
-        # A bet a dead process left open and that the restart explained from the server's balance was settled
-        # before that balance was taken: the anchor already holds its payout (bot/bets/reconcile.py).
-        in_anchor = not was_debited and str(d.get("message") or "").startswith(SETTLED_IN_BALANCE)
-        if self.expected_cash is not None and not in_anchor:
-            self.expected_cash += payout
-        pnl = payout - amount
-        self.realized_total += pnl
-        if ev.session == self.session:
-            self.session_pnl += pnl
-        day = utc_day(ev.t)
-        self._day_pnl[day] = self._day_pnl.get(day, 0) + pnl
-        if status is BetStatus.WON:
-            self.wins += 1
-            self.consecutive_losses = 0
+            book.on_refund(bet_id, amount, game, was_debited)
         else:
-            self.losses += 1
-            self.consecutive_losses += 1
-            self.last_loss_t = ev.t
+            payout = int(d.get("payout_lamports") or 0) if status is BetStatus.WON else 0
+            in_balance = not was_debited and d.get("evidence") in _SEEN_IN_BALANCE
+            pnl = payout - amount
+            book.on_settled(won=status is BetStatus.WON, pnl=pnl, credit=0 if in_balance else payout, t=ev.t)
+            if ev.session == self.session:
+                self.session_pnl += pnl
+                if status is BetStatus.WON:
+                    self.wins += 1
+                else:
+                    self.losses += 1
+        book.settle_anchor()
+        book.update_peak()
 
-    def _update_peak(self) -> None:
-        eq = self.equity
-        if eq is not None and eq > self.peak_equity:
-            self.peak_equity = eq
+    # ------------------------------------------------------------------ queries (this session's account)
+    @property
+    def expected_cash(self) -> int | None:
+        return self._book.expected_cash
 
-    # ------------------------------------------------------------------ queries
+    @property
+    def server_cash(self) -> int | None:
+        return self._book.server_cash
+
+    @property
+    def peak_equity(self) -> int:
+        return self._book.peak_equity
+
+    @property
+    def realized_total(self) -> int:
+        return self._book.realized_total
+
+    @property
+    def consecutive_losses(self) -> int:
+        """The account's loss streak over every session in scope (cumulative, reset by a win or a resume)."""
+        return self._book.consecutive_losses
+
+    @property
+    def last_loss_t(self) -> float | None:
+        return self._book.last_loss_t
+
+    @property
+    def wins_total(self) -> int:
+        return self._book.wins_total
+
+    @property
+    def losses_total(self) -> int:
+        return self._book.losses_total
+
+    @property
+    def anchor_difference(self) -> int | None:
+        """Server balance − our own books when this session anchored (a deposit, a withdrawal, a bet of
+        another device); None before the anchor or with no earlier books."""
+        b = self._book
+        return b.anchor_difference if b.anchor_session == self.session else None
+
     @property
     def open_bets(self) -> list[OpenBet]:
-        return list(self._open.values())
+        return list(self._book.open.values())
+
+    def foreign_open_bets(self) -> list[OpenBet]:
+        """Open bets of other accounts in scope: never settled, counted or blocking here."""
+        mine = self._book.account
+        return [b for acct, bk in self._books.items() if acct != mine for b in bk.open.values()]
+
+    def expected_cash_of(self, account: str) -> int | None:
+        b = self._books.get(account)
+        return None if b is None else b.expected_cash
 
     @property
     def open_exposure(self) -> int:
-        return sum(b.amount_lamports for b in self._open.values())
+        return sum(b.amount_lamports for b in self._book.open.values())
 
     @property
     def bankroll(self) -> int | None:
         """Cash available: the server's balance when logged in (None until it is known)."""
         if self.logged_in:
-            return self.server_cash
-        return self.expected_cash
+            return self._book.server_cash
+        return self._book.expected_cash
 
     @property
     def equity(self) -> int | None:
-        if self.expected_cash is None:
-            return None
-        return self.expected_cash + sum(
-            self._open[b].amount_lamports for b in self._debited if b in self._open
-        )
+        return self._book.equity
 
     @property
     def drawdown_lamports(self) -> int:
@@ -271,30 +303,35 @@ class Ledger:
         return 100.0 * self.drawdown_lamports / self.peak_equity if self.peak_equity > 0 else 0.0
 
     def day_pnl(self, now: float) -> int:
-        return self._day_pnl.get(utc_day(now), 0)
+        return self._book.day_pnl.get(utc_day(now), 0)
 
     def bets_within(self, now: float, window_s: float = HOUR_S) -> list[float]:
         """Decision times of bets in ``(now - window_s, now]`` (rejected ones too: they were attempts)."""
-        while self._bet_times and self._bet_times[0] <= now - window_s - HOUR_S:
-            self._bet_times.popleft()  # older than any window we are asked about
-        return [t for t in self._bet_times if now - window_s < t <= now]
+        return self._book.bets_within(now, window_s)
 
     def staked_in_game(self, game_id: str | None) -> int:
-        return 0 if game_id is None else self._staked_game.get(game_id, 0)
+        return 0 if game_id is None else self._book.staked_game.get(game_id, 0)
+
+    def bets_in_game(self, game_id: str | None) -> int:
+        """Bets of this account in a game, whatever their stake (rejected and cancelled ones not counted)."""
+        return 0 if game_id is None else self._book.bets_game.get(game_id, 0)
 
     @property
     def balance_fresh(self) -> bool:
-        """Logged in: a balance has been seen in *this* session (a restart must not bet on yesterday's number)."""
-        return self.logged_in and self._anchor_session == self.session
+        """Logged in: this session is anchored on a balance of its own account (a restart must not bet on
+        yesterday's number, nor before bets left open by an earlier session are explained)."""
+        b = self._book
+        return self.logged_in and self.account is not None and b.anchor_session == self.session
 
     def balance_difference(self) -> int | None:
         """server − expected (logged in, once both are known)."""
-        if not self.logged_in or self.server_cash is None or self.expected_cash is None:
+        b = self._book
+        if not self.logged_in or b.server_cash is None or b.expected_cash is None:
             return None
-        return self.server_cash - self.expected_cash
+        return b.server_cash - b.expected_cash
 
     def view(self, game_id: str | None, now: float) -> LedgerView:
-        latest = max(self._open.values(), key=lambda b: b.decided_t, default=None)
+        latest = max(self._book.open.values(), key=lambda b: b.decided_t, default=None)
         open_bet = None
         if latest is not None:
             start = latest.start_tick if latest.start_tick is not None else -1
@@ -315,4 +352,5 @@ class Ledger:
             bets_this_session=self.bets_this_session,
             staked_this_game_lamports=self.staked_in_game(game_id),
             open_bet=open_bet,
+            bets_this_game=self.bets_in_game(game_id),
         )

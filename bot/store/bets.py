@@ -5,22 +5,14 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from bot.bets.model import TERMINAL, BetStatus
+from bot.bets.model import TERMINAL, BetStatus, legal_transition
 from bot.store.base import StoreBase
 from bot.store.errors import BetTransitionError, StoreError
 from bot.store.rows import BetRow, EventKind
 
 NON_TERMINAL = tuple(s.value for s in BetStatus if s not in TERMINAL)
 
-
-def legal_transition(old: BetStatus, new: BetStatus) -> bool:
-    """A bet only moves forward: never back to ``intent``, never out of a terminal status, and a confirmed
-    bet cannot become merely clicked or unknown again (a stale report must not hide a confirmation)."""
-    if old in TERMINAL or new is BetStatus.INTENT:
-        return False
-    if old is BetStatus.CONFIRMED and new in (BetStatus.CLICKED, BetStatus.UNKNOWN):
-        return False
-    return not (old is BetStatus.UNKNOWN and new is BetStatus.CLICKED)
+__all__ = ["NON_TERMINAL", "BetStore", "legal_transition"]
 
 
 class BetStore(StoreBase):
@@ -36,8 +28,12 @@ class BetStore(StoreBase):
         coin: str,
         strategy: str,
         reason: str,
+        account: str | None = None,
+        mode: str | None = None,
     ) -> str:
-        """Write-ahead: the intent row (and its event) is durable before this returns, i.e. before any click."""
+        """Write-ahead: the intent row (and its event) is durable before this returns, i.e. before any click.
+
+        ``account`` / ``mode``: whose bet it is (the player id or ``paper:<profile>``; the mode label)."""
         if amount_lamports <= 0:
             raise StoreError(f"bet amount must be positive, got {amount_lamports}")
         with self._tx(durable=True) as conn:
@@ -45,7 +41,7 @@ class BetStore(StoreBase):
             bet_id = f"{session}-b{seq}"
             conn.execute(
                 "INSERT INTO bets (seq, bet_id, session, game, decided_tick, decided_t, amount_lamports, coin, "
-                "strategy, reason, status, created_t, updated_t) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "strategy, reason, status, created_t, updated_t, account, mode) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     seq,
                     bet_id,
@@ -60,6 +56,8 @@ class BetStore(StoreBase):
                     BetStatus.INTENT.value,
                     decided_t,
                     decided_t,
+                    account,
+                    mode,
                 ),
             )
             self._append(
@@ -74,6 +72,8 @@ class BetStore(StoreBase):
                     "amount_lamports": amount_lamports,
                     "coin": coin,
                     "strategy": strategy,
+                    "account": account,
+                    "mode": mode,
                 },
             )
         return bet_id
@@ -89,8 +89,10 @@ class BetStore(StoreBase):
         payout_lamports: int | None = None,
         latency_s: float | None = None,
         message: str | None = None,
+        evidence: str | None = None,
     ) -> BetRow:
         """Move a bet forward (durably, with its event). Repeating the current status only fills in details.
+        ``evidence``: what the new status rests on (a bot.bets.model.Evidence value).
 
         Raises :class:`BetTransitionError` for a change that would rewrite history.
         """
@@ -110,8 +112,19 @@ class BetStore(StoreBase):
             conn.execute(
                 "UPDATE bets SET status = ?, start_tick = COALESCE(?, start_tick), end_tick = COALESCE(?, end_tick), "
                 "payout_lamports = ?, latency_s = COALESCE(?, latency_s), message = COALESCE(?, message), "
-                "updated_t = ?, settled_t = ? WHERE bet_id = ?",
-                (status.value, start_tick, end_tick, payout, latency_s, message, t, settled_t, bet_id),
+                "evidence = COALESCE(?, evidence), updated_t = ?, settled_t = ? WHERE bet_id = ?",
+                (
+                    status.value,
+                    start_tick,
+                    end_tick,
+                    payout,
+                    latency_s,
+                    message,
+                    evidence,
+                    t,
+                    settled_t,
+                    bet_id,
+                ),
             )
             if old.status is not status:
                 self._append(
@@ -130,6 +143,8 @@ class BetStore(StoreBase):
                         "start_tick": start_tick if start_tick is not None else old.start_tick,
                         "end_tick": end_tick if end_tick is not None else old.end_tick,
                         "message": message,
+                        "evidence": evidence,
+                        "account": old.account,
                     },
                 )
             new = self._bet(conn, bet_id)
@@ -148,6 +163,7 @@ class BetStore(StoreBase):
         return [self._bet_row(r) for r in self._conn.execute(sql + " ORDER BY seq", params)]
 
     def bets(self, session: str | None = None) -> list[BetRow]:
+        """Every bet (of one session), in the order they were written."""
         if session is None:
             rows = self._conn.execute("SELECT * FROM bets ORDER BY seq")
         else:
@@ -160,24 +176,6 @@ class BetStore(StoreBase):
 
     @staticmethod
     def _bet_row(r: tuple[Any, ...]) -> BetRow:
-        return BetRow(
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            r[5],
-            r[6],
-            r[7],
-            r[8],
-            r[9],
-            BetStatus(r[10]),
-            r[11],
-            r[12],
-            r[13],
-            r[14],
-            r[15],
-            r[16],
-            r[17],
-            r[18],
-        )
+        fields = list(r)
+        fields[10] = BetStatus(r[10])
+        return BetRow(*fields)

@@ -18,6 +18,7 @@ class SessionRow:
     ended: float | None
     starting_bankroll_lamports: int | None
     summary: dict[str, Any] | None
+    account: str | None = None  # the player id (logged in, once known) or paper:<profile>
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,9 @@ class BetRow:
     created_t: float
     updated_t: float
     settled_t: float | None
+    account: str | None = None  # None: written before bets knew their account (legacy)
+    mode: str | None = None  # the session's mode label (PRACTICE, LIVE, DRY-RUN, REPLAY)
+    evidence: str | None = None  # bot.bets.model.Evidence of the last status
 
     @property
     def pnl_lamports(self) -> int:

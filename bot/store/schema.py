@@ -118,6 +118,18 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             BEGIN SELECT RAISE(ABORT, 'events is append-only'); END;
         """,
     ),
+    (
+        2,
+        """
+        -- every bet knows whose it is (the server's player id, or paper:<profile>), its mode, and which evidence
+        -- its last status rests on; rows written before have NULL: the legacy account, never settled automatically
+        ALTER TABLE bets ADD COLUMN account TEXT;
+        ALTER TABLE bets ADD COLUMN mode TEXT;
+        ALTER TABLE bets ADD COLUMN evidence TEXT;
+        ALTER TABLE sessions ADD COLUMN account TEXT;
+        CREATE INDEX IF NOT EXISTS bets_account ON bets(account, status);
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -20,14 +20,15 @@ class SessionStore(StoreBase):
         coin: str,
         started: float,
         starting_bankroll_lamports: int | None = None,
+        account: str | None = None,
     ) -> str:
         with self._tx(durable=True) as conn:
             n = int(conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]) + 1
             session_id = f"s{n:05d}-{int(started)}"
             conn.execute(
-                "INSERT INTO sessions (id, mode, profile, coin, started, starting_bankroll_lamports) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (session_id, mode, profile, coin, started, starting_bankroll_lamports),
+                "INSERT INTO sessions (id, mode, profile, coin, started, starting_bankroll_lamports, account) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (session_id, mode, profile, coin, started, starting_bankroll_lamports, account),
             )
             self._append(
                 conn,
@@ -39,9 +40,15 @@ class SessionStore(StoreBase):
                     "profile": profile,
                     "coin": coin,
                     "starting_bankroll_lamports": starting_bankroll_lamports,
+                    "account": account,
                 },
             )
         return session_id
+
+    def set_session_account(self, session_id: str, account: str) -> None:
+        """The account a logged-in session learned from the feed (``playerUpdate.id``)."""
+        with self._tx() as conn:
+            conn.execute("UPDATE sessions SET account = ? WHERE id = ?", (account, session_id))
 
     def end_session(self, session_id: str, *, ended: float, summary: Mapping[str, Any]) -> None:
         with self._tx(durable=True) as conn:
@@ -71,4 +78,14 @@ class SessionStore(StoreBase):
 
     @staticmethod
     def _session_row(r: tuple[Any, ...]) -> SessionRow:
-        return SessionRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]) if r[7] else None)
+        return SessionRow(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            json.loads(r[7]) if r[7] else None,
+            r[8] if len(r) > 8 else None,
+        )

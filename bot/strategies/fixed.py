@@ -2,8 +2,8 @@
 
 No edge: every window has the same P(win) under the rules. It exists because it is the simplest thing an
 operator may deliberately want (e.g. to farm a promotion), and because backtests of it show the house edge
-cleanly. The bets placed this game are read from the ledger (``staked_this_game_lamports``), so the strategy
-keeps no state and replays are deterministic.
+cleanly. The bets placed this game are read from the ledger (``bets_this_game``: a count, so a stake lowered
+by adaptation is still a bet), so the strategy keeps no state and replays are deterministic.
 """
 
 from __future__ import annotations
@@ -34,7 +34,10 @@ class Fixed(Strategy):
 
     def propose(self, snapshot: Snapshot) -> SideBet | Skip:
         stake = self._stake
-        placed = snapshot.ledger.staked_this_game_lamports // stake if stake else 0
+        led = snapshot.ledger
+        # A ledger that does not count bets (a simulator's synthetic view) still tells bets of the full stake;
+        # the governor's counts every bet, so a stake lowered by adaptation is never counted as zero.
+        placed = max(led.bets_this_game, led.staked_this_game_lamports // stake if stake else 0)
         limit = self._limit
         if placed >= limit:
             return Skip(f"already {placed} bet(s) this game (max_bets_per_game {limit})")

@@ -47,7 +47,7 @@ def _bet(start: int, end: int, outcome: str = "pending") -> OwnSidebet:
         ((EV,), {}, None, "ev_threshold: EV low end"),
         ((FIXED,), {}, "fixed", "fixed: slot 1/1"),
         ((FIXED,), {"feasible": False, "note": "phase PRESALE: no side bet now"}, None, "phase PRESALE"),
-        ((FIXED,), {"open_bet": _bet(90, 130)}, None, "own bet running on ticks 90–130"),
+        # an own bet running is refused by the governor's one_open_bet guard: tests/bets/test_one_open_bet.py
         ((FIXED,), {"open_bet": _bet(61, 101)}, "fixed", "slot 1/1"),  # landing 101 ≥ end 101: back to back
         ((FIXED,), {"open_bet": _bet(90, 130, "lost")}, "fixed", "slot 1/1"),
         ((FIXED,), {"bankroll_sol": 0.001}, None, "exceeds bankroll"),

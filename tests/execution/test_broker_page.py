@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +21,12 @@ from bot.brokers.browser import BrowserBroker, sol_text
 from bot.browser.errors import ControlMissing
 from bot.browser.launch import LaunchedBrowser
 from bot.config.sections import SelectorsConfig
+from bot.engine.types import SideBet
 from bot.game.tracker import GameTracker
 from bot.mode import Mode
 from bot.money import PRACTICE_COIN
+from bot.risk.governor import BetRefused
+from tests.risk.helpers import make_governor, view
 
 pytestmark = pytest.mark.browser
 
@@ -271,7 +276,7 @@ def test_one_click_and_confirmation(
 
 
 def test_amount_set_once_mouse_path_and_busy_guard(
-    plain_browser: LaunchedBrowser, run: Callable[[Awaitable[Any]], Any]
+    plain_browser: LaunchedBrowser, run: Callable[[Awaitable[Any]], Any], tmp_path: Path
 ) -> None:
     async def scenario() -> None:
         page = await fresh_page(plain_browser)
@@ -281,17 +286,23 @@ def test_amount_set_once_mouse_path_and_busy_guard(
         h = Harness(broker)
         h.feed("in", gsu(100))
         await broker.arm()
-        task = asyncio.ensure_future(broker.submit(intent("a", 100)))
+        # the one-open-bet rule lives in the governor (its one_open_bet guard), before any intent is written
+        now = time.time()
+        gov = make_governor(tmp_path / "bot.db", mode="PRACTICE", coin=PRACTICE_COIN, t=now)
+        v = view(now, game=GID, tick=100)
+        first = gov.open_bet(SideBet(2_000_000, "first", "test"), v, PRACTICE_COIN)
+        task = asyncio.ensure_future(broker.submit(first))
         await wait_clicks(page, 1)
         # a second decision while the first is open is refused without a click
-        second = await broker.submit(intent("b", 100))
-        assert second.status is BetStatus.CANCELLED
+        with pytest.raises(BetRefused, match="one_open_bet"):
+            gov.open_bet(SideBet(2_000_000, "second", "test"), v, PRACTICE_COIN)
         h.feed("in", placed(101, 0.002))
         assert (await task).status is BetStatus.CONFIRMED
         h.feed("in", result(101, 0.002, False, 101))
         inputs_after_first = await page.evaluate("window.inputs")
         assert inputs_after_first >= 1
         # same amount again: no fill, straight to the click
+        assert len(await clicks(page)) == 1  # the refused decision never reached the page
         task = asyncio.ensure_future(broker.submit(intent("c", 105)))
         await wait_clicks(page, 2)
         h.feed("in", placed(106, 0.002))

@@ -186,16 +186,16 @@ def test_restart_reconciles_from_server_truth(tmp_path: Path, case: Case) -> Non
         governor=gov,
         broker=DryBroker(0.2),
     )
-    assert session.reconciler is not None and session.reconciler.pending == 1
+    assert session.bets.left_open == 1
     for frame in case.frames:
         session.on_frame(*frame)
-        if session.reconciler.pending:
+        if session.bets.left_open:
             # no new bet while an old one is unexplained: paused, or the one active bet is the reconciled one
             assert not gov.state.can_bet or gov.ledger_view().open_bet is not None
     bets = {b.bet_id: b for b in store.bets()}
     assert len(bets) == 1, "no bet may be placed twice or invented"
     assert bets[bet_id].status is case.final
-    assert session.reconciler.pending == 0
+    assert session.bets.left_open == 0
     assert gov.ledger.bankroll == round(case.server_balance * 1e9)
     assert gov.ledger.balance_difference() in (0, None), "the ledger's own arithmetic agrees with the server"
     assert gov.state.level is not Level.HALTED
@@ -344,7 +344,7 @@ def test_result_lost_in_a_drop_is_reconciled_in_process(
     for i in range(3):
         session.on_frame(*game_frame(120.0 + i * 0.25, other, i))
         assert [b.bet_id for b in store.bets()] == [bet_id]  # nothing new while the old bet is unexplained
-    assert session.reconciler is not None and session.reconciler.knows(bet_id)
+    assert session.bets.knows(bet_id) and session.bets.unexplained == 1
     session.on_frame(*player_update(121.0, balance))  # after the reconnect, the server's balance
     row = {b.bet_id: b for b in store.bets()}[bet_id]
     assert row.status is final

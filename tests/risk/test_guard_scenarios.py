@@ -109,6 +109,18 @@ SCENARIOS: list[tuple[str, GuardsConfig, list[Step], dict[str, object]]] = [
         {},
     ),
     (
+        "bets per game are counted, whatever the stake (a stake lowered by adaptation is still a bet)",
+        guards(max_bets_per_game=2, max_stake_per_game_sol=None),
+        [
+            Propose(7_500_000, A),
+            Report(LOST, level=ACTIVE),
+            Propose(MILLI, A),
+            Report(LOST, level=ACTIVE),
+            Propose(MILLI, D, "max_bets_per_game"),
+        ],
+        {},
+    ),
+    (
         "daily loss limit pauses until the next UTC midnight",
         guards(daily_loss_limit_sol=0.02),
         [

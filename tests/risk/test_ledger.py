@@ -158,7 +158,10 @@ def test_logged_in_bankroll_is_the_servers_and_anchors_per_session(tmp_path: Pat
 
     def balance(g: Governor, lamports: int, t: float) -> None:
         acct = AccountView(
-            authenticated=True, updated_t=t, coin_balances_lamports=((PRACTICE_COIN, lamports),)
+            player_id="did:test:me",
+            authenticated=True,
+            updated_t=t,
+            coin_balances_lamports=((PRACTICE_COIN, lamports),),
         )
         g.on_signal(AccountUpdated(acct), view(t))
 

@@ -75,7 +75,7 @@ def test_a_bet_whose_click_is_still_pending_is_not_reconciled_when_its_game_ends
     )
     row = store.bet(held.bet_id)
     assert row is not None and row.status is BetStatus.INTENT  # untouched: still the broker's
-    assert session.reconciler is None or not session.reconciler.pending
+    assert not session.bets.unexplained
     # the governor does pause on an intent this old (unconfirmed_bet), but it does not book it
     assert not [r for r in gov.state.reasons if "reconcil" in r], gov.state.reasons
     # the broker's report arrives (it saw the game move on and did not click): applied, nothing refused

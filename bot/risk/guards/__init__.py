@@ -10,7 +10,7 @@ from bot.risk.guards.bets import BalanceMismatch, UnconfirmedBet
 from bot.risk.guards.feed import FeedSilent, Maintenance, TickStall
 from bot.risk.guards.loss import DailyLossLimit, MaxDrawdown, SessionLossLimit, TakeProfit
 from bot.risk.guards.rate import MaxBetsPerHour
-from bot.risk.guards.stake import MaxStakePerBet, MaxStakePerGame, MinReserve, OneOpenBet
+from bot.risk.guards.stake import MaxBetsPerGame, MaxStakePerBet, MaxStakePerGame, MinReserve, OneOpenBet
 from bot.risk.guards.streak import LossStreakCooldown, MaxConsecutiveLosses
 
 # Order matters only for reporting: among equally severe verdicts the first is the one shown.
@@ -28,6 +28,7 @@ GUARD_CLASSES = (
     LossStreakCooldown,
     MaxBetsPerHour,
     OneOpenBet,
+    MaxBetsPerGame,
     MaxStakePerBet,
     MaxStakePerGame,
     MinReserve,

@@ -62,6 +62,11 @@ class BalanceMismatch:
         if not led.logged_in:
             return Verdict.allow()
         if led.server_cash is None or not led.balance_fresh:
+            earlier = [b for b in led.open_bets if b.session != led.session]
+            if led.account is not None and led.server_cash is not None and earlier:
+                # the balance cannot be the starting point while an earlier session's bet may be in it
+                what = f"{len(earlier)} bet(s) of an earlier session to explain first"
+                return Verdict.pause(f"no server balance yet: {what}", None, self.name)
             return Verdict.pause("no server balance yet", None, self.name)
         diff = led.balance_difference()
         # A stake we committed but the server has not debited yet (intent / clicked / unknown) explains itself.
