@@ -56,6 +56,10 @@ class Screen:
     elapsed_s: float = 0.0
     note: str = ""
 
+    def tick_text(self) -> str:
+        """``tick 12``, or ``tick —`` before the game is ACTIVE: the feed's -1 is "no tick yet", not a tick."""
+        return f"tick {self.tick}" if self.tick >= 0 else "tick —"
+
     def log_line(self) -> str:
         """One line for non-TTY output (the mode tag is added by the logger on every line)."""
         pw = "—" if self.p_win is None else f"{self.p_win:.3f} [{self.p_low or 0:.3f},{self.p_high or 0:.3f}]"
@@ -65,7 +69,7 @@ class Screen:
         age = "—" if self.feed_age_s is None else f"{self.feed_age_s:.1f}s"
         lat = "—" if self.click_latency_p50_ms is None else f"{self.click_latency_p50_ms:.0f}ms"
         return (
-            f"game {self.game_id or '—'} tick {self.tick} {self.phase} {self.price:.3f}x | P(win) {pw} EV {ev} | "
+            f"game {self.game_id or '—'} {self.tick_text()} {self.phase} {self.price:.3f}x | P(win) {pw} EV {ev} | "
             f"last: {self.last_decision} ({self.last_reason}) | bankroll {bank} {self.coin_label} "
             f"P&L {fmt_sol(self.session_pnl_lamports)} bets {self.bets} open {self.open_bet} | "
             f"guards {self.guard_level} | feed {feed} age {age} | click p50 {lat}"
@@ -88,7 +92,7 @@ def render(s: Screen) -> Panel:
     game.add_column(style="dim")
     game.add_column()
     game.add_row("game", s.game_id or "—")
-    game.add_row("tick / phase", f"{s.tick}  {s.phase}")
+    game.add_row("tick / phase", f"{s.tick_text().removeprefix('tick ')}  {s.phase}")
     game.add_row("price", f"{s.price:.4f}x")
     if s.p_win is not None:
         zone = "green" if s.ev is not None and s.ev > 0 else "red"
