@@ -86,7 +86,8 @@ class LiveView:
         except Exception:
             if not self._warned:
                 self._warned = True
-                logger.exception("live view could not be drawn (the bot keeps running)")
+                # the operator should look (WARNING), but nothing about betting is wrong (not ERROR)
+                logger.opt(exception=True).warning("live view could not be drawn (the bot keeps running)")
 
 
 def _is_tty(stream: object) -> bool:
