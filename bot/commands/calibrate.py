@@ -101,12 +101,13 @@ def _expand(paths: list[Path]) -> list[Path]:
 
 def _print(reports: list[tuple[str, CalibrationReport]]) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
     for name, r in reports:
         console.print(
-            f"[bold]{name}[/]: {r.games} games, {r.observations} tick observations; "
+            f"[bold]{escape(name)}[/]: {r.games} games, {r.observations} tick observations; "
             f"predicted P(win) {r.predicted:.4f}, realised {r.realised:.4f}; "
             f"Brier {r.brier:.5f} (rules' constant 0.1817: {r.brier_rules:.5f})"
         )

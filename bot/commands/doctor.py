@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         return code
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     colour = {Level.OK: "green", Level.WARN: "yellow", Level.FAIL: "red", Level.SKIP: "dim"}
     table = Table(title=f"rugsbot doctor (profile {profile.name}, {profile.mode.value}, against {target})")
@@ -71,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     table.add_column("status")
     table.add_column("detail", overflow="fold")
     for c in checks:
-        table.add_row(c.name, f"[{colour[c.level]}]{c.level.value.upper()}[/]", c.detail)
+        # details quote paths, URLs and "[simulator recording …]": text, never rich markup
+        table.add_row(c.name, Text(c.level.value.upper(), style=colour[c.level]), Text(c.detail))
     Console().print(table)
     return code

@@ -236,12 +236,13 @@ def _fail(code: int, line: str) -> int:
 def _print_human(files: list[FileSummary], totals: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    console = Console()
+    console = Console(markup=False)  # event names, paths and bad lines come from the file: never markup
     for f in files:
         c = f.counters
         span = (f.last_t - f.first_t) if f.first_t is not None and f.last_t is not None else 0.0
-        console.rule(f"[bold]{f.path}")
+        console.rule(Text(f.path, style="bold"))
         feed = Table(title="feed", show_header=False)
         feed.add_column("what")
         feed.add_column("count", justify="right")
@@ -309,7 +310,7 @@ def _print_human(files: list[FileSummary], totals: dict[str, Any]) -> None:
             f"stalls(>1s)={tm['stalls']}"
         )
     if len(files) > 1:
-        console.rule("[bold]total")
+        console.rule(Text("total", style="bold"))
         console.print(
             f"frames {totals.get('frames', 0)} · undecodable {totals.get('undecodable', 0)} · "
             f"invalid {totals.get('invalid', 0)} · drift {totals.get('drift', 0)} · "

@@ -196,3 +196,13 @@ def test_replay_of_a_may_2025_recording_sees_every_game(capsys: pytest.CaptureFi
     assert main(["replay", str(may2025.FIXTURE)]) == 0
     text = capsys.readouterr().out
     assert "cooldown frames saying rugged (May 2025)" in text and "dropped frames" in text
+
+
+def test_human_output_prints_the_feed_as_text_not_markup(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "[bold]odd.jsonl"
+    path.write_text(json.dumps({"t": 1.0, "dir": "in", "frame": '42["[red]x[/red]",{}]'}) + "\n")
+    assert main(["replay", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "[bold]odd" in out and "[red]x[/red]" in out
