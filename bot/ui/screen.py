@@ -91,7 +91,7 @@ def render(s: Screen) -> Panel:
     game = Table.grid(padding=(0, 2))
     game.add_column(style="dim")
     game.add_column()
-    game.add_row("game", s.game_id or "—")
+    game.add_row("game", Text(s.game_id or "—"))  # feed and strategy text is shown as text, never markup
     game.add_row("tick / phase", f"{s.tick_text().removeprefix('tick ')}  {s.phase}")
     game.add_row("price", f"{s.price:.4f}x")
     if s.p_win is not None:
@@ -104,7 +104,9 @@ def render(s: Screen) -> Panel:
         game.add_row("EV", Text(f"{(s.ev or 0) * 100:+.2f} % of stake", style=zone))
     else:
         game.add_row("P(win)", "—")
-    game.add_row("last decision", f"{s.last_decision}  [dim]{s.last_reason}[/dim]")
+    decision = Text(s.last_decision)
+    decision.append(f"  {s.last_reason}", style="dim")
+    game.add_row("last decision", decision)
 
     money = Table.grid(padding=(0, 2))
     money.add_column(style="dim")
@@ -113,7 +115,7 @@ def render(s: Screen) -> Panel:
     money.add_row("bankroll", bank)
     pnl_style = "green" if s.session_pnl_lamports > 0 else "red" if s.session_pnl_lamports < 0 else ""
     money.add_row("session P&L", Text(f"{fmt_sol(s.session_pnl_lamports)} {s.coin_label}", style=pnl_style))
-    money.add_row("bets / open", f"{s.bets}  /  {s.open_bet}")
+    money.add_row("bets / open", Text(f"{s.bets}  /  {s.open_bet}"))
     guard_style = {"ACTIVE": "green", "PAUSED": "yellow"}.get(s.guard_level, "bold red")
     money.add_row(
         "guards",

@@ -30,3 +30,17 @@ def test_tick_before_active_is_a_dash(tick: int, phase: str, shown: str, absent:
     panel = _text(s)
     assert f"tick / phase   {shown.removeprefix('tick ')}  {phase}" in panel
     assert "-1" not in panel
+
+
+def test_reasons_and_ids_are_text_not_markup() -> None:
+    s = Screen(
+        mode="PRACTICE",
+        profile="sim",
+        coin_label="FREE",
+        game_id="[x]",
+        last_decision="skip at tick 3",
+        last_reason="P(win) [0.1744 – 0.1887] [bold]",
+        open_bet="[5]→45",
+    )
+    panel = _text(s)
+    assert "P(win) [0.1744 – 0.1887] [bold]" in panel and "[x]" in panel and "[5]→45" in panel
