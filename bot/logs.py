@@ -103,17 +103,27 @@ def _patcher(mode: Mode, red: Redactor) -> Callable[[Any], None]:
 
 
 class _RedactingStream:
-    """A sink that redacts the final text once more before writing it."""
+    """A sink that redacts the final text once more before writing it.
 
-    def __init__(self, stream: TextIO, red: Redactor) -> None:
+    With no explicit stream it writes to ``sys.stderr`` *as it is at each write*, not as it was at
+    :func:`configure`: while the live view is up, rich's ``Live`` replaces ``sys.stderr`` with a proxy
+    that prints each line through the view's own Console above the panel (rich 13+, ``Live(redirect_stderr)``).
+    A stream captured at configure time would write under the panel's cursor, and the next redraw would
+    erase the line and leave fragments of the panel behind.
+    """
+
+    def __init__(self, stream: TextIO | None, red: Redactor) -> None:
         self._stream = stream
         self._red = red
 
+    def _target(self) -> TextIO:
+        return self._stream if self._stream is not None else sys.stderr
+
     def write(self, message: str) -> None:
-        self._stream.write(self._red.text(str(message)))
+        self._target().write(self._red.text(str(message)))
 
     def flush(self) -> None:
-        self._stream.flush()
+        self._target().flush()
 
 
 def _json_formatter(red: Redactor) -> Callable[[Any], str]:
@@ -163,7 +173,8 @@ def configure(
     retention: int = 10,
     stdlib_level: int = logging.WARNING,
 ) -> None:
-    """(Re)configure loguru for this run. ``console`` defaults to stderr (tests pass a buffer).
+    """(Re)configure loguru for this run. ``console`` defaults to the current stderr (tests pass a buffer);
+    while a :class:`bot.ui.live.LiveView` is up, that stderr prints above the panel.
 
     Standard-library loggers at ``stdlib_level`` and above are routed through the same sinks.
     """
@@ -171,7 +182,7 @@ def configure(
     logger.remove()
     logger.configure(patcher=_patcher(mode, red), extra={"mode": mode.label, "exc_text": ""})
     logger.add(
-        _RedactingStream(console if console is not None else sys.stderr, red),
+        _RedactingStream(console, red),
         level=level,
         format=_CONSOLE_FORMAT,
         colorize=False,

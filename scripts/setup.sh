@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what rugsbot needs on a fresh Debian/Ubuntu machine: Chromium + Xvfb (system packages; Playwright's own
+# Installs what rugsbot needs on a fresh Debian/Ubuntu machine: Chromium + Xvfb + tmux (system packages; Playwright's own
 # browser download is never needed), a virtualenv in .venv, and the package with its [dev] extras.
 # Idempotent: re-running only installs what is missing.
 set -euo pipefail
@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 command -v xvfb-run >/dev/null 2>&1 || need_apt+=(xvfb xauth)
+command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)  # the live view's screen test runs in a real tmux pane
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   echo "setup: installing ${need_apt[*]} (apt)" >&2

@@ -1,13 +1,17 @@
 """``rugsbot calibrate FILE... [--json]``: predicted P(win) vs what happened, on recordings or game-length CSVs.
 
 Recordings (``.jsonl``/``.jsonl.gz``, rotated parts included) go through the real tracker and model; a ``.csv``
-with ``game_key, rug_tick`` columns is checked from final ticks alone. Exit 1 when there was nothing to
-calibrate on.
+with ``game_key, final_tick`` columns is checked from final ticks alone.
+
+Exit codes: 0 calibrated · 1 nothing to calibrate (no recording or CSV, no finished game in them, a CSV
+without those columns), one line on stderr and no table · 2 a path that does not exist.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import sys
 from pathlib import Path
 
 from bot.commands.common import add_json_arg, add_profile_arg, emit_json, load
@@ -33,11 +37,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     _, profile = load(args)
-    missing = [p for p in args.files if not p.exists()]
+    missing = [str(p) for p in args.files if not p.exists()]
     if missing:
-        print(f"rugsbot calibrate: no such file: {', '.join(map(str, missing))}")
-        return EXIT_USAGE
+        return _fail(EXIT_USAGE, f"no such file or directory: {', '.join(missing)}")
     files = _expand(args.files)
+    if not files:
+        where = ", ".join(map(str, args.files))
+        return _fail(EXIT_CHECK_FAILED, f"nothing to calibrate: no recordings or game-length CSVs in {where}")
     csvs = [p for p in files if p.suffix == ".csv"]
     recs = [p for p in files if p.suffix != ".csv"]
     reports: list[tuple[str, CalibrationReport]] = []
@@ -47,12 +53,35 @@ def run(args: argparse.Namespace) -> int:
         parts = [part for p in recs for part in (recording_parts(p) or [p])]
         reports.append(("recordings", calibrate_recordings(parts, profile.engine)))
     for p in csvs:
-        reports.append((p.name, calibrate_game_lengths(read_game_lengths(p), profile.engine)))
+        try:
+            lengths = read_game_lengths(p)
+        except (KeyError, ValueError, UnicodeDecodeError, csv.Error, OSError) as exc:
+            why = f"missing column {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
+            return _fail(
+                EXIT_CHECK_FAILED,
+                f"nothing to calibrate: {p} is not a game-length CSV with game_key, final_tick ({why})"[:300],
+            )
+        reports.append((p.name, calibrate_game_lengths(lengths, profile.engine)))
+    if not any(r.observations for _, r in reports):
+        if args.json:
+            emit_json({name: r.as_dict() for name, r in reports})
+        return _fail(
+            EXIT_CHECK_FAILED,
+            f"nothing to calibrate: no finished game with active ticks in {len(recs)} recording(s) "
+            f"and {len(csvs)} CSV(s)",
+        )
     if args.json:
         emit_json({name: r.as_dict() for name, r in reports})
     else:
         _print(reports)
     return EXIT_OK if any(r.observations for _, r in reports) else EXIT_CHECK_FAILED
+
+
+def _fail(code: int, line: str) -> int:
+    print(
+        "rugsbot calibrate: " + " ".join(line.split()), file=sys.stderr
+    )  # one line, whatever the cause said
+    return code
 
 
 def _expand(paths: list[Path]) -> list[Path]:
@@ -72,12 +101,13 @@ def _expand(paths: list[Path]) -> list[Path]:
 
 def _print(reports: list[tuple[str, CalibrationReport]]) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
     for name, r in reports:
         console.print(
-            f"[bold]{name}[/]: {r.games} games, {r.observations} tick observations; "
+            f"[bold]{escape(name)}[/]: {r.games} games, {r.observations} tick observations; "
             f"predicted P(win) {r.predicted:.4f}, realised {r.realised:.4f}; "
             f"Brier {r.brier:.5f} (rules' constant 0.1817: {r.brier_rules:.5f})"
         )

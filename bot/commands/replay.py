@@ -7,18 +7,23 @@ estimates) and how regular the ticks were — using exactly the code the live bo
 Each file gets its own tracker (separate recordings are separate feeds; a file that ends mid-game must
 not make the next file's first frame look like a rug) unless ``--continuous`` says the files are the
 rotated parts of one recording.
+
+Exit codes: 0 replayed · 1 nothing to replay (no recording in a folder, no frame could be read: one line on
+stderr and no table), a file that cannot be opened, an internal error, or with ``--strict`` any damage ·
+2 a path that does not exist.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bot.commands.common import add_json_arg, emit_json
-from bot.exitcodes import EXIT_CHECK_FAILED, EXIT_OK
+from bot.exitcodes import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from bot.feeds.parts import RECORDING_SUFFIXES, part_order
 from bot.feeds.recording import RecordingReader
 from bot.game.signals import GameRugged, PhaseChanged, Signal
@@ -182,12 +187,22 @@ def expand(paths: list[Path]) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    files = replay_files(expand(list(args.files)), continuous=args.continuous)
+    missing = [str(p) for p in args.files if not p.exists()]
+    if missing:
+        return _fail(EXIT_USAGE, f"no such file or directory: {', '.join(missing)}")
+    paths = expand(list(args.files))
+    if not paths:
+        where = ", ".join(map(str, args.files))
+        return _fail(EXIT_CHECK_FAILED, f"nothing to replay: no recordings (.jsonl, .jsonl.gz) in {where}")
+    files = replay_files(paths, continuous=args.continuous)
     totals = _totals(files)
+    nothing = _nothing(files) if totals.get("frames", 0) == 0 else ""
     if args.json:
-        emit_json({"files": [asdict(f) for f in files], "totals": totals})
-    else:
+        emit_json({"files": [asdict(f) for f in files], "totals": totals, "nothing_to_replay": nothing})
+    elif not nothing:
         _print_human(files, totals)
+    if nothing:
+        return _fail(EXIT_CHECK_FAILED, f"nothing to replay: {nothing}")
     unreadable = any(ln == 0 for f in files for ln, _ in f.bad_lines)
     if unreadable or totals.get("internal_errors", 0):
         return EXIT_CHECK_FAILED
@@ -201,18 +216,33 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _nothing(files: list[FileSummary]) -> str:
+    """Why no frame was read, in one line (the first bad line of the first file that has one)."""
+    first = next((f for f in files if f.bad_lines), None)
+    if first is None:
+        return f"no frame in {len(files)} file(s) (empty)"
+    ln, why = first.bad_lines[0]
+    return f"not a recording: no frame could be read ({first.path}, line {ln}: {why})"
+
+
+def _fail(code: int, line: str) -> int:
+    print("rugsbot replay: " + " ".join(line.split()), file=sys.stderr)
+    return code
+
+
 # ------------------------------------------------------------------ human output
 
 
 def _print_human(files: list[FileSummary], totals: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    console = Console()
+    console = Console(markup=False)  # event names, paths and bad lines come from the file: never markup
     for f in files:
         c = f.counters
         span = (f.last_t - f.first_t) if f.first_t is not None and f.last_t is not None else 0.0
-        console.rule(f"[bold]{f.path}")
+        console.rule(Text(f.path, style="bold"))
         feed = Table(title="feed", show_header=False)
         feed.add_column("what")
         feed.add_column("count", justify="right")
@@ -280,7 +310,7 @@ def _print_human(files: list[FileSummary], totals: dict[str, Any]) -> None:
             f"stalls(>1s)={tm['stalls']}"
         )
     if len(files) > 1:
-        console.rule("[bold]total")
+        console.rule(Text("total", style="bold"))
         console.print(
             f"frames {totals.get('frames', 0)} · undecodable {totals.get('undecodable', 0)} · "
             f"invalid {totals.get('invalid', 0)} · drift {totals.get('drift', 0)} · "

@@ -14,8 +14,14 @@ from bot.report.summary import print_summary
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    src = parser.add_mutually_exclusive_group(required=True)
-    src.add_argument("--session", default=None, metavar="ID", help="a session in the database (or 'last')")
+    # Neither given means the last session (README: `rugsbot report [--session ID or FILE]`).
+    src = parser.add_mutually_exclusive_group()
+    src.add_argument(
+        "--session",
+        default="last",
+        metavar="ID",
+        help="a session in the database, or 'last' (the default when no FILE is given)",
+    )
     src.add_argument(
         "--all", action="store_true", help="every session: P&L per day and strategy, win rate vs expectation"
     )

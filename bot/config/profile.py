@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError, model_validator
 
-from bot.config.errors import ConfigError
+from bot.config.errors import WHOLE_FILE, ConfigError
 from bot.config.sections import (
     BrowserConfig,
     EngineConfig,
@@ -104,11 +104,15 @@ def load_profile(name_or_path: str | None, profiles_dir: Path | None = None) -> 
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(source, "-", "profile file not found") from None
+        raise ConfigError(source, WHOLE_FILE, "profile file not found") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(source, "-", f"not valid TOML: {exc}") from None
+        raise ConfigError(source, WHOLE_FILE, f"not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            source, WHOLE_FILE, f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
+        ) from None
     except OSError as exc:
-        raise ConfigError(source, "-", f"cannot read: {exc.strerror}") from None
+        raise ConfigError(source, WHOLE_FILE, f"cannot read: {exc.strerror}") from None
     return profile_from_dict(data, source)
 
 
@@ -117,8 +121,8 @@ def profile_from_dict(data: dict[str, object], source: str = "<profile>") -> Pro
         return Profile.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        key = ".".join(str(x) for x in err["loc"]) or "-"
-        problem = err["msg"]
+        key = ".".join(str(x) for x in err["loc"]) or WHOLE_FILE  # a cross-field check names its keys itself
+        problem = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             problem = "unknown key"
         raise ConfigError(source, key, problem) from None

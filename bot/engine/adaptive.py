@@ -9,7 +9,8 @@ Two independent triggers, both bounded by ``EngineConfig.max_tightening`` and bo
   real halt is the governor's job.
 * Degraded timing: the p99 tick interval above ``p99_tick_limit_s`` or a click predicted to land
   ``ticks_ahead_limit`` or more ticks after the frame means we act on stale information; half the maximum
-  tightening applies while it lasts.
+  tightening applies while it lasts. Judged only after a bet has settled: before any click there is nothing
+  of ours to react to.
 
 The result is a stake multiplier in ``[1 − max_tightening, 1]``; every change is logged with its reason.
 """
@@ -21,6 +22,8 @@ from collections import deque
 from dataclasses import dataclass
 
 from loguru import logger
+
+from bot.utc import iso
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,14 @@ class Adaptation:
         self._log_change(t)
 
     def on_timing(self, p99_tick_s: float, ticks_ahead: int, t: float) -> None:
+        """Judge timing, but only once a click of ours has landed (evidence: a settled bet in the window).
+
+        Before that, ``ticks_ahead`` is the timing model's prior latency plus the time since the last
+        frame, which crosses the limit and back on alternate frames: reacting to it tightened and relaxed
+        stakes several times a second before the first bet (issue 13).
+        """
+        if not self._bets:
+            return
         reasons = []
         if p99_tick_s > self.p99_tick_limit_s:
             reasons.append(f"p99 tick interval {p99_tick_s:.2f}s > {self.p99_tick_limit_s:.2f}s")
@@ -135,7 +146,7 @@ class Adaptation:
         f = self.factor
         if f != self._logged_factor:
             if f < self._logged_factor:
-                logger.warning("adaptation tightened at t={:.3f}: {}", t, self.reason())
+                logger.warning("adaptation tightened at {}: {}", iso(t), self.reason())
             else:
-                logger.info("adaptation relaxed at t={:.3f}: {}", t, self.reason())
+                logger.info("adaptation relaxed at {}: {}", iso(t), self.reason())
             self._logged_factor = f

@@ -10,25 +10,21 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import sqlite3
 import stat
-import statistics
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import Profile, Settings
 
 MIN_FREE_FAIL_GB = 0.2
 MIN_FREE_WARN_GB = 1.0
 SKEW_WARN_S = 1.0
 SKEW_FAIL_S = 5.0
-_TS = re.compile(r'"timestamp":(\d{13})')
-MAX_FRAME_FOR_SKEW = 50_000  # skip history frames: their timestamps are of past games
 
 
 class Level(StrEnum):
@@ -47,10 +43,34 @@ class Check:
 
 @dataclass(frozen=True, slots=True)
 class DoctorInputs:
+    """What the run would be: ``needs_wallet`` for a practice/live profile (it clicks), ``sim`` when it runs
+    against the built-in simulator (``run --sim``), which makes its own wallet when no password is set."""
+
     settings: Settings
     env_file: Path = Path(".env")
     recording: Path | None = None
-    needs_wallet: bool = False  # the profile is practice/live
+    needs_wallet: bool = False
+    sim: bool = False
+
+    @property
+    def password_set(self) -> bool:
+        pw = self.settings.wallet_password
+        return pw is not None and bool(pw.get_secret_value())
+
+    @property
+    def needs_password(self) -> bool:
+        """The real site's wallet must be unlocked; a simulator run onboards a throw-away wallet instead."""
+        return self.needs_wallet and not self.sim
+
+    def browser_profile_dir(self) -> Path | None:
+        """The browser-profile folder the run locks (``rugsbot.lock``; Chromium's user data is its
+        ``chromium/`` subfolder, bot/browser/launch.py). A simulator run without a wallet password uses a
+        fresh temporary folder (None); with one, ``<data_dir>/sim-browser-profile`` so the wallet it
+        onboarded is kept; any other run ``RUGSBOT_BROWSER_PROFILE_DIR`` (bot/commands/run.py, ``_start_sim``).
+        """
+        if self.sim:
+            return self.settings.data_dir / "sim-browser-profile" if self.password_set else None
+        return self.settings.browser_profile_dir
 
 
 def check_python(_: DoctorInputs) -> Check:
@@ -71,52 +91,90 @@ def check_browser(inp: DoctorInputs) -> Check:
 
 
 def check_extension(inp: DoctorInputs) -> Check:
-    """The wallet extension a run on the real site loads, with its version (see Settings.wallet_extension_dir)."""
+    """The wallet extension the run loads, with its version (see Settings.wallet_extension_dir)."""
     import json
 
     from bot.browser.errors import ExtensionInvalid
     from bot.browser.launch import check_extension as validate
 
-    resolved = inp.settings.wallet_extension_dir()
+    if not inp.needs_wallet:
+        return Check("extension", Level.SKIP, "a dry run loads no wallet extension")
+    resolved = inp.settings.wallet_extension_dir(sim=inp.sim)
+    if resolved is None:
+        return Check(
+            "extension",
+            Level.FAIL,
+            "no wallet extension for the real site: `rugsbot wallet install`, or set RUGSBOT_EXTENSION_DIR",
+        )
     if inp.settings.extension_dir is not None:
         label = "extension (RUGSBOT_EXTENSION_DIR)"
-    elif resolved is not None:
-        label = "extension (installed by `rugsbot wallet install`)"
+    elif inp.sim:
+        label = "extension (the simulator's stand-in wallet)"
     else:
-        label = "extension (simulator stand-in only; for the real Phantom: `rugsbot wallet install`)"
-    if resolved is None:
-        from bot.sim.assets import extension_dir
-
-        resolved = extension_dir()
-    directory: Path = resolved
+        label = "extension (installed by `rugsbot wallet install`)"
+    directory = Path(resolved)
     try:
-        name = validate(Path(directory))
-        version = json.loads((Path(directory) / "manifest.json").read_text(encoding="utf-8-sig"))["version"]
+        name = validate(directory)
+        version = json.loads((directory / "manifest.json").read_text(encoding="utf-8-sig"))["version"]
     except ExtensionInvalid as exc:
-        return Check("extension", Level.FAIL if inp.needs_wallet else Level.WARN, str(exc))
+        return Check("extension", Level.FAIL, str(exc))
     return Check("extension", Level.OK, f"{label}: {name} {version} at {directory}")
 
 
 def check_profile_lock(inp: DoctorInputs) -> Check:
-    from bot.browser.errors import ProfileInUse
-    from bot.browser.launch import ProfileLock
+    """Is the folder the run will use free? Probes rugsbot's lock without taking it for longer than the
+    probe and without writing to it (doctor changes nothing); Chromium's own ``SingletonLock`` lives in the
+    ``chromium/`` user-data folder inside it."""
+    import fcntl
 
-    directory = inp.settings.browser_profile_dir
-    if not directory.exists():
-        return Check("profile lock", Level.OK, f"{directory} not created yet (free)")
-    try:
-        lock = ProfileLock(directory).acquire()
-    except ProfileInUse as exc:
-        return Check("profile lock", Level.WARN, f"in use: {exc}")
-    lock.release()
-    singleton = directory / "SingletonLock"
-    if singleton.is_symlink() or singleton.exists():
+    from bot.browser.launch import LOCK_NAME
+
+    directory = inp.browser_profile_dir()
+    if directory is None:
         return Check(
             "profile lock",
-            Level.WARN,
-            f"free for rugsbot, but Chromium's SingletonLock exists in {directory} (a browser may be open)",
+            Level.OK,
+            "a fresh temporary profile for each simulator run (no wallet password set): nothing can hold it",
+        )
+    if not directory.exists():
+        return Check("profile lock", Level.OK, f"{directory} not created yet (free)")
+    lock = directory / LOCK_NAME
+    if lock.exists():
+        with open(lock, encoding="utf-8", errors="replace") as fh:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                holder = fh.read().strip() or "another process"
+                return Check("profile lock", Level.WARN, f"in use: {directory} is held by {holder}")
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    singleton = directory / "chromium" / "SingletonLock"
+    if singleton.is_symlink() or singleton.exists():
+        running, owner = _singleton_owner(singleton)
+        return Check(
+            "profile lock",
+            Level.WARN if running else Level.OK,
+            f"{directory} free for rugsbot; Chromium's SingletonLock in {singleton.parent}: {owner}",
         )
     return Check("profile lock", Level.OK, f"{directory} free")
+
+
+def _singleton_owner(link: Path) -> tuple[bool, str]:
+    """Chromium's SingletonLock is a symlink to ``<hostname>-<pid>``: (may that browser still run, why)."""
+    import socket
+
+    try:
+        host, _, pid = os.readlink(link).rpartition("-")
+    except OSError:
+        return True, "unreadable, a browser may be open"
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return False, f"left by pid {pid}, which is gone (Chromium takes a stale lock over)"
+        except PermissionError:
+            pass
+        return True, f"Chromium pid {pid} is running on it"
+    return True, f"held by {host or '?'} pid {pid or '?'}, a browser may be open"
 
 
 def check_secrets(inp: DoctorInputs) -> Check:
@@ -132,20 +190,44 @@ def check_secrets(inp: DoctorInputs) -> Check:
             parts.append(f"{env} mode {mode:o}")
     else:
         parts.append(f"no {env} (settings from the environment only)")
-    if inp.settings.wallet_password is not None and inp.settings.wallet_password.get_secret_value():
+    if inp.password_set:
         parts.append("wallet password set")
-    elif inp.needs_wallet:
+    elif inp.needs_password:
         level = Level.FAIL
         parts.append("wallet password NOT set (RUGSBOT_WALLET_PASSWORD) but the profile needs the wallet")
+    elif inp.needs_wallet:
+        parts.append("wallet password not set: a simulator run onboards a throw-away wallet (none needed)")
     else:
-        parts.append("wallet password not set (only practice/live need it)")
+        parts.append("wallet password not set (a dry run needs none)")
     return Check("secrets", level, "; ".join(parts))
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why the bot could not write the database at ``path``, or None. ``os.access`` asks the kernel for this
+    process's effective ids, so an immutable file (``chattr +i``) or a read-only mount is caught even for
+    root, and nothing is written.
+    SQLite in WAL mode also creates ``-wal``/``-shm`` files next to the database, so the folder counts too."""
+    if path.exists():
+        for f in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if f.exists() and not os.access(f, os.W_OK, effective_ids=True):
+                return f"{f} is read-only (permissions, `chattr +i` or a read-only mount)"
+        folder = path.parent
+    else:
+        folder = path.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+    if not os.access(folder, os.W_OK | os.X_OK, effective_ids=True):
+        return f"cannot create files in {folder} (SQLite needs its -wal and -shm files there)"
+    return None
 
 
 def check_database(inp: DoctorInputs) -> Check:
     path = inp.settings.db_path
+    blocked = _unwritable(path)
+    if blocked is not None:
+        return Check("database", Level.FAIL, f"{path}: the bot could not write it: {blocked}")
     if not path.exists():
-        return Check("database", Level.OK, f"{path} not created yet")
+        return Check("database", Level.OK, f"{path} not created yet (its folder is writable)")
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
     except sqlite3.Error as exc:
@@ -186,46 +268,41 @@ def check_disk(inp: DoctorInputs) -> Check:
     return Check("disk", Level.OK, detail)
 
 
-def clock_skew(recording: Path) -> tuple[float, int] | None:
-    """Median of (receive time − server ``timestamp``) over the recording's small frames, and how many."""
-    from bot.feeds.recording import read_recording
-
-    diffs: list[float] = []
-    for fr in read_recording(recording):
-        if len(fr.frame) > MAX_FRAME_FOR_SKEW:
-            continue
-        for m in _TS.finditer(fr.frame):
-            diffs.append(fr.t - int(m.group(1)) / 1000)
-    if not diffs:
-        return None
-    return statistics.median(diffs), len(diffs)
-
-
 def check_clock(inp: DoctorInputs) -> Check:
+    """Receive times of ``--recording`` against the server's send stamps (bot/ops/recording_clock.py)."""
+    from bot.ops.recording_clock import read_clock
+
     if inp.recording is None:
         return Check(
             "clock", Level.SKIP, "pass --recording FILE to compare receive times with server timestamps"
         )
-    if not inp.recording.exists():
+    if not inp.recording.is_file():
         return Check("clock", Level.FAIL, f"{inp.recording}: no such file")
-    found = clock_skew(inp.recording)
-    if found is None:
-        return Check("clock", Level.SKIP, f"{inp.recording}: no frames with server timestamps")
-    skew, n = found
-    hours = round(skew / 3600)
-    if abs(skew) > 600 and abs(skew - hours * 3600) < 60:
+    r = read_clock(inp.recording)
+    if r is None:
         return Check(
             "clock",
-            Level.FAIL,
-            f"receive times are {skew:+.1f} s off the server's ({n} samples): "
-            f"a time-zone error of {hours:+d} h (local time written as UTC?) plus {skew - hours * 3600:+.2f} s",
+            Level.SKIP,
+            f"{inp.recording}: no frame the server stamps when sending (chat messages, own side bets)",
         )
-    detail = f"receive − server = {skew:+.3f} s (median of {n}; includes network latency)"
-    if abs(skew) > SKEW_FAIL_S:
+    source = [f"simulator recording ({r.simulator_url})"] if r.simulator_url else []
+    if r.speed is not None:
+        source.append(f"feed clock {r.speed:.1f}×")
+    about = f" [{', '.join(source)}]" if source else ""
+    detail = f"receive − server = {r.skew_s:+.3f} s (median of {r.samples}; includes network latency){about}"
+    level = Level.OK
+    if r.zone_offset_s:
+        level = Level.WARN
+        detail = (
+            f"receive times are {r.zone} local time written as UTC ({r.zone_offset_s / 3600:+g} h: the "
+            f"capture's time zone; fine inside this file, shift by {-r.zone_offset_s / 3600:+g} h to compare "
+            f"with other sources or UTC days); after that, {detail}"
+        )
+    if abs(r.skew_s) > SKEW_FAIL_S:
         return Check("clock", Level.FAIL, detail + ": sync the clock (NTP)")
-    if abs(skew) > SKEW_WARN_S:
+    if abs(r.skew_s) > SKEW_WARN_S:
         return Check("clock", Level.WARN, detail)
-    return Check("clock", Level.OK, detail)
+    return Check("clock", level, detail)
 
 
 CHECKS: tuple[Callable[[DoctorInputs], Check], ...] = (
@@ -238,6 +315,15 @@ CHECKS: tuple[Callable[[DoctorInputs], Check], ...] = (
     check_disk,
     check_clock,
 )
+
+
+def simulator_only(profile: Profile) -> bool:
+    """A profile whose allowed origins are all loopback addresses can only run against the simulator
+    (the wallet refuses any other site), so doctor checks it as ``run --sim``."""
+    from bot.ops.recording_clock import is_loopback_url
+
+    origins = profile.browser.allowed_origins
+    return bool(origins) and all(is_loopback_url(o) for o in origins)
 
 
 def run_checks(inp: DoctorInputs) -> list[Check]:

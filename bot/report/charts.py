@@ -1,27 +1,120 @@
 """Inline SVG charts: no JavaScript, no CDN, no image files — a report must open offline, years later.
 
-Each chart is an ``<svg class="chart" data-chart="NAME" data-points="N">`` so a test (or a reader's script)
-can find it and tell an empty chart from a drawn one.
+Each chart is an ``<svg class="chart" data-chart="NAME" data-points="N" data-x0 … data-y1>`` so a test (or a
+reader's script) can find it, tell an empty chart from a drawn one and read the axis ranges as drawn. The
+SVG has a viewBox and no fixed size: the page scales it to its full width.
+
+Axes get "nice" ticks (1, 2, 5 × 10^k) written as plain numbers (``18,740``, ``0.25``), never ``1.874e+04``;
+the left margin grows with the widest tick label so no label is clipped. A log axis starts at 0.5 and is
+labelled at powers of ten (a count of 0 has no place on it). Histograms of non-negative quantities never
+start below 0 and leave out empty bins at either end.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from html import escape
 
-W, H = 640, 260
-ML, MR, MT, MB = 64, 16, 28, 40  # margins: room for axis labels
+W, H = 900, 280  # viewBox units: at the page's 1,064 px content width text is drawn ~1.2× its CSS size
+MR, MT, MB = 24, 34, 46  # right, top, bottom margins: title above, tick labels and axis title below
+TICK_CHAR_W = 6.8  # width of one 11 px tick-label character, generous (system-ui digits are ~0.55 em)
+Y_TITLE_W = 30  # room for the rotated y-axis title left of the tick labels
+LOG_FLOOR = 0.5  # the bottom of a log count axis: a bar of 1 still shows
+H_EMPTY = 90  # a chart with no data only needs room for its title and to say so
 
 
-def _scale(lo: float, hi: float, a: float, b: float) -> Callable[[float], float]:
-    span = (hi - lo) or 1.0
-    return lambda v: a + (v - lo) / span * (b - a)
+@dataclass(frozen=True, slots=True)
+class Axis:
+    lo: float
+    hi: float
+    ticks: tuple[float, ...]
+    labels: tuple[str, ...]
+    log: bool = False
+
+    def scale(self, a: float, b: float) -> Callable[[float], float]:
+        """Data value → position between ``a`` (at ``lo``) and ``b`` (at ``hi``)."""
+        f = math.log10 if self.log else _identity
+        lo, hi = f(self.lo), f(self.hi)
+        span = (hi - lo) or 1.0
+        return lambda v: a + (f(max(v, self.lo) if self.log else v) - lo) / span * (b - a)
 
 
-def _fmt(v: float) -> str:
-    if v != 0 and (abs(v) >= 1e5 or abs(v) < 1e-3):
-        return f"{v:.2e}"
-    return f"{v:.4g}"
+def _identity(v: float) -> float:
+    return v
+
+
+def nice_step(span: float, target: int = 5) -> float:
+    """A step of 1, 2 or 5 × 10^k that cuts ``span`` into about ``target`` parts."""
+    if not math.isfinite(span) or span <= 0:
+        return 1.0
+    raw = span / target
+    mag = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 5, 10):
+        if raw <= m * mag * 1.0001:
+            return m * mag
+    return 10 * mag
+
+
+def fmt_tick(v: float, step: float) -> str:
+    """A tick label with as many decimals as the step needs: ``0.25``, ``18,740``, ``2.5M``; never e-notation."""
+    if abs(v) < step * 1e-6:
+        return "0"
+    if abs(v) >= 1e6 and step >= 1e5:
+        d = max(0, -math.floor(math.log10(step / 1e6) + 1e-9))
+        return f"{v / 1e6:,.{d}f}M"
+    d = max(0, -math.floor(math.log10(step) + 1e-9))
+    return f"{v:,.{d}f}"
+
+
+def linear_axis(lo: float, hi: float, *, extend: bool = True, floor0: bool = False) -> Axis:
+    """Ticks over [lo, hi]; ``extend`` widens the range to the nearest ticks outside it (value axes),
+    ``floor0`` keeps it from going below 0 (non-negative quantities)."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        lo, hi = 0.0, 1.0
+    if hi < lo:
+        lo, hi = hi, lo
+    if hi == lo:
+        pad = abs(lo) * 0.2 or 0.5
+        lo, hi = lo - pad, hi + pad
+    if floor0:
+        lo = max(lo, 0.0)
+    step = nice_step(hi - lo)
+    first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
+    if extend:
+        first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
+        lo, hi = first * step, last * step
+    ticks = tuple(k * step for k in range(first, last + 1))
+    return Axis(lo, hi, ticks, tuple(fmt_tick(t, step) for t in ticks))
+
+
+def log_count_axis(top: float) -> Axis:
+    """From :data:`LOG_FLOOR` to the power of ten at or above ``top``; ticks at 1, 10, 100, …"""
+    decades = max(1, math.ceil(math.log10(max(top, 1.0)) - 1e-9))
+    ticks = tuple(10.0**k for k in range(decades + 1))
+    return Axis(LOG_FLOOR, ticks[-1], ticks, tuple(f"{t:,.0f}" for t in ticks), log=True)
+
+
+def _svg(name: str, title: str, points: int, height: float, parts: list[str], ranges: str = "") -> str:
+    return (
+        f'<svg class="chart" data-chart="{escape(name)}" data-points="{points}"{ranges} '
+        f'viewBox="0 0 {W} {height}" role="img" aria-label="{escape(title)}">' + "".join(parts) + "</svg>"
+    )
+
+
+def _empty(name: str, title: str, points: int = 0) -> str:
+    """A short chart that says there is nothing to draw (no axes: there is nothing on them)."""
+    return _svg(
+        name,
+        title,
+        points,
+        H_EMPTY,
+        [
+            f'<text x="{Y_TITLE_W}" y="20" class="title">{escape(title)}</text>',
+            f'<text x="{W / 2}" y="{H_EMPTY / 2 + 12}" class="empty" text-anchor="middle">no data</text>',
+        ],
+    )
 
 
 def _frame(
@@ -31,29 +124,47 @@ def _frame(
     body: list[str],
     x_label: str,
     y_label: str,
-    x_range: tuple[float, float],
-    y_range: tuple[float, float],
+    x: Axis,
+    y: Axis,
+    ml: float,
 ) -> str:
-    x0, x1 = x_range
-    y0, y1 = y_range
-    axis = [
-        f'<line class="axis" x1="{ML}" y1="{H - MB}" x2="{W - MR}" y2="{H - MB}"/>',
-        f'<line class="axis" x1="{ML}" y1="{MT}" x2="{ML}" y2="{H - MB}"/>',
-        f'<text x="{ML}" y="{H - MB + 14}" class="tick">{escape(_fmt(x0))}</text>',
-        f'<text x="{W - MR}" y="{H - MB + 14}" class="tick" text-anchor="end">{escape(_fmt(x1))}</text>',
-        f'<text x="{ML - 4}" y="{H - MB}" class="tick" text-anchor="end">{escape(_fmt(y0))}</text>',
-        f'<text x="{ML - 4}" y="{MT + 8}" class="tick" text-anchor="end">{escape(_fmt(y1))}</text>',
-        f'<text x="{(ML + W - MR) / 2}" y="{H - 6}" class="label" text-anchor="middle">{escape(x_label)}</text>',
-        f'<text x="12" y="{(MT + H - MB) / 2}" class="label" text-anchor="middle" '
-        f'transform="rotate(-90 12 {(MT + H - MB) / 2})">{escape(y_label)}</text>',
-        f'<text x="{ML}" y="18" class="title">{escape(title)}</text>',
+    """Grid lines, ticks, axes and titles around ``body``."""
+    bottom, right, mid_y = H - MB, W - MR, (MT + H - MB) / 2
+    sx, sy = x.scale(ml, right), y.scale(bottom, MT)
+    parts = [f'<text x="{ml:.1f}" y="20" class="title">{escape(title)}</text>']
+    for t, label in zip(y.ticks, y.labels, strict=True):
+        yy = sy(t)
+        parts.append(f'<line class="gridline" x1="{ml:.1f}" x2="{right}" y1="{yy:.1f}" y2="{yy:.1f}"/>')
+        parts.append(
+            f'<text x="{ml - 6:.1f}" y="{yy + 4:.1f}" class="tick y" text-anchor="end">{escape(label)}</text>'
+        )
+    for t, label in zip(x.ticks, x.labels, strict=True):
+        xx = sx(t)
+        parts.append(f'<line class="axis" x1="{xx:.1f}" x2="{xx:.1f}" y1="{bottom}" y2="{bottom + 4}"/>')
+        parts.append(
+            f'<text x="{xx:.1f}" y="{bottom + 17}" class="tick x" text-anchor="middle">{escape(label)}</text>'
+        )
+    parts += [
+        *body,
+        f'<line class="axis" x1="{ml:.1f}" y1="{bottom}" x2="{right}" y2="{bottom}"/>',
+        f'<line class="axis" x1="{ml:.1f}" y1="{MT}" x2="{ml:.1f}" y2="{bottom}"/>',
+        f'<text x="{(ml + right) / 2:.1f}" y="{H - 8}" class="label" text-anchor="middle">{escape(x_label)}</text>',
+        f'<text x="14" y="{mid_y:.1f}" class="label" text-anchor="middle" '
+        f'transform="rotate(-90 14 {mid_y:.1f})">{escape(y_label)}</text>',
     ]
-    if points == 0:
-        body = [f'<text x="{W / 2}" y="{H / 2}" class="empty" text-anchor="middle">no data</text>']
-    return (
-        f'<svg class="chart" data-chart="{escape(name)}" data-points="{points}" viewBox="0 0 {W} {H}" '
-        f'width="{W}" height="{H}" role="img" aria-label="{escape(title)}">' + "".join(axis + body) + "</svg>"
-    )
+    ranges = f' data-x0="{x.lo:g}" data-x1="{x.hi:g}" data-y0="{y.lo:g}" data-y1="{y.hi:g}"'
+    ranges += ' data-log="1"' if y.log else ""
+    return _svg(name, title, points, H, parts, ranges)
+
+
+def _left_margin(axis: Axis) -> float:
+    widest = max((len(label) for label in axis.labels), default=1)
+    return Y_TITLE_W + 10 + widest * TICK_CHAR_W
+
+
+def _num(v: float) -> str:
+    """A value for a tooltip: plain digits, never e-notation."""
+    return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.4f}".rstrip("0").rstrip(".") if v else "0"
 
 
 def line_chart(
@@ -68,25 +179,29 @@ def line_chart(
     hline: float | None = None,
 ) -> str:
     n = min(len(xs), len(ys))
-    if n == 0:
-        return _frame(name, title, 0, [], x_label, y_label, (0, 1), (0, 1))
+    if n < 2:  # one point (the starting bankroll before any bet) is no line
+        return _empty(name, title, n)
     lo_y, hi_y = min(ys[:n]), max(ys[:n])
     if hline is not None:
         lo_y, hi_y = min(lo_y, hline), max(hi_y, hline)
-    sx = _scale(xs[0], xs[n - 1], ML, W - MR)
-    sy = _scale(lo_y, hi_y, H - MB, MT)
-    pts = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in zip(xs[:n], ys[:n], strict=True))
+    if fill:  # a drawdown is the area between the curve and 0: keep 0 on the axis
+        lo_y, hi_y = min(lo_y, 0.0), max(hi_y, 0.0)
+    x = linear_axis(xs[0], xs[n - 1], extend=False)
+    y = linear_axis(lo_y, hi_y)
+    ml = _left_margin(y)
+    sx, sy = x.scale(ml, W - MR), y.scale(H - MB, MT)
+    pts = " ".join(f"{sx(a):.1f},{sy(b):.1f}" for a, b in zip(xs[:n], ys[:n], strict=True))
     body = []
-    if fill:  # shade between the curve and zero (a drawdown is the area under 0), else the bottom
-        base = 0.0 if lo_y <= 0.0 <= hi_y else lo_y
+    if fill:
         body.append(
-            f'<polygon class="area" points="{sx(xs[0]):.1f},{sy(base):.1f} {pts} '
-            f'{sx(xs[n - 1]):.1f},{sy(base):.1f}"/>'
+            f'<polygon class="area" points="{sx(xs[0]):.1f},{sy(0.0):.1f} {pts} '
+            f'{sx(xs[n - 1]):.1f},{sy(0.0):.1f}"/>'
         )
     body.append(f'<polyline class="series" points="{pts}"/>')
     if hline is not None:
-        body.append(f'<line class="ref" x1="{ML}" x2="{W - MR}" y1="{sy(hline):.1f}" y2="{sy(hline):.1f}"/>')
-    return _frame(name, title, n, body, x_label, y_label, (xs[0], xs[n - 1]), (lo_y, hi_y))
+        yy = sy(hline)
+        body.append(f'<line class="ref" x1="{ml:.1f}" x2="{W - MR}" y1="{yy:.1f}" y2="{yy:.1f}"/>')
+    return _frame(name, title, n, body, x_label, y_label, x, y, ml)
 
 
 def bar_chart(
@@ -99,36 +214,52 @@ def bar_chart(
     y_label: str,
     expected: Sequence[float] | None = None,
     log_y: bool = False,
+    nonnegative: bool = True,
 ) -> str:
-    """Bars over ``edges`` (len = counts + 1); ``expected`` draws a reference curve (e.g. the theory)."""
+    """Bars over ``edges`` (len = counts + 1); ``expected`` draws a reference curve (e.g. the theory).
+    ``data-points`` is the number of bins given; empty bins at either end are not drawn, and with
+    ``nonnegative`` (durations, lengths) the x axis does not go below 0."""
     n = len(counts)
     if n == 0 or len(edges) != n + 1:
-        return _frame(name, title, 0, [], x_label, y_label, (0, 1), (0, 1))
-    import math
-
-    def tr(v: float) -> float:
-        return math.log10(1 + v) if log_y else v
-
-    top = max([tr(c) for c in counts] + [tr(e) for e in (expected or [])] + [1e-9])
-    sx = _scale(edges[0], edges[-1], ML, W - MR)
-    sy = _scale(0, top, H - MB, MT)
+        return _empty(name, title)
+    if not any(c > 0 for c in counts) and not any(e > 0 for e in expected or []):  # nothing to draw
+        return _empty(name, title, n)
+    filled = [i for i, c in enumerate(counts) if c > 0] + [
+        i for i, e in enumerate(expected or []) if e > (LOG_FLOOR if log_y else 0)
+    ]
+    first, last = (min(filled), max(filled)) if filled else (0, n - 1)
+    x_lo, x_hi = edges[first], edges[last + 1]
+    narrow = abs(x_hi) / 2 - (x_hi - x_lo)  # one or two bins of a narrow distribution: show their setting
+    if narrow > 0:
+        x_lo, x_hi = x_lo - narrow / 2, x_hi + narrow / 2
+    x = linear_axis(x_lo, x_hi, extend=False, floor0=nonnegative)
+    top = max([*counts, *(expected or []), 0])
+    y = log_count_axis(top) if log_y else linear_axis(0.0, top or 1.0)
+    ml = _left_margin(y)
+    sx, sy = x.scale(ml, W - MR), y.scale(H - MB, MT)
+    bottom = H - MB
     body = []
-    for i, c in enumerate(counts):
-        x_a, x_b = sx(edges[i]), sx(edges[i + 1])
-        y = sy(tr(c))
+    for i in range(first, last + 1):
+        c = counts[i]
+        if c <= 0 or (nonnegative and edges[i + 1] <= 0):
+            continue
+        x_a, x_b = sx(max(edges[i], x.lo)), sx(edges[i + 1])
+        yy = sy(c)
         body.append(
-            f'<rect class="bar" x="{x_a:.1f}" y="{y:.1f}" width="{max(x_b - x_a - 1, 0.5):.1f}" '
-            f'height="{H - MB - y:.1f}" data-value="{c}"><title>{escape(_fmt(edges[i]))}–'
-            f"{escape(_fmt(edges[i + 1]))}: {c}</title></rect>"
+            f'<rect class="bar" x="{x_a:.1f}" y="{yy:.1f}" width="{max(x_b - x_a - 1, 0.5):.1f}" '
+            f'height="{bottom - yy:.1f}" data-value="{c}"><title>{escape(_num(edges[i]))}–'
+            f"{escape(_num(edges[i + 1]))}: {c}</title></rect>"
         )
     if expected:
         pts = " ".join(
-            f"{(sx(edges[i]) + sx(edges[i + 1])) / 2:.1f},{sy(tr(e)):.1f}" for i, e in enumerate(expected)
+            f"{(sx(edges[i]) + sx(edges[i + 1])) / 2:.1f},{sy(e):.1f}"
+            for i, e in enumerate(expected)
+            if first <= i <= last and (e >= LOG_FLOOR or not log_y)
         )
-        body.append(f'<polyline class="expected" points="{pts}"/>')
+        if pts:
+            body.append(f'<polyline class="expected" points="{pts}"/>')
     y_text = f"{y_label} (log scale)" if log_y else y_label
-    top_label = max([*counts, *(expected or []), 0]) if log_y else top  # axis shows counts, not log10
-    return _frame(name, title, n, body, x_label, y_text, (edges[0], edges[-1]), (0, top_label))
+    return _frame(name, title, n, body, x_label, y_text, x, y, ml)
 
 
 def calibration_chart(
@@ -143,13 +274,15 @@ def calibration_chart(
     """Observed win rate against predicted P(win); the diagonal is perfect calibration."""
     k = min(len(pred), len(obs), len(n))
     if k == 0:
-        return _frame(name, title, 0, [], "predicted P(win)", "observed win rate", (0, 1), (0, 1))
-    hi = max(0.4, *pred[:k], *obs[:k])
-    sx = _scale(0, hi, ML, W - MR)
-    sy = _scale(0, hi, H - MB, MT)
+        return _empty(name, title)
+    axis = linear_axis(0.0, max(0.4, *pred[:k], *obs[:k]))
+    ml = _left_margin(axis)
+    sx, sy = axis.scale(ml, W - MR), axis.scale(H - MB, MT)
+    lo, hi = axis.lo, axis.hi
     body = [
-        f'<line class="ref" x1="{sx(0):.1f}" y1="{sy(0):.1f}" x2="{sx(hi):.1f}" y2="{sy(hi):.1f}"/>',
-        f'<line class="breakeven" x1="{ML}" x2="{W - MR}" y1="{sy(break_even):.1f}" y2="{sy(break_even):.1f}"/>',
+        f'<line class="ref" x1="{sx(lo):.1f}" y1="{sy(lo):.1f}" x2="{sx(hi):.1f}" y2="{sy(hi):.1f}"/>',
+        f'<line class="breakeven" x1="{ml:.1f}" x2="{W - MR}" y1="{sy(break_even):.1f}" '
+        f'y2="{sy(break_even):.1f}"/>',
     ]
     biggest = max(n[:k]) or 1
     for p, o, m in zip(pred[:k], obs[:k], n[:k], strict=True):
@@ -158,4 +291,4 @@ def calibration_chart(
             f'<circle class="dot" cx="{sx(p):.1f}" cy="{sy(o):.1f}" r="{r:.1f}">'
             f"<title>pred {p:.4f}, observed {o:.4f}, n={m}</title></circle>"
         )
-    return _frame(name, title, k, body, "predicted P(win)", "observed win rate", (0, hi), (0, hi))
+    return _frame(name, title, k, body, "predicted P(win)", "observed win rate", axis, axis, ml)

@@ -10,16 +10,22 @@ from bot.report import charts
 from bot.report.summary import summary_lines, verdict
 
 CSS = """
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1340px;color:#1d2330}
-h1{font-size:20px;margin:0 0 4px}.verdict{padding:10px 14px;border-radius:6px;background:#f3f5f9;margin:12px 0}
-table.kv{border-collapse:collapse;margin:12px 0}table.kv td{padding:3px 12px 3px 0;border-bottom:1px solid #e6e9ef}
-table.kv td:first-child{color:#5b6475}.grid{display:flex;flex-wrap:wrap;gap:16px}
-svg.chart{background:#fbfcfe;border:1px solid #e2e6ee;border-radius:6px}
-.axis{stroke:#8a93a6;stroke-width:1}.tick,.label{font-size:11px;fill:#5b6475}.title{font-size:13px;font-weight:600;fill:#1d2330}
+*{box-sizing:border-box}
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1160px;
+padding:32px 48px 48px;color:#1d2330;background:#fff}
+h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}
+.verdict{padding:10px 14px;border-radius:6px;background:#f3f5f9;margin:12px 0}
+table.kv{border-collapse:collapse;margin:12px 0}table.kv td{padding:3px 16px 3px 0;border-bottom:1px solid #e6e9ef}
+table.kv td:first-child{color:#5b6475;white-space:nowrap}
+.charts{display:flex;flex-direction:column;gap:20px}
+svg.chart{display:block;width:100%;height:auto;background:#fbfcfe;border:1px solid #e2e6ee;border-radius:6px}
+.axis{stroke:#8a93a6;stroke-width:1}.gridline{stroke:#e6e9ef;stroke-width:1}
+.tick,.label{font-size:11px;fill:#5b6475}.title{font-size:13px;font-weight:600;fill:#1d2330}
 .series{fill:none;stroke:#2f6fdf;stroke-width:1.6}.area{fill:#e0564f33;stroke:none}.bar{fill:#2f6fdf}
 .expected{fill:none;stroke:#e0564f;stroke-width:2}.ref{stroke:#8a93a6;stroke-dasharray:4 3}
 .breakeven{stroke:#e0564f;stroke-dasharray:6 3}.dot{fill:#2f6fdf99;stroke:#2f6fdf}.empty{fill:#8a93a6;font-size:13px}
-pre{background:#f3f5f9;padding:10px;border-radius:6px;overflow:auto}.meta{color:#5b6475;font-size:12px}
+pre{background:#f3f5f9;padding:12px;border-radius:6px;overflow:auto;white-space:pre-wrap}
+.meta{color:#5b6475;font-size:12px;overflow-wrap:anywhere}
 """
 
 
@@ -129,6 +135,9 @@ def render_html(r: EvidenceReport) -> str:
         ),
         ("guard trips", ", ".join(r.guard_trips) or "none"),
     ]
+    if r.bets == 0:  # a rate, an interval or a streak probability of nothing would be made up
+        no_bets = {"win rate", "provably-fair P(win)", "EV per bet", "longest losing streak"}
+        rows = [(k, "— (no bets)" if k in no_bets else v) for k, v in rows]
     meta = escape(", ".join(f"{k}={v}" for k, v in sorted(r.meta.items()) if k not in ("no_bet_reasons",)))
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
@@ -137,7 +146,7 @@ def render_html(r: EvidenceReport) -> str:
         f'<h1>rugsbot report — {escape(r.label or "run")}</h1><div class="meta">{meta}</div>'
         f'<div class="verdict"><b>Verdict:</b> {escape(verdict(r))}</div>'
         + _kv(rows)
-        + '<div class="grid">'
+        + '<h2>Charts</h2><div class="charts">'
         + "".join(render_charts(r))
         + "</div>"
         + "<h2>Text summary</h2><pre>"

@@ -1,5 +1,8 @@
 """Keeps the operator's view current: a rich ``Live`` panel on a TTY, a log line every few seconds otherwise.
 
+On a TTY the log lines are printed above the panel by the same rich Console (see ``bot.logs``), so every
+line stays on screen and in the scrollback and the panel is drawn exactly once, at the bottom.
+
 The caller supplies a function that builds a :class:`Screen`; this module only decides when and how to
 draw, so a terminal problem can never stop the bot (drawing errors are swallowed after one warning).
 """
@@ -40,7 +43,18 @@ class LiveView:
             from rich.console import Console
             from rich.live import Live
 
-            self._live = Live(render(self._build()), console=Console(), refresh_per_second=4, transient=False)
+            # One Console for the panel and the log lines: rich's Live swaps sys.stdout/sys.stderr for
+            # proxies that print each line above the panel, and the console log sink (bot.logs) writes to
+            # whatever sys.stderr is at each write. stderr is only taken over when it is the terminal too,
+            # so `2>file` keeps the log lines in the file.
+            self._live = Live(
+                render(self._build()),
+                console=Console(),
+                refresh_per_second=4,
+                transient=False,
+                redirect_stdout=True,
+                redirect_stderr=_is_tty(sys.stderr),
+            )
             self._live.start()
         self._task = asyncio.create_task(self._loop())
         return self
@@ -72,4 +86,13 @@ class LiveView:
         except Exception:
             if not self._warned:
                 self._warned = True
-                logger.exception("live view could not be drawn (the bot keeps running)")
+                # the operator should look (WARNING), but nothing about betting is wrong (not ERROR)
+                logger.opt(exception=True).warning("live view could not be drawn (the bot keeps running)")
+
+
+def _is_tty(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty()) if callable(isatty) else False
+    except (OSError, ValueError):  # a closed stream
+        return False

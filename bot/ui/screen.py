@@ -56,6 +56,10 @@ class Screen:
     elapsed_s: float = 0.0
     note: str = ""
 
+    def tick_text(self) -> str:
+        """``tick 12``, or ``tick —`` before the game is ACTIVE: the feed's -1 is "no tick yet", not a tick."""
+        return f"tick {self.tick}" if self.tick >= 0 else "tick —"
+
     def log_line(self) -> str:
         """One line for non-TTY output (the mode tag is added by the logger on every line)."""
         pw = "—" if self.p_win is None else f"{self.p_win:.3f} [{self.p_low or 0:.3f},{self.p_high or 0:.3f}]"
@@ -65,7 +69,7 @@ class Screen:
         age = "—" if self.feed_age_s is None else f"{self.feed_age_s:.1f}s"
         lat = "—" if self.click_latency_p50_ms is None else f"{self.click_latency_p50_ms:.0f}ms"
         return (
-            f"game {self.game_id or '—'} tick {self.tick} {self.phase} {self.price:.3f}x | P(win) {pw} EV {ev} | "
+            f"game {self.game_id or '—'} {self.tick_text()} {self.phase} {self.price:.3f}x | P(win) {pw} EV {ev} | "
             f"last: {self.last_decision} ({self.last_reason}) | bankroll {bank} {self.coin_label} "
             f"P&L {fmt_sol(self.session_pnl_lamports)} bets {self.bets} open {self.open_bet} | "
             f"guards {self.guard_level} | feed {feed} age {age} | click p50 {lat}"
@@ -87,8 +91,8 @@ def render(s: Screen) -> Panel:
     game = Table.grid(padding=(0, 2))
     game.add_column(style="dim")
     game.add_column()
-    game.add_row("game", s.game_id or "—")
-    game.add_row("tick / phase", f"{s.tick}  {s.phase}")
+    game.add_row("game", Text(s.game_id or "—"))  # feed and strategy text is shown as text, never markup
+    game.add_row("tick / phase", f"{s.tick_text().removeprefix('tick ')}  {s.phase}")
     game.add_row("price", f"{s.price:.4f}x")
     if s.p_win is not None:
         zone = "green" if s.ev is not None and s.ev > 0 else "red"
@@ -100,7 +104,9 @@ def render(s: Screen) -> Panel:
         game.add_row("EV", Text(f"{(s.ev or 0) * 100:+.2f} % of stake", style=zone))
     else:
         game.add_row("P(win)", "—")
-    game.add_row("last decision", f"{s.last_decision}  [dim]{s.last_reason}[/dim]")
+    decision = Text(s.last_decision)
+    decision.append(f"  {s.last_reason}", style="dim")
+    game.add_row("last decision", decision)
 
     money = Table.grid(padding=(0, 2))
     money.add_column(style="dim")
@@ -109,7 +115,7 @@ def render(s: Screen) -> Panel:
     money.add_row("bankroll", bank)
     pnl_style = "green" if s.session_pnl_lamports > 0 else "red" if s.session_pnl_lamports < 0 else ""
     money.add_row("session P&L", Text(f"{fmt_sol(s.session_pnl_lamports)} {s.coin_label}", style=pnl_style))
-    money.add_row("bets / open", f"{s.bets}  /  {s.open_bet}")
+    money.add_row("bets / open", Text(f"{s.bets}  /  {s.open_bet}"))
     guard_style = {"ACTIVE": "green", "PAUSED": "yellow"}.get(s.guard_level, "bold red")
     money.add_row(
         "guards",

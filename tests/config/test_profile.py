@@ -50,8 +50,8 @@ def test_profile_from_another_directory_on_the_command_line(
 
 BROKEN = [
     # (toml text, key named in the error, words in the problem)
-    ('mode = "live"\n', "-", "confirm_live"),
-    ("confirm_live = true\n", "-", "only makes sense"),
+    ('mode = "live"\n', "(whole file)", "a live profile must also set confirm_live"),
+    ("confirm_live = true\n", "(whole file)", "only makes sense"),
     ("[guards]\nmax_stake_per_bet_sol = -1\n", "guards.max_stake_per_bet_sol", "greater than 0"),
     ("[guards]\nmax_stak_per_bet_sol = 0.01\n", "guards.max_stak_per_bet_sol", "unknown key"),
     ("colour = 'red'\n", "colour", "unknown key"),
@@ -63,15 +63,19 @@ BROKEN = [
         "max_stake_per_game_sol",
     ),
     ("[timing]\nclick_latency_s = 0\n", "timing.click_latency_s", "greater than 0"),
-    ("this is = not toml [\n", "-", "not valid TOML"),
+    ("this is = not toml [\n", "(whole file)", "not valid TOML"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "(whole file)", "not UTF-8 text (byte 0x89 at offset 0)"),
+    ("name = 'caf\u00e9'\n".encode("latin-1"), "(whole file)", "not UTF-8 text (byte 0xe9 at offset 11)"),
     ("[[engine.strategies]]\nparams = {}\n", "engine.strategies.0.name", "Field required"),
 ]
 
 
 @pytest.mark.parametrize(("text", "key", "problem"), BROKEN)
-def test_broken_profile_names_file_key_problem(tmp_path: Path, text: str, key: str, problem: str) -> None:
+def test_broken_profile_names_file_key_problem(
+    tmp_path: Path, text: str | bytes, key: str, problem: str
+) -> None:
     path = tmp_path / "broken.toml"
-    path.write_text(text)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
     with pytest.raises(ConfigError) as info:
         load_profile(str(path))
     err = info.value
@@ -79,18 +83,33 @@ def test_broken_profile_names_file_key_problem(tmp_path: Path, text: str, key: s
     assert err.key == key
     assert problem in err.problem
     assert "\n" not in str(err)
+    assert not err.problem.startswith("Value error")  # pydantic's prefix says nothing
 
 
-@pytest.mark.parametrize(("text", "key", "problem"), BROKEN[:4])
+@pytest.mark.parametrize(("text", "key", "problem"), [*BROKEN[:4], *BROKEN[-3:-1]])
 def test_cli_exit_code_2_with_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, key: str, problem: str
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str | bytes, key: str, problem: str
 ) -> None:
     path = tmp_path / "broken.toml"
-    path.write_text(text)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
     assert main(["show-config", "--profile", str(path)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert str(path) in err and key in err and problem in err
+    assert "Traceback" not in err
+
+
+def test_a_folder_or_a_missing_file_is_the_whole_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "folder.toml"
+    folder.mkdir()
+    for path, problem in (
+        (folder, "cannot read: Is a directory"),
+        (tmp_path / "no.toml", "profile file not found"),
+    ):
+        assert main(["show-config", "--profile", str(path)]) == 2
+        assert capsys.readouterr().err == f"rugsbot: config error: {path}: (whole file): {problem}\n"
 
 
 def test_missing_profile_file(tmp_path: Path) -> None:

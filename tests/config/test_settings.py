@@ -83,7 +83,7 @@ def test_show_config_redacts_secret(
     out = capsys.readouterr().out
     assert SECRET not in out
     data = json.loads(out)
-    assert data["settings"]["wallet_password"] == "**********"
+    assert data["settings"]["wallet_password"] == {"value": "***", "source": "env"}
     assert data["resolved"]["mode"] == {"value": "dry-run", "source": "default"}
     assert main(["show-config"]) == 0
     assert SECRET not in capsys.readouterr().out

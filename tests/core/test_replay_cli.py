@@ -87,10 +87,47 @@ def test_replay_reports_damage(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     assert rc == 1
 
 
-def test_replay_missing_file_fails(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    rc, doc = _json(capsys, ["replay", "--json", str(tmp_path / "nope.jsonl")])
-    assert rc == 1
-    assert doc["files"][0]["bad_lines"][0][0] == 0
+def _inputs(tmp_path: Path) -> dict[str, Path]:
+    (tmp_path / "empty-dir").mkdir()
+    (tmp_path / "notes-only").mkdir()
+    (tmp_path / "notes-only" / "notes.txt").write_text("no recording here")
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    (tmp_path / "random.jsonl").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "text.jsonl").write_text("hello\nworld\n")
+    (tmp_path / "corrupt.jsonl.gz").write_bytes(
+        gzip.compress(b'{"t": 1, "dir": "in", "frame": "2"}\n' * 50)[:40]
+    )
+    return {p.name: p for p in tmp_path.iterdir()}
+
+
+# (input, --json?, exit code, words on the one stderr line)
+NOTHING = [
+    ("nope.jsonl", False, 2, "no such file or directory"),
+    ("nope.jsonl", True, 2, "no such file or directory"),
+    ("empty-dir", False, 1, "nothing to replay: no recordings"),
+    ("notes-only", False, 1, "nothing to replay: no recordings"),
+    ("empty.jsonl", False, 1, "nothing to replay: no frame in 1 file(s) (empty)"),
+    ("random.jsonl", False, 1, "not a recording: no frame could be read"),
+    ("text.jsonl", False, 1, "not a recording: no frame could be read"),
+    ("corrupt.jsonl.gz", False, 1, "not a recording: no frame could be read"),
+    ("corrupt.jsonl.gz", True, 1, "not a recording: no frame could be read"),
+]
+
+
+@pytest.mark.parametrize(("name", "as_json", "code", "words"), NOTHING)
+def test_replay_on_nothing_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, as_json: bool, code: int, words: str
+) -> None:
+    path = _inputs(tmp_path).get(name, tmp_path / name)
+    rc = main(["replay", *(["--json"] if as_json else []), str(path)])
+    out, err = capsys.readouterr()
+    assert rc == code
+    assert len(err.splitlines()) == 1 and err.startswith("rugsbot replay: ") and words in err, err
+    assert "Traceback" not in err
+    if as_json and code == 1:  # a JSON reader still gets the (empty) result, and says why
+        assert json.loads(out)["nothing_to_replay"] in err
+    else:
+        assert out == ""  # no empty tables
 
 
 def test_replay_continuous_parts(capsys: pytest.CaptureFixture[str], tmp_path: Path, real_dir: Path) -> None:
@@ -159,3 +196,13 @@ def test_replay_of_a_may_2025_recording_sees_every_game(capsys: pytest.CaptureFi
     assert main(["replay", str(may2025.FIXTURE)]) == 0
     text = capsys.readouterr().out
     assert "cooldown frames saying rugged (May 2025)" in text and "dropped frames" in text
+
+
+def test_human_output_prints_the_feed_as_text_not_markup(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "[bold]odd.jsonl"
+    path.write_text(json.dumps({"t": 1.0, "dir": "in", "frame": '42["[red]x[/red]",{}]'}) + "\n")
+    assert main(["replay", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "[bold]odd" in out and "[red]x[/red]" in out

@@ -118,6 +118,63 @@ def test_cli_nothing_to_calibrate_exits_1(tmp_path: Path) -> None:
         timeout=60,
     )
     assert out.returncode == 1
+    assert out.stdout == ""  # no "Brier 0.00000" on nothing
+    assert out.stderr.splitlines() == [
+        "rugsbot calibrate: nothing to calibrate: no finished game with active ticks in 1 recording(s) and 0 CSV(s)"
+    ]
+
+
+def _inputs(tmp_path: Path) -> dict[str, Path]:
+    import gzip
+
+    (tmp_path / "empty-dir").mkdir()
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    (tmp_path / "random.jsonl").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "corrupt.jsonl.gz").write_bytes(
+        gzip.compress(b'{"t": 1, "dir": "in", "frame": "2"}\n' * 50)[:40]
+    )
+    (tmp_path / "columns.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "header-only.csv").write_text("game_key,final_tick\n")
+    (tmp_path / "words.csv").write_text("game_key,final_tick\nx,many\n")
+    (tmp_path / "binary.csv").write_bytes(b"\xff\xfe\x00garbage\n\x89")
+    return {p.name: p for p in tmp_path.iterdir()}
+
+
+# (input, --json?, exit code, words on the one stderr line)
+NOTHING = [
+    ("nope.jsonl", False, 2, "no such file or directory: "),
+    ("empty-dir", False, 1, "nothing to calibrate: no recordings or game-length CSVs in"),
+    ("empty.jsonl", False, 1, "no finished game with active ticks in 1 recording(s)"),
+    ("empty.jsonl", True, 1, "no finished game with active ticks in 1 recording(s)"),
+    ("random.jsonl", False, 1, "no finished game with active ticks"),
+    ("corrupt.jsonl.gz", False, 1, "no finished game with active ticks"),
+    (
+        "columns.csv",
+        False,
+        1,
+        "is not a game-length CSV with game_key, final_tick (missing column 'game_key')",
+    ),
+    ("header-only.csv", False, 1, "no finished game with active ticks in 0 recording(s) and 1 CSV(s)"),
+    ("words.csv", False, 1, "is not a game-length CSV"),
+    ("binary.csv", False, 1, "is not a game-length CSV"),
+]
+
+
+@pytest.mark.parametrize(("name", "as_json", "code", "words"), NOTHING)
+def test_cli_on_nothing_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, as_json: bool, code: int, words: str
+) -> None:
+    from bot.cli import main
+
+    path = _inputs(tmp_path).get(name, tmp_path / name)
+    rc = main(["calibrate", *(["--json"] if as_json else []), str(path)])
+    out, err = capsys.readouterr()
+    assert rc == code
+    assert len(err.splitlines()) == 1 and err.startswith("rugsbot calibrate: ") and words in err, err
+    if as_json:  # a JSON reader still gets the report, with nothing observed
+        assert json.loads(out)["recordings"]["observations"] == 0
+    else:
+        assert out == "" and "Brier" not in out
 
 
 def test_real_hazard_is_flat_across_tick_bins() -> None:

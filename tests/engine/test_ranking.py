@@ -150,6 +150,7 @@ def test_adaptation_ignores_ordinary_luck() -> None:
 )
 def test_timing_degradation(p99: float, ahead: int, degraded: bool) -> None:
     a = Adaptation(0.4)
+    a.on_settled(False, SOL // 100, 0.1817, -1.0)  # timing is judged once a click of ours has landed
     a.on_timing(p99, ahead, 0.0)
     assert a.timing_degraded is degraded
     assert a.factor == pytest.approx(0.8 if degraded else 1.0)
@@ -162,12 +163,14 @@ def test_decider_scales_stake_under_degraded_timing_and_drops_below_minimum() ->
     slow = TickTiming(samples=500, ewma_s=0.25, jitter_s=0.2, p50_s=0.25, p99_s=1.5)
     snap = snapshot(100)
     snap = replace(snap, game=replace(snap.game, timing=slow))
+    d.on_settled(False, SOL // 100, 0.0)  # timing is judged once a click of ours has landed
     dec = d.decide(snap)
     assert dec.adaptation == pytest.approx(0.75)
     assert dec.proposal is not None and dec.proposal.amount_lamports == int(0.01 * SOL * 0.75)
     assert "stakes ×0.75" in dec.reason
     # minimum stake after tightening → dropped with a reason
     d2 = _decider(StrategySpec(name="fixed", params={"stake_sol": 0.001}), max_tightening=0.5)
+    d2.on_settled(False, SOL // 100, 0.0)
     dec2 = d2.decide(snap)
     assert dec2.proposal is None and "below the minimum" in dec2.reason
     # timing recovers → stakes recover
