@@ -91,7 +91,9 @@ def _cli(env: dict[str, str], *args: str) -> tuple[int, Any]:
 
 def _profile(tmp: Path, start_tick: int) -> Path:
     text = (
-        (REPO / "profiles" / "sim.toml").read_text().replace("start_tick = 5,", f"start_tick = {start_tick},")
+        (REPO / "bot" / "profiles" / "sim.toml")
+        .read_text()
+        .replace("start_tick = 5,", f"start_tick = {start_tick},")
     )
     assert f"start_tick = {start_tick}" in text
     path = tmp / f"sim-{start_tick}.toml"
