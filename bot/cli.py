@@ -38,6 +38,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("calibrate", "calibrate", "calibration of P(win) on recordings (Brier score, bins)"),
     ("schedule", "schedule", "run the profile's run windows with APScheduler"),
     ("doctor", "doctor", "check browser, extension, profile lock, secrets, database, disk, clock"),
+    ("alerts", "alerts", "send a test alert to RUGSBOT_ALERT_URLS (apprise)"),
 )
 
 
