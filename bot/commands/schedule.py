@@ -181,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
         retry_backoff_s=args.retry_backoff,
     )
     if (halt := db.halted()) is not None:
-        print(f"rugsbot schedule: halted ({halt}); run `rugsbot resume` first")
+        print(f"rugsbot schedule: halted ({halt}); run `rugsbot resume` first", file=sys.stderr)
         return EXIT_HALTED
     ws.report_downtime(now)
     ws.attach(sched, clock=lambda: datetime.now(tz))

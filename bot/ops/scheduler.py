@@ -190,6 +190,7 @@ class WindowScheduler:
         Backoff doubles from ``retry_backoff_s`` up to ``retry_backoff_max_s``; no retry starts with less than
         :data:`MIN_RETRY_WINDOW_S` of the window left (a run needs time to launch and arm)."""
         started = self.monotonic()
+        window_s = req.max_duration_s
         backoff = self.retry_backoff_s
         attempts = 0
         while True:
@@ -197,7 +198,7 @@ class WindowScheduler:
             code = self.runner(req)
             if code != EXIT_ENVIRONMENT or self._stopped is not None:
                 return code, attempts
-            left = req.max_duration_s - (self.monotonic() - started) - backoff
+            left = window_s - (self.monotonic() - started) - backoff
             if left < MIN_RETRY_WINDOW_S or self.halted() is not None:
                 return code, attempts
             logger.warning(

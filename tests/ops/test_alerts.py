@@ -109,9 +109,7 @@ def test_repeats_are_coalesced_with_a_count_of_the_rest() -> None:
 
 
 @pytest.mark.parametrize("dead", ["refused", "hangs", "http500"])
-def test_a_dead_endpoint_never_blocks_and_is_logged_once(
-    dead: str, logs: tuple[io.StringIO, Path]
-) -> None:
+def test_a_dead_endpoint_never_blocks_and_is_logged_once(dead: str, logs: tuple[io.StringIO, Path]) -> None:
     console, _ = logs
     mode = {"refused": "ok", "hangs": "hang", "http500": "error"}[dead]
     with receiver(mode) as bad, receiver() as good:
