@@ -39,6 +39,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("schedule", "schedule", "run the profile's run windows with APScheduler"),
     ("doctor", "doctor", "check browser, extension, profile lock, secrets, database, disk, clock"),
     ("alerts", "alerts", "send a test alert to RUGSBOT_ALERT_URLS (apprise)"),
+    ("prune", "prune", "remove old decisions, statistics and recordings (never bets, halts or the ledger)"),
 )
 
 

@@ -130,7 +130,9 @@ def test_file_rotates_by_size(tmp_path: Path) -> None:
     assert any(f.suffix == ".gz" for f in files)
 
     def text(f: Path) -> str:
-        return gzip.decompress(f.read_bytes()).decode() if f.suffix == ".gz" else f.read_text(encoding="utf-8")
+        return (
+            gzip.decompress(f.read_bytes()).decode() if f.suffix == ".gz" else f.read_text(encoding="utf-8")
+        )
 
     lines = [json.loads(ln) for f in files for ln in text(f).splitlines()]
     assert len(lines) == 60
