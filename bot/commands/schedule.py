@@ -99,6 +99,18 @@ class _StoreAccess:
         finally:
             store.close()
 
+    def daily_summary(self, notify: Any) -> None:
+        """Yesterday's summary alert, once (the scheduler is the process alive at midnight)."""
+        import time
+
+        from bot.ops.anomalies import send_daily_summary
+
+        store = self._open()
+        try:
+            send_daily_summary(store, notify, time.time())
+        finally:
+            store.close()
+
     def pnl_since(self, started: float) -> float | None:
         store = self._open()
         try:
@@ -191,6 +203,8 @@ def run(args: argparse.Namespace) -> int:
             ws.stop(f"halted: {h}")
         else:
             ws.heartbeat(datetime.now(tz))
+        if alerter is not None:
+            db.daily_summary(alerter.notify)
 
     sched.add_job(heartbeat, "interval", seconds=HEARTBEAT_S, id="heartbeat", max_instances=1, coalesce=True)
     print(f"schedule: {len(cfg.windows)} window(s) in {cfg.timezone}; Ctrl-C to stop")

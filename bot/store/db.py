@@ -34,6 +34,7 @@ from pathlib import Path
 
 from bot.bets.model import BetStatus
 from bot.store.bets import BetStore, legal_transition
+from bot.store.daily import DailyStore
 from bot.store.engine_state import StateStore
 from bot.store.errors import BetTransitionError, StoreError
 from bot.store.halts import HaltStore
@@ -45,9 +46,9 @@ from bot.store.sessions import SessionStore
 __all__ = ["BetStatus", "BetTransitionError", "Store", "StoreError", "legal_transition"]
 
 
-class Store(SessionStore, HaltStore, BetStore, RecordStore, StateStore, RetentionStore):
+class Store(SessionStore, HaltStore, BetStore, RecordStore, StateStore, RetentionStore, DailyStore):
     """The database: one front over one module per aggregate (sessions, halts, bets, records, saved state,
-    retention)."""
+    retention, daily totals)."""
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
