@@ -164,6 +164,7 @@ class Alerter:
     _held: dict[AlertKind, tuple[int, float, str]] = field(default_factory=dict)  # count, since, last text
     _worker: threading.Thread | None = None
     _drop_logged: bool = False
+    _closed: bool = False
     _capture: _Captured = field(default_factory=_Captured)
 
     def __post_init__(self) -> None:
@@ -181,7 +182,7 @@ class Alerter:
         """Queue an alert unless filtered by the profile or coalesced; never blocks, never raises.
         Returns True if it was queued."""
         try:
-            if not self.endpoints or not self.config.wants(kind):
+            if not self.endpoints or self._closed or not self.config.wants(kind):
                 self.stats.filtered += 1
                 return False
             now = self.clock()
@@ -224,6 +225,7 @@ class Alerter:
         """Send what coalescing held back, then wait for the queue at most ``drain_s``; never longer."""
         with self._lock:
             held, self._held = self._held, {}
+            self._closed = True  # nothing raised after this is queued: no thread would send it
         for kind, (n, since, text) in held.items():
             self._put(Alert(kind, f"{n} more alert(s) held back; the last: {text}", self.clock(), 0, since))
         worker, self._worker = self._worker, None

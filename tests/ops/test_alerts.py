@@ -240,3 +240,12 @@ def test_alerts_test_command_exit_codes(
         assert json.loads(out)["endpoints"][0]["ok"] is False
     if code:
         assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_nothing_is_queued_after_stop() -> None:
+    with receiver() as rx:
+        a = _alerter([rx.url])
+        a.start()
+        a.stop()
+        assert not a.notify(AlertKind.HALT, "too late: no thread would send it")
+    assert rx.payloads == []
