@@ -62,6 +62,21 @@ def db_rows(path: Path) -> dict[str, int]:
     return out
 
 
+def db_table_bytes(path: Path) -> dict[str, int]:
+    """Bytes per table with its indexes (SQLite's dbstat), largest first."""
+    conn = sqlite3.connect(path)
+    rows = conn.execute(
+        "SELECT tbl_name, name FROM sqlite_master WHERE type IN ('table', 'index')"
+    ).fetchall()
+    owner = {name: tbl for tbl, name in rows}
+    sizes: dict[str, int] = {}
+    for name, size in conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"):
+        key = owner.get(name, name)
+        sizes[key] = sizes.get(key, 0) + int(size)
+    conn.close()
+    return dict(sorted(sizes.items(), key=lambda kv: -kv[1]))
+
+
 def seconds_per_game(games: int = 200) -> float:
     """Virtual seconds per game at speed 1, from the simulator's own timeline (cooldown included)."""
     from bot.sim.config import SimConfig
@@ -127,6 +142,7 @@ def generated(games: int, work: Path) -> dict[str, Any]:
         "wall_s": round(wall, 1),
         "db": db_bytes(work / "rugsbot.db"),
         "rows": db_rows(work / "rugsbot.db"),
+        "table_bytes": db_table_bytes(work / "rugsbot.db"),
         "recordings": dir_bytes(work / "recordings"),
         "logs": dir_bytes(work / "logs"),
         "tick_frame_bytes": statistics.fmean(tick_sizes),
@@ -152,6 +168,7 @@ def live(seconds: float, speed: float, work: Path) -> dict[str, Any]:
         "wall_s": round(wall, 1),
         "db": db_bytes(db),
         "rows": rows,
+        "table_bytes": db_table_bytes(db) if db.exists() else {},
         "recordings": dir_bytes(work / "recordings"),
         "logs": dir_bytes(work / "var" / "logs"),
         "log_lines": sum(
@@ -184,14 +201,18 @@ def markdown(results: list[dict[str, Any]], spg: float, real_tick: float, load: 
         f"**{gpw:,.0f} games a week** ({86400 / spg:,.0f} a day). Real tick frames average {real_tick:,.0f} B "
         "(tests/fixtures/real captures).",
         "",
-        "| measurement | games | DB bytes/game | recording bytes/game | log bytes/game | decisions/game |",
-        "|---|---|---|---|---|---|",
+        "| measurement | games | DB bytes/game | recording bytes/game | log bytes/game | decisions/game | "
+        "bytes/decision row | decisions share of the DB |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for m in results:
         g = max(1, m["games"])
+        n_dec = m["rows"].get("decisions", 0)
+        dec_bytes = m.get("table_bytes", {}).get("decisions", 0)
+        share = dec_bytes / sum(m["table_bytes"].values()) if m.get("table_bytes") else float("nan")
         lines.append(
             f"| {m['how']} | {m['games']} | {m['db'] / g:,.0f} | {m['recordings'] / g:,.0f} | "
-            f"{m['logs'] / g:,.0f} | {m['rows'].get('decisions', 0) / g:,.0f} |"
+            f"{m['logs'] / g:,.0f} | {n_dec / g:,.0f} | {dec_bytes / max(1, n_dec):,.0f} | {share:.1%} |"
         )
     lines += [
         "",

@@ -247,8 +247,15 @@ class WindowScheduler:
     def _out(self, o: RunOutcome) -> RunOutcome:
         self.outcomes.append(o)
         level = "INFO" if o.status == "ran" else "WARNING"
+        code = "" if o.exit_code is None else f" (exit {o.exit_code})"
         logger.log(
-            level, "window {w} due {s}: {st} {d}", w=o.window, s=o.scheduled_at, st=o.status, d=o.detail
+            level,
+            "window {w} due {s}: {st}{c} {d}",
+            w=o.window,
+            s=o.scheduled_at,
+            st=o.status,
+            c=code,
+            d=o.detail,
         )
         self.record(f"schedule_{o.status}", asdict(o))
         return o

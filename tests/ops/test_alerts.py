@@ -249,3 +249,26 @@ def test_nothing_is_queued_after_stop() -> None:
         a.stop()
         assert not a.notify(AlertKind.HALT, "too late: no thread would send it")
     assert rx.payloads == []
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "words"),
+    [
+        ("tick_interval_over_s = nan", "alerts.tick_interval_over_s", "finite"),
+        ("coalesce_min = inf", "alerts.coalesce_min", "finite"),
+        ('kinds = ["halt", "nope"]', "alerts.kinds.1", "Input should be"),
+        ('min_level = "loud"', "alerts.min_level", "Input should be"),
+        ("win_rate_confidence = 1.0", "alerts.win_rate_confidence", "less than 1"),
+        ('url = "tgram://x/y"', "alerts.url", "unknown key"),  # URLs are secrets: never in a profile
+    ],
+)
+def test_a_bad_alerts_section_is_one_line_naming_the_key(
+    tmp_path: Path, section: str, key: str, words: str
+) -> None:
+    from bot.config import ConfigError, load_profile
+
+    path = tmp_path / "p.toml"
+    path.write_text(f"[alerts]\n{section}\n")
+    with pytest.raises(ConfigError) as info:
+        load_profile(str(path))
+    assert info.value.key == key and words in info.value.problem and "\n" not in str(info.value)

@@ -103,7 +103,8 @@ def test_a_child_that_fails_on_its_config_is_failed_not_ran(console: io.StringIO
     assert out.status == "failed" and out.exit_code == 2
     assert events[-1][0] == "schedule_failed" and events[-1][1]["exit_code"] == 2
     assert "usage or configuration error" in events[-1][1]["detail"]
-    assert "WARNING" in next(ln for ln in console.getvalue().splitlines() if "failed" in ln)
+    line = next(ln for ln in console.getvalue().splitlines() if "failed" in ln)
+    assert "| WARNING" in line and "failed (exit 2)" in line
 
 
 def test_environment_retries_back_off_and_shrink_the_window() -> None:
