@@ -236,7 +236,7 @@ class Alerter:
         worker.join(self.drain_s)
         if worker.is_alive():
             logger.warning(
-                "alerts: {} alert(s) not sent before the {:.0f} s limit", self._queue.qsize(), self.drain_s
+                "alerts: {} alert(s) not sent before the {:g} s limit", self._queue.qsize(), self.drain_s
             )
 
     def _run(self) -> None:
