@@ -35,6 +35,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("doctor", "doctor", "check browser, extension, profile lock, secrets, database, disk, clock"),
     ("probe", "probe", "dry check of a site build: the profile's page controls and protocol drift"),
     ("dashboard-url", "dashboard_url", "print the operator console's tokenized URL again"),
+    ("alerts", "alerts", "send a test alert to RUGSBOT_ALERT_URLS (apprise)"),
+    ("prune", "prune", "remove old decisions, statistics and recordings (never bets, halts or the ledger)"),
 )
 
 

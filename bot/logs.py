@@ -8,18 +8,25 @@ Why this shape:
   it, and every sink redacts its final text again — so a secret smuggled in through an f-string, a
   ``bind()`` extra, an exception message or a colour-markup message is caught by at least one layer.
   Tracebacks are rendered without variable values (``diagnose=False``) for the same reason.
-* The file is JSON Lines (``rugsbot.jsonl``, rotated by size) so that sessions can be analysed later
-  with the same tools as recordings.
+* The file is JSON Lines (``rugsbot.jsonl``) so that sessions can be analysed later with the same tools as
+  recordings. It rotates at :data:`LOG_ROTATION` (the closed file is gzipped: JSON lines shrink ~10x), and
+  rotated files expire: at most :data:`LOG_KEEP_FILES` are kept and none older than :data:`LOG_KEEP_DAYS`
+  days (checked at each rotation and at each start), so a bot left alone for weeks keeps a bounded log.
+* Alert URLs carry tokens (``tgram://TOKEN/CHAT``): they are secrets like the password (see
+  ``Settings.secret_values``), and any ``scheme://user:password@`` in a text is masked as well.
 
 loguru's logger is process-wide by design; :func:`configure` is the one place that changes it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import re
 import sys
+import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -29,9 +36,20 @@ from loguru import logger
 
 from bot.mode import Mode
 
-__all__ = ["LOG_FILE_NAME", "Redactor", "configure", "reset"]
+__all__ = [
+    "LOG_FILE_NAME",
+    "LOG_KEEP_DAYS",
+    "LOG_KEEP_FILES",
+    "LOG_ROTATION",
+    "Redactor",
+    "configure",
+    "reset",
+]
 
 LOG_FILE_NAME = "rugsbot.jsonl"
+LOG_ROTATION = "20 MB"
+LOG_KEEP_FILES = 10
+LOG_KEEP_DAYS = 14.0
 MASK = "***"
 _CONSOLE_FORMAT = "{time:YYYY-MM-DD HH:mm:ss.SSS} | {extra[mode]: <8} | {level: <7} | {name}:{line} | {message}{extra[exc_text]}"
 # password=..., password: ..., "password": "...", wallet_password=... (any case)
@@ -41,6 +59,8 @@ _PASSWORD_RE = re.compile(
     ("[^"]*"|'[^']*'|[^\s,;&}\]]+)                                                      # the value
     """
 )
+# scheme://user:password@host: the password part (apprise URLs, proxies)
+_URL_CREDENTIALS_RE = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s/:@]*:)([^\s/@]+)(@)", re.IGNORECASE)
 _SECRET_KEY_RE = re.compile(r"(?i)(password|passwd|passphrase|secret|api[_-]?key|token)")
 _INTERNAL_EXTRAS = ("mode", "exc_text", "_json")
 
@@ -55,6 +75,7 @@ class Redactor:
     def text(self, s: str) -> str:
         if self._secrets is not None:
             s = self._secrets.sub(MASK, s)
+        s = _URL_CREDENTIALS_RE.sub(lambda m: m.group(1) + MASK + m.group(3), s)
         return _PASSWORD_RE.sub(_mask_value, s)
 
     def value(self, v: Any, key: str = "", depth: int = 0) -> Any:
@@ -162,6 +183,37 @@ class _InterceptHandler(logging.Handler):
         )
 
 
+class Retention:
+    """Loguru retention: keep the newest ``keep_files`` rotated log files and none older than ``keep_days``.
+
+    Loguru takes one rule (a count or an age); a bot left alone needs both (a burst of errors must not fill
+    the disk, and a quiet month must not keep a year). ``clock`` is injectable for tests.
+    """
+
+    def __init__(self, keep_files: int, keep_days: float, clock: Callable[[], float] = time.time) -> None:
+        self.keep_files = keep_files
+        self.keep_days = keep_days
+        self.clock = clock
+
+    def __call__(self, files: Sequence[str | Path]) -> None:
+        dated: list[tuple[float, Path]] = []
+        for f in files:
+            with contextlib.suppress(OSError):
+                dated.append((os.stat(f).st_mtime, Path(f)))
+        dated.sort(reverse=True)
+        cutoff = self.clock() - self.keep_days * 86400.0
+        for i, (mtime, path) in enumerate(dated):
+            if i >= self.keep_files or mtime < cutoff:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+
+def rotated_logs(log_dir: Path) -> list[Path]:
+    """Closed log files (``rugsbot.<date>.jsonl[.gz]``), not the one being written."""
+    stem, ext = os.path.splitext(LOG_FILE_NAME)
+    return sorted(p for p in log_dir.glob(f"{stem}.*{ext}*") if p.name != LOG_FILE_NAME)
+
+
 def configure(
     mode: Mode,
     *,
@@ -169,15 +221,20 @@ def configure(
     log_dir: Path | None = None,
     secrets: Sequence[str] = (),
     console: TextIO | None = None,
-    rotation: str | int = "20 MB",
-    retention: int = 10,
+    rotation: str | int = LOG_ROTATION,
+    retention: Retention | None = None,
+    compression: str | None = "gz",
     stdlib_level: int = logging.WARNING,
 ) -> None:
     """(Re)configure loguru for this run. ``console`` defaults to the current stderr (tests pass a buffer);
     while a :class:`bot.ui.live.LiveView` is up, that stderr prints above the panel.
 
+    The file sink rotates at ``rotation`` (bytes or loguru's ``"20 MB"``), gzips closed files
+    (``compression``) and expires them by ``retention`` (default: :data:`LOG_KEEP_FILES` files,
+    :data:`LOG_KEEP_DAYS` days), also once now so expired files go even if the log never rotates again.
     Standard-library loggers at ``stdlib_level`` and above are routed through the same sinks.
     """
+    retention = retention or Retention(LOG_KEEP_FILES, LOG_KEEP_DAYS)
     red = Redactor(secrets)
     logger.remove()
     logger.configure(patcher=_patcher(mode, red), extra={"mode": mode.label, "exc_text": ""})
@@ -191,12 +248,14 @@ def configure(
     )
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)
+        retention(rotated_logs(log_dir))
         logger.add(
             log_dir / LOG_FILE_NAME,
             level=level,
             format=_json_formatter(red),
             rotation=rotation,
             retention=retention,
+            compression=compression,
             encoding="utf-8",
             backtrace=False,
             diagnose=False,

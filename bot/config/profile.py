@@ -15,6 +15,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from bot.config.errors import WHOLE_FILE, ConfigError
 from bot.config.sections import (
+    AlertsConfig,
     BrowserConfig,
     EngineConfig,
     GuardsConfig,
@@ -38,6 +39,7 @@ class Profile(Strict):
     timing: TimingConfig = Field(default_factory=TimingConfig)
     browser: BrowserConfig = Field(default_factory=BrowserConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Profile:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from enum import StrEnum
+from types import MappingProxyType
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 StrategyParam = int | float | bool | str
 
@@ -117,7 +120,91 @@ class ScheduleWindow(Strict):
     stop_on_loss_sol: float | None = Field(None, gt=0)
     stop_on_profit_sol: float | None = Field(None, gt=0)
 
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, cron: str) -> str:
+        """Checked at load with APScheduler's own parser (the one ``schedule`` uses), so a bad line is a
+        config error naming file and key, not a traceback in ``schedule --list``."""
+        from datetime import UTC, datetime
+
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            trigger = CronTrigger.from_crontab(cron, timezone=UTC)
+        except ValueError as exc:
+            raise ValueError(f"not a valid crontab line {cron!r} ({exc})") from None
+        if trigger.get_next_fire_time(None, datetime.now(UTC)) is None:
+            raise ValueError(f"crontab line {cron!r} never fires")
+        return cron
+
 
 class ScheduleConfig(Strict):
     timezone: str = "UTC"
     windows: list[ScheduleWindow] = Field(default_factory=list)
+
+
+class AlertKind(StrEnum):
+    """What an alert is about (``[alerts] kinds``); each kind has a fixed level (:data:`ALERT_LEVELS`)."""
+
+    HALT = "halt"
+    PAUSE = "pause"
+    RECOVERY = "recovery"
+    TICK_INTERVAL = "tick_interval"
+    WIN_RATE = "win_rate"
+    STAKE = "stake"
+    PROTOCOL_DRIFT = "protocol_drift"
+    FAIR_MISMATCH = "fair_mismatch"
+    RUN_END = "run_end"
+    DAILY_SUMMARY = "daily_summary"
+    SCHEDULE = "schedule"
+
+
+class AlertLevel(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return (AlertLevel.INFO, AlertLevel.WARNING, AlertLevel.CRITICAL).index(self)
+
+
+ALERT_LEVELS: MappingProxyType[AlertKind, AlertLevel] = MappingProxyType(
+    {
+        AlertKind.HALT: AlertLevel.CRITICAL,
+        AlertKind.PROTOCOL_DRIFT: AlertLevel.CRITICAL,
+        AlertKind.FAIR_MISMATCH: AlertLevel.CRITICAL,
+        AlertKind.PAUSE: AlertLevel.WARNING,
+        AlertKind.TICK_INTERVAL: AlertLevel.WARNING,
+        AlertKind.WIN_RATE: AlertLevel.WARNING,
+        AlertKind.STAKE: AlertLevel.WARNING,
+        AlertKind.SCHEDULE: AlertLevel.WARNING,
+        AlertKind.RECOVERY: AlertLevel.INFO,
+        AlertKind.RUN_END: AlertLevel.INFO,
+        AlertKind.DAILY_SUMMARY: AlertLevel.INFO,
+    }
+)
+
+
+class AlertsConfig(Strict):
+    """What to send (where to is a secret: ``RUGSBOT_ALERT_URLS`` in the environment, never in a profile)."""
+
+    kinds: list[AlertKind] = Field(default_factory=lambda: list(AlertKind), description="kinds to send")
+    min_level: AlertLevel = Field(AlertLevel.INFO, description="send kinds at this level and above")
+    pause_longer_than_s: float = Field(60.0, gt=0, allow_inf_nan=False, description="alert a pause this long")
+    coalesce_min: float = Field(
+        15.0, ge=0, allow_inf_nan=False, description="at most one alert per kind per this many minutes"
+    )
+    tick_interval_over_s: float = Field(2.0, gt=0, allow_inf_nan=False, description="tick gap anomaly")
+    win_rate_min_bets: int = Field(20, ge=1, description="win-rate anomaly only over MORE settled bets")
+    win_rate_confidence: float = Field(
+        0.99, gt=0.5, lt=1, description="one-sided: alert when the upper bound is below 0.1817"
+    )
+    stake_over_sol: float | None = Field(
+        None, gt=0, allow_inf_nan=False, description="stake anomaly (None: guards.max_stake_per_bet_sol)"
+    )
+    timeout_s: float = Field(10.0, gt=0, le=120, allow_inf_nan=False, description="per-endpoint send")
+    queue_size: int = Field(64, ge=1, le=10_000, description="alerts waiting to be sent; more are dropped")
+
+    def wants(self, kind: AlertKind) -> bool:
+        return kind in self.kinds and ALERT_LEVELS[kind].rank >= self.min_level.rank

@@ -1,12 +1,15 @@
 """Machine-level settings and secrets, from ``RUGSBOT_*`` environment variables and ``.env``.
 
-The wallet password is a :class:`SecretStr`: its ``repr``/``str`` never shows the value, and the log
-redaction filter (bot/logs.py) also scrubs its raw value from every record as a second line of defence.
+The wallet password and the alert URLs are :class:`SecretStr`: their ``repr``/``str`` never show the value,
+and the log redaction filter (bot/logs.py) also scrubs their raw values (and the tokens inside each URL)
+from every record as a second line of defence.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +40,9 @@ class Settings(BaseSettings):
         description="your strategy plug-ins, looked up by name before the built-ins in bot/strategies",
     )
     wallet_password: SecretStr | None = Field(None, description="unlocks the wallet extension; never logged")
+    alert_urls: SecretStr | None = Field(
+        None, description="apprise URLs, space-separated (they carry tokens: never logged)"
+    )
     log_level: str = Field("INFO", description="console log level")
     url: str | None = Field(None, description="override the site URL (e.g. a simulator)")
     dashboard_token: SecretStr | None = Field(
@@ -73,4 +79,36 @@ class Settings(BaseSettings):
             out.append(self.wallet_password.get_secret_value())
         if self.dashboard_token is not None and self.dashboard_token.get_secret_value():
             out.append(self.dashboard_token.get_secret_value())
+        for url in self.alert_url_list():
+            out.extend(url_secrets(url))
         return out
+
+    def alert_url_list(self) -> list[str]:
+        """``RUGSBOT_ALERT_URLS`` split on whitespace (apprise URLs, e.g. ``tgram://TOKEN/CHAT``)."""
+        return self.alert_urls.get_secret_value().split() if self.alert_urls is not None else []
+
+
+_HOSTNAME_RE = re.compile(r"^(localhost|[0-9.]+|[a-z0-9-]+(\.[a-z0-9-]+)+)$", re.IGNORECASE)
+_MIN_SECRET_LEN = 6
+
+
+def url_secrets(url: str) -> list[str]:
+    """The URL itself and each part of it that may be a token: user, password, a host that is not a
+    hostname (apprise puts tokens there: ``discord://ID/TOKEN``, ``ntfy://TOPIC``), path segments and query
+    values. Short parts (≤ 5 characters, e.g. ``/alert``) and plain hostnames or IPs are left out, so the
+    redaction does not blank ordinary words."""
+    parts = [url]
+    try:
+        split = urlsplit(url)
+    except ValueError:
+        return parts
+    netloc = split.netloc
+    for piece in re.split(r"[@:]", netloc):
+        parts.append(unquote(piece))
+    parts.extend(unquote(seg) for seg in split.path.split("/"))
+    parts.extend(v for _, v in parse_qsl(split.query))
+    out: list[str] = []
+    for p in parts:
+        if len(p) >= _MIN_SECRET_LEN and not _HOSTNAME_RE.match(p) and p not in out:
+            out.append(p)
+    return out

@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from loguru import logger
 
+from bot.engine.persist import finite, listed, whole
 from bot.utc import iso
 
 
@@ -44,6 +47,9 @@ class AdaptationState:
 
 
 class Adaptation:
+    STATE_KIND: ClassVar[str] = "adaptation"
+    STATE_VERSION: ClassVar[int] = 1
+
     def __init__(
         self,
         max_tightening: float,
@@ -150,3 +156,32 @@ class Adaptation:
             else:
                 logger.info("adaptation relaxed at {}: {}", iso(t), self.reason())
             self._logged_factor = f
+
+    # ------------------------------------------------------------------ memory across restarts
+    def export_state(self) -> dict[str, Any]:
+        """The settled bets of the window and the performance steps. Timing degradation is not saved: it
+        describes the page of one run and is re-measured at once."""
+        return {
+            "bets": [[b.won, b.stake_lamports, b.p_win, b.t] for b in self._bets],
+            "perf_steps": self.perf_steps,
+        }
+
+    def restore_state(self, data: Mapping[str, Any]) -> str:
+        """Continue from a saved state; ``ValueError`` (nothing changed) when malformed."""
+        bets: list[Settled] = []
+        for i, row in enumerate(listed(data, "bets")):
+            if not isinstance(row, list) or len(row) != 4 or not isinstance(row[0], bool):
+                raise ValueError(f"bets[{i}] is not [won, stake_lamports, p_win, t]")
+            fields = {"stake": row[1], "p": row[2], "t": row[3]}
+            stake = whole(fields, "stake")
+            p = finite(fields, "p", low=0.0)
+            if p > 1.0:
+                raise ValueError(f"bets[{i}] has p_win {p} > 1")
+            bets.append(Settled(row[0], stake, p, finite(fields, "t")))
+        steps = whole(data, "perf_steps")
+        self._bets.clear()
+        self._bets.extend(bets)  # the deque keeps the newest window_bets when the window shrank
+        self.perf_steps = min(steps, self.steps)
+        self.z = self.performance_z()
+        self._logged_factor = self.factor  # a restored tightening is not a change to log as one
+        return f"{len(self._bets)} settled bets, {self.reason()}"

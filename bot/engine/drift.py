@@ -14,7 +14,11 @@ follow a drift instead of flagging it.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from bot.engine.persist import finite, whole
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +35,14 @@ def game_log_lr(at_risk: int, rugs: int, h0: float, h1: float) -> float:
 
 
 class DriftMonitor:
-    """Feed it games (rug checks at risk, rugs); it raises an alarm that stays raised until :meth:`reset`."""
+    """Feed it games (rug checks at risk, rugs); it raises an alarm that stays raised until :meth:`reset`.
+
+    Its evidence survives restarts (:meth:`export_state` / :meth:`restore_state`): a drift that builds up
+    over several scheduled windows is caught as if the bot had never stopped.
+    """
+
+    STATE_KIND: ClassVar[str] = "drift"
+    STATE_VERSION: ClassVar[int] = 1
 
     def __init__(self, h0: float, *, delta: float = 0.25, threshold: float = 9.2) -> None:
         if not 0.0 < h0 < 1.0:
@@ -87,3 +98,38 @@ class DriftMonitor:
         if self._alarm_reason:
             return DriftStatus(True, self._alarm_reason, stat)
         return DriftStatus(False, f"hazard consistent with {self.h0:.4f}/tick over {self.games} games", stat)
+
+    # ------------------------------------------------------------------ memory across restarts
+    def export_state(self) -> dict[str, Any]:
+        """The two CUSUM arms (nats), the games seen and the hypotheses they were computed for."""
+        return {
+            "h0": self.h0,
+            "delta": self.delta,
+            "up": self.up,
+            "down": self.down,
+            "games": self.games,
+            "alarm": self._alarm_reason,
+        }
+
+    def restore_state(self, data: Mapping[str, Any]) -> str:
+        """Continue from a saved state. Raises ``ValueError`` (nothing changed) when it is malformed or was
+        computed for other hypotheses (another h0 or δ: the arms would mean something else).
+
+        A saved *alarm* is not restored: a run can only start after ``rugsbot resume``, which is the
+        operator's answer to that alarm, so the evidence starts afresh (with a note in the returned text).
+        """
+        h0, delta = finite(data, "h0"), finite(data, "delta")
+        if abs(h0 - self.h0) > 1e-12 or abs(delta - self.delta) > 1e-12:
+            raise ValueError(
+                f"computed for h0 {h0:g} and delta {delta:g}, now {self.h0:g} and {self.delta:g}"
+            )
+        up, down, games = finite(data, "up", low=0.0), finite(data, "down", low=0.0), whole(data, "games")
+        alarm = data.get("alarm", "")
+        if not isinstance(alarm, str):
+            raise ValueError("alarm is not a text")
+        self.games = games
+        if alarm:
+            self.reset()
+            return f"the previous run's alarm ({alarm}) was resumed by the operator: evidence starts afresh"
+        self.up, self.down, self._alarm_reason = up, down, ""
+        return f"CUSUM {max(up, down):.2f} nats after {games} games"

@@ -19,10 +19,12 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any, ClassVar
 
 from bot.config.sections import EngineConfig, TimingConfig
 from bot.engine.beta import beta_ppf
 from bot.engine.drift import DriftMonitor, DriftStatus
+from bot.engine.persist import listed, whole
 from bot.engine.timing_model import Landing, TimingModel
 from bot.engine.types import Estimate, Zone
 from bot.game.rules import PAYOUT_MULTIPLIER, RUG_HAZARD, WINDOW_TICKS
@@ -34,6 +36,9 @@ RULES_HAZARD: Mapping[str, float] = MappingProxyType({"v3": RUG_HAZARD, "v1": RU
 DEFAULT_VERSION = "v3"
 TICK_BINS: tuple[int, ...] = (0, 50, 100, 200, 400)  # lower edges; the last bin is open-ended
 STALE_FEED_S = 1.0  # tick silence after which a rug may already have happened (silences surround every rug)
+SAVED_IDS = (
+    2000  # game ids kept in a saved state: a game seen again just after a restart is not counted twice
+)
 
 
 # ------------------------------------------------------------------------------------------------ posterior
@@ -170,7 +175,15 @@ def kelly_fraction(p: float, payout: int = 5, promo: float = 0.0) -> float:
 
 
 class ProbabilityModel:
-    """P(win), its credible interval, EV, zone and Kelly for a side bet clicked now; cheap per tick."""
+    """P(win), its credible interval, EV, zone and Kelly for a side bet clicked now; cheap per tick.
+
+    Its own saved state (``STATE_KIND`` "posterior") is the observed counts per fair version and tick bin;
+    the prior is rebuilt from the profile at each start, so a changed ``prior_games`` applies at once.
+    :meth:`persistent_parts` lists it with the drift monitor and the timing model, which save separately.
+    """
+
+    STATE_KIND: ClassVar[str] = "posterior"
+    STATE_VERSION: ClassVar[int] = 1
 
     def __init__(
         self,
@@ -245,6 +258,65 @@ class ProbabilityModel:
     @property
     def drift(self) -> DriftStatus:
         return self._drift.status
+
+    @property
+    def drift_monitor(self) -> DriftMonitor:
+        return self._drift
+
+    def persistent_parts(self) -> tuple[ProbabilityModel, DriftMonitor, TimingModel]:
+        """What a restart must restore: the posterior (this object), the drift evidence, the click timing."""
+        return (self, self._drift, self.timing)
+
+    # ------------------------------------------------------------------ memory across restarts
+    def export_state(self) -> dict[str, Any]:
+        """Observed counts (prior excluded) per version, the games used and the newest game ids."""
+        return {
+            "tick_bins": list(TICK_BINS),
+            "games_observed": self.games_observed,
+            "versions": {
+                v: {
+                    "rugs": c.rugs,
+                    "at_risk": c.at_risk,
+                    "bin_rugs": c.bin_rugs,
+                    "bin_at_risk": c.bin_at_risk,
+                }
+                for v, c in self._counts.items()
+            },
+            "seen": list(self._seen_order)[-SAVED_IDS:],
+        }
+
+    def restore_state(self, data: Mapping[str, Any]) -> str:
+        """Continue from a saved state; ``ValueError`` (nothing changed) when malformed or binned otherwise."""
+        if listed(data, "tick_bins") != list(TICK_BINS):
+            raise ValueError(f"tick bins {data['tick_bins']} differ from {list(TICK_BINS)}")
+        games = whole(data, "games_observed")
+        versions = data.get("versions")
+        if not isinstance(versions, dict):
+            raise ValueError("versions is not a table")
+        counts: dict[str, _Counts] = {}
+        for version, raw in versions.items():
+            if not isinstance(raw, dict):
+                raise ValueError(f"versions.{version} is not a table")
+            c = _Counts(self.prior_hazard(version)[0], self.config.prior_games)
+            c.rugs, c.at_risk = whole(raw, "rugs"), whole(raw, "at_risk")
+            c.bin_rugs = [whole({"n": n}, "n") for n in listed(raw, "bin_rugs")]
+            c.bin_at_risk = [whole({"n": n}, "n") for n in listed(raw, "bin_at_risk")]
+            bins_ok = len(c.bin_rugs) == len(c.bin_at_risk) == len(TICK_BINS)
+            if (
+                c.rugs > c.at_risk
+                or not bins_ok
+                or sum(c.bin_rugs) != c.rugs
+                or sum(c.bin_at_risk) != c.at_risk
+            ):
+                raise ValueError(f"versions.{version}: inconsistent counts")
+            counts[str(version)] = c
+        seen = [str(g) for g in listed(data, "seen")][-self._keep_ids :]
+        self._counts = counts
+        self.games_observed = games
+        self._seen = set(seen)
+        self._seen_order = deque(seen)
+        total = sum(c.rugs for c in counts.values())
+        return f"{games} games ({total} rugs) over {len(counts)} fair version(s)"
 
     # ------------------------------------------------------------------ outputs
     def hazard_posterior(self, version: str | None = DEFAULT_VERSION) -> HazardPosterior:

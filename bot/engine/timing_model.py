@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
+from bot.engine.persist import finite, listed
 from bot.game.rules import NOMINAL_TICK_S, WINDOW_TICKS
 from bot.game.state import TickTiming
 
@@ -43,6 +46,9 @@ class Landing:
 
 class TimingModel:
     """Click latency estimate (prior + recent measurements) and landing/window predictions."""
+
+    STATE_KIND: ClassVar[str] = "timing"
+    STATE_VERSION: ClassVar[int] = 1
 
     def __init__(self, prior_latency_s: float = 0.22, *, prior_weight: float = 5.0, keep: int = 200) -> None:
         if prior_latency_s <= 0:
@@ -107,3 +113,17 @@ class TimingModel:
         high = max(mean + spread, (ticks - 1) * m + p99)
         low = max(0.0, mean - spread)
         return WindowTiming(mean, low, high)
+
+    # ------------------------------------------------------------------ memory across restarts
+    def export_state(self) -> dict[str, Any]:
+        """The recent click latencies (s), oldest first; the prior comes from the profile at each start."""
+        return {"latencies_s": list(self._recent)}
+
+    def restore_state(self, data: Mapping[str, Any]) -> str:
+        """Continue from a saved state; ``ValueError`` (nothing changed) when malformed."""
+        values = [finite({"latency": v}, "latency", low=0.0) for v in listed(data, "latencies_s")]
+        self._recent.clear()
+        self._latency_s = self._latency_p99_s = self.prior_latency_s
+        for v in values[-(self._recent.maxlen or len(values)) :]:
+            self.observe_latency(v)
+        return f"{len(self._recent)} latencies, estimate {self._latency_s * 1000:.0f} ms"

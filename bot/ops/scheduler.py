@@ -8,7 +8,12 @@ Rules, and why:
   down) is *reported* as missed — logged and stored — never replayed later in a burst;
 * a halt (active halt in the database) stops the schedule; so does a run that exits with code 3 (halted);
 * each run is bounded: ``--duration`` and ``--games`` are passed to ``rugsbot run``, the runner kills it
-  after the window's maximum plus a grace period, and stops it early on the window's loss/profit limits.
+  after the window's maximum plus a grace period, and stops it early on the window's loss/profit limits;
+* the exit code is the truth: 0 is ``ran``, 3 ``halted``, anything else ``failed`` with its code, logged at
+  WARNING. An environment failure (exit 4: browser, network, lock) is retried within the window with
+  exponential backoff while enough of the window is left; a window that fails with the same code
+  ``pause_after`` times in a row is reported once (log, event, alert) and paused until the scheduler
+  restarts — a broken set-up must not retry forever, nor flood the operator.
 
 Time is injected everywhere (``now`` arguments, trigger fire times) so tests drive a fake clock.
 """
@@ -16,12 +21,11 @@ Time is injected everywhere (``now`` arguments, trigger fire times) so tests dri
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,29 +34,33 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 from loguru import logger
 
-from bot.config.sections import ScheduleConfig, ScheduleWindow
-from bot.exitcodes import EXIT_HALTED
+from bot.config.sections import AlertKind, ScheduleConfig, ScheduleWindow
+from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_HALTED, EXIT_OK
+from bot.ops.window_runner import STOP_GRACE_S, RunRequest, SubprocessRunner
 
-STOP_GRACE_S = 30.0
+__all__ = [
+    "STOP_GRACE_S",
+    "RunOutcome",
+    "RunRequest",
+    "SubprocessRunner",
+    "WindowScheduler",
+    "fire_times",
+    "trigger_for",
+]
 
-
-@dataclass(frozen=True, slots=True)
-class RunRequest:
-    window: str
-    scheduled_at: datetime
-    max_duration_s: float
-    max_games: int | None = None
-    stop_on_loss_sol: float | None = None
-    stop_on_profit_sol: float | None = None
+# a child stopped on purpose by the runner (window limits): SIGTERM as a signal, or as 128+15 from a shell
+_STOPPED_CODES = frozenset({EXIT_OK, -signal.SIGTERM, 128 + signal.SIGTERM, 130})
+MIN_RETRY_WINDOW_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
 class RunOutcome:
     window: str
     scheduled_at: str
-    status: str  # "ran" | "missed" | "overlap" | "halted"
+    status: str  # "ran" | "failed" | "halted" | "missed" | "overlap" | "paused"
     exit_code: int | None = None
     detail: str = ""
+    attempts: int = 1
 
 
 class Runner(Protocol):
@@ -61,6 +69,9 @@ class Runner(Protocol):
 
 Recorder = Callable[[str, dict[str, Any]], None]
 """Where outcomes go besides the log: in production the database's append-only event log."""
+
+Notifier = Callable[[AlertKind, str], None]
+"""Where the operator hears of a paused window or a stopped schedule: in production the Alerter."""
 
 
 def trigger_for(window: ScheduleWindow, tz: str) -> CronTrigger:
@@ -101,9 +112,17 @@ class WindowScheduler:
     misfire_grace_s: float = 60.0
     state_file: Path | None = None
     on_stop: Callable[[str], None] | None = None
+    notify: Notifier | None = None
+    pause_after: int = 3
+    retry_backoff_s: float = 30.0
+    retry_backoff_max_s: float = 600.0
+    sleep: Callable[[float], None] = time.sleep
+    monotonic: Callable[[], float] = time.monotonic
     outcomes: list[RunOutcome] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stopped: str | None = None
+    _streak: dict[str, tuple[int, int]] = field(default_factory=dict)  # window → (exit code, in a row)
+    _paused: dict[str, str] = field(default_factory=dict)  # window → why
 
     def __post_init__(self) -> None:
         names = [w.name for w in self.config.windows]
@@ -116,6 +135,10 @@ class WindowScheduler:
     def stopped(self) -> str | None:
         return self._stopped
 
+    @property
+    def paused(self) -> dict[str, str]:
+        return dict(self._paused)
+
     # ------------------------------------------------------------------ the job wrapper
 
     def job(self, name: str, scheduled_at: datetime, now: datetime) -> RunOutcome:
@@ -123,6 +146,11 @@ class WindowScheduler:
         stamp = scheduled_at.isoformat()
         if self._stopped is not None:
             return self._out(RunOutcome(name, stamp, "halted", detail=f"schedule stopped: {self._stopped}"))
+        if name in self._paused:  # reported once when it was paused; each skipped start is only debug noise
+            logger.debug("window {w} due {s}: paused ({p})", w=name, s=stamp, p=self._paused[name])
+            outcome = RunOutcome(name, stamp, "paused", detail=self._paused[name])
+            self.outcomes.append(outcome)
+            return outcome
         halt = self.halted()
         if halt is not None:
             self.stop(f"halted: {halt}")
@@ -137,28 +165,95 @@ class WindowScheduler:
         if not self._lock.acquire(blocking=False):
             return self._out(RunOutcome(name, stamp, "overlap", detail="another run is still going"))
         try:
-            code = self.runner(request_for(self.windows[name], scheduled_at))
+            code, attempts = self._run_with_retries(request_for(self.windows[name], scheduled_at))
         finally:
             self._lock.release()
         why = str(getattr(self.runner, "last_stop_reason", "") or "")  # e.g. the SubprocessRunner's stop
-        outcome = self._out(RunOutcome(name, stamp, "ran", exit_code=code, detail=why))
+        if code == EXIT_HALTED:
+            status = "halted"
+        elif code in _STOPPED_CODES and (code == EXIT_OK or why):
+            status = "ran"
+        else:
+            status = "failed"
+            why = why or _exit_meaning(code)
+        outcome = self._out(RunOutcome(name, stamp, status, exit_code=code, detail=why, attempts=attempts))
         if code == EXIT_HALTED:
             self.stop("a run ended halted (exit 3)")
+        self._count(name, status, code)
         return outcome
+
+    def _run_with_retries(self, req: RunRequest) -> tuple[int, int]:
+        """Run; on exit 4 (environment) wait and run again with what is left of the window.
+
+        Backoff doubles from ``retry_backoff_s`` up to ``retry_backoff_max_s``; no retry starts with less than
+        :data:`MIN_RETRY_WINDOW_S` of the window left (a run needs time to launch and arm)."""
+        started = self.monotonic()
+        window_s = req.max_duration_s
+        backoff = self.retry_backoff_s
+        attempts = 0
+        while True:
+            attempts += 1
+            code = self.runner(req)
+            if code != EXIT_ENVIRONMENT or self._stopped is not None:
+                return code, attempts
+            left = window_s - (self.monotonic() - started) - backoff
+            if left < MIN_RETRY_WINDOW_S or self.halted() is not None:
+                return code, attempts
+            logger.warning(
+                "window {w}: environment failure (exit 4), retry {n} in {b:.0f} s ({l:.0f} s of the window left)",
+                w=req.window,
+                n=attempts,
+                b=backoff,
+                l=left,
+            )
+            self.record(
+                "schedule_retry",
+                {"window": req.window, "attempt": attempts, "exit_code": code, "backoff_s": backoff},
+            )
+            self.sleep(backoff)
+            req = replace(req, max_duration_s=left)
+            backoff = min(backoff * 2, self.retry_backoff_max_s)
+
+    def _count(self, name: str, status: str, code: int) -> None:
+        """Consecutive failures with the same exit code; ``pause_after`` of them pause the window."""
+        if status != "failed":
+            self._streak.pop(name, None)
+            return
+        last, n = self._streak.get(name, (code, 0))
+        n = n + 1 if last == code else 1
+        self._streak[name] = (code, n)
+        if n >= self.pause_after and name not in self._paused:
+            why = f"failed {n} times in a row with exit {code} ({_exit_meaning(code)})"
+            self._paused[name] = why
+            logger.warning(
+                "window {w} paused: {y}; restart `rugsbot schedule` after fixing it", w=name, y=why
+            )
+            self.record("schedule_paused", {"window": name, "exit_code": code, "failures": n, "reason": why})
+            if self.notify is not None:
+                self.notify(AlertKind.SCHEDULE, f"schedule window {name!r} paused: {why}")
 
     def stop(self, reason: str) -> None:
         if self._stopped is None:
             self._stopped = reason
             logger.warning("schedule stopped: {}", reason)
             self.record("schedule_stopped", {"reason": reason})
+            if self.notify is not None:
+                self.notify(AlertKind.SCHEDULE, f"schedule stopped: {reason}")
             if self.on_stop is not None:
                 self.on_stop(reason)
 
     def _out(self, o: RunOutcome) -> RunOutcome:
         self.outcomes.append(o)
         level = "INFO" if o.status == "ran" else "WARNING"
+        code = "" if o.exit_code is None else f" (exit {o.exit_code})"
         logger.log(
-            level, "window {w} due {s}: {st} {d}", w=o.window, s=o.scheduled_at, st=o.status, d=o.detail
+            level,
+            "window {w} due {s}: {st}{c} {d}",
+            w=o.window,
+            s=o.scheduled_at,
+            st=o.status,
+            c=code,
+            d=o.detail,
         )
         self.record(f"schedule_{o.status}", asdict(o))
         return o
@@ -246,63 +341,15 @@ class WindowScheduler:
         return now
 
 
-# ---------------------------------------------------------------------- the production runner
-
-
-@dataclass
-class SubprocessRunner:
-    """``rugsbot run --profile P --duration S [--games N]`` as a child process, watched from outside.
-
-    ``session_pnl_sol`` (optional) reads the running session's P&L (from the database); the runner stops
-    the child with SIGTERM — a clean stop — when a window's loss or profit limit is reached, and kills it
-    if it outlives the window by :data:`STOP_GRACE_S`.
-    """
-
-    profile: str | None
-    extra_args: Sequence[str] = ()
-    session_pnl_sol: Callable[[], float | None] | None = None
-    poll_s: float = 2.0
-    command: Sequence[str] | None = None  # tests: replace the child command
-    last_stop_reason: str = ""
-
-    def argv(self, req: RunRequest) -> list[str]:
-        if self.command is not None:
-            return list(self.command)
-        argv = [sys.executable, "-m", "bot.cli", "run", "--duration", f"{req.max_duration_s:.0f}"]
-        if self.profile:
-            argv += ["--profile", self.profile]
-        if req.max_games is not None:
-            argv += ["--games", str(req.max_games)]
-        return argv + list(self.extra_args)
-
-    def __call__(self, req: RunRequest) -> int:
-        proc = subprocess.Popen(self.argv(req))
-        started = time.monotonic()
-        self.last_stop_reason = ""
-        while True:
-            try:
-                return proc.wait(timeout=self.poll_s)
-            except subprocess.TimeoutExpired:
-                pass
-            elapsed = time.monotonic() - started
-            reason = self._stop_reason(req, elapsed)
-            if reason:
-                self.last_stop_reason = reason
-                logger.warning("window {w}: stopping the run ({r})", w=req.window, r=reason)
-                proc.terminate()
-                try:
-                    return proc.wait(timeout=STOP_GRACE_S)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    return proc.wait()
-
-    def _stop_reason(self, req: RunRequest, elapsed: float) -> str:
-        if elapsed > req.max_duration_s + min(STOP_GRACE_S, req.max_duration_s):
-            return f"outlived the window ({elapsed:.0f} s)"
-        pnl = self.session_pnl_sol() if self.session_pnl_sol is not None else None
-        if pnl is not None:
-            if req.stop_on_loss_sol is not None and pnl <= -req.stop_on_loss_sol:
-                return f"loss limit {req.stop_on_loss_sol} SOL reached ({pnl:+.4f})"
-            if req.stop_on_profit_sol is not None and pnl >= req.stop_on_profit_sol:
-                return f"profit target {req.stop_on_profit_sol} SOL reached ({pnl:+.4f})"
-        return ""
+def _exit_meaning(code: int) -> str:
+    """The documented exit codes (bot/cli.py), for a log line an operator can act on."""
+    meanings = {
+        1: "a check failed",
+        2: "usage or configuration error: see the run's log",
+        3: "halted",
+        4: "environment: browser, network, lock, disk or database",
+        130: "interrupted",
+    }
+    if code < 0:
+        return f"killed by signal {-code}"
+    return meanings.get(code, "unexpected exit code")

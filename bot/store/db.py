@@ -34,17 +34,21 @@ from pathlib import Path
 
 from bot.bets.model import BetStatus
 from bot.store.bets import BetStore, legal_transition
+from bot.store.daily import DailyStore
+from bot.store.engine_state import StateStore
 from bot.store.errors import BetTransitionError, StoreError
 from bot.store.halts import HaltStore
 from bot.store.records import RecordStore
+from bot.store.retention import RetentionStore
 from bot.store.schema import LATEST_VERSION, MIGRATIONS
 from bot.store.sessions import SessionStore
 
 __all__ = ["BetStatus", "BetTransitionError", "Store", "StoreError", "legal_transition"]
 
 
-class Store(SessionStore, HaltStore, BetStore, RecordStore):
-    """The database: one front over one module per aggregate (sessions, halts, bets, records)."""
+class Store(SessionStore, HaltStore, BetStore, RecordStore, StateStore, RetentionStore, DailyStore):
+    """The database: one front over one module per aggregate (sessions, halts, bets, records, saved state,
+    retention, daily totals)."""
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod

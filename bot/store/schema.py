@@ -130,6 +130,41 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX IF NOT EXISTS bets_account ON bets(account, status);
         """,
     ),
+    (
+        # Retention and memory (issue 14). Idempotent (IF NOT EXISTS / DROP IF EXISTS / OR IGNORE).
+        3,
+        """
+        CREATE TABLE IF NOT EXISTS saved_state (
+            scope TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            saved_t REAL NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (scope, kind)
+        );
+        -- a row exists only inside `rugsbot prune`'s own transaction: the one path allowed to delete events
+        CREATE TABLE IF NOT EXISTS prune_permit (id INTEGER PRIMARY KEY CHECK (id = 1));
+        -- events stays append-only for every kind the ledger, halts and sessions are rebuilt from (and every
+        -- kind not listed here, including future ones); only statistics kinds may go, and only while pruning
+        DROP TRIGGER IF EXISTS events_no_delete;
+        CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+            WHEN NOT EXISTS (SELECT 1 FROM prune_permit)
+                OR NOT (OLD.kind = 'guard' OR substr(OLD.kind, 1, 9) = 'schedule_')
+            BEGIN SELECT RAISE(ABORT, 'events is append-only'); END;
+        CREATE TABLE IF NOT EXISTS retention (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            decision_cap INTEGER NOT NULL CHECK (decision_cap >= 1000)
+        );
+        INSERT OR IGNORE INTO retention (id, decision_cap) VALUES (1, 1000000);
+        -- the decision cap, enforced by the database itself: every 100th row drops what is beyond the cap
+        -- (a rowid range delete of ~100 rows; the ids only grow)
+        CREATE TRIGGER IF NOT EXISTS decisions_cap AFTER INSERT ON decisions
+            WHEN NEW.id % 100 = 0
+            BEGIN
+                DELETE FROM decisions WHERE id <= NEW.id - (SELECT decision_cap FROM retention WHERE id = 1);
+            END;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 from collections.abc import Iterator
@@ -124,9 +125,16 @@ def test_file_rotates_by_size(tmp_path: Path) -> None:
             logger.info("line {} {}", i, SECRET)
     finally:
         reset()
-    files = sorted(tmp_path.glob("rugsbot*.jsonl"))
+    files = sorted(tmp_path.glob("rugsbot*.jsonl*"))  # closed files are gzipped
     assert len(files) >= 3
-    lines = [json.loads(ln) for f in files for ln in f.read_text(encoding="utf-8").splitlines()]
+    assert any(f.suffix == ".gz" for f in files)
+
+    def text(f: Path) -> str:
+        return (
+            gzip.decompress(f.read_bytes()).decode() if f.suffix == ".gz" else f.read_text(encoding="utf-8")
+        )
+
+    lines = [json.loads(ln) for f in files for ln in text(f).splitlines()]
     assert len(lines) == 60
     assert all(d["mode"] == "PRACTICE" and SECRET not in d["message"] for d in lines)
 
