@@ -17,7 +17,8 @@ from bot.engine.calibration import (
     calibrate_recordings,
     read_game_lengths,
 )
-from bot.exitcodes import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
+from bot.errors import NothingToCheck, UsageError
+from bot.exitcodes import EXIT_OK
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,8 +36,7 @@ def run(args: argparse.Namespace) -> int:
     _, profile = load(args)
     missing = [p for p in args.files if not p.exists()]
     if missing:
-        print(f"rugsbot calibrate: no such file: {', '.join(map(str, missing))}")
-        return EXIT_USAGE
+        raise UsageError(f"no such file or directory: {', '.join(map(str, missing))}")
     files = _expand(args.files)
     csvs = [p for p in files if p.suffix == ".csv"]
     recs = [p for p in files if p.suffix != ".csv"]
@@ -48,11 +48,15 @@ def run(args: argparse.Namespace) -> int:
         reports.append(("recordings", calibrate_recordings(parts, profile.engine)))
     for p in csvs:
         reports.append((p.name, calibrate_game_lengths(read_game_lengths(p), profile.engine)))
+    if not any(r.observations for _, r in reports):
+        raise NothingToCheck(
+            f"nothing to calibrate: no tick observation in {', '.join(map(str, args.files))}"
+        )
     if args.json:
         emit_json({name: r.as_dict() for name, r in reports})
     else:
         _print(reports)
-    return EXIT_OK if any(r.observations for _, r in reports) else EXIT_CHECK_FAILED
+    return EXIT_OK
 
 
 def _expand(paths: list[Path]) -> list[Path]:

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.commands import cliargs
 from bot.commands.common import add_json_arg, emit_json
 from bot.exitcodes import EXIT_CHECK_FAILED, EXIT_OK
 from bot.feeds.parts import RECORDING_SUFFIXES, part_order
@@ -182,6 +183,9 @@ def expand(paths: list[Path]) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    cliargs.recordings(
+        list(args.files)
+    )  # a missing path: 2; nothing readable in any of them: 1 (one line each)
     files = replay_files(expand(list(args.files)), continuous=args.continuous)
     totals = _totals(files)
     if args.json:

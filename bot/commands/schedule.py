@@ -8,9 +8,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.commands import argtypes
 from bot.commands.common import add_profile_arg, emit_json, load
 from bot.config import Settings
-from bot.exitcodes import EXIT_HALTED, EXIT_OK, EXIT_USAGE
+from bot.errors import Halted, UsageError
+from bot.exitcodes import EXIT_HALTED, EXIT_OK
 from bot.ops.scheduler import RunRequest, SubprocessRunner, WindowScheduler, fire_times, trigger_for
 
 HEARTBEAT_S = 30
@@ -23,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--misfire-grace",
-        type=float,
+        type=argtypes.non_negative_float,
         default=60.0,
         metavar="S",
         help="a run that cannot start within S seconds of its time is reported missed, not run",
@@ -75,8 +77,7 @@ def run(args: argparse.Namespace) -> int:
     settings, profile = load(args)
     cfg = profile.schedule
     if not cfg.windows:
-        print(f"rugsbot schedule: profile {profile.name!r} has no [[schedule.windows]]")
-        return EXIT_USAGE
+        raise UsageError(f"profile {profile.name!r} has no [[schedule.windows]]")
     tz = ZoneInfo(cfg.timezone)
     now = datetime.now(tz)
     if args.list:
@@ -127,8 +128,7 @@ def run(args: argparse.Namespace) -> int:
         on_stop=lambda reason: sched.shutdown(wait=False),
     )
     if (halt := db.halted()) is not None:
-        print(f"rugsbot schedule: halted ({halt}); run `rugsbot resume` first")
-        return EXIT_HALTED
+        raise Halted(f"halted ({halt})", hint="run `rugsbot resume` first")
     ws.report_downtime(now)
     ws.attach(sched, clock=lambda: datetime.now(tz))
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bot.errors import UsageError
 
-class ConfigError(Exception):
+
+class ConfigError(UsageError):
     def __init__(self, source: str, key: str, problem: str) -> None:
         self.source = source
         self.key = key

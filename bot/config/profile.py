@@ -49,6 +49,21 @@ class Profile(Strict):
             raise ValueError('confirm_live = true only makes sense with mode = "live"')
         if self.guards.max_stake_per_bet_sol > self.starting_bankroll_sol and self.mode is Mode.DRY_RUN:
             raise ValueError("guards.max_stake_per_bet_sol exceeds starting_bankroll_sol")
+        for i, spec in enumerate(self.engine.strategies):
+            for key, stake in spec.params.items():
+                # a stake the governor refuses on every bet: the profile could never bet (simulations and the
+                # paper bankroll start from starting_bankroll_sol)
+                if (
+                    not key.endswith("stake_sol")
+                    or isinstance(stake, bool)
+                    or not isinstance(stake, int | float)
+                ):
+                    continue
+                where = f"engine.strategies[{i}].params.{key} = {stake:g}"
+                if stake > self.guards.max_stake_per_bet_sol:
+                    raise ValueError(f"{where} exceeds guards.max_stake_per_bet_sol: no bet could be placed")
+                if stake > self.starting_bankroll_sol:
+                    raise ValueError(f"{where} exceeds starting_bankroll_sol: no bet could be placed")
         return self
 
     @property
@@ -107,6 +122,8 @@ def load_profile(name_or_path: str | None, profiles_dir: Path | None = None) -> 
         raise ConfigError(source, "-", "profile file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, "-", f"not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(source, "-", "not a text file (a profile is UTF-8 TOML)") from None
     except OSError as exc:
         raise ConfigError(source, "-", f"cannot read: {exc.strerror}") from None
     return profile_from_dict(data, source)

@@ -88,9 +88,13 @@ def test_replay_reports_damage(capsys: pytest.CaptureFixture[str], tmp_path: Pat
 
 
 def test_replay_missing_file_fails(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    rc, doc = _json(capsys, ["replay", "--json", str(tmp_path / "nope.jsonl")])
-    assert rc == 1
-    assert doc["files"][0]["bad_lines"][0][0] == 0
+    """A path that does not exist is a usage error like in every other command (issue 13): exit 2, one line
+    naming it, and no empty tables or JSON."""
+    rc = main(["replay", "--json", str(tmp_path / "nope.jsonl")])
+    out, err = capsys.readouterr()
+    assert rc == 2
+    assert out == ""
+    assert err.count("\n") == 1 and "no such file" in err and "nope.jsonl" in err
 
 
 def test_replay_continuous_parts(capsys: pytest.CaptureFixture[str], tmp_path: Path, real_dir: Path) -> None:
