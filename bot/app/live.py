@@ -207,7 +207,7 @@ class LiveRun:
             profile_dir=target.profile_dir,
             trace=self.options.trace,
         )
-        logger.info(
+        logger.debug(  # the start is announced once, when armed ("armed in ... mode")
             "browser {exe} on profile {d} (headless={h})",
             exe=browser.executable,
             d=browser.profile_dir,

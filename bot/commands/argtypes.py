@@ -37,12 +37,11 @@ def _ranged(
         value = _number(text, kind)
         too_low = value <= low if low_open else value < low
         if too_low or (high is not None and value > high):
-            rel = ">" if low_open else "≥"
-            upper = f" and ≤ {high:g}" if high is not None else ""
+            rel = ">" if low_open else ">="
+            upper = f" and <= {high:g}" if high is not None else ""
             raise argparse.ArgumentTypeError(f"must be {rel} {low:g}{upper}, got {text!r}")
         return value
 
-    check.__name__ = kind.__name__  # argparse names the type in its own messages
     return check
 
 
