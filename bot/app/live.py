@@ -8,9 +8,8 @@ Order of a run, and why:
    anything can ask the wallet for something;
 4. attach the sniffer BEFORE ``goto`` so the page's socket is seen from its first frame (frames wait in a
    buffer until the loop exists);
-5. assemble the trading loop (bot/app/assembly.py: the session row, the recording) only once the site has
-   answered: a site that cannot be reached is one line and exit 4 (bot/errors.py), with no session row, no
-   recording and no halt — a halt is for doubt about money, and nothing was bet;
+5. assemble the trading loop (bot/app/assembly.py: session row, recording) once the site has answered: an
+   unreachable site is exit 4 with no session row, no recording and no halt (a halt is for doubt about money);
 6. log in through the wallet (practice/live, bot/app/login.py), verify every control and select the coin,
    arm, and only then open the decider's gate: no decision is taken on a frame from before arming;
 7. every sniffed frame goes through ``TradingLoop.on_frame``; an intent is clicked by the broker on its own
@@ -19,8 +18,7 @@ Order of a run, and why:
    session row, the recorder, the browser and the database; print a summary; on failure save a
    screenshot and the Playwright trace next to the logs.
 
-A failure is kept in :attr:`LiveRun.error` and raised by :func:`run_live` once everything is closed, so the
-CLI's boundary prints it as its one line (a traceback only with ``--debug``).
+A failure is kept in :attr:`LiveRun.error`; :func:`run_live` raises it once all is closed (the CLI's one line).
 """
 
 from __future__ import annotations
@@ -35,25 +33,26 @@ from loguru import logger
 
 from bot.app.assembly import LoopConfig, LoopParts, assemble, browser_broker
 from bot.app.driver import FrameDriver
-from bot.app.lock import DataDirInUse, DataDirLock
+from bot.app.lock import DataDirLock
 from bot.app.login import WalletLogin, alarm_kind
 from bot.app.loop import TradingLoop
 from bot.app.screen import print_summary, screen_of
 from bot.app.target import (
     LiveOptions,
     SimLike,
+    StartRefused,
     Target,
-    active_halt,
     extension_dir,
     network_problem,
     open_database,
     open_recording,
     open_target,
+    refuse_if_halted,
     sweep_temp_profiles,
 )
 from bot.app.teardown import save_failure, shutdown
 from bot.brokers.base import Broker, BrokerStats
-from bot.browser.errors import HaltRequired
+from bot.browser.errors import HaltRequired, WalletError
 from bot.config import Profile, Settings
 from bot.errors import BrowserProblem, DiskProblem, RugsbotError, describe
 from bot.exitcodes import EXIT_HALTED, EXIT_INTERRUPTED, EXIT_OK
@@ -74,11 +73,9 @@ def run_live(
 ) -> int:
     """Lock the data directory, configure the logs and run. Returns an exit code (bot/exitcodes.py) or raises the
     run's :attr:`LiveRun.error` (a :class:`~bot.errors.RugsbotError` or an unexpected exception) once everything
-    is closed. A second run on a data directory in use raises :class:`DataDirInUse` and writes nothing."""
+    is closed. A second run on a data directory in use raises ``DataDirInUse`` and writes nothing."""
     try:
-        lock = DataDirLock(settings.data_dir).acquire()
-    except DataDirInUse:
-        raise
+        lock = DataDirLock(settings.data_dir).acquire()  # DataDirInUse (a LockHeld) passes through
     except OSError as exc:
         raise DiskProblem(f"cannot lock the data directory {settings.data_dir}: {exc}") from exc
     try:
@@ -149,10 +146,11 @@ class LiveRun:
         try:
             await self._start()
             await self._wait()
-        except _Refused as exc:
-            self._fail(exc)
         except HaltRequired as exc:
-            self._halt(exc.reason, alarm_kind(exc))
+            if isinstance(exc, WalletError) and not self.ready:  # set-up, not doubt: nothing was bet yet
+                self._fail(BrowserProblem(f"the wallet login failed: {exc.reason}"))
+            else:
+                self._halt(exc.reason, alarm_kind(exc))
         except asyncio.CancelledError:
             self.code, self.reason = EXIT_INTERRUPTED, "interrupted"
         except Exception as exc:
@@ -195,8 +193,7 @@ class LiveRun:
         target = self.target = open_target(self.settings, self.profile, self.options, self.sim)
         self.sim = target.sim
         self.store = open_database(self.settings)
-        if (halt := active_halt(self.store)) is not None:  # before a browser, a session row or a recording
-            raise _Refused((halt,))
+        refuse_if_halted(self.store)  # before a browser, a session row or a recording
         tracker = GameTracker()
         ext = extension_dir(self.settings, self.options) if self.mode.clicks else None
         browser = self.browser = await launch(
@@ -236,7 +233,7 @@ class LiveRun:
             raise network_problem(exc, target.url) or exc from exc
         parts = self._assemble(target.url, started, tracker)
         if parts.governor.state.level.value in ("HALTED", "KILLED"):
-            raise _Refused(parts.governor.state.reasons)
+            raise StartRefused(parts.governor.state.reasons)
         broker = self.broker
         if broker is None:
             broker = self._attach(
@@ -396,8 +393,3 @@ class LiveRun:
     def halt_reason(self) -> str | None:
         """Why the run halted (a halt from the wallet, the broker or the governor), or ``None``."""
         return self._halt_reason
-
-
-class _Refused(HaltRequired):
-    def __init__(self, reasons: tuple[str, ...]) -> None:
-        super().__init__("refusing to start while halted: " + "; ".join(reasons) + " (run `rugsbot resume`)")

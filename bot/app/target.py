@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -24,21 +25,22 @@ from loguru import logger
 from pydantic import SecretStr
 
 from bot.config import Profile, Settings
-from bot.errors import NetworkProblem, UsageError, database_problem
+from bot.errors import Halted, NetworkProblem, UsageError, database_problem
 from bot.mode import Mode
 
 __all__ = [
     "ExternalSim",
     "LiveOptions",
     "SimLike",
+    "StartRefused",
     "Target",
     "UsageError",
-    "active_halt",
     "extension_dir",
     "network_problem",
     "open_database",
     "open_recording",
     "open_target",
+    "refuse_if_halted",
     "sweep_temp_profiles",
     "temp_profiles_dir",
 ]
@@ -189,13 +191,21 @@ def open_database(settings: Settings) -> Store:
         raise database_problem(settings.db_path, exc) from exc
 
 
-def active_halt(store: Store) -> str | None:
-    """The recorded halt as ``reason (source S)``, or ``None``: a halted bot starts nothing."""
+class StartRefused(Halted):
+    """A halt is recorded: the run starts nothing (exit 3; ``rugsbot resume`` clears it)."""
+
+    def __init__(self, reasons: Sequence[str]) -> None:
+        super().__init__("refusing to start while halted: " + "; ".join(reasons), hint="run `rugsbot resume`")
+
+
+def refuse_if_halted(store: Store) -> None:
+    """Raise :class:`StartRefused` when ``store`` records an active halt."""
     try:
         halt = store.active_halt()
     except sqlite3.Error as exc:
         raise database_problem(store.path, exc) from exc
-    return None if halt is None else f"{halt.reason} (source {halt.source})"
+    if halt is not None:
+        raise StartRefused([f"{halt.reason} (source {halt.source})"])
 
 
 def extension_dir(settings: Settings, options: LiveOptions) -> Path:

@@ -140,3 +140,29 @@ def test_a_killed_runs_throw_away_profile_is_deleted_at_the_next_start(tmp_path:
     assert again.returncode == EXIT_OK, again.stderr[-3000:]
     assert not left[0].exists()
     assert list(temp_profiles_dir(Settings(data_dir=tmp_path / "var")).iterdir()) == []
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not browser_available(), reason="no Chromium found")
+def test_a_wallet_that_will_not_unlock_is_exit_4_not_a_halt(tmp_path: Path) -> None:
+    """Before arming nothing was bet: a login that fails (here: the wrong password for the profile's wallet) is
+    a set-up problem to fix, not a persisted halt that needs `resume` and stops the scheduler."""
+    args = ["run", "--sim", "--practice", "--headless", "--duration", "1", "--sim-speed", "8", "--no-trace"]
+    first = _cli(tmp_path, *args, timeout=180, RUGSBOT_WALLET_PASSWORD="first-password-123")
+    assert first.returncode == EXIT_OK, first.stderr[-3000:]  # the profile's wallet now has this password
+    recordings = sorted((tmp_path / "rec").iterdir())
+    again = _cli(
+        tmp_path,
+        *args,
+        timeout=180,
+        RUGSBOT_WALLET_PASSWORD="another-password-456",
+        RUGSBOT_LOG_LEVEL="WARNING",
+    )
+    assert again.returncode == EXIT_ENVIRONMENT, again.stderr[-3000:]
+    assert "Traceback" not in again.stderr
+    assert again.stderr.splitlines() == [
+        "rugsbot run: the wallet login failed: the wallet did not unlock: wrong password?"
+    ]
+    state = json.loads(_cli(tmp_path, "status", "--json").stdout)
+    assert state["halt"] is None
+    assert sorted((tmp_path / "rec").iterdir()) == recordings  # the failed start left no recording
