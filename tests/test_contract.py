@@ -4,7 +4,7 @@ traceback, and the exit code of the documented table (bot/exitcodes.py): 1 a che
 
 Rows run in-process through ``bot.cli.main`` (fast, real files, a real SQLite database); a subprocess only where
 the row is about the process itself (a closed stdout, Ctrl-C). The browser rows (an unreachable site) are in
-tests/app/test_unreachable.py.
+tests/app/test_failed_start.py.
 """
 
 from __future__ import annotations
