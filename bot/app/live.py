@@ -1,18 +1,24 @@
 """The live run's lifecycle (``rugsbot run``): dry-run (watch only), practice (FREE coin) or live, in a browser.
 
 Order of a run, and why:
-1. lock the data directory (bot/app/lock.py) before anything is written: one bot per database;
-2. assemble the trading loop (bot/app/assembly.py); refuse to start while a halt is recorded (exit 3);
+1. lock the data directory (bot/app/lock.py) before anything is written: one bot per database; delete the
+   throw-away browser profiles killed runs left behind;
+2. refuse to start while a halt is recorded (exit 3);
 3. launch Chromium on the locked profile with the wallet extension; start the approval watcher before
    anything can ask the wallet for something;
-4. attach the sniffer BEFORE ``goto`` so the page's socket is seen from its first frame;
-5. log in through the wallet (practice/live, bot/app/login.py), verify every control and select the coin,
+4. attach the sniffer BEFORE ``goto`` so the page's socket is seen from its first frame (frames wait in a
+   buffer until the loop exists);
+5. assemble the trading loop (bot/app/assembly.py: session row, recording) once the site has answered: an
+   unreachable site is exit 4 with no session row, no recording and no halt (a halt is for doubt about money);
+6. log in through the wallet (practice/live, bot/app/login.py), verify every control and select the coin,
    arm, and only then open the decider's gate: no decision is taken on a frame from before arming;
-6. every sniffed frame goes through ``TradingLoop.on_frame``; an intent is clicked by the broker on its own
+7. every sniffed frame goes through ``TradingLoop.on_frame``; an intent is clicked by the broker on its own
    task, and its reports come back through ``TradingLoop.apply``;
-7. stop on Ctrl-C / SIGTERM / ``--duration`` / ``--games`` / a halt: finish the clicks in flight, close the
+8. stop on Ctrl-C / SIGTERM / ``--duration`` / ``--games`` / a halt: finish the clicks in flight, close the
    session row, the recorder, the browser and the database; print a summary; on failure save a
    screenshot and the Playwright trace next to the logs.
+
+A failure is kept in :attr:`LiveRun.error`; :func:`run_live` raises it once all is closed (the CLI's one line).
 """
 
 from __future__ import annotations
@@ -20,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import sys
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -28,23 +33,30 @@ from loguru import logger
 
 from bot.app.assembly import LoopConfig, LoopParts, assemble, browser_broker
 from bot.app.driver import FrameDriver
-from bot.app.lock import DataDirInUse, DataDirLock
+from bot.app.lock import DataDirLock
 from bot.app.login import WalletLogin, alarm_kind
 from bot.app.loop import TradingLoop
-from bot.app.screen import print_summary, screen_of, summary_of
+from bot.app.screen import print_summary, screen_of
 from bot.app.target import (
     LiveOptions,
     SimLike,
+    StartRefused,
     Target,
-    UsageError,
     extension_dir,
+    network_problem,
+    open_database,
     open_recording,
     open_target,
+    refuse_if_halted,
+    sweep_temp_profiles,
 )
+from bot.app.teardown import save_failure, shutdown
 from bot.brokers.base import Broker, BrokerStats
-from bot.browser.errors import BrowserEnvironmentError, HaltRequired
+from bot.browser.errors import HaltRequired, WalletError
 from bot.config import Profile, Settings
-from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_HALTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from bot.errors import BrowserProblem, DiskProblem, RugsbotError, describe
+from bot.exitcodes import EXIT_HALTED, EXIT_INTERRUPTED, EXIT_OK
+from bot.game.tracker import GameTracker
 from bot.mode import Mode
 
 if TYPE_CHECKING:
@@ -59,22 +71,27 @@ if TYPE_CHECKING:
 def run_live(
     settings: Settings, profile: Profile, mode: Mode, options: LiveOptions, *, sim: SimLike | None = None
 ) -> int:
-    """Lock the data directory, configure the logs and run. Returns an exit code (bot/exitcodes.py): a second
-    run on a data directory in use refuses in one line on stderr (4) and writes nothing."""
+    """Lock the data directory, configure the logs and run. Returns an exit code (bot/exitcodes.py) or raises the
+    run's :attr:`LiveRun.error` (a :class:`~bot.errors.RugsbotError` or an unexpected exception) once everything
+    is closed. A second run on a data directory in use raises ``DataDirInUse`` and writes nothing."""
     try:
-        lock = DataDirLock(settings.data_dir).acquire()
-    except (DataDirInUse, OSError) as exc:
-        print(f"rugsbot run: {exc}", file=sys.stderr)
-        return EXIT_ENVIRONMENT
+        lock = DataDirLock(settings.data_dir).acquire()  # DataDirInUse (a LockHeld) passes through
+    except OSError as exc:
+        raise DiskProblem(f"cannot lock the data directory {settings.data_dir}: {exc}") from exc
     try:
         from bot.logs import configure
 
         configure(mode, level=settings.log_level, log_dir=settings.log_dir, secrets=settings.secret_values())
-        return asyncio.run(LiveRun(settings, profile, mode, options, sim=sim).main())
+        sweep_temp_profiles(settings)  # under the lock: no other run can be using one
+        run = LiveRun(settings, profile, mode, options, sim=sim)
+        code = asyncio.run(run.main())
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     finally:
         lock.release()
+    if run.error is not None:
+        raise run.error
+    return code
 
 
 class LiveRun:
@@ -96,6 +113,7 @@ class LiveRun:
         self.options = options
         self.reason = "finished"
         self.code = EXIT_OK
+        self.error: BaseException | None = None  # why the run failed, for the CLI's one line (not a halt)
         self.sim = sim
         self.target: Target | None = None
         self.browser: LaunchedBrowser | None = None
@@ -115,6 +133,8 @@ class LiveRun:
         self._last_rotate = time.time()
         self._halt_reason: str | None = None
         self._rearming = False
+        self.closing = False  # set by the shutdown: the browser closes because we close it, not a crash
+        self._early: list[tuple[float, str, str]] | None = []  # frames before the loop exists; None after
 
     # ------------------------------------------------------------------ main
 
@@ -126,27 +146,33 @@ class LiveRun:
         try:
             await self._start()
             await self._wait()
-        except _Refused as exc:
-            logger.error("{}", exc.reason)
-            self.code, self.reason = EXIT_HALTED, exc.reason
         except HaltRequired as exc:
-            self._halt(exc.reason, alarm_kind(exc))
-        except (BrowserEnvironmentError, UsageError) as exc:
-            logger.error("{}", exc)
-            code = EXIT_USAGE if isinstance(exc, UsageError) else EXIT_ENVIRONMENT
-            self.code, self.reason = code, str(exc)
+            if isinstance(exc, WalletError) and not self.ready:  # set-up, not doubt: nothing was bet yet
+                self._fail(BrowserProblem(f"the wallet login failed: {exc.reason}"))
+            else:
+                self._halt(exc.reason, alarm_kind(exc))
         except asyncio.CancelledError:
             self.code, self.reason = EXIT_INTERRUPTED, "interrupted"
         except Exception as exc:
-            logger.exception("run failed")
-            first_line = (str(exc).splitlines() or [""])[0]
-            self.code, self.reason = EXIT_ENVIRONMENT, f"{type(exc).__name__}: {first_line}"
-            await self._save_failure("error")
+            self._fail(network_problem(exc, self.target.url if self.target else "the site") or exc)
+            if self.error is exc and not isinstance(exc, RugsbotError):  # a bug: keep the page's evidence
+                await save_failure(self, "error")
         finally:
-            await self._shutdown()
+            await shutdown(self)
+        if self.parts is None:  # failed before the site answered: no session, nothing to summarise
+            logger.debug("start failed: {reason} (exit {code})", reason=self.reason, code=self.code)
+            return self.code
         print_summary(self.mode, self.summary or {"reason": self.reason})
         logger.info("session ended: {reason} (exit {code})", reason=self.reason, code=self.code)
         return self.code
+
+    def _fail(self, exc: BaseException) -> None:
+        """End the run with ``exc``'s exit code; the CLI prints ``exc`` (its one line) once all is closed."""
+        self.error = exc
+        self.code, self.reason = describe(exc)
+        if self.loop is not None:
+            self.loop.stop_betting()
+        self._stop.set()
 
     def request_stop(self, why: str) -> None:
         """Stop betting now and end the run (the feed keeps flowing meanwhile, so open bets settle)."""
@@ -166,9 +192,9 @@ class LiveRun:
 
         target = self.target = open_target(self.settings, self.profile, self.options, self.sim)
         self.sim = target.sim
-        parts = self._assemble(target.url)
-        if parts.governor.state.level.value in ("HALTED", "KILLED"):
-            raise _Refused(parts.governor.state.reasons)
+        self.store = open_database(self.settings)
+        refuse_if_halted(self.store)  # before a browser, a session row or a recording
+        tracker = GameTracker()
         ext = extension_dir(self.settings, self.options) if self.mode.clicks else None
         browser = self.browser = await launch(
             self.settings,
@@ -178,7 +204,7 @@ class LiveRun:
             profile_dir=target.profile_dir,
             trace=self.options.trace,
         )
-        logger.info(
+        logger.debug(  # the start is announced once, when armed ("armed in ... mode")
             "browser {exe} on profile {d} (headless={h})",
             exe=browser.executable,
             d=browser.profile_dir,
@@ -191,7 +217,7 @@ class LiveRun:
                 self.profile.browser,
                 sim_url=self.sim.url if self.sim is not None else None,
                 password=target.password,
-                tracker=parts.tracker,
+                tracker=tracker,
                 on_halt=lambda r: self._halt(r, "signing_request"),
                 stopping=self._stop.is_set,
                 halt_reason=lambda: self._halt_reason,
@@ -200,6 +226,14 @@ class LiveRun:
         page = self.page = await browser.page()
         self.sniffer = Sniffer([self._on_frame])
         self.sniffer.attach(page)  # before goto: the socket opens during page load
+        started = time.time()
+        try:
+            await page.goto(target.url, wait_until="domcontentloaded")
+        except Exception as exc:
+            raise network_problem(exc, target.url) or exc from exc
+        parts = self._assemble(target.url, started, tracker)
+        if parts.governor.state.level.value in ("HALTED", "KILLED"):
+            raise StartRefused(parts.governor.state.reasons)
         broker = self.broker
         if broker is None:
             broker = self._attach(
@@ -211,7 +245,10 @@ class LiveRun:
                     on_halt=lambda r: self._halt(r, "page_control_missing"),
                 )
             )
-        await page.goto(target.url, wait_until="domcontentloaded")
+        assert self.driver is not None
+        early, self._early = self._early or [], None
+        for frame in early:
+            self.driver.on_frame(*frame)
         if self.login is not None:
             await self.login.connect(page)
             if self._stop.is_set():
@@ -223,16 +260,15 @@ class LiveRun:
         self._games_base = self.loop.stats.games_finished
         logger.info("armed in {mode} mode on {url}", mode=self.mode.label, url=target.url)
 
-    def _assemble(self, url: str) -> LoopParts:
+    def _assemble(self, url: str, t: float, tracker: GameTracker) -> LoopParts:
+        """The session row, the recording and the loop, from ``t`` (when the page began to load)."""
         from bot.brokers.paper import DryBroker
-        from bot.store.db import Store
 
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = Store.open(self.settings.db_path)
+        assert self.store is not None
         if self.options.record:
             self.recorder = open_recording(self.settings, self.profile, self.mode, url)
         config = LoopConfig.live(self.profile, self.mode, self.settings.strategies_dir)
-        self.parts = assemble(config, self.store, t=time.time(), recorder=self.recorder)
+        self.parts = assemble(config, self.store, t=t, tracker=tracker, recorder=self.recorder)
         if self.mode is Mode.DRY_RUN:
             self._attach(DryBroker(self.profile.timing.click_latency_s))
         return self.parts
@@ -269,6 +305,8 @@ class LiveRun:
     def _on_frame(self, t: float, direction: str, text: str) -> None:
         if self.driver is not None:
             self.driver.on_frame(t, direction, text)
+        elif self._early is not None:
+            self._early.append((t, direction, text))
 
     def _after_idle(self) -> None:
         if self.loop is None or self.parts is None:
@@ -289,15 +327,17 @@ class LiveRun:
             self.request_stop(f"{games} games finished")
 
     def _browser_gone(self) -> None:
-        """The browser closed while we did not ask it to (crashed, killed, OOM): no clicks are possible, and a
-        bet in flight can only be explained by the server later. Halt with the reason; the next start
-        reconciles open bets from the server (bot/bets/reconcile.py)."""
-        if self._stop.is_set():
+        """The browser closed while we did not ask it to (crashed, killed, OOM): no clicks are possible. Armed in
+        a mode that clicks, a bet in flight can only be explained by the server later: halt with the reason
+        (the next start reconciles open bets from the server, bot/bets/reconcile.py). Before arming, or in a
+        dry run, no bet can be in doubt: an environment problem (exit 4), not a halt."""
+        if self._stop.is_set() or self.closing:
             return
-        self._halt(
-            "the browser closed unexpectedly (crashed or killed); open bets are reconciled at the next start",
-            "browser_crashed",
-        )
+        what = "the browser closed unexpectedly (crashed or killed)"
+        if self.mode.clicks and self.ready:
+            self._halt(f"{what}; open bets are reconciled at the next start", "browser_crashed")
+        else:
+            self._fail(BrowserProblem(what, hint="check memory and the browser; run again"))
 
     def _halt(self, reason: str, kind: str = "execution") -> None:
         """A halt from the wallet or the broker: persisted by the governor before anything else."""
@@ -345,43 +385,11 @@ class LiveRun:
         return self.broker.stats() if self.broker is not None else BrokerStats()
 
     @property
+    def ready(self) -> bool:
+        """Armed (watching, in a dry run): from here on a failure may concern a bet."""
+        return self._games_base is not None
+
+    @property
     def halt_reason(self) -> str | None:
         """Why the run halted (a halt from the wallet, the broker or the governor), or ``None``."""
         return self._halt_reason
-
-    # ------------------------------------------------------------------ shutdown
-
-    async def _save_failure(self, label: str) -> None:
-        if self.browser is None:
-            return
-        saved = await self.browser.save_failure(self.settings.log_dir, label)
-        for p in saved:
-            logger.error("failure evidence saved: {p}", p=p)
-
-    async def _shutdown(self) -> None:
-        if self.driver is not None:  # clicks in flight finish (bounded) before anything closes
-            await self.driver.drain(self.profile.timing.confirm_timeout_s + 2)
-        if self._halt_reason and self.browser is not None and self.code == EXIT_HALTED:
-            await self._save_failure("halt")
-        if self.driver is not None:
-            self.driver.close()  # no frame reaches the loop once it starts closing
-        if self.loop is not None and self.parts is not None:
-            self.summary = summary_of(self)
-        if self.parts is not None:
-            with contextlib.suppress(Exception):
-                self.parts.close(time.time())
-        if self.recorder is not None:
-            with contextlib.suppress(Exception):
-                self.recorder.close()
-        if self.browser is not None:
-            await self.browser.close()
-        if self.store is not None:
-            with contextlib.suppress(Exception):
-                self.store.close()
-        if self.target is not None:
-            self.target.close()
-
-
-class _Refused(HaltRequired):
-    def __init__(self, reasons: tuple[str, ...]) -> None:
-        super().__init__("refusing to start while halted: " + "; ".join(reasons) + " (run `rugsbot resume`)")

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import ClassVar
 
 from bot.browser.launch import ProfileLock
+from bot.errors import LockHeld
 
 
-class DataDirInUse(Exception):
+class DataDirInUse(LockHeld):
     """Another process runs a bot on this data directory (an environment problem: exit 4)."""
 
     def __init__(self, directory: Path, holder: str = "") -> None:

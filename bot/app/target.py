@@ -3,16 +3,21 @@ the wallet password, and the recording of its frames.
 
 Why a throw-away profile: a simulator run without a configured wallet password gets a fresh profile and a
 fresh stand-in wallet for that run only (deleted at the end); with a password the profile persists in the
-data directory, as a real wallet's does.
+data directory, as a real wallet's does. Throw-away profiles live under one folder of the data directory
+(:func:`temp_profiles_dir`), so the ones a killed run left behind are found and deleted at the next start.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
+import shutil
+import sqlite3
 import tempfile
 import time
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -20,10 +25,32 @@ from loguru import logger
 from pydantic import SecretStr
 
 from bot.config import Profile, Settings
+from bot.errors import Halted, NetworkProblem, UsageError, database_problem
 from bot.mode import Mode
+
+__all__ = [
+    "ExternalSim",
+    "LiveOptions",
+    "SimLike",
+    "StartRefused",
+    "Target",
+    "UsageError",
+    "extension_dir",
+    "network_problem",
+    "open_database",
+    "open_recording",
+    "open_target",
+    "refuse_if_halted",
+    "sweep_temp_profiles",
+    "temp_profiles_dir",
+]
+
+TEMP_PROFILES = "browser-tmp"
+_NET_ERROR = re.compile(r"\bnet::ERR_[A-Z_]+")
 
 if TYPE_CHECKING:
     from bot.feeds.recording import RecordingWriter
+    from bot.store.db import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +90,6 @@ class ExternalSim:
         return None
 
 
-class UsageError(Exception):
-    """The run is configured in a way that cannot work (exit 2)."""
-
-
 @dataclass
 class Target:
     """Where the run goes. ``sim``: the simulator (``None`` on the real site); ``own_sim``: started here, so
@@ -77,16 +100,64 @@ class Target:
     password: SecretStr | None
     sim: SimLike | None = None
     own_sim: bool = False
-    _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+    throwaway: bool = False  # profile_dir is this run's own, deleted by close()
 
     def close(self) -> None:
         """Stop a simulator started here and delete a throw-away profile."""
         if self.sim is not None and self.own_sim:
             with contextlib.suppress(Exception):
                 self.sim.stop()
-        if self._tmp is not None:
-            with contextlib.suppress(Exception):
-                self._tmp.cleanup()
+        if self.throwaway:
+            shutil.rmtree(self.profile_dir, ignore_errors=True)
+
+
+def temp_profiles_dir(settings: Settings) -> Path:
+    """The one folder that holds throw-away browser profiles: ``<data_dir>/browser-tmp``."""
+    return settings.data_dir / TEMP_PROFILES
+
+
+def sweep_temp_profiles(settings: Settings) -> list[Path]:
+    """Delete the throw-away profiles no live process holds (a run killed by SIGKILL cannot delete its own);
+    returns what was deleted. A profile in use keeps the browser profile's lock (bot/browser/launch.py), which
+    the OS releases when its process dies."""
+    from bot.browser.errors import ProfileInUse
+    from bot.browser.launch import ProfileLock
+
+    parent = temp_profiles_dir(settings)
+    removed: list[Path] = []
+    for d in sorted(parent.iterdir()) if parent.is_dir() else []:
+        if not d.is_dir():
+            continue
+        try:
+            lock = ProfileLock(d).acquire()
+        except (ProfileInUse, OSError):
+            continue
+        try:
+            shutil.rmtree(d, ignore_errors=True)
+        finally:
+            lock.release()
+        removed.append(d)
+    if removed:
+        logger.info("deleted {n} throw-away browser profile(s) left by killed runs", n=len(removed))
+    return removed
+
+
+def network_problem(exc: BaseException, url: str) -> NetworkProblem | None:
+    """``exc`` as "the site cannot be reached" (Chromium's ``net::ERR_*``: DNS, refused, offline, TLS; or a
+    navigation timeout: the site does not answer), else ``None``. Transient, so exit 4 and never a halt."""
+    hint = (
+        "check the network and the URL (RUGSBOT_URL or the profile's browser.url); nothing was bet and the bot "
+        "is not halted"
+    )
+    text = str(exc)
+    found = _NET_ERROR.search(text)
+    if found is not None:
+        return NetworkProblem(f"cannot reach {url}: {found.group(0)}", hint=hint)
+    if type(exc).__name__ == "TimeoutError" and "goto" in text.lower():  # playwright's, on a navigation
+        return NetworkProblem(
+            f"{url} did not answer: {text.splitlines()[0] if text else 'timeout'}", hint=hint
+        )
+    return None
 
 
 def open_target(settings: Settings, profile: Profile, options: LiveOptions, sim: SimLike | None) -> Target:
@@ -111,10 +182,40 @@ def open_target(settings: Settings, profile: Profile, options: LiveOptions, sim:
         sim = start_sim_in_thread(cfg)
         logger.info("simulator started at {url} (speed {s}x)", url=sim.url, s=cfg.speed)
     if password is None:
-        tmp = tempfile.TemporaryDirectory(prefix="rugsbot-sim-profile-")
+        parent = temp_profiles_dir(settings)
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix="sim-profile-", dir=parent))
         token = SecretStr(secrets.token_urlsafe(18))
-        return Target(sim.url, Path(tmp.name), token, sim, own, tmp)
+        return Target(sim.url, tmp, token, sim, own, throwaway=True)
     return Target(sim.url, settings.data_dir / "sim-browser-profile", password, sim, own)
+
+
+def open_database(settings: Settings) -> Store:
+    """The bot's database (created if needed); one that cannot be opened is a
+    :class:`~bot.errors.DatabaseProblem` naming the file (exit 4)."""
+    from bot.store.db import Store
+
+    try:
+        return Store.open(settings.db_path)
+    except (sqlite3.Error, OSError) as exc:
+        raise database_problem(settings.db_path, exc) from exc
+
+
+class StartRefused(Halted):
+    """A halt is recorded: the run starts nothing (exit 3; ``rugsbot resume`` clears it)."""
+
+    def __init__(self, reasons: Sequence[str]) -> None:
+        super().__init__("refusing to start while halted: " + "; ".join(reasons), hint="run `rugsbot resume`")
+
+
+def refuse_if_halted(store: Store) -> None:
+    """Raise :class:`StartRefused` when ``store`` records an active halt."""
+    try:
+        halt = store.active_halt()
+    except sqlite3.Error as exc:
+        raise database_problem(store.path, exc) from exc
+    if halt is not None:
+        raise StartRefused([f"{halt.reason} (source {halt.source})"])
 
 
 def extension_dir(settings: Settings, options: LiveOptions) -> Path:

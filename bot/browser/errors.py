@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.errors import BrowserProblem, Halted
 
-class BrowserEnvironmentError(Exception):
+
+class BrowserEnvironmentError(BrowserProblem):
     """The browser cannot start as configured; retrying without a change will not help."""
 
 
@@ -41,7 +43,7 @@ class ExtensionInvalid(BrowserEnvironmentError):
         )
 
 
-class HaltRequired(Exception):
+class HaltRequired(Halted):
     """Something a human must look at before any further bet (missing control, signing request, ...)."""
 
     def __init__(self, reason: str, evidence: Path | None = None) -> None:

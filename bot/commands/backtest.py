@@ -1,4 +1,8 @@
-"""``rugsbot backtest``: recordings through the same session, engine and governor, with the replay broker."""
+"""``rugsbot backtest``: recordings through the same session, engine and governor, with the replay broker.
+
+Exit codes (bot/exitcodes.py): 0 done · 1 nothing to backtest (no frame could be read) · 2 a path that does not
+exist, a bad argument or strategy parameter.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,10 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from bot.commands import cliargs
+from bot.commands import argtypes, cliargs
 from bot.commands.cliargs import quiet_logs
 from bot.commands.common import add_profile_arg, emit_json, load
-from bot.exitcodes import EXIT_OK, EXIT_USAGE
+from bot.exitcodes import EXIT_OK
 from bot.optimize.backtest import BacktestResult, engine_for, frames_of, run_backtest, scratch_dir
 from bot.optimize.fastsim import ticks_for_seconds
 from bot.optimize.metrics import evaluate
@@ -20,10 +24,16 @@ from bot.report.summary import print_summary
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_profile_arg(parser)
     cliargs.add_strategy_args(parser)
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="recordings (.jsonl / .jsonl.gz)")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="recordings (.jsonl / .jsonl.gz) or folders of them",
+    )
     parser.add_argument(
         "--latency",
-        type=float,
+        type=argtypes.latency_s,
         default=None,
         help="seconds from decision to landing (default: the profile's timing.click_latency_s)",
     )
@@ -33,17 +43,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="keep the backtest's database here (default: a temporary file; never the live DB)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random-entry bootstrap")
+    parser.add_argument("--seed", type=argtypes.seed, default=0, help="seed of the random-entry bootstrap")
     cliargs.add_output_args(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     settings, profile = load(args)
     quiet_logs()
-    missing = [str(p) for p in args.files if not p.exists()]
-    if missing:
-        print(f"rugsbot backtest: no such file: {', '.join(missing)}")
-        return EXIT_USAGE
+    files = cliargs.recordings(args.files)
     overrides = cliargs.parse_assignments(args.param)
     if args.strategy is None and not overrides:
         engine = profile.engine
@@ -51,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         params: dict[str, object] = {}
     else:
         name, full = cliargs.strategy_choice(profile, args.strategy, overrides)
+        cliargs.check_strategy(name, full, settings.strategies_dir)
         engine = engine_for(profile, name, full)
         params = dict(full)
     latency = args.latency if args.latency is not None else profile.timing.click_latency_s
@@ -58,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         db = args.db if args.db is not None else Path(tmp) / "backtest.db"
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        size = sum(p.stat().st_size for p in args.files)
+        size = sum(p.stat().st_size for p in files)
         with Progress(
             TextColumn("backtest"),
             BarColumn(),
@@ -76,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
                     yield fr
 
             result = run_backtest(
-                counted(frames_of(args.files)),
+                counted(frames_of(files)),
                 profile,
                 db_path=db,
                 strategies_dir=settings.strategies_dir,

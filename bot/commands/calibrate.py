@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import sys
 from pathlib import Path
 
 from bot.commands.common import add_json_arg, add_profile_arg, emit_json, load
@@ -21,7 +20,8 @@ from bot.engine.calibration import (
     calibrate_recordings,
     read_game_lengths,
 )
-from bot.exitcodes import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
+from bot.errors import NothingToCheck, UsageError
+from bot.exitcodes import EXIT_OK
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,11 +39,11 @@ def run(args: argparse.Namespace) -> int:
     _, profile = load(args)
     missing = [str(p) for p in args.files if not p.exists()]
     if missing:
-        return _fail(EXIT_USAGE, f"no such file or directory: {', '.join(missing)}")
+        raise UsageError(f"no such file or directory: {', '.join(map(str, missing))}")
     files = _expand(args.files)
     if not files:
         where = ", ".join(map(str, args.files))
-        return _fail(EXIT_CHECK_FAILED, f"nothing to calibrate: no recordings or game-length CSVs in {where}")
+        raise NothingToCheck(f"nothing to calibrate: no recordings or game-length CSVs in {where}")
     csvs = [p for p in files if p.suffix == ".csv"]
     recs = [p for p in files if p.suffix != ".csv"]
     reports: list[tuple[str, CalibrationReport]] = []
@@ -57,31 +57,22 @@ def run(args: argparse.Namespace) -> int:
             lengths = read_game_lengths(p)
         except (KeyError, ValueError, UnicodeDecodeError, csv.Error, OSError) as exc:
             why = f"missing column {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
-            return _fail(
-                EXIT_CHECK_FAILED,
-                f"nothing to calibrate: {p} is not a game-length CSV with game_key, final_tick ({why})"[:300],
-            )
+            raise NothingToCheck(
+                f"nothing to calibrate: {p} is not a game-length CSV with game_key, final_tick ({why})"[:300]
+            ) from None
         reports.append((p.name, calibrate_game_lengths(lengths, profile.engine)))
     if not any(r.observations for _, r in reports):
         if args.json:
             emit_json({name: r.as_dict() for name, r in reports})
-        return _fail(
-            EXIT_CHECK_FAILED,
+        raise NothingToCheck(
             f"nothing to calibrate: no finished game with active ticks in {len(recs)} recording(s) "
-            f"and {len(csvs)} CSV(s)",
+            f"and {len(csvs)} CSV(s) ({', '.join(map(str, args.files))})"
         )
     if args.json:
         emit_json({name: r.as_dict() for name, r in reports})
     else:
         _print(reports)
-    return EXIT_OK if any(r.observations for _, r in reports) else EXIT_CHECK_FAILED
-
-
-def _fail(code: int, line: str) -> int:
-    print(
-        "rugsbot calibrate: " + " ".join(line.split()), file=sys.stderr
-    )  # one line, whatever the cause said
-    return code
+    return EXIT_OK
 
 
 def _expand(paths: list[Path]) -> list[Path]:

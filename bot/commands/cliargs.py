@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.config import ConfigError, Profile
 from bot.config.sections import StrategyParam
+from bot.errors import NothingToCheck, UsageError
 
 
 def add_strategy_args(parser: argparse.ArgumentParser) -> None:
@@ -69,6 +70,40 @@ def strategy_choice(
             break
     params.update(overrides)
     return name, params
+
+
+def check_strategy(name: str, params: Mapping[str, StrategyParam], strategies_dir: Path) -> None:
+    """Build the strategy once: an unknown name or a parameter of the wrong type or outside its declared bounds
+    is a :class:`~bot.engine.params.StrategyError` (exit 2) before any game is generated or read."""
+    from bot.engine.strategy import make_strategy
+
+    make_strategy(name, params, strategies_dir)
+
+
+def recordings(paths: list[Path]) -> list[Path]:
+    """The recording files ``paths`` name (a folder: its recordings; a file: it and its rotated parts).
+
+    Raises :class:`UsageError` for a path that does not exist and :class:`NothingToCheck` when no frame can be
+    read from any of them (empty, not a recording, a corrupt gzip, a folder without recordings), naming why.
+    """
+    from bot.feeds.parts import recording_groups
+    from bot.feeds.recording import RecordingReader
+
+    groups, missing = recording_groups(paths)
+    if missing:
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    files = [f for group in groups for f in group]
+    if not files:
+        raise NothingToCheck(f"no recordings (.jsonl, .jsonl.gz) in {', '.join(map(str, paths))}")
+    why = ""
+    for f in files:
+        reader = RecordingReader(f)
+        if next(iter(reader), None) is not None:
+            return files
+        if not why:
+            ln, problem = reader.bad_lines[0] if reader.bad_lines else (0, "empty")
+            why = f"{f}{f', line {ln}' if ln else ''}: {problem}"
+    raise NothingToCheck(f"not a recording: no frame could be read ({why[:200]})")
 
 
 def write_result(path: Path, data: Mapping[str, Any]) -> None:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import sys
 
-from bot.commands.common import add_json_arg, emit_json
-from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_OK
+from bot.commands.common import add_json_arg, emit_json, open_store
+from bot.exitcodes import EXIT_OK
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,15 +21,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bot.config import Settings
-    from bot.store.db import Store
 
     path = Settings().db_path
-    try:
-        store = Store.open(path)
-    except Exception as exc:  # sqlite3.Error, OSError, StoreError: the brake must say loudly that it failed
-        print(f"rugsbot halt: cannot open {path}: {exc}", file=sys.stderr)
-        return EXIT_ENVIRONMENT
-    with store:
+    # a database that cannot be opened or written is one line and exit 4: the brake says loudly that it failed
+    with open_store(path) as store:
         before = store.active_halt()
         row = store.set_halt(args.reason, source=f"cli:{_user()}")
     if args.json:

@@ -21,10 +21,11 @@ import contextlib
 import os
 import sys
 
-from bot.browser.errors import BrowserEnvironmentError
+from bot.commands import argtypes
 from bot.commands.common import add_profile_arg, load
 from bot.config import Profile, Settings
-from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
+from bot.errors import BrowserProblem, UsageError
+from bot.exitcodes import EXIT_OK
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", default=None, help="site to open (default: the profile's browser.url)")
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=argtypes.positive_float,
         default=None,
         metavar="S",
         help="close the browser after S seconds (default: wait until the window is closed)",
@@ -45,20 +46,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings, profile = load(args)
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        print(
-            "rugsbot login needs a display (it opens a visible browser). On a server: "
-            "`xvfb-run -a rugsbot login ...` with a VNC viewer, or set the profile up on a desktop.",
-            file=sys.stderr,
+        raise BrowserProblem(
+            "needs a display (it opens a visible browser)",
+            hint="on a server: `xvfb-run -a rugsbot login ...` with a VNC viewer, or set the profile up on a "
+            "desktop",
         )
-        return EXIT_ENVIRONMENT
-    if args.timeout is not None and args.timeout <= 0:
-        print("rugsbot login: --timeout must be > 0", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        return asyncio.run(_login(settings, profile, args))
-    except BrowserEnvironmentError as exc:
-        print(f"rugsbot login: {exc}", file=sys.stderr)
-        return EXIT_ENVIRONMENT
+    return asyncio.run(_login(settings, profile, args))
 
 
 async def _login(settings: Settings, profile: Profile, args: argparse.Namespace) -> int:
@@ -69,12 +62,11 @@ async def _login(settings: Settings, profile: Profile, args: argparse.Namespace)
     url = args.url or settings.url or profile.browser.url
     ext = settings.wallet_extension_dir(sim=args.sim)
     if ext is None:
-        print(
-            "rugsbot login: no wallet extension: run `rugsbot wallet install` to get the real Phantom "
-            "(or set RUGSBOT_EXTENSION_DIR to an unpacked one)",
-            file=sys.stderr,
+        raise UsageError(
+            "no wallet extension",
+            hint="run `rugsbot wallet install` to get the real Phantom (or set RUGSBOT_EXTENSION_DIR to an "
+            "unpacked one)",
         )
-        return EXIT_USAGE
     if args.sim:
         from bot.sim.runner import start_sim_in_thread
 

@@ -16,14 +16,15 @@ stderr and no table), a file that cannot be opened, an internal error, or with `
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.commands import cliargs
 from bot.commands.common import add_json_arg, emit_json
-from bot.exitcodes import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
+from bot.errors import NothingToCheck
+from bot.exitcodes import EXIT_CHECK_FAILED, EXIT_OK
 from bot.feeds.parts import RECORDING_SUFFIXES, part_order
 from bot.feeds.recording import RecordingReader
 from bot.game.signals import GameRugged, PhaseChanged, Signal
@@ -187,14 +188,15 @@ def expand(paths: list[Path]) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    missing = [str(p) for p in args.files if not p.exists()]
-    if missing:
-        return _fail(EXIT_USAGE, f"no such file or directory: {', '.join(missing)}")
-    paths = expand(list(args.files))
-    if not paths:
-        where = ", ".join(map(str, args.files))
-        return _fail(EXIT_CHECK_FAILED, f"nothing to replay: no recordings (.jsonl, .jsonl.gz) in {where}")
-    files = replay_files(paths, continuous=args.continuous)
+    # a missing path: 2; nothing readable in any of them: 1 (one line each)
+    try:
+        cliargs.recordings(list(args.files))
+    except NothingToCheck as exc:
+        why = f"nothing to replay: {exc}"
+        if args.json:  # a JSON reader still gets the (empty) result, and why
+            emit_json({"files": [], "totals": {}, "nothing_to_replay": why})
+        raise NothingToCheck(why, hint=exc.hint) from None
+    files = replay_files(expand(list(args.files)), continuous=args.continuous)
     totals = _totals(files)
     nothing = _nothing(files) if totals.get("frames", 0) == 0 else ""
     if args.json:
@@ -202,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
     elif not nothing:
         _print_human(files, totals)
     if nothing:
-        return _fail(EXIT_CHECK_FAILED, f"nothing to replay: {nothing}")
+        raise NothingToCheck(f"nothing to replay: {nothing}")
     unreadable = any(ln == 0 for f in files for ln, _ in f.bad_lines)
     if unreadable or totals.get("internal_errors", 0):
         return EXIT_CHECK_FAILED
@@ -223,11 +225,6 @@ def _nothing(files: list[FileSummary]) -> str:
         return f"no frame in {len(files)} file(s) (empty)"
     ln, why = first.bad_lines[0]
     return f"not a recording: no frame could be read ({first.path}, line {ln}: {why})"
-
-
-def _fail(code: int, line: str) -> int:
-    print("rugsbot replay: " + " ".join(line.split()), file=sys.stderr)
-    return code
 
 
 # ------------------------------------------------------------------ human output

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from bot.commands.common import emit_json
-from bot.exitcodes import EXIT_OK, EXIT_USAGE
+from bot.errors import DatabaseProblem, UsageError
+from bot.exitcodes import EXIT_OK
 from bot.optimize.metrics import EvidenceReport, evaluate
 from bot.report.render import render_html
 from bot.report.summary import print_summary
@@ -53,15 +54,18 @@ def load_report(args: argparse.Namespace) -> EvidenceReport:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sqlite3
+
     if getattr(args, "all", False):
         return run_all(args)
     from bot.report.from_store import SessionNotFound
 
     try:
         report = load_report(args)
+    except sqlite3.Error as exc:
+        raise DatabaseProblem(f"cannot read the database: {exc}", hint="`rugsbot doctor` checks it") from exc
     except (OSError, ValueError, TypeError, KeyError, SessionNotFound) as exc:
-        print(f"rugsbot report: cannot read the input: {exc}")
-        return EXIT_USAGE
+        raise UsageError(f"cannot read the input: {exc}") from exc
     if args.html is not None:
         args.html.parent.mkdir(parents=True, exist_ok=True)
         args.html.write_text(render_html(report), encoding="utf-8")
@@ -89,14 +93,12 @@ def run_all(args: argparse.Namespace) -> int:
     from bot.report.history import load_history, print_history
 
     if args.html is not None:
-        print("rugsbot report: --html is not available with --all (the console's page shows the history)")
-        return EXIT_USAGE
+        raise UsageError("--html is not available with --all", hint="the console's page shows the history")
     db = args.db if args.db is not None else Settings().db_path
     try:
         history = load_history(db)
     except sqlite3.Error as exc:
-        print(f"rugsbot report: cannot read {db}: {exc}")
-        return EXIT_USAGE
+        raise DatabaseProblem(f"cannot read {db}: {exc}", hint="`rugsbot doctor` checks it") from exc
     if args.json:
         emit_json(dataclasses.asdict(history))
     else:

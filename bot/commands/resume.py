@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.commands.common import add_json_arg, emit_json
+from bot.commands.common import add_json_arg, emit_json, open_store
 from bot.commands.halt import _user
-from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_OK
+from bot.exitcodes import EXIT_OK
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,18 +19,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from bot.bets.model import BetStatus
     from bot.config import Settings
-    from bot.store.db import Store
 
     path = Settings().db_path
     if not path.exists():
         print(f"rugsbot resume: no database at {path}: nothing to resume", file=sys.stderr)
         return EXIT_OK
-    try:
-        store = Store.open(path)
-    except Exception as exc:
-        print(f"rugsbot resume: cannot open {path}: {exc}", file=sys.stderr)
-        return EXIT_ENVIRONMENT
-    with store:
+    with open_store(path) as store:
         cleared = store.clear_halt(args.by or _user())
         unknown = [b for b in store.open_bets() if b.status is BetStatus.UNKNOWN]
     if args.json:

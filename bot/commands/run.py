@@ -11,9 +11,10 @@ import argparse
 import sys
 from typing import Any
 
+from bot.commands import argtypes
 from bot.commands.common import add_profile_arg, load
 from bot.config import Profile
-from bot.exitcodes import EXIT_USAGE
+from bot.errors import UsageError
 from bot.mode import Mode
 
 LIVE_WORD = "LIVE"
@@ -26,13 +27,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--headless", dest="headless", action="store_true", default=None, help="no browser window"
     )
     head.add_argument("--headed", dest="headless", action="store_false", help="show the browser window")
-    parser.add_argument("--duration", type=float, default=None, metavar="S", help="stop after S seconds")
-    parser.add_argument("--games", type=int, default=None, metavar="N", help="stop after N finished games")
+    parser.add_argument(
+        "--duration", type=argtypes.positive_float, default=None, metavar="S", help="stop after S seconds"
+    )
+    parser.add_argument(
+        "--games", type=argtypes.positive_int, default=None, metavar="N", help="stop after N finished games"
+    )
     parser.add_argument("--sim", action="store_true", help="start the built-in simulator and run against it")
-    parser.add_argument("--sim-speed", type=float, default=1.0, help="simulator clock speed-up (with --sim)")
+    parser.add_argument(
+        "--sim-speed", type=argtypes.speed, default=1.0, help="simulator clock speed-up (with --sim)"
+    )
     parser.add_argument("--sim-seed", default=None, help="simulator seed (with --sim), for reproducible runs")
     parser.add_argument(
-        "--sim-faults", default="", help="simulator fault schedule, e.g. drop@30 (with --sim)"
+        "--sim-faults",
+        type=argtypes.faults,
+        default="",
+        help="simulator fault schedule, e.g. drop@30 (with --sim)",
     )
     parser.add_argument(
         "--sim-rug-at",
@@ -98,30 +108,19 @@ def run(args: argparse.Namespace) -> int:
     mode = resolve_mode(profile, args)
     if mode is Mode.LIVE:
         if args.sim or args.sim_url:
-            print("rugsbot run: --sim never runs live; use --practice or --dry-run", file=sys.stderr)
-            return EXIT_USAGE
+            raise UsageError("--sim never runs live", hint="use --practice or --dry-run")
         if not confirm_live(args):
-            print("rugsbot run: live run not confirmed", file=sys.stderr)
-            return EXIT_USAGE
-    for flag, v in (("duration", args.duration), ("games", args.games)):
-        if v is not None and v <= 0:
-            print(f"rugsbot run: --{flag} must be > 0", file=sys.stderr)
-            return EXIT_USAGE
+            raise UsageError("live run not confirmed", hint="type LIVE at the prompt or pass --yes-live")
     from bot.sim.config import parse_rug_schedule
 
     try:
         parse_rug_schedule(args.sim_rug_at)
     except ValueError as exc:
-        print(f"rugsbot run: --sim-rug-at: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"--sim-rug-at: {exc}") from None
     external = None
     if args.sim_url:
         if not args.sim_url.startswith(("http://127.", "http://localhost")):
-            print(
-                "rugsbot run: --sim-url must be a simulator on this machine (http://127.0.0.1:PORT)",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
+            raise UsageError("--sim-url must be a simulator on this machine (http://127.0.0.1:PORT)")
         external = ExternalSim(args.sim_url.rstrip("/"))
     options = LiveOptions(
         headless=profile.browser.headless if args.headless is None else args.headless,

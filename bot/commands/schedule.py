@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import sys
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.commands import argtypes
 from bot.commands.common import add_profile_arg, emit_json, load
 from bot.config import Mode, Profile, Settings
-from bot.exitcodes import EXIT_HALTED, EXIT_OK, EXIT_USAGE
+from bot.errors import Halted, UsageError
+from bot.exitcodes import EXIT_HALTED, EXIT_OK
 from bot.ops.scheduler import RunRequest, SubprocessRunner, WindowScheduler, fire_times, trigger_for
 
 HEARTBEAT_S = 30
@@ -29,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--misfire-grace",
-        type=float,
+        type=argtypes.non_negative_float,
         default=60.0,
         metavar="S",
         help="a run that cannot start within S seconds of its time is reported missed, not run",
@@ -126,15 +127,11 @@ def run(args: argparse.Namespace) -> int:
     settings, profile = load(args)
     cfg = profile.schedule
     if not cfg.windows:
-        print(f"rugsbot schedule: profile {profile.name!r} has no [[schedule.windows]]", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"profile {profile.name!r} has no [[schedule.windows]]")
     if args.pause_after < 1 or not 0 < args.retry_backoff < 86400 or not 0 <= args.misfire_grace < 86400:
-        print(
-            "rugsbot schedule: --pause-after must be >= 1, --retry-backoff in (0, 86400) s and "
-            "--misfire-grace in [0, 86400) s",
-            file=sys.stderr,
+        raise UsageError(
+            "--pause-after must be >= 1, --retry-backoff in (0, 86400) s and --misfire-grace in [0, 86400) s"
         )
-        return EXIT_USAGE
     tz = ZoneInfo(cfg.timezone)
     now = datetime.now(tz)
     if args.list:
@@ -159,8 +156,7 @@ def run(args: argparse.Namespace) -> int:
                 )
         return EXIT_OK
     if (why := live_refusal(profile, args.yes_live)) is not None:
-        print(f"rugsbot schedule: {why}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(why)
     import time
 
     from apscheduler.schedulers.blocking import BlockingScheduler
@@ -193,8 +189,7 @@ def run(args: argparse.Namespace) -> int:
         retry_backoff_s=args.retry_backoff,
     )
     if (halt := db.halted()) is not None:
-        print(f"rugsbot schedule: halted ({halt}); run `rugsbot resume` first", file=sys.stderr)
-        return EXIT_HALTED
+        raise Halted(f"halted ({halt})", hint="run `rugsbot resume` first")
     ws.report_downtime(now)
     ws.attach(sched, clock=lambda: datetime.now(tz))
 

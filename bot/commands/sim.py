@@ -13,6 +13,7 @@ import dataclasses
 import signal
 import sys
 
+from bot.commands import argtypes
 from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
 from bot.money import PRACTICE_COIN, SOL_MINT, sol_to_lamports
 from bot.sim.config import SimConfig, parse_rug_schedule
@@ -22,22 +23,32 @@ from bot.sim.site_builds import PAGE_BUILDS
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8787, help="port (0 = any free port; default 8787)")
+    parser.add_argument(
+        "--port", type=argtypes.port, default=8787, help="port (0 = any free port; default 8787)"
+    )
     parser.add_argument(
         "--seed", default=None, help="seed for a reproducible run (server seeds, players, jitter)"
     )
-    parser.add_argument("--speed", type=float, default=1.0, help="clock multiplier (20 → 12.5 ms ticks)")
     parser.add_argument(
-        "--faults", default="", help="e.g. drop@30,stall:5@60,maintenance:20@120 (sim seconds)"
+        "--speed", type=argtypes.speed, default=1.0, help="clock multiplier (20 → 12.5 ms ticks)"
+    )
+    parser.add_argument(
+        "--faults",
+        type=argtypes.faults,
+        default="",
+        help="e.g. drop@30,stall:5@60,maintenance:20@120 (sim seconds)",
     )
     parser.add_argument("--no-jitter", action="store_true", help="exact 250 ms ticks instead of real jitter")
     parser.add_argument("--presale-sidebets", action="store_true", help="accept side bets during presale")
     parser.add_argument(
-        "--sol-balance", type=float, default=1.0, help="SOL a new player starts with (default 1)"
+        "--sol-balance",
+        type=argtypes.sol_amount,
+        default=1.0,
+        help="SOL a new player starts with (default 1)",
     )
     parser.add_argument(
         "--practice-balance",
-        type=float,
+        type=argtypes.sol_amount,
         default=10_000.0,
         help="practice coin (FREE) a new player starts with (default 10000)",
     )

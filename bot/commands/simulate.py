@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from bot.commands import cliargs
+from bot.commands import argtypes, cliargs
 from bot.commands.common import add_profile_arg, emit_json, load
-from bot.exitcodes import EXIT_OK, EXIT_USAGE
+from bot.errors import UsageError
+from bot.exitcodes import EXIT_OK
 from bot.money import sol_to_lamports
 from bot.optimize.fastsim import ticks_for_seconds
 from bot.optimize.metrics import evaluate
@@ -24,12 +25,12 @@ from bot.report.summary import print_summary
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_profile_arg(parser)
     cliargs.add_strategy_args(parser)
-    parser.add_argument("--games", "-n", type=int, default=10_000, help="games to generate")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (same seed → same result)")
-    parser.add_argument("--jobs", "-j", type=int, default=1, help="worker processes")
+    parser.add_argument("--games", "-n", type=argtypes.games, default=10_000, help="games to generate")
+    parser.add_argument("--seed", type=argtypes.seed, default=0, help="random seed (same seed → same result)")
+    parser.add_argument("--jobs", "-j", type=argtypes.positive_int, default=1, help="worker processes")
     parser.add_argument(
         "--latency",
-        type=float,
+        type=argtypes.latency_s,
         default=None,
         help="click latency in seconds (default: the profile's timing.click_latency_s)",
     )
@@ -54,10 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings, profile = load(args)
-    if args.games < 1 or args.jobs < 1:
-        print("rugsbot simulate: --games and --jobs must be ≥ 1")
-        return EXIT_USAGE
     name, params = cliargs.strategy_choice(profile, args.strategy, cliargs.parse_assignments(args.param))
+    cliargs.check_strategy(name, params, settings.strategies_dir)
     latency = args.latency if args.latency is not None else profile.timing.click_latency_s
     g = profile.guards
     plan = SimPlan(
@@ -79,8 +78,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         log = _run_with_progress(plan, quiet=args.json)
     except StrategyUnavailable as exc:
-        print(f"rugsbot simulate: {exc}")
-        return EXIT_USAGE
+        raise UsageError(str(exc)) from exc
     meta = {
         "command": "simulate",
         "strategy": name,

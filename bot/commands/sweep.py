@@ -7,9 +7,10 @@ import json
 import tempfile
 from pathlib import Path
 
-from bot.commands import cliargs
+from bot.commands import argtypes, cliargs
 from bot.commands.common import add_profile_arg, emit_json, load
-from bot.exitcodes import EXIT_OK, EXIT_USAGE
+from bot.errors import UsageError
+from bot.exitcodes import EXIT_OK
 from bot.money import sol_to_lamports
 from bot.optimize.metrics import EvidenceReport, evaluate
 from bot.optimize.sweep import (
@@ -37,17 +38,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="values for one parameter (repeatable); default: every declared parameter's sweep values",
     )
     parser.add_argument(
-        "--points", type=int, default=3, help="sweep values per declared parameter (default grid)"
+        "--points",
+        type=argtypes.positive_int,
+        default=3,
+        help="sweep values per declared parameter (default grid)",
     )
-    parser.add_argument("--games", "-n", type=int, default=20_000, help="simulated games per grid point")
+    parser.add_argument(
+        "--games", "-n", type=argtypes.games, default=20_000, help="simulated games per grid point"
+    )
     parser.add_argument(
         "files", nargs="*", type=Path, metavar="FILE", help="recordings instead of simulated games"
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="the same seed for every point (common random numbers)"
+        "--seed", type=argtypes.seed, default=0, help="the same seed for every point (common random numbers)"
     )
-    parser.add_argument("--jobs", "-j", type=int, default=1, help="worker processes per simulated point")
-    parser.add_argument("--latency", type=float, default=None, help="click latency in seconds")
+    parser.add_argument(
+        "--jobs", "-j", type=argtypes.positive_int, default=1, help="worker processes per simulated point"
+    )
+    parser.add_argument("--latency", type=argtypes.latency_s, default=None, help="click latency in seconds")
     parser.add_argument("--rank-by", default="ev_per_bet", choices=("ev_per_bet", "roi", "profit_lamports"))
     parser.add_argument("--shard", default=None, metavar="I/N", help="run every N-th grid point from I")
     parser.add_argument(
@@ -65,13 +73,16 @@ def run(args: argparse.Namespace) -> int:
     settings, profile = load(args)
     cliargs.quiet_logs()
     if args.merge:
-        merged = [
-            SweepRow(r["params"], EvidenceReport.from_dict(r["report"]))
-            for path in args.merge
-            for r in json.loads(path.read_text())["rows"]
-        ]
+        merged: list[SweepRow] = []
+        for path in args.merge:
+            try:
+                rows_in = json.loads(path.read_text(encoding="utf-8"))["rows"]
+                merged += [SweepRow(r["params"], EvidenceReport.from_dict(r["report"])) for r in rows_in]
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise UsageError(f"--merge {path}: not a sweep result (`sweep --out`): {exc}") from exc
         return _emit(rank(merged, args.rank_by), args, "merged sweep")
     name, fixed = cliargs.strategy_choice(profile, args.strategy, cliargs.parse_assignments(args.param))
+    files = cliargs.recordings(args.files) if args.files else []
     try:
         grid = (
             parse_grid(args.grid, cliargs.parse_value)
@@ -80,11 +91,10 @@ def run(args: argparse.Namespace) -> int:
         )
         points = shard(expand(grid, {k: v for k, v in fixed.items() if k not in grid}), args.shard)
     except SweepError as exc:
-        print(f"rugsbot sweep: {exc}")
-        return EXIT_USAGE
+        raise UsageError(str(exc)) from exc
     if len(points) > MAX_POINTS:
-        print(f"rugsbot sweep: {len(points)} grid points (> {MAX_POINTS}); narrow --grid or use --shard")
-        return EXIT_USAGE
+        raise UsageError(f"{len(points)} grid points (> {MAX_POINTS})", hint="narrow --grid or use --shard")
+    _check_grid(name, grid, points, settings.strategies_dir)
     latency = args.latency if args.latency is not None else profile.timing.click_latency_s
     rows: list[SweepRow] = []
     from rich.progress import Progress
@@ -92,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     with Progress(transient=True, disable=args.json) as progress:
         task = progress.add_task(f"sweep {name}", total=len(points))
         for point in points:
-            rows.append(SweepRow(point, _run_point(args, settings, profile, name, point, latency)))
+            rows.append(SweepRow(point, _run_point(args, files, settings, profile, name, point, latency)))
             progress.advance(task)
     return _emit(
         rank(rows, args.rank_by),
@@ -102,16 +112,32 @@ def run(args: argparse.Namespace) -> int:
     )
 
 
-def _run_point(args, settings, profile, name, point, latency) -> EvidenceReport:
+def _check_grid(name: str, grid: dict[str, list], points: list[dict], strategies_dir: Path) -> None:
+    """Every grid value within its parameter's declared type and bounds, every point a strategy that builds:
+    one line naming the first bad value (exit 2) before any point runs."""
+    from bot.engine.params import StrategyError
+    from bot.engine.strategy import strategy_class
+
+    declared = strategy_class(name, strategies_dir).params
+    for key, values in grid.items():
+        if key not in declared:
+            raise StrategyError(f"--grid {key}: {name} has no such parameter; declared: {sorted(declared)}")
+        for value in values:
+            declared[key].validate(value, f"--grid {key}")
+    for point in points:
+        cliargs.check_strategy(name, point, strategies_dir)
+
+
+def _run_point(args, files, settings, profile, name, point, latency) -> EvidenceReport:
     from bot.optimize.fastsim import ticks_for_seconds
 
     lag = ticks_for_seconds(latency)
-    if args.files:
+    if files:
         from bot.optimize.backtest import engine_for, frames_of, run_backtest, scratch_dir
 
         with tempfile.TemporaryDirectory(prefix="rugsbot-sweep-", dir=scratch_dir()) as tmp:
             res = run_backtest(
-                frames_of(args.files),
+                frames_of(files),
                 profile,
                 db_path=Path(tmp) / "sweep.db",
                 strategies_dir=settings.strategies_dir,

@@ -103,7 +103,8 @@ def _nothing(groups: list[list[Path]], per_file: list[FileStats], paths: list[st
     frames = sum(f.frames for f in per_file)
     if frames == 0:
         first = next((f for f in per_file if f.first_bad_line), None)
-        why = f" ({first.path}, {first.first_bad_line})" if first is not None else " (empty)"
+        names = ", ".join(f.path for f in per_file)
+        why = f" ({first.path}, {first.first_bad_line})" if first is not None else f" ({names}: empty)"
         return f"not a recording: no frame could be read{why}"
     return f"no revealed game (gameHistory) in {frames} frame(s) of {len(per_file)} file(s)"
 

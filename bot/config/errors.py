@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from bot.errors import UsageError
+
 WHOLE_FILE = (
     "(whole file)"  # the key of an error that is about no single key (unreadable, not TOML, cross-field)
 )
 
 
-class ConfigError(Exception):
+class ConfigError(UsageError):
     """``source``: the file; ``key``: dotted path of the offending key (``guards.max_stake_per_bet_sol``) or
     :data:`WHOLE_FILE`; ``problem``: what is wrong, one line."""
 

@@ -51,6 +51,21 @@ class Profile(Strict):
             raise ValueError('confirm_live = true only makes sense with mode = "live"')
         if self.guards.max_stake_per_bet_sol > self.starting_bankroll_sol and self.mode is Mode.DRY_RUN:
             raise ValueError("guards.max_stake_per_bet_sol exceeds starting_bankroll_sol")
+        for i, spec in enumerate(self.engine.strategies):
+            for key, stake in spec.params.items():
+                # a stake the governor refuses on every bet: the profile could never bet (simulations and the
+                # paper bankroll start from starting_bankroll_sol)
+                if (
+                    not key.endswith("stake_sol")
+                    or isinstance(stake, bool)
+                    or not isinstance(stake, int | float)
+                ):
+                    continue
+                where = f"engine.strategies[{i}].params.{key} = {stake:g}"
+                if stake > self.guards.max_stake_per_bet_sol:
+                    raise ValueError(f"{where} exceeds guards.max_stake_per_bet_sol: no bet could be placed")
+                if stake > self.starting_bankroll_sol:
+                    raise ValueError(f"{where} exceeds starting_bankroll_sol: no bet could be placed")
         return self
 
     @property
@@ -111,7 +126,9 @@ def load_profile(name_or_path: str | None, profiles_dir: Path | None = None) -> 
         raise ConfigError(source, WHOLE_FILE, f"not valid TOML: {exc}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(
-            source, WHOLE_FILE, f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
+            source,
+            WHOLE_FILE,
+            f"not a text file: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})",
         ) from None
     except OSError as exc:
         raise ConfigError(source, WHOLE_FILE, f"cannot read: {exc.strerror}") from None

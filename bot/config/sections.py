@@ -11,7 +11,9 @@ StrategyParam = int | float | bool | str
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # TOML has inf and nan: no limit, speed or latency may be either (an infinite loss limit is no limit,
+    # and ``inf`` SOL cannot become lamports)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class StrategySpec(Strict):
@@ -71,6 +73,14 @@ class GuardsConfig(Strict):
             and self.max_stake_per_game_sol < self.max_stake_per_bet_sol
         ):
             raise ValueError("max_stake_per_game_sol must be >= max_stake_per_bet_sol")
+        if (
+            self.daily_loss_limit_sol is not None
+            and self.session_loss_limit_sol is not None
+            and self.daily_loss_limit_sol < self.session_loss_limit_sol
+        ):
+            raise ValueError(
+                "daily_loss_limit_sol must be >= session_loss_limit_sol (a session is within a day)"
+            )
         return self
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bot.errors import DatabaseProblem
 
-class StoreError(Exception):
+
+class StoreError(DatabaseProblem):
     """The database cannot be used as asked (newer schema, unknown bet, illegal transition)."""
 
 

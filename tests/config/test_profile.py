@@ -109,7 +109,7 @@ def test_a_folder_or_a_missing_file_is_the_whole_file(
         (tmp_path / "no.toml", "profile file not found"),
     ):
         assert main(["show-config", "--profile", str(path)]) == 2
-        assert capsys.readouterr().err == f"rugsbot: config error: {path}: (whole file): {problem}\n"
+        assert capsys.readouterr().err == f"rugsbot show-config: {path}: (whole file): {problem}\n"
 
 
 def test_missing_profile_file(tmp_path: Path) -> None:

@@ -106,7 +106,7 @@ NOTHING = [
     ("nope.jsonl", True, 2, "no such file or directory"),
     ("empty-dir", False, 1, "nothing to replay: no recordings"),
     ("notes-only", False, 1, "nothing to replay: no recordings"),
-    ("empty.jsonl", False, 1, "nothing to replay: no frame in 1 file(s) (empty)"),
+    ("empty.jsonl", False, 1, "nothing to replay: not a recording: no frame could be read"),
     ("random.jsonl", False, 1, "not a recording: no frame could be read"),
     ("text.jsonl", False, 1, "not a recording: no frame could be read"),
     ("corrupt.jsonl.gz", False, 1, "not a recording: no frame could be read"),
@@ -128,6 +128,16 @@ def test_replay_on_nothing_is_one_line(
         assert json.loads(out)["nothing_to_replay"] in err
     else:
         assert out == ""  # no empty tables
+
+
+def test_replay_missing_file_fails(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A path that does not exist is a usage error like in every other command (issue 13): exit 2, one line
+    naming it, and no empty tables or JSON."""
+    rc = main(["replay", "--json", str(tmp_path / "nope.jsonl")])
+    out, err = capsys.readouterr()
+    assert rc == 2
+    assert out == ""
+    assert err.count("\n") == 1 and "no such file" in err and "nope.jsonl" in err
 
 
 def test_replay_continuous_parts(capsys: pytest.CaptureFixture[str], tmp_path: Path, real_dir: Path) -> None:

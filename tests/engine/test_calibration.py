@@ -121,6 +121,7 @@ def test_cli_nothing_to_calibrate_exits_1(tmp_path: Path) -> None:
     assert out.stdout == ""  # no "Brier 0.00000" on nothing
     assert out.stderr.splitlines() == [
         "rugsbot calibrate: nothing to calibrate: no finished game with active ticks in 1 recording(s) and 0 CSV(s)"
+        f" ({empty})"
     ]
 
 

@@ -177,7 +177,7 @@ def test_a_live_schedule_refuses_to_start_without_yes_live(
 ) -> None:
     from bot.cli import main
 
-    code = main(["schedule", "--profile", str(REPO / "profiles" / "live-example.toml")])
+    code = main(["schedule", "--profile", str(REPO / "bot" / "profiles" / "live-example.toml")])
     err = capsys.readouterr().err
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and "--yes-live" in err
@@ -187,10 +187,12 @@ def test_a_live_schedule_refuses_to_start_without_yes_live(
 def test_live_refusal_rules() -> None:
     from bot.commands.schedule import live_refusal
 
-    live = load_profile(str(REPO / "profiles" / "live-example.toml"))
+    live = load_profile(str(REPO / "bot" / "profiles" / "live-example.toml"))
     assert live_refusal(live, yes_live=False) is not None
     assert live_refusal(live, yes_live=True) is None
-    assert live_refusal(load_profile(str(REPO / "profiles" / "practice.toml")), yes_live=False) is None
+    assert (
+        live_refusal(load_profile(str(REPO / "bot" / "profiles" / "practice.toml")), yes_live=False) is None
+    )
 
 
 @pytest.mark.parametrize(

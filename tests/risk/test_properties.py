@@ -30,11 +30,15 @@ BANKROLL = 200 * MILLI  # 0.2 SOL: small enough that the reserve and drawdown li
 @st.composite
 def configs(draw: st.DrawFn) -> GuardsConfig:
     per_bet = draw(st.sampled_from([0.002, 0.005, 0.01]))
+    session = draw(st.sampled_from([None, 0.002, 0.004, 0.011]))
+    daily = draw(st.sampled_from([None, 0.003, 0.006, 0.02]))
+    if session is not None and daily is not None and daily < session:
+        session, daily = daily, session  # a daily limit below the session's is refused at load (issue 13)
     return GuardsConfig(
         max_stake_per_bet_sol=per_bet,
         max_stake_per_game_sol=draw(st.sampled_from([None, per_bet, per_bet * 2])),
-        session_loss_limit_sol=draw(st.sampled_from([None, 0.002, 0.004, 0.011])),
-        daily_loss_limit_sol=draw(st.sampled_from([None, 0.003, 0.006, 0.02])),
+        session_loss_limit_sol=session,
+        daily_loss_limit_sol=daily,
         take_profit_sol=draw(st.sampled_from([None, 0.03])),
         max_consecutive_losses=draw(st.sampled_from([None, 3, 8])),
         max_drawdown_pct=draw(st.sampled_from([None, 5.0, 10.0])),

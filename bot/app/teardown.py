@@ -1,0 +1,61 @@
+"""The end of a live run (bot/app/live.py): everything it opened is closed in reverse order, and what a failure
+leaves behind is evidence, not debris.
+
+Order, and why: clicks in flight finish first (bounded by the confirmation timeout), so their reports reach
+the ledger; a halt saves a screenshot and the Playwright trace while the page still exists; no frame reaches
+the loop once it starts closing; the session row is closed with the summary; then the recording, the browser,
+the database and the target (a simulator started here, a throw-away browser profile). A run that failed
+before it was ready keeps no recording: it holds nothing anyone could audit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import TYPE_CHECKING
+
+from loguru import logger
+
+from bot.app.screen import summary_of
+from bot.exitcodes import EXIT_HALTED
+
+if TYPE_CHECKING:
+    from bot.app.live import LiveRun
+
+
+async def save_failure(run: LiveRun, label: str) -> None:
+    """A screenshot and the Playwright trace next to the logs (``label``: ``halt`` or ``error``)."""
+    if run.browser is None:
+        return
+    saved = await run.browser.save_failure(run.settings.log_dir, label)
+    for p in saved:
+        logger.error("failure evidence saved: {p}", p=p)
+
+
+async def shutdown(run: LiveRun) -> None:
+    """Close everything ``run`` opened; each step runs even when an earlier one failed."""
+    run.closing = True  # from now on the browser closes because we close it, not because it crashed
+    if run.driver is not None:
+        await run.driver.drain(run.profile.timing.confirm_timeout_s + 2)
+    if run.halt_reason and run.browser is not None and run.code == EXIT_HALTED:
+        await save_failure(run, "halt")
+    if run.driver is not None:
+        run.driver.close()
+    if run.loop is not None and run.parts is not None:
+        run.summary = summary_of(run)
+    if run.parts is not None:
+        with contextlib.suppress(Exception):
+            run.parts.close(time.time())
+    if run.recorder is not None:
+        with contextlib.suppress(Exception):
+            run.recorder.close()
+        if run.error is not None and not run.ready:
+            for path in run.recorder.paths:
+                path.unlink(missing_ok=True)
+    if run.browser is not None:
+        await run.browser.close()
+    if run.store is not None:
+        with contextlib.suppress(Exception):
+            run.store.close()
+    if run.target is not None:
+        run.target.close()
