@@ -31,6 +31,23 @@ def add_output_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-baseline", action="store_true", help="skip the random-entry bootstrap")
 
 
+def add_parallel_args(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--jobs`` / ``--scheduler``: where the independent pieces of work run (bot/optimize/parallel.py)."""
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=1,
+        help=f"run {what} on a local Dask cluster of this many worker processes (results do not change)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help=f"run {what} on the Dask cluster behind this scheduler (workers need rugsbot installed)",
+    )
+
+
 def parse_value(text: str) -> StrategyParam:
     low = text.strip().lower()
     if low in ("true", "false"):

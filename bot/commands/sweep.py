@@ -1,26 +1,28 @@
-"""``rugsbot sweep``: a grid over a strategy's declared parameters, on simulated games or recordings."""
+"""``rugsbot sweep``: a grid over a strategy's declared parameters, on simulated games or recordings.
+
+Points run serially, on a local Dask cluster (``--jobs N``) or on a cluster (``--scheduler tcp://HOST:PORT``);
+the ranked table is the same either way (bot/optimize/sweep.py).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
-import tempfile
 from pathlib import Path
 
-from bot.cli import EXIT_OK, EXIT_USAGE
+from bot.cli import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
 from bot.commands import cliargs
 from bot.commands.common import add_profile_arg, emit_json, load
-from bot.money import sol_to_lamports
-from bot.optimize.metrics import EvidenceReport, evaluate
+from bot.optimize.parallel import ParallelError
 from bot.optimize.sweep import (
     SweepError,
     SweepRow,
+    SweepSpec,
     declared_grid,
     expand,
     parse_grid,
     print_table,
     rank,
-    shard,
+    run_sweep,
 )
 
 MAX_POINTS = 500
@@ -46,31 +48,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed", type=int, default=0, help="the same seed for every point (common random numbers)"
     )
-    parser.add_argument("--jobs", "-j", type=int, default=1, help="worker processes per simulated point")
+    cliargs.add_parallel_args(parser, "grid points")
     parser.add_argument("--latency", type=float, default=None, help="click latency in seconds")
     parser.add_argument("--rank-by", default="ev_per_bet", choices=("ev_per_bet", "roi", "profit_lamports"))
-    parser.add_argument("--shard", default=None, metavar="I/N", help="run every N-th grid point from I")
-    parser.add_argument(
-        "--merge",
-        nargs="+",
-        type=Path,
-        default=None,
-        metavar="JSON",
-        help="rank the rows of several --out files (from shards) instead of running",
-    )
     cliargs.add_output_args(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     settings, profile = load(args)
     cliargs.quiet_logs()
-    if args.merge:
-        merged = [
-            SweepRow(r["params"], EvidenceReport.from_dict(r["report"]))
-            for path in args.merge
-            for r in json.loads(path.read_text())["rows"]
-        ]
-        return _emit(rank(merged, args.rank_by), args, "merged sweep")
+    if args.jobs < 1:
+        print("rugsbot sweep: --jobs must be ≥ 1")
+        return EXIT_USAGE
     name, fixed = cliargs.strategy_choice(profile, args.strategy, cliargs.parse_assignments(args.param))
     try:
         grid = (
@@ -78,71 +67,43 @@ def run(args: argparse.Namespace) -> int:
             if args.grid
             else declared_grid(name, settings.strategies_dir, args.points)
         )
-        points = shard(expand(grid, {k: v for k, v in fixed.items() if k not in grid}), args.shard)
+        points = expand(grid, {k: v for k, v in fixed.items() if k not in grid})
     except SweepError as exc:
         print(f"rugsbot sweep: {exc}")
         return EXIT_USAGE
     if len(points) > MAX_POINTS:
-        print(f"rugsbot sweep: {len(points)} grid points (> {MAX_POINTS}); narrow --grid or use --shard")
+        print(f"rugsbot sweep: {len(points)} grid points (> {MAX_POINTS}); narrow --grid")
         return EXIT_USAGE
-    latency = args.latency if args.latency is not None else profile.timing.click_latency_s
-    rows: list[SweepRow] = []
+    spec = SweepSpec(
+        profile=profile,
+        strategy=name,
+        games=args.games,
+        seed=args.seed,
+        latency_s=args.latency if args.latency is not None else profile.timing.click_latency_s,
+        files=tuple(p.resolve() for p in args.files),
+        strategies_dir=settings.strategies_dir.resolve(),
+        baseline=not args.no_baseline,
+    )
     from rich.progress import Progress
 
-    with Progress(transient=True, disable=args.json) as progress:
-        task = progress.add_task(f"sweep {name}", total=len(points))
-        for point in points:
-            rows.append(SweepRow(point, _run_point(args, settings, profile, name, point, latency)))
-            progress.advance(task)
+    try:
+        with Progress(transient=True, disable=args.json) as progress:
+            task = progress.add_task(f"sweep {name}", total=len(points))
+            rows = run_sweep(
+                spec,
+                points,
+                jobs=args.jobs,
+                scheduler=args.scheduler,
+                on_done=lambda _: progress.advance(task),
+            )
+    except ParallelError as exc:
+        print(f"rugsbot sweep: {exc}")
+        return EXIT_ENVIRONMENT
     return _emit(
         rank(rows, args.rank_by),
         args,
         f"sweep {name} on "
         + (f"{len(args.files)} recording(s)" if args.files else f"{args.games:,} simulated games"),
-    )
-
-
-def _run_point(args, settings, profile, name, point, latency) -> EvidenceReport:
-    from bot.optimize.fastsim import ticks_for_seconds
-
-    lag = ticks_for_seconds(latency)
-    if args.files:
-        from bot.optimize.backtest import engine_for, frames_of, run_backtest, scratch_dir
-
-        with tempfile.TemporaryDirectory(prefix="rugsbot-sweep-", dir=scratch_dir()) as tmp:
-            res = run_backtest(
-                frames_of(args.files),
-                profile,
-                db_path=Path(tmp) / "sweep.db",
-                strategies_dir=settings.strategies_dir,
-                latency_s=latency,
-                engine=engine_for(profile, name, point),
-            )
-        return evaluate(
-            res.records(lag), label=str(point), seed=args.seed, baseline=not args.no_baseline, replicates=500
-        )
-    from bot.optimize.montecarlo import SimPlan, records_from_log, sim_guards, simulate
-
-    g = profile.guards
-    plan = SimPlan(
-        strategy=name,
-        params=point,
-        games=args.games,
-        seed=args.seed,
-        jobs=args.jobs,
-        lag_ticks=lag,
-        starting_bankroll=sol_to_lamports(profile.starting_bankroll_sol),
-        stake_cap=sol_to_lamports(g.max_stake_per_bet_sol),
-        game_cap=None if g.max_stake_per_game_sol is None else sol_to_lamports(g.max_stake_per_game_sol),
-        guards=sim_guards(g, False),
-        strategies_dir=settings.strategies_dir,
-    )
-    return evaluate(
-        records_from_log(simulate(plan)),
-        label=str(point),
-        seed=args.seed,
-        baseline=not args.no_baseline,
-        replicates=500,
     )
 
 
