@@ -32,6 +32,7 @@ left at the mean (see :meth:`ExactRunner._estimate`). Tick statistics are those 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,13 @@ from bot.risk.governor import Governor, Level
 from bot.risk.ledger import next_utc_midnight
 from bot.risk.verdict import Action
 from bot.store.db import Store
+
+_NUMBER = re.compile(r"[-+]?\d[\d.,]*")
+
+
+def _kind(reason: str) -> str:
+    """A reason without its numbers (P(win), EV, ticks): thousands of decisions count under a few kinds."""
+    return _NUMBER.sub("#", reason.split(";")[0])[:80]
 
 
 class WakeHint(Protocol):
@@ -260,18 +268,18 @@ class ExactRunner:
         proposal = decision.proposal
         if proposal is None:
             self._refused = Action.ALLOW  # the rule itself did not bet
-            self.declined[decision.reason.split(";")[0][:80]] += 1
+            self.declined[_kind(decision.reason)] += 1
             return
         verdict = self.gov.review(proposal, snapshot)
         if not verdict.allowed:
             self._refused = verdict.action
-            self.declined[f"refused: {verdict}".split(";")[0][:80]] += 1
+            self.declined[_kind(f"refused: {verdict}")] += 1
             return
         try:
             intent = self.gov.open_bet(proposal, view, self.setup.coin)
         except Exception as exc:  # BetRefused: no intent row, no bet (as in the trading loop)
             self._refused = Action.DENY
-            self.declined[f"refused at open: {exc}"[:80]] += 1
+            self.declined[_kind(f"refused at open: {exc}")] += 1
             return
         land = view.tick + 1
         while self._t0 + land * self._tick_s < intent.decided_t + self.setup.latency_s:

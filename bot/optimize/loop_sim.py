@@ -12,13 +12,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from bot.config import Profile
-from bot.feeds.generated import Timeline, price_paths, rug_ticks, session_frames
+from bot.feeds.generated import session_frames
 from bot.optimize.backtest import BacktestResult, run_backtest, scratch_dir
 from bot.optimize.betlog import BetLog
-from bot.optimize.montecarlo import SimPlan
+from bot.optimize.montecarlo import SimPlan, session_games
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +47,9 @@ def run_through_loop(plan: SimPlan, profile: Profile) -> LoopRun:
     profile = profile.model_copy(update={"engine": s.engine, "timing": s.timing, "guards": s.guards})
     parts: list[BetLog] = []
     results: list[BacktestResult] = []
-    for seed, n in plan.sessions():
-        rug_seed, price_seed = seed.spawn(2)
-        rug = rug_ticks(np.random.default_rng(rug_seed), n)
-        games = price_paths(np.random.default_rng(price_seed), rug)
-        timeline = Timeline.of(rug, plan.feed_t0)
+    for index in range(len(plan.sessions())):
+        rug, timeline, prices = session_games(plan, index)
+        games = prices()
         with tempfile.TemporaryDirectory(prefix="rugsbot-simulate-", dir=scratch_dir()) as tmp:
             res = run_backtest(
                 session_frames(games, timeline),

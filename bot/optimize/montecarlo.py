@@ -31,7 +31,7 @@ from bot.config.sections import StrategyParam, TimingConfig
 from bot.engine.ranking import Decider
 from bot.engine.strategy import strategy_class, validate_params
 from bot.engine.timing_model import TimingModel
-from bot.feeds.generated import FEED_T0, Timeline, price_paths, rug_ticks
+from bot.feeds.generated import FEED_T0, PricedGames, Timeline, price_paths, rug_ticks
 from bot.game.rules import NOMINAL_TICK_S, P_WIN
 from bot.game.state import TickTiming
 from bot.money import sol_to_lamports
@@ -166,21 +166,25 @@ def _quiet() -> Any:
         logger.enable("bot")
 
 
-def run_session(plan: SimPlan, index: int) -> BetLog:
-    """Session ``index`` of the plan; runs in a Dask worker with ``--jobs``."""
+def session_games(plan: SimPlan, index: int) -> tuple[np.ndarray, Timeline, Callable[[], PricedGames]]:
+    """Session ``index``'s rug ticks, feed times and (drawn on demand, from their own stream) price paths."""
     seed, n = plan.sessions()[index]
     rug_seed, price_seed = seed.spawn(2)
     rug = rug_ticks(np.random.default_rng(rug_seed), n)
-    timeline = Timeline.of(rug, plan.feed_t0)
+    return rug, Timeline.of(rug, plan.feed_t0), lambda: price_paths(np.random.default_rng(price_seed), rug)
+
+
+def run_session(plan: SimPlan, index: int) -> BetLog:
+    """Session ``index`` of the plan; runs in a Dask worker with ``--jobs``."""
+    rug, timeline, prices = session_games(plan, index)
     rule = entry_rule(plan)
     if rule is not None and vector_obstacle(plan) is None:
         log = _vectorised(plan, rule, rug, timeline)
         if log is not None:
             return log
-    games = price_paths(np.random.default_rng(price_seed), rug)
     hint = rule if plan.runner is not Runner.EVERY_TICK else None
     with _quiet():
-        return ExactRunner(plan.setup, hint=hint, timeline=timeline).run(games)
+        return ExactRunner(plan.setup, hint=hint, timeline=timeline).run(prices())
 
 
 def _vectorised(plan: SimPlan, rule: EntryRule, rug: np.ndarray, timeline: Timeline) -> BetLog | None:

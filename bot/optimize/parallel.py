@@ -33,7 +33,7 @@ def dask_client(jobs: int, scheduler: str | None) -> Iterator[Any]:
 
     if scheduler is not None:
         try:
-            client = Client(scheduler, timeout=10)
+            client = Client(scheduler, timeout=5)
         except OSError as exc:
             raise ParallelError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
         try:
