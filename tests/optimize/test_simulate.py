@@ -143,7 +143,7 @@ def test_exact_sessions_on_a_dask_cluster_give_the_same_bets() -> None:
     from bot.optimize.montecarlo import simulate as run_plan
     from tests.optimize.helpers import plan, profile
 
-    p = plan(profile("far_limits"), games=1200, seed=9, params={"max_bets_per_game": 20}, session_games=400)
+    p = plan(profile("far_limits"), games=1200, seed=9, params={"max_bets_per_game": 5}, session_games=400)
     p = dataclasses.replace(p, runner=Runner.EXACT)
     one = run_plan(p)
     two = run_plan(p, jobs=2)

@@ -77,7 +77,7 @@ def test_with_every_guard_on_the_plan_places_the_exact_runners_bets(
     for seed in (1, 2, 3):
         p = plan(
             profile(name),
-            games=1500,
+            games=750,
             seed=seed,
             strategy=strategy,
             params=params,
@@ -124,9 +124,9 @@ def test_each_delay_alone_is_proved_idle_or_played_exactly(
             "engine": far.engine.model_copy(update=engine),
         }
     )
-    p = plan(prof, games=1500, seed=1, strategy=strategy, params=params, session_games=150, feed_t0=feed_t0)
+    p = plan(prof, games=1050, seed=1, strategy=strategy, params=params, session_games=150, feed_t0=feed_t0)
     auto, exact = run(p), run(p, Runner.EXACT)
-    assert 0 < auto.exact_sessions < auto.sessions == 10  # both kinds of session occur
+    assert 0 < auto.exact_sessions < auto.sessions == 7  # both kinds of session occur
     assert auto.bets() == exact.bets()
 
 
@@ -218,6 +218,17 @@ def test_drift_alarm_game_is_the_monitors(hazard: float) -> None:
     monitor = DriftMonitor(0.005, delta=engine.drift_delta, threshold=engine.drift_log_lr_threshold)
     first = next(g for g in range(rug.size) if monitor.observe(int(rug[g]), 1).alarm)
     assert decided and game == first
+
+
+def test_a_false_drift_alarm_halts_both_runners_at_the_same_game() -> None:
+    """Seed 98: the model's CUSUM crosses its threshold at game 393 of honest games (a false alarm, ~10 % of
+    20,000-game sessions): the governor halts there, and the vectorised path cuts there too."""
+    p = plan(profile("far_limits"), games=800, seed=98)
+    fast, slow = run(p), run(p, Runner.EXACT)
+    assert fast.exact_sessions == 0
+    assert any(t.startswith("alarm:model_drift: halt") for t in slow.guard_trips)
+    assert any(t.startswith("alarm:model_drift: halt") for t in fast.guard_trips)
+    assert fast.bets() == slow.bets() and int(fast.game.max()) == 393
 
 
 def test_a_model_that_would_not_predict_the_landing_keeps_the_exact_runner() -> None:
