@@ -17,14 +17,16 @@ loop visits every frame; this runner visits only the ticks on which something ca
   next tick while an open-ended pause lasts;
 * a halt or kill ends the session: nobody runs ``rugsbot resume`` in a simulation.
 
-And it asks the governor only what can change a verdict. ``review`` and ``open_bet`` judge every proposal;
-settlements (won, lost, rejected) go to ``on_report``, which re-runs every guard. The paper broker's clicked and
-confirmed reports are not handed over: they come at feed times on which no decision is taken and the ledger
-turns no money on them (intent → won/lost is a legal transition), so no verdict can differ; nor is ``tick``
-called, whose judgement ``review`` repeats at the same feed time. ``every_report=True`` hands over every report
-and ticks on every visit, as the loop does — a test holds the two equal, another holds this runner equal to the
-whole trading loop on the same games as frames (``simulate --session``), a third the hinted and every-tick
-visits (tests/optimize/test_exact.py). Together they cut the governor's work per bet by half.
+And it asks the governor only what can change a verdict. ``open_bet`` judges every proposal (it re-runs every
+guard and refuses with the verdict: ``review`` just before it, at the same feed time, would be the same
+judgement twice); settlements (won, lost, rejected) go to ``on_report``, which re-runs every guard. The paper
+broker's clicked and confirmed reports are not handed over: they come at feed times on which no decision is
+taken and the ledger turns no money on them (intent → won/lost is a legal transition), so no verdict can
+differ; nor is ``tick`` called, whose judgement ``open_bet`` repeats. ``every_report=True`` asks ``review``,
+hands over every report and ticks on every visit, as the loop does — a test holds the two equal, another holds
+this runner equal to the whole trading loop on the same games as frames (``simulate --session``), a third the
+hinted and every-tick visits (tests/optimize/test_exact.py). Together they cut the governor's work per bet by
+more than half.
 
 Not driven: ``record_decision`` (the decisions table). For a tick-only rule the estimate's credible interval is
 left at the mean (see :meth:`ExactRunner._estimate`). Tick statistics are those of a generated feed.
@@ -52,7 +54,7 @@ from bot.game.signals import GameRugged, TickAdvanced
 from bot.game.state import AccountView, FinishedGame, GameView, Phase, TickTiming
 from bot.mode import Mode
 from bot.optimize.betlog import BetLog
-from bot.risk.governor import Governor, Level
+from bot.risk.governor import BetRefused, Governor, Level
 from bot.risk.ledger import next_utc_midnight
 from bot.risk.verdict import Action
 from bot.store.db import Store
@@ -270,16 +272,17 @@ class ExactRunner:
             self._refused = Action.ALLOW  # the rule itself did not bet
             self.declined[_kind(decision.reason)] += 1
             return
-        verdict = self.gov.review(proposal, snapshot)
-        if not verdict.allowed:
-            self._refused = verdict.action
-            self.declined[_kind(f"refused: {verdict}")] += 1
-            return
+        if self.every_report:  # the loop asks review first; open_bet asks the same guards again
+            verdict = self.gov.review(proposal, snapshot)
+            if not verdict.allowed:
+                self._refused = verdict.action
+                self.declined[_kind(f"refused: {verdict}")] += 1
+                return
         try:
             intent = self.gov.open_bet(proposal, view, self.setup.coin)
-        except Exception as exc:  # BetRefused: no intent row, no bet (as in the trading loop)
-            self._refused = Action.DENY
-            self.declined[_kind(f"refused at open: {exc}")] += 1
+        except BetRefused as exc:  # no intent row, no bet
+            self._refused = exc.verdict.action
+            self.declined[_kind(f"refused: {exc.verdict}")] += 1
             return
         land = view.tick + 1
         while self._t0 + land * self._tick_s < intent.decided_t + self.setup.latency_s:
