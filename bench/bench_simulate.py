@@ -97,7 +97,6 @@ def where_time_goes(p: SimPlan) -> list[str]:
     parts = {
         "Governor.open_bet (guards + write-ahead intent + ledger sync)": ("governor.py", "open_bet"),
         "Governor.on_report (settlement row + ledger sync + guards)": ("governor.py", "on_report"),
-        "Governor.review (every guard on the proposal)": ("governor.py", "review"),
         "Decider.decide (strategy + ranking)": ("ranking.py", "decide"),
         "estimate (landing tick, P(win))": ("exact.py", "_estimate"),
         "Decider.on_settled (adaptive stake)": ("ranking.py", "on_settled"),
@@ -129,7 +128,7 @@ def main() -> int:
         (fixed, False, n, 3),
         (fixed20, False, n, 3),
         (late, False, n, 3),
-        (fixed, True, n // 10, 1),
+        (("fixed", {"stake_sol": 0.002}), True, n // 10, 1),
     ):
         p = plan(profile(name, params, adaptive=adaptive), games)
         log, wall, cpu = timed(lambda p=p: simulate(p), repeat)

@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_ENVIRONMENT
     meta.update(
         runner=runner.value,
-        vectorised=vector_obstacle(plan) or "yes",
+        vector_path=vector_obstacle(plan) or "possible",
         exact_sessions=log.exact_sessions,
         no_bet_reasons={why[:80]: n for why, n in log.declined},
     )

@@ -17,7 +17,7 @@ drawn first and the prices from a second stream, so both runners play the *same*
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -136,19 +136,17 @@ def vector_obstacle(plan: SimPlan) -> str | None:
     if rule is None:
         return "not a tick-only rule"
     s = plan.setup
-    # Decisions rely on the model's predicted landing tick: it must be the tick the paper bet lands on.
-    for latency in (s.timing.click_latency_s, plan.lag_ticks * NOMINAL_TICK_S):
-        model = TimingModel(latency)
-        model.observe_latency(plan.lag_ticks * NOMINAL_TICK_S)
-        for m in (TimingModel(latency), model):
-            if m.landing(0, 0.0, TickTiming(), 0.0).ticks_ahead != plan.lag_ticks:
-                return "the model predicts another landing tick than the paper bets use"
     t = float(Timeline.of(np.ones(1, dtype=np.int64), plan.feed_t0).tick0[0])
     land = 1
     while t + land * NOMINAL_TICK_S < t + s.latency_s:
-        land += 1
+        land += 1  # the paper broker's rule: the first tick at least latency_s after the decision
     if land != plan.lag_ticks:
         return "latency at a tick boundary"
+    # Decisions read the model's predicted landing tick: from its latency prior to what the paper bets measure
+    # (the blend moves monotonically between them), it must be the tick the bets land on.
+    ends = (TimingModel(s.timing.click_latency_s), TimingModel(land * NOMINAL_TICK_S))
+    if {m.landing(0, 0.0, TickTiming(), 0.0).ticks_ahead for m in ends} != {land}:
+        return "the model predicts another landing tick than the paper bets use"
     limits = Limits.of(s.guards, s.engine, stake=rule.stake_lamports, bankroll=s.starting_bankroll_lamports)
     return limits.static_obstacle(lag_ticks=plan.lag_ticks, tick_s=NOMINAL_TICK_S)
 
@@ -157,7 +155,7 @@ def vector_obstacle(plan: SimPlan) -> str | None:
 
 
 @contextmanager
-def _quiet() -> Any:
+def _quiet() -> Iterator[None]:
     """The governor logs every trip and halt: thousands of sessions' worth would drown the result."""
     logger.disable("bot")
     try:

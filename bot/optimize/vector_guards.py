@@ -230,7 +230,10 @@ def play(sched: Schedule, timeline: Timeline, session_rug: np.ndarray, lim: Limi
     k = slice(0, cut)
     t = decided_t[k]
 
-    if lim.daily_loss is not None and cut:
+    # A day's P&L is never below the worst fall of the session's running P&L: if even that leaves room for
+    # a stake, the daily limit cannot have acted (and the day-by-day sums need not be formed).
+    worst_fall = int((np.maximum.accumulate(before[k]) - before[k]).max(initial=0))
+    if lim.daily_loss is not None and cut and stake > lim.daily_loss - worst_fall:
         day = np.floor_divide(t, DAY_S)
         settle_day = np.floor_divide(settled_t[k], DAY_S)
         start = np.searchsorted(settle_day, day, side="left")
@@ -238,13 +241,13 @@ def play(sched: Schedule, timeline: Timeline, session_rug: np.ndarray, lim: Limi
         day_pnl = np.where(start < np.arange(cut), day_pnl, 0)
         if (stake > lim.daily_loss + day_pnl).any():
             return None
-    if lim.cooldown is not None and cut:
+    if lim.cooldown is not None and cut and int(streak_before[k].max()) >= lim.cooldown[0]:
         streak_n, cool_s = lim.cooldown
         loss_t = np.where(counted[k] & ~sched.won[k], settled_t[k], -np.inf)
         last_loss = np.concatenate([[-np.inf], np.maximum.accumulate(loss_t)[:-1]])
         if ((streak_before[k] >= streak_n) & (t < last_loss + cool_s)).any():
             return None
-    if lim.bets_per_hour is not None and cut:
+    if lim.bets_per_hour is not None and cut > lim.bets_per_hour:
         recent = np.arange(cut) - np.searchsorted(t, t - HOUR_S, side="right")
         if (recent >= lim.bets_per_hour).any():
             return None
