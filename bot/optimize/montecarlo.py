@@ -29,7 +29,7 @@ from loguru import logger
 from bot.config import Profile
 from bot.config.sections import StrategyParam, TimingConfig
 from bot.engine.ranking import Decider
-from bot.engine.strategy import strategy_class, validate_params
+from bot.engine.strategy import BUILTIN_STRATEGIES_DIR, strategy_class, strategy_dirs, validate_params
 from bot.engine.timing_model import TimingModel
 from bot.feeds.generated import FEED_T0, PricedGames, Timeline, price_paths, rug_ticks
 from bot.game.rules import NOMINAL_TICK_S, P_WIN
@@ -112,6 +112,9 @@ def entry_rule(plan: SimPlan) -> EntryRule | None:
     specs = plan.setup.engine.strategies
     if len(specs) != 1 or specs[0].name not in ("fixed", "late_game"):
         return None
+    found = [d for d in strategy_dirs(plan.setup.strategies_dir) if (d / f"{specs[0].name}.py").is_file()]
+    if not found or found[0] != BUILTIN_STRATEGIES_DIR:
+        return None  # a user's strategy of that name (searched first): its propose is not the rule we know
     cls = strategy_class(specs[0].name, plan.setup.strategies_dir)
     p = validate_params(cls.params, specs[0].params, specs[0].name)
     if specs[0].name == "fixed" and set(p) == {"stake_sol", "start_tick", "every", "max_bets_per_game"}:
@@ -125,7 +128,7 @@ def entry_rule(plan: SimPlan) -> EntryRule | None:
         return EntryRule(
             sol_to_lamports(p["stake_sol"]), int(p["min_tick"]), 0, int(p["max_bets_per_game"]), False
         )
-    return None  # a user strategy of that name with other parameters: not the rule we know
+    return None  # parameters the built-in rule does not declare
 
 
 def vector_obstacle(plan: SimPlan) -> str | None:

@@ -4,6 +4,7 @@ exactly the exact runner's bets (the real Decider and governor), or hands the se
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -238,3 +239,19 @@ def test_a_model_that_would_not_predict_the_landing_keeps_the_exact_runner() -> 
         setup=dataclasses.replace(p.setup, timing=p.setup.timing.model_copy(update={"click_latency_s": 0.6})),
     )
     assert run(p).exact_sessions == 0 and run(slow_model).exact_sessions == 1
+
+
+def test_a_user_strategy_named_like_a_builtin_is_asked_itself(tmp_path: Path) -> None:
+    """User strategy folders are searched first: a ``fixed.py`` there is not the rule the fast path knows."""
+    import bot.engine.strategy as engine_strategy
+
+    builtin = engine_strategy.BUILTIN_STRATEGIES_DIR / "fixed.py"
+    src = builtin.read_text().replace("if landing < target:", "if landing < target + 3:")
+    assert src != builtin.read_text()
+    (tmp_path / "fixed.py").write_text(src)
+    own = plan_for(
+        profile("far_limits"), "fixed", {}, games=200, seed=1, latency_s=0.22, strategies_dir=tmp_path
+    )
+    assert entry_rule(own) is None
+    log = run(own)
+    assert log.exact_sessions == 1 and set(log.decided_tick.tolist()) == {2}  # lands on 3 = its own slot
