@@ -16,8 +16,7 @@ from bot.commands.cliargs import quiet_logs
 from bot.commands.common import add_profile_arg, emit_json, load
 from bot.exitcodes import EXIT_OK
 from bot.optimize.backtest import BacktestResult, engine_for, frames_of, run_backtest, scratch_dir
-from bot.optimize.fastsim import ticks_for_seconds
-from bot.optimize.metrics import evaluate
+from bot.optimize.metrics import evaluate, ticks_for_seconds
 from bot.report.summary import print_summary
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bot.commands import argtypes
 from bot.config import ConfigError, Profile
 from bot.config.sections import StrategyParam
 from bot.errors import NothingToCheck, UsageError
@@ -30,6 +31,23 @@ def add_output_args(parser: argparse.ArgumentParser) -> None:
         "--out", type=Path, default=None, help="write the full result (JSON) for `rugsbot report`"
     )
     parser.add_argument("--no-baseline", action="store_true", help="skip the random-entry bootstrap")
+
+
+def add_parallel_args(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--jobs`` / ``--scheduler``: where the independent pieces of work run (bot/optimize/parallel.py)."""
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=argtypes.positive_int,
+        default=1,
+        help=f"run {what} on a local Dask cluster of this many worker processes (results do not change)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help=f"run {what} on the Dask cluster behind this scheduler (workers need rugsbot installed)",
+    )
 
 
 def parse_value(text: str) -> StrategyParam:

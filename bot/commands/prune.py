@@ -22,8 +22,7 @@ from typing import Any
 
 from bot.commands.common import emit_json
 from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
-
-DAY_S = 86400.0
+from bot.risk.book import DAY_S
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,24 +1,30 @@
-"""``rugsbot simulate``: Monte Carlo over freshly generated games — no sockets, no sleeps, seeded."""
+"""``rugsbot simulate``: Monte Carlo over freshly generated games — no sockets, no sleeps, seeded.
+
+Every bet is judged by the profile's guards as the governor judges them (bot/optimize/montecarlo.py); a run is
+a series of simulated sessions (fresh accounts) of ``--session-games`` games each.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import Any
 
 from bot.commands import argtypes, cliargs
 from bot.commands.common import add_profile_arg, emit_json, load
-from bot.errors import UsageError
+from bot.errors import EnvironmentProblem
 from bot.exitcodes import EXIT_OK
-from bot.money import sol_to_lamports
-from bot.optimize.fastsim import ticks_for_seconds
-from bot.optimize.metrics import evaluate
+from bot.optimize.betlog import BetLog
+from bot.optimize.metrics import EvidenceReport, evaluate
 from bot.optimize.montecarlo import (
-    SimPlan,
-    StrategyUnavailable,
-    is_vectorised,
+    SESSION_GAMES,
+    Runner,
+    plan_for,
     records_from_log,
-    sim_guards,
     simulate,
+    vector_obstacle,
 )
+from bot.optimize.parallel import ParallelError
 from bot.report.summary import print_summary
 
 
@@ -27,7 +33,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     cliargs.add_strategy_args(parser)
     parser.add_argument("--games", "-n", type=argtypes.games, default=10_000, help="games to generate")
     parser.add_argument("--seed", type=argtypes.seed, default=0, help="random seed (same seed → same result)")
-    parser.add_argument("--jobs", "-j", type=argtypes.positive_int, default=1, help="worker processes")
+    parser.add_argument(
+        "--session-games",
+        type=argtypes.positive_int,
+        default=SESSION_GAMES,
+        help="games per simulated session (a fresh account: bankroll, ledger, guards); default %(default)s",
+    )
+    cliargs.add_parallel_args(parser, "sessions")
     parser.add_argument(
         "--latency",
         type=argtypes.latency_s,
@@ -37,49 +49,50 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--enforce-guards",
         action="store_true",
-        help="halt at the first guard trip (default: count trips, keep betting)",
+        help=argparse.SUPPRESS,  # retired: the governor's guards always apply (kept so old scripts run)
     )
     parser.add_argument(
         "--exact",
         action="store_true",
-        help="call the strategy object at every decision even for tick-only rules",
+        help="play every session with the exact runner (real Decider and governor), never the vectorised path",
+    )
+    parser.add_argument(
+        "--every-tick",
+        action="store_true",
+        help="the exact runner asking the Decider on every ACTIVE tick (the slow reference)",
     )
     parser.add_argument(
         "--session",
         action="store_true",
-        help="run the whole live session (model, ranker, governor, paper broker, SQLite) on the "
-        "generated games as frames: exact guards, ~30 games/s",
+        help="run the whole trading loop (tracker, model, Decider, governor, paper broker, SQLite) on the "
+        "generated games as frames: the reference, ~30 games/s",
     )
     cliargs.add_output_args(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     settings, profile = load(args)
+    if args.enforce_guards:
+        print(
+            "rugsbot simulate: --enforce-guards is retired: the profile's guards always apply",
+            file=sys.stderr,
+        )
     name, params = cliargs.strategy_choice(profile, args.strategy, cliargs.parse_assignments(args.param))
     cliargs.check_strategy(name, params, settings.strategies_dir)
     latency = args.latency if args.latency is not None else profile.timing.click_latency_s
-    g = profile.guards
-    plan = SimPlan(
-        strategy=name,
-        params=params,
+    runner = Runner.EVERY_TICK if args.every_tick else Runner.EXACT if args.exact else Runner.AUTO
+    plan = plan_for(
+        profile,
+        name,
+        params,
         games=args.games,
         seed=args.seed,
-        jobs=args.jobs,
-        lag_ticks=ticks_for_seconds(latency),
-        starting_bankroll=sol_to_lamports(profile.starting_bankroll_sol),
-        stake_cap=sol_to_lamports(g.max_stake_per_bet_sol),
-        game_cap=None if g.max_stake_per_game_sol is None else sol_to_lamports(g.max_stake_per_game_sol),
-        guards=sim_guards(g, args.enforce_guards),
-        exact=args.exact,
+        latency_s=latency,
         strategies_dir=settings.strategies_dir,
+        session_games=args.session_games,
+        runner=runner,
     )
-    if args.session:
-        return _run_session(args, settings, profile, name, params, latency, plan.lag_ticks)
-    try:
-        log = _run_with_progress(plan, quiet=args.json)
-    except StrategyUnavailable as exc:
-        raise UsageError(str(exc)) from exc
-    meta = {
+    meta: dict[str, Any] = {
         "command": "simulate",
         "strategy": name,
         "params": params,
@@ -89,64 +102,44 @@ def run(args: argparse.Namespace) -> int:
         "latency_s": latency,
         "lag_ticks": plan.lag_ticks,
         "profile": profile.name,
-        "no_bet_reasons": {why[:80]: n for why, n in log.declined},
+        "session_games": args.session_games,
     }
-    report = evaluate(
-        records_from_log(log),
-        label=f"simulate {name}",
-        seed=args.seed,
-        baseline=not args.no_baseline,
-        meta=meta,
-    )
-    return _output(args, report)
+    if args.session:
+        from bot.optimize.loop_sim import run_through_loop
 
-
-def _run_session(args, settings, profile, name, params, latency, lag) -> int:
-    """Monte Carlo games through the real session; guards act as they would live (halts included)."""
-    import tempfile
-    from pathlib import Path
-
-    import numpy as np
-
-    from bot.commands.cliargs import quiet_logs
-    from bot.optimize import fastsim
-    from bot.optimize.backtest import engine_for, run_backtest, scratch_dir
-
-    quiet_logs()
-    games = fastsim.priced_games(np.random.default_rng(np.random.SeedSequence(args.seed)), args.games)
-    with tempfile.TemporaryDirectory(prefix="rugsbot-simulate-", dir=scratch_dir()) as tmp:
-        res = run_backtest(
-            fastsim.session_frames(games),
-            profile,
-            db_path=Path(tmp) / "sim.db",
-            strategies_dir=settings.strategies_dir,
-            latency_s=latency,
-            engine=engine_for(profile, name, params),
+        cliargs.quiet_logs()
+        loop = run_through_loop(plan, profile)
+        meta.update(
+            mode="session",
+            ticks=loop.ticks,
+            elapsed_s=round(loop.elapsed_s, 3),
+            no_bet_reasons=loop.no_bet_reasons(),
         )
-    meta = {
-        "command": "simulate",
-        "mode": "session",
-        "strategy": name,
-        "params": params,
-        "games": args.games,
-        "seed": args.seed,
-        "latency_s": latency,
-        "profile": profile.name,
-        "ticks": res.ticks,
-        "elapsed_s": round(res.elapsed_s, 3),
-        "no_bet_reasons": res.no_bet_reasons,
-    }
-    report = evaluate(
-        res.records(lag),
-        label=f"simulate {name} (session)",
-        seed=args.seed,
-        baseline=not args.no_baseline,
-        meta=meta,
+        return _output(args, _report(args, loop.log, f"simulate {name} (session)", meta, plan.lag_ticks))
+    try:
+        log = _run_with_progress(plan, args)
+    except ParallelError as exc:
+        raise EnvironmentProblem(str(exc)) from exc
+    meta.update(
+        runner=runner.value,
+        vector_path=vector_obstacle(plan) or "possible",
+        exact_sessions=log.exact_sessions,
+        no_bet_reasons={why[:80]: n for why, n in log.declined},
     )
-    return _output(args, report)
+    return _output(args, _report(args, log, f"simulate {name}", meta, plan.lag_ticks))
 
 
-def _output(args: argparse.Namespace, report) -> int:
+def _report(
+    args: argparse.Namespace, log: BetLog, label: str, meta: dict[str, Any], lag: int
+) -> EvidenceReport:
+    pnl = log.session_pnl()
+    meta.update(sessions=log.sessions, worst_session_pnl_lamports=int(pnl.min()) if pnl.size else 0)
+    return evaluate(
+        records_from_log(log, lag), label=label, seed=args.seed, baseline=not args.no_baseline, meta=meta
+    )
+
+
+def _output(args: argparse.Namespace, report: EvidenceReport) -> int:
     data = report.to_dict()
     if args.out is not None:
         cliargs.write_result(args.out, data)
@@ -158,11 +151,14 @@ def _output(args: argparse.Namespace, report) -> int:
     return EXIT_OK
 
 
-def _run_with_progress(plan: SimPlan, quiet: bool):
-    if quiet or (plan.games <= 50_000 and is_vectorised(plan)) or plan.games <= 2_000:
-        return simulate(plan)
+def _run_with_progress(plan: Any, args: argparse.Namespace) -> BetLog:
+    quick = vector_obstacle(plan) is None and plan.games <= 1_000_000
+    if args.json or quick or plan.games <= 2_000:
+        return simulate(plan, jobs=args.jobs, scheduler=args.scheduler)
     from rich.progress import Progress
 
     with Progress(transient=True) as progress:
         task = progress.add_task("simulating", total=plan.games)
-        return simulate(plan, on_progress=lambda n: progress.advance(task, n))
+        return simulate(
+            plan, jobs=args.jobs, scheduler=args.scheduler, on_progress=lambda n: progress.advance(task, n)
+        )

@@ -9,14 +9,10 @@ raise one :class:`~bot.engine.params.StrategyError` line listing exactly what to
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.engine.types import Settled, SideBet, Skip, Snapshot
-from bot.game.rules import Outcome, payout_lamports
-
 if TYPE_CHECKING:
-    from bot.engine.strategy import Strategy
+    pass
 
 _V2_CLASS = {"int": "IntParam", "float": "FloatParam", "bool": "BoolParam", "str": "StrParam"}
 
@@ -69,30 +65,3 @@ def v1_problems(cls: type, source: str) -> list[str]:
     if "on_result" in vars(cls):
         hints.append("on_result(won, stake_lamports) → on_settled(self, settled: Settled)")
     return hints
-
-
-class V1Proposer:
-    """A v2 strategy seen through the v1 calling convention: ``propose`` → ``SideBet | None``, reason in ``why``.
-
-    Only for callers not yet ported to :class:`~bot.engine.strategy.Skip`: bot/optimize's object runner
-    (``fastsim.run_strategy``, via ``montecarlo.load_engine_strategy`` → ``bot.engine.strategy.load_strategy``).
-    Remove it when Monte Carlo decides through the Decider (issue 12, item 3).
-    """
-
-    def __init__(self, strategy: Strategy) -> None:
-        self.strategy = strategy
-        self.name = strategy.name
-        self.warning = strategy.warning
-        self.why = ""
-
-    def propose(self, snapshot: Snapshot) -> SideBet | None:
-        out = self.strategy.propose(snapshot)
-        if isinstance(out, Skip):
-            self.why = out.reason
-            return None
-        self.why = ""
-        return out if out.strategy else replace(out, strategy=self.name)
-
-    def on_result(self, won: bool, stake_lamports: int, t: float = 0.0) -> None:
-        payout = payout_lamports(stake_lamports, Outcome.WON if won else Outcome.LOST)
-        self.strategy.on_settled(Settled(won, stake_lamports, payout, t))

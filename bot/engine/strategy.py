@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import bot
 from bot.config.sections import StrategyParam
-from bot.engine.legacy import Param, V1Proposer, v1_problems
+from bot.engine.legacy import Param, v1_problems
 from bot.engine.params import (
     BoolParam,
     FloatParam,
@@ -47,7 +47,6 @@ __all__ = [
     "Strategy",
     "StrategyError",
     "available_strategies",
-    "load_strategy",
     "make_strategy",
     "strategy_class",
     "validate_params",
@@ -252,14 +251,3 @@ def make_strategy(
         raise StrategyError(f"{name}: {exc}") from exc
     except Exception as exc:
         raise StrategyError(f"{name}: constructor failed: {type(exc).__name__}: {exc}") from exc
-
-
-def load_strategy(
-    name: str, params: Mapping[str, object] | None = None, strategies_dir: Path | None = None
-) -> V1Proposer:
-    """:func:`make_strategy` behind the v1 calling convention (``propose`` → ``SideBet | None``, ``why``).
-
-    Kept for bot/optimize (``montecarlo.load_engine_strategy`` and ``fastsim.run_strategy``) until Monte Carlo
-    decides through the Decider; new code calls :func:`make_strategy` or uses the Decider.
-    """
-    return V1Proposer(make_strategy(name, params, strategies_dir))

@@ -8,12 +8,13 @@ timing?" — hence intervals and p-values next to every rate.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
-from bot.game.rules import BREAK_EVEN, P_WIN, PAYOUT_MULTIPLIER, RUG_HAZARD, WINDOW_TICKS
+from bot.game.rules import BREAK_EVEN, NOMINAL_TICK_S, P_WIN, PAYOUT_MULTIPLIER, RUG_HAZARD, WINDOW_TICKS
 from bot.optimize import stats
 
 RUG_P = RUG_HAZARD
@@ -21,6 +22,11 @@ P_WIN_THEORY = P_WIN
 Q_LOSS_THEORY = 1.0 - P_WIN_THEORY
 MAX_SERIES_POINTS = 1500
 MIN_BASELINE_GAMES = 20
+
+
+def ticks_for_seconds(latency_s: float, tick_s: float = NOMINAL_TICK_S) -> int:
+    """Ticks a click takes to land on the nominal clock: at least one (protocol.md: ~220 ms ≈ 1 tick)."""
+    return max(1, math.ceil(latency_s / tick_s))
 
 
 @dataclass(frozen=True, slots=True)

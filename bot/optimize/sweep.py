@@ -4,6 +4,10 @@ Every grid point on simulated games uses the *same* seed (common random numbers)
 not by luck of the draw, which makes the ranking far less noisy for the same number of games. The ranking
 is still a multiple-comparison trap — the best of K points looks good by chance — so every row carries its
 p-value against random timing and the table states the Bonferroni threshold 0.05 / K.
+
+Points are independent: :func:`run_sweep` hands them to bot/optimize/parallel.py (serially, on a local Dask
+cluster with ``--jobs``, or on a cluster with ``--scheduler``) and ranks the rows it gets back in grid order,
+so the table does not depend on where the points ran.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.config import Profile
 from bot.config.sections import StrategyParam
-from bot.optimize.metrics import EvidenceReport
+from bot.optimize.metrics import EvidenceReport, evaluate, ticks_for_seconds
+from bot.optimize.parallel import run_all
 
 GridPoint = dict[str, StrategyParam]
 
@@ -84,18 +90,70 @@ def expand(
     return out
 
 
-def shard(points: list[GridPoint], spec: str | None) -> list[GridPoint]:
-    """``I/N``: every N-th point from I — for GNU parallel / a job array; merge with ``--merge``."""
-    if spec is None:
-        return points
-    try:
-        i_text, n_text = spec.split("/")
-        i, n = int(i_text), int(n_text)
-    except ValueError:
-        raise SweepError(f"--shard {spec!r}: expected I/N, e.g. 0/4") from None
-    if not 0 <= i < n:
-        raise SweepError(f"--shard {spec!r}: need 0 <= I < N")
-    return points[i::n]
+@dataclass(frozen=True, slots=True)
+class SweepSpec:
+    """What every point of a sweep shares: the profile, the games (simulated or recordings), the judging."""
+
+    profile: Profile
+    strategy: str
+    games: int = 20_000
+    seed: int | None = 0
+    latency_s: float = 0.22
+    files: tuple[Path, ...] = ()
+    strategies_dir: Path | None = None
+    baseline: bool = True
+    replicates: int = 500
+
+
+def evaluate_point(spec: SweepSpec, point: GridPoint) -> EvidenceReport:
+    """One grid point, judged like a ``simulate`` or ``backtest`` run (runs in a Dask worker with --jobs)."""
+    lag = ticks_for_seconds(spec.latency_s)
+    if spec.files:
+        import tempfile
+
+        from bot.optimize.backtest import engine_for, frames_of, run_backtest, scratch_dir
+
+        with tempfile.TemporaryDirectory(prefix="rugsbot-sweep-", dir=scratch_dir()) as tmp:
+            res = run_backtest(
+                frames_of(list(spec.files)),
+                spec.profile,
+                db_path=Path(tmp) / "sweep.db",
+                strategies_dir=spec.strategies_dir,
+                latency_s=spec.latency_s,
+                engine=engine_for(spec.profile, spec.strategy, point),
+            )
+        records = res.records(lag)
+    else:
+        from bot.optimize.montecarlo import plan_for, records_from_log, simulate
+
+        plan = plan_for(
+            spec.profile,
+            spec.strategy,
+            point,
+            games=spec.games,
+            seed=spec.seed,
+            latency_s=spec.latency_s,
+            strategies_dir=spec.strategies_dir,
+        )
+        records = records_from_log(simulate(plan), plan.lag_ticks)
+    return evaluate(
+        records, label=str(point), seed=spec.seed, baseline=spec.baseline, replicates=spec.replicates
+    )
+
+
+def run_sweep(
+    spec: SweepSpec,
+    points: Sequence[GridPoint],
+    *,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> list[SweepRow]:
+    """Every point's row, in grid order (rank them with :func:`rank`)."""
+    reports = run_all(
+        evaluate_point, [(spec, p) for p in points], jobs=jobs, scheduler=scheduler, on_done=on_done
+    )
+    return [SweepRow(dict(p), r) for p, r in zip(points, reports, strict=True)]
 
 
 def rank(rows: list[SweepRow], key: str = "ev_per_bet") -> list[SweepRow]:

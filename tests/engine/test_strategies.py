@@ -26,7 +26,6 @@ from bot.engine.strategy import (
     StrategyError,
     StrParam,
     available_strategies,
-    load_strategy,
     make_strategy,
     strategy_class,
 )
@@ -87,19 +86,6 @@ def test_builtin_scenarios(
         assert prop.amount_lamports == stake
         assert prop.strategy == name
         assert words in prop.reason
-
-
-@pytest.mark.parametrize(("name", "params", "snap", "stake", "words"), CASES)
-def test_v1_calling_convention_adapter_gives_the_same_answers(
-    name: str, params: dict[str, object], snap: dict[str, object], stake: int | None, words: str
-) -> None:
-    """bot/optimize still calls ``load_strategy``: None plus ``why`` for a Skip, the same SideBet otherwise."""
-    adapter = load_strategy(name, params)
-    prop = adapter.propose(snapshot(**snap))  # type: ignore[arg-type]
-    if stake is None or stake == 0:
-        assert prop is None and words in adapter.why
-    else:
-        assert prop is not None and prop.amount_lamports == stake and adapter.why == ""
 
 
 def test_kelly_is_capped() -> None:

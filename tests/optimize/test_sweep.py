@@ -1,4 +1,4 @@
-"""Sweeps: grid expansion, shards that merge back to the full run, ranking, recordings."""
+"""Sweeps: grid expansion, ranking, recordings, and a local Dask cluster that ranks exactly as one process."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 
 from bot.cli import main
 from bot.commands.cliargs import parse_value
-from bot.optimize.sweep import SweepError, declared_grid, expand, parse_grid, shard
+from bot.optimize.sweep import SweepError, declared_grid, expand, parse_grid
+from tests.optimize.helpers import PROFILES
 
 
 @pytest.mark.parametrize(
@@ -30,15 +31,11 @@ def test_parse_grid_rejects(bad: str) -> None:
         parse_grid([bad], parse_value)
 
 
-def test_expand_and_shards_partition_the_grid() -> None:
+def test_expand_covers_the_grid() -> None:
     points = expand({"a": [1, 2, 3], "b": [True, False]}, {"c": 9, "a": 0})
     assert len(points) == 6 and all(p["c"] == 9 for p in points)
     assert {(p["a"], p["b"]) for p in points} == {(a, b) for a in (1, 2, 3) for b in (True, False)}
-    parts = [shard(points, f"{i}/4") for i in range(4)]
-    assert sorted(str(p) for part in parts for p in part) == sorted(map(str, points))
-    for bad in ("4/4", "x", "1/0"):
-        with pytest.raises(SweepError):
-            shard(points, bad)
+    assert len({str(p) for p in points}) == 6
 
 
 def test_declared_grid_comes_from_the_strategy_params() -> None:
@@ -63,8 +60,11 @@ def test_sweep_on_simulated_games_is_ranked(capsys: pytest.CaptureFixture[str]) 
     assert all(r["cp_low"] < 0.1817 < r["cp_high"] for r in rows)  # no point escapes the house edge
 
 
-def test_shards_merge_to_the_full_sweep(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_a_local_dask_cluster_ranks_as_one_process(capsys: pytest.CaptureFixture[str]) -> None:
+    """Four points on two Dask workers (replacing the old --shard/--merge): the same ranked table."""
     args = [
+        "--profile",
+        str(PROFILES / "far_limits.toml"),
         "--strategy",
         "fixed",
         "--grid",
@@ -74,12 +74,11 @@ def test_shards_merge_to_the_full_sweep(capsys: pytest.CaptureFixture[str], tmp_
         "--games",
         "5000",
     ]
-    full = _sweep(capsys, *args)
-    for i in range(2):
-        assert main(["sweep", *args, "--shard", f"{i}/2", "--out", str(tmp_path / f"s{i}.json")]) == 0
-    capsys.readouterr()
-    merged = _sweep(capsys, "--merge", str(tmp_path / "s0.json"), str(tmp_path / "s1.json"))
-    assert merged["rows"] == full["rows"]
+    serial = _sweep(capsys, *args)
+    on_cluster = _sweep(capsys, *args, "--jobs", "2")
+    assert len(serial["rows"]) == 4
+    assert on_cluster["rows"] == serial["rows"]
+    assert [r["params"] for r in serial["rows"]] != []
 
 
 def test_sweep_on_recordings(capsys: pytest.CaptureFixture[str], capture_paths: list[Path]) -> None:
@@ -99,3 +98,11 @@ def test_sweep_on_recordings(capsys: pytest.CaptureFixture[str], capture_paths: 
 def test_sweep_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sweep", "--strategy", "fixed", "--grid", "bad"]) == 2
     assert main(["sweep", "--strategy", "fixed", "--points", "9"]) == 2  # 9^4 points: too many
+    assert main(["sweep", "--strategy", "fixed", "--jobs", "0"]) == 2
+
+
+def test_an_unreachable_scheduler_is_an_environment_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        ["sweep", "--strategy", "fixed", "--grid", "start_tick=0,5", "--scheduler", "tcp://127.0.0.1:9"]
+    )
+    assert code == 4 and "Dask scheduler" in capsys.readouterr().out
