@@ -64,7 +64,9 @@ class Profile(Strict):
                 where = f"engine.strategies[{i}].params.{key} = {stake:g}"
                 if stake > self.guards.max_stake_per_bet_sol:
                     raise ValueError(f"{where} exceeds guards.max_stake_per_bet_sol: no bet could be placed")
-                if stake > self.starting_bankroll_sol:
+                if stake > self.starting_bankroll_sol and self.mode is Mode.DRY_RUN:
+                    # logged-in modes bet the server's balance, not this number (simulations of them start
+                    # from it, and there the governor refuses such a stake bet by bet)
                     raise ValueError(f"{where} exceeds starting_bankroll_sol: no bet could be placed")
         return self
 

@@ -105,4 +105,5 @@ def test_an_unreachable_scheduler_is_an_environment_error(capsys: pytest.Capture
     code = main(
         ["sweep", "--strategy", "fixed", "--grid", "start_tick=0,5", "--scheduler", "tcp://127.0.0.1:9"]
     )
-    assert code == 4 and "Dask scheduler" in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert code == 4 and "Dask scheduler" in err and len(err.splitlines()) == 1 and out.strip() == ""
