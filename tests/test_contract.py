@@ -47,8 +47,8 @@ PROFILES = {
         b'[[engine.strategies]]\nname = "fixed"\nparams = { stake_sol = 1.0 }\n'
         b"[guards]\nmax_stake_per_bet_sol = 0.5\nmax_stake_per_game_sol = 1.0\n"
     ),
-    "bankroll.toml": (
-        b'mode = "practice"\nstarting_bankroll_sol = 0.5\n'
+    "bankroll.toml": (  # a dry-run profile: its paper bankroll is this number (logged-in modes use the server's)
+        b"starting_bankroll_sol = 0.5\n"
         b'[[engine.strategies]]\nname = "fixed"\nparams = { stake_sol = 1.0 }\n'
         b"[guards]\nmax_stake_per_bet_sol = 2.0\nmax_stake_per_game_sol = 4.0\n"
         b"session_loss_limit_sol = 2.0\ndaily_loss_limit_sol = 4.0\n"
