@@ -11,7 +11,7 @@ from scipy.stats import binom, binomtest
 
 from bot.bets.model import BetStatus
 from bot.cli import main
-from bot.exitcodes import EXIT_OK, EXIT_USAGE
+from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
 from bot.game.rules import P_WIN
 from bot.money import PRACTICE_COIN, SOL_MINT
 from bot.report.history import WinRate, load_history
@@ -118,10 +118,11 @@ def test_report_all(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "2 sessions, 6 settled bets" in text
     assert "win rate 2/6 = 0.3333" in text and "consistent" in text
     assert "late_game" in text and "2026-03-02  DRY-RUN  SOL" in text
-    with pytest.raises(SystemExit) as exc:  # one source at a time (argparse: usage error)
-        main(["report", "--all", "--session", "last", "--db", str(db)])
-    assert exc.value.code == EXIT_USAGE
+    # one source at a time (an argparse usage error: one line, exit 2). Not "last": argparse does not see an
+    # argument whose value *is* its default object, and an interned literal "last" is the default itself.
+    assert main(["report", "--all", "--session", "s00001", "--db", str(db)]) == EXIT_USAGE
     capsys.readouterr()
     assert main(["report", "--all", "--db", str(db), "--html", str(tmp_path / "x.html")]) == EXIT_USAGE
     (tmp_path / "junk.db").write_bytes(b"not a database at all" * 100)
-    assert main(["report", "--all", "--db", str(tmp_path / "junk.db")]) == EXIT_USAGE
+    # a database that cannot be read is an environment problem (bot/exitcodes.py: database → 4)
+    assert main(["report", "--all", "--db", str(tmp_path / "junk.db")]) == EXIT_ENVIRONMENT
