@@ -32,7 +32,7 @@ from bot.config import Profile, Settings, load_profile
 from bot.config.profile import find_profile, profile_from_dict
 from bot.config.sections import SelectorsConfig
 from bot.exitcodes import EXIT_CHECK_FAILED, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
-from bot.feeds.sniffer import Sniffer
+from bot.feeds.sniffer import POLLING_MESSAGE, Sniffer
 from bot.protocol.drift import DriftMonitor, DriftReport
 
 DEFAULT_LISTEN_S = 20.0
@@ -92,14 +92,12 @@ async def probe(url: str, settings: Settings, profile: Profile, listen_s: float)
 
     monitor = DriftMonitor()
     sniffer = Sniffer([monitor])
-    polling: list[str] = []
     with tempfile.TemporaryDirectory(prefix="rugsbot-probe-") as tmp:
         browser = await launch(
             settings, profile, headless=True, extension_dir=None, profile_dir=Path(tmp), trace=False
         )
         try:
             page = await browser.page()
-            page.on("request", lambda r: polling.append(r.url) if "transport=polling" in r.url else None)
             sniffer.attach(page)  # before goto: a socket opened earlier would be invisible
             started = time.monotonic()
             await page.goto(url, wait_until="load", timeout=30_000)
@@ -112,12 +110,10 @@ async def probe(url: str, settings: Settings, profile: Profile, listen_s: float)
             report = monitor.report()
         finally:
             await browser.close()
-    transport = "websocket" if sniffer.health.sockets_opened else ("polling" if polling else "none")
+    transport = sniffer.health.transport  # the run refuses to arm on "polling" by the same rule
     for item in report.drift:
         if item.kind == "no_feed" and transport == "polling":
-            item.sample = (
-                "the page's Socket.IO fell back to HTTP long-polling (websocket blocked?): nothing to sniff"
-            )
+            item.sample = POLLING_MESSAGE
     return ProbeResult(url, checks, opened, report, listen_s, transport, snapshot, screenshot)
 
 

@@ -142,9 +142,6 @@ class GameTracker:
                 return self._other_namespace(text)
             self._round.t = t
             self._last_in_t = t
-            if self._open_pending and text[:1] == "4" and text[1:2] in ("2", "3"):
-                # the open's namespace connect was not seen, but the feed's events prove it was the game's
-                return [*self._connected(t, None), *self._on_in(t, text)]
             return self._on_in(t, text)
         except Exception as exc:  # last-resort guard: a tracker bug must not stop the bot
             self.counters.internal_errors += 1

@@ -26,10 +26,17 @@ MIDDLES: list[tuple[str, list[str], int, bool, dict[str, int]]] = [
     ("a real reconnect of the feed", [OPEN_MAIN, '40{"sid":"again"}'], 2, False, {}),
     (
         "a second socket for /admin",
-        [OPEN_OTHER, '40/admin,{"sid":"adm"}', ADMIN_GAME, "2", '41/admin,'],
+        [OPEN_OTHER, '40/admin,{"sid":"adm"}', ADMIN_GAME, "2", "41/admin,"],
         1,
         True,
         {"/admin": 3},
+    ),
+    (
+        "a second socket's open and connect with the feed's frames in between",
+        [OPEN_OTHER, presale(G1, 9000), presale(G1, 8000), '40/admin,{"sid":"adm"}'],
+        1,
+        True,
+        {"/admin": 1},
     ),
     ("/admin on the feed's own socket", ['40/admin,{"sid":"adm"}', ADMIN_GAME], 1, True, {"/admin": 2}),
     (
@@ -70,12 +77,13 @@ def test_another_namespace_is_no_reconnect(
     assert tracker.counters.as_dict()["other_namespace"] == other
 
 
-def test_an_open_whose_connect_was_not_recorded_is_settled_by_the_feeds_events() -> None:
-    """A capture that kept the Engine.IO open but not the namespace connect: the feed's first event proves
-    the socket was the game's (one connect, before that event's own signals)."""
+def test_an_engine_io_open_alone_is_no_connect_yet() -> None:
+    """Which namespace a new socket carries is known at its connect, not at its open; the feed's own events
+    in between (another socket's open interleaves with them) change nothing."""
     tracker = GameTracker()
     assert tracker.on_frame(100.0, "in", OPEN_MAIN) == []
-    signals = tracker.on_frame(100.25, "in", active(G1, 3))
-    assert isinstance(signals[0], FeedConnected) and signals[0].sid == "main"
-    assert any(isinstance(s, TickAdvanced) and s.tick == 3 for s in signals)
+    assert not any(isinstance(s, FeedConnected) for s in tracker.on_frame(100.25, "in", active(G1, 3)))
+    assert tracker.counters.connects == 0
+    [connected] = tracker.on_frame(100.5, "in", '40{"sid":"feed"}')
+    assert isinstance(connected, FeedConnected) and connected.sid == "main"
     assert tracker.counters.connects == 1

@@ -1,0 +1,129 @@
+"""The sniffer's blind spots, named (issue 16.7), on a real page and the real simulator.
+
+* A proxy blocks websockets (``SimConfig(no_websocket=True)``): the page falls back to HTTP long-polling and
+  plays on, while not one websocket frame reaches the bot. The sniffer says so: one WARNING, ``transport``
+  ``polling``, and :meth:`Sniffer.require_websocket` raises :class:`PollingFallback` (exit 4).
+* A second socket of the page for another namespace is not a feed socket, nor a reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from loguru import logger
+
+from bot.browser.launch import LaunchedBrowser
+from bot.exitcodes import EXIT_ENVIRONMENT
+from bot.feeds.sniffer import POLLING_MESSAGE, PollingFallback, Sniffer
+from bot.game.tracker import GameTracker
+from bot.sim.config import SimConfig
+from bot.sim.runner import start_sim_in_thread
+
+pytestmark = pytest.mark.browser
+
+
+async def _until(check: Callable[[], bool], timeout_s: float) -> bool:
+    end = asyncio.get_running_loop().time() + timeout_s
+    while not check():
+        if asyncio.get_running_loop().time() > end:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+def test_a_page_on_long_polling_is_named_and_refused(
+    plain_browser: LaunchedBrowser, run: Callable[[Awaitable[Any]], Any]
+) -> None:
+    sim = start_sim_in_thread(SimConfig(speed=8, seed="polling", players=2, no_websocket=True))
+    tracker = GameTracker()
+    sniffer = Sniffer([tracker.on_frame])
+    warnings: list[str] = []
+    sink = logger.add(lambda m: warnings.append(m.record["message"]), level="WARNING")
+
+    async def scenario() -> tuple[str, str, BaseException | None]:
+        page = await plain_browser.context.new_page()
+        sniffer.attach(page)
+        await page.goto(sim.url, wait_until="domcontentloaded")
+        try:
+            await sniffer.require_websocket(20)
+        except PollingFallback as exc:
+            refused: BaseException | None = exc
+        else:
+            refused = None
+        first = await page.text_content("#tick") or ""
+        assert await _until(lambda: sniffer.health.polling_responses > 40, 20)
+        await page.wait_for_function(f"document.getElementById('tick').textContent !== {first!r}")
+        last = await page.text_content("#tick") or ""
+        await page.close()
+        return first, last, refused
+
+    try:
+        first, last, refused = run(scenario())
+    finally:
+        logger.remove(sink)
+        sim.stop()
+    assert isinstance(refused, PollingFallback) and refused.exit_code == EXIT_ENVIRONMENT
+    assert str(refused) == POLLING_MESSAGE
+    assert first != last  # the page plays over polling ...
+    h = sniffer.health
+    assert h.frames_in == 0 and tracker.counters.frames_in == 0  # ... and the bot sees no frame of it
+    assert h.transport == "polling" and h.polling_fallback
+    assert h.sockets_opened >= 1 and h.sockets_open == 0  # the refused websocket attempt(s), closed
+    assert sum(POLLING_MESSAGE in w for w in warnings) == 1  # one WARNING, however long it polls
+
+
+def test_the_normal_page_is_on_websocket(
+    plain_browser: LaunchedBrowser, run: Callable[[Awaitable[Any]], Any]
+) -> None:
+    sim = start_sim_in_thread(SimConfig(speed=8, seed="ws", players=2))
+    sniffer = Sniffer([])
+
+    async def scenario() -> None:
+        page = await plain_browser.context.new_page()
+        sniffer.attach(page)
+        await page.goto(sim.url, wait_until="domcontentloaded")
+        await sniffer.require_websocket(20)  # returns at the first frame: nothing raised
+        await page.close()
+
+    try:
+        run(scenario())
+    finally:
+        sim.stop()
+    h = sniffer.health
+    assert h.transport == "websocket" and h.frames_in > 0 and h.polling_responses == 0
+
+
+def test_a_socket_for_another_namespace_is_not_the_feed(
+    plain_browser: LaunchedBrowser, run: Callable[[Awaitable[Any]], Any]
+) -> None:
+    sim = start_sim_in_thread(SimConfig(speed=8, seed="namespace", players=2))
+    tracker = GameTracker()
+    frames: list[tuple[str, str]] = []
+    sniffer = Sniffer([tracker.on_frame, lambda t, d, x: frames.append((d, x))])
+
+    async def scenario() -> None:
+        page = await plain_browser.context.new_page()
+        sniffer.attach(page)
+        await page.goto(sim.url, wait_until="domcontentloaded")
+        assert await _until(lambda: tracker.view.tick > 3, 20)
+        # the page opens a second Socket.IO socket for /admin (the simulator refuses the namespace: 44/admin,)
+        await page.evaluate(
+            """(url) => { const ws = new WebSocket(url);
+               ws.onmessage = (ev) => { if (String(ev.data).startsWith("0")) ws.send("40/admin,"); }; }""",
+            sim.ws_url,
+        )
+        assert await _until(lambda: sniffer.health.other_sockets == 1, 10)
+        await asyncio.sleep(0.5)
+        await page.close()
+
+    try:
+        run(scenario())
+    finally:
+        sim.stop()
+    h = sniffer.health
+    assert (h.sockets_opened, h.other_sockets) == (1, 1)  # the feed's socket only: no reconnect
+    assert ("out", "40/admin,") in frames and any(x.startswith("44/admin,") for _, x in frames)
+    assert tracker.counters.connects == 1 and tracker.counters.other_namespace == {"/admin": 1}
