@@ -53,6 +53,7 @@ from bot.app.target import (
 from bot.app.teardown import save_failure, shutdown
 from bot.brokers.base import Broker, BrokerStats
 from bot.browser.errors import HaltRequired, WalletError
+from bot.browser.probe import fix_advice
 from bot.config import Profile, Settings
 from bot.errors import BrowserProblem, DiskProblem, RugsbotError, describe
 from bot.exitcodes import EXIT_HALTED, EXIT_INTERRUPTED, EXIT_OK
@@ -231,10 +232,12 @@ class LiveRun:
             await page.goto(target.url, wait_until="domcontentloaded")
         except Exception as exc:
             raise network_problem(exc, target.url) or exc from exc
+        await self.sniffer.require_websocket()  # HTTP long-polling: exit 4 before anything is written
         parts = self._assemble(target.url, started, tracker)
         if parts.governor.state.level.value in ("HALTED", "KILLED"):
             raise StartRefused(parts.governor.state.reasons)
         broker = self.broker
+        fix = fix_advice(target.url, self.options.profile_ref, self.settings.profiles_dir, self.profile.name)
         if broker is None:
             broker = self._attach(
                 browser_broker(
@@ -242,7 +245,7 @@ class LiveRun:
                     parts.config,
                     arm_timeout_s=self.options.arm_timeout_s,
                     feed_ok=self._feed_ok,
-                    on_halt=lambda r: self._halt(r, "page_control_missing"),
+                    on_halt=lambda r: self._halt(f"{r}; {fix}", "page_control_missing"),
                 )
             )
         assert self.driver is not None

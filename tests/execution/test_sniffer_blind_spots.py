@@ -9,7 +9,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -127,3 +132,44 @@ def test_a_socket_for_another_namespace_is_not_the_feed(
     assert (h.sockets_opened, h.other_sockets) == (1, 1)  # the feed's socket only: no reconnect
     assert ("out", "40/admin,") in frames and any(x.startswith("44/admin,") for _, x in frames)
     assert tracker.counters.connects == 1 and tracker.counters.other_namespace == {"/admin": 1}
+
+
+def test_the_run_refuses_a_page_on_long_polling_before_arming(tmp_path: Path) -> None:
+    """``rugsbot run --practice`` on a page whose socket polls: one WARNING, exit 4 in one line before anything is
+    armed or written (no halt, no recording), instead of a bot that sits and sees nothing."""
+    env = {
+        **os.environ,
+        "RUGSBOT_DATA_DIR": str(tmp_path / "var"),
+        "RUGSBOT_RECORDINGS_DIR": str(tmp_path / "rec"),
+        "RUGSBOT_BROWSER_PROFILE_DIR": str(tmp_path / "profile"),
+        "RUGSBOT_WALLET_PASSWORD": "polling-test-pw",
+    }
+    sim = start_sim_in_thread(SimConfig(speed=8, seed="polling-run", players=2, no_websocket=True))
+    try:
+        run = _cli(
+            env, "run", "--sim-url", sim.url, "--profile", "sim", "--practice", "--headless", "--no-trace"
+        )
+        truth = sim.truth()
+    finally:
+        sim.stop()
+    assert run.returncode == EXIT_ENVIRONMENT, (run.stdout + run.stderr)[-3000:]
+    lines = run.stderr.strip().splitlines()
+    assert lines[-1].startswith(f"rugsbot run: {POLLING_MESSAGE}"), run.stderr[-2000:]
+    assert not any("Traceback" in line for line in lines)
+    log = (tmp_path / "var" / "logs" / "rugsbot.jsonl").read_text().splitlines()
+    warnings = [json.loads(x)["message"] for x in log if json.loads(x)["level"] == "WARNING"]
+    assert sum(POLLING_MESSAGE in w for w in warnings) == 1
+    assert truth.sidebet_requests == {} and not list((tmp_path / "rec").glob("**/*.jsonl*"))
+    resumed = _cli(env, "resume", "--json")
+    assert json.loads(resumed.stdout)["cleared"] == []  # an environment problem, not a halt
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
