@@ -164,6 +164,22 @@ def test_the_run_refuses_a_page_on_long_polling_before_arming(tmp_path: Path) ->
     assert json.loads(resumed.stdout)["cleared"] == []  # an environment problem, not a halt
 
 
+def test_the_probe_names_a_page_on_long_polling(tmp_path: Path) -> None:
+    """The probe reads the same health as the run: transport ``polling`` and the one-line reason, exit 1."""
+    env = {**os.environ, "RUGSBOT_DATA_DIR": str(tmp_path / "var")}
+    sim = start_sim_in_thread(SimConfig(speed=8, seed="polling-probe", players=2, no_websocket=True))
+    try:
+        probe = _cli(env, "probe", sim.url + "/", "--listen", "3", "--json")
+    finally:
+        sim.stop()
+    assert probe.returncode == 1, probe.stderr[-2000:]
+    out = json.loads(probe.stdout)
+    assert out["protocol"]["transport"] == "polling"
+    [item] = out["protocol"]["drift"]
+    assert item["kind"] == "no_feed" and item["sample"] == POLLING_MESSAGE
+    assert all(c["found"] for c in out["controls"] if c["checked"])  # the page itself is fine
+
+
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
