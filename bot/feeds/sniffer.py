@@ -85,8 +85,10 @@ class FeedHealth:
 
     @property
     def transport(self) -> str:
-        """``polling`` (long-polling answered since the last websocket frame), ``websocket`` or ``none``."""
-        if self.polling_since_frame:
+        """``polling``, ``websocket`` or ``none``: polling when long-polling was answered and no websocket frame
+        ever came, or when it went on past an upgrade's handful (a stray poll of another Socket.IO client on a
+        page whose feed is on websocket is not the feed's transport)."""
+        if self.polling_since_frame and (not self.frames_in or self.polling_fallback):
             return "polling"
         return "websocket" if self.frames_in else "none"
 
