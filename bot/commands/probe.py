@@ -187,7 +187,7 @@ def _write_fix(args: argparse.Namespace, settings: Settings, result: ProbeResult
     note = f"rugsbot probe {result.url} {time.strftime('%Y-%m-%d %H:%M')}: " + (
         ("checked proposals for " + ", ".join(changes)) if changes else "no change needed"
     )
-    args.fix_profile.parent.mkdir(parents=True, exist_ok=True)  # e.g. the profiles folder the run's advice names
+    args.fix_profile.parent.mkdir(parents=True, exist_ok=True)  # e.g. the profiles folder a halt names
     args.fix_profile.write_text(fixed_profile_text(original, changes, note), encoding="utf-8")
     return note
 

@@ -70,14 +70,14 @@ def test_a_page_on_long_polling_is_named_and_refused(
     finally:
         logger.remove(sink)
         sim.stop()
-    assert isinstance(refused, PollingFallback) and refused.exit_code == EXIT_ENVIRONMENT
-    assert str(refused) == POLLING_MESSAGE
-    assert first != last  # the page plays over polling ...
     h = sniffer.health
-    assert h.frames_in == 0 and tracker.counters.frames_in == 0  # ... and the bot sees no frame of it
-    assert h.transport == "polling" and h.polling_fallback
-    assert h.sockets_opened >= 1 and h.sockets_open == 0  # the refused websocket attempt(s), closed
-    assert sum(POLLING_MESSAGE in w for w in warnings) == 1  # one WARNING, however long it polls
+    assert isinstance(refused, PollingFallback) and refused.exit_code == EXIT_ENVIRONMENT, (refused, h)
+    assert str(refused) == POLLING_MESSAGE
+    assert first != last, (first, h)  # the page plays over polling ...
+    assert h.frames_in == 0 and tracker.counters.frames_in == 0, h  # ... and the bot sees no frame of it
+    assert h.transport == "polling" and h.polling_fallback, h
+    assert h.sockets_opened >= 1 and h.sockets_open == 0, h  # the refused websocket attempt(s), closed
+    assert sum(POLLING_MESSAGE in w for w in warnings) == 1, warnings  # one WARNING, however long it polls
 
 
 def test_the_normal_page_is_on_websocket(
