@@ -8,8 +8,9 @@ Order of a run, and why:
    anything can ask the wallet for something;
 4. attach the sniffer BEFORE ``goto`` so the page's socket is seen from its first frame (frames wait in a
    buffer until the loop exists);
-5. assemble the trading loop (bot/app/assembly.py: session row, recording) once the site has answered: an
-   unreachable site is exit 4 with no session row, no recording and no halt (a halt is for doubt about money);
+5. assemble the trading loop (bot/app/assembly.py: session row, recording) once the site has answered and its
+   socket is on websocket: an unreachable site or a socket on HTTP long-polling (bot/feeds/sniffer.py) is exit 4
+   with no session row, no recording and no halt (a halt is for doubt about money);
 6. log in through the wallet (practice/live, bot/app/login.py), verify every control and select the coin,
    arm, and only then open the decider's gate: no decision is taken on a frame from before arming;
 7. every sniffed frame goes through ``TradingLoop.on_frame``; an intent is clicked by the broker on its own
