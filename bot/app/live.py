@@ -8,8 +8,9 @@ Order of a run, and why:
    anything can ask the wallet for something;
 4. attach the sniffer BEFORE ``goto`` so the page's socket is seen from its first frame (frames wait in a
    buffer until the loop exists);
-5. assemble the trading loop (bot/app/assembly.py: session row, recording) once the site has answered: an
-   unreachable site is exit 4 with no session row, no recording and no halt (a halt is for doubt about money);
+5. assemble the trading loop (bot/app/assembly.py: session row, recording) once the site has answered and its
+   socket is on websocket: an unreachable site or a socket on HTTP long-polling (bot/feeds/sniffer.py) is exit 4
+   with no session row, no recording and no halt (a halt is for doubt about money);
 6. log in through the wallet (practice/live, bot/app/login.py), verify every control and select the coin,
    arm, and only then open the decider's gate: no decision is taken on a frame from before arming;
 7. every sniffed frame goes through ``TradingLoop.on_frame``; an intent is clicked by the broker on its own
@@ -53,6 +54,7 @@ from bot.app.target import (
 from bot.app.teardown import save_failure, shutdown
 from bot.brokers.base import Broker, BrokerStats
 from bot.browser.errors import HaltRequired, WalletError
+from bot.browser.probe import fix_advice
 from bot.config import Profile, Settings
 from bot.errors import BrowserProblem, DiskProblem, RugsbotError, describe
 from bot.exitcodes import EXIT_HALTED, EXIT_INTERRUPTED, EXIT_OK
@@ -231,10 +233,12 @@ class LiveRun:
             await page.goto(target.url, wait_until="domcontentloaded")
         except Exception as exc:
             raise network_problem(exc, target.url) or exc from exc
+        await self.sniffer.require_websocket()  # HTTP long-polling: exit 4 before anything is written
         parts = self._assemble(target.url, started, tracker)
         if parts.governor.state.level.value in ("HALTED", "KILLED"):
             raise StartRefused(parts.governor.state.reasons)
         broker = self.broker
+        fix = fix_advice(target.url, self.options.profile_ref, self.settings.profiles_dir, self.profile.name)
         if broker is None:
             broker = self._attach(
                 browser_broker(
@@ -242,7 +246,7 @@ class LiveRun:
                     parts.config,
                     arm_timeout_s=self.options.arm_timeout_s,
                     feed_ok=self._feed_ok,
-                    on_halt=lambda r: self._halt(r, "page_control_missing"),
+                    on_halt=lambda r: self._halt(f"{r}; {fix}", "page_control_missing"),
                 )
             )
         assert self.driver is not None

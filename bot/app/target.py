@@ -72,6 +72,7 @@ class LiveOptions:
     trace: bool = True
     record: bool = True
     arm_timeout_s: float = 5.0
+    profile_ref: str | None = None  # ``--profile`` as given (a missing control's advice names it)
 
 
 class SimLike(Protocol):

@@ -15,7 +15,9 @@ element is the candidate.
 from __future__ import annotations
 
 import asyncio
+import shlex
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.browser.selectors import first_visible
@@ -24,7 +26,7 @@ from bot.config.sections import SelectorsConfig
 if TYPE_CHECKING:
     from playwright.async_api import ElementHandle, JSHandle, Page
 
-__all__ = ["CONTROLS", "ControlCheck", "Suggestion", "check_controls"]
+__all__ = ["CONTROLS", "ControlCheck", "Suggestion", "check_controls", "fix_advice"]
 
 # Every control of SelectorsConfig, in the order anchors are needed (the amount input is searched near
 # the bet button, the clear button near the amount input).
@@ -112,6 +114,26 @@ _FIND_JS = r"""
   return { elements: pool, info: pool.map((el) => ({ selectors: selectorsFor(el), text: norm(el.textContent).slice(0, 60) })) };
 }
 """
+
+
+def fix_advice(url: str, profile_ref: str | None, profiles_dir: Path, name: str) -> str:
+    """What to do when a control of profile ``name`` is missing on ``url``: the exact probe command that proposes
+    checked selectors and writes them into ``<profiles_dir>/<name>-fixed.toml``, then resume and run on that
+    profile. ``profile_ref``: the run's ``--profile`` as given (``None``: the default profile, as the probe's)."""
+    out = profiles_dir / f"{name}-fixed.toml"
+    words = [
+        "rugsbot",
+        "probe",
+        url,
+        *(("--profile", profile_ref) if profile_ref else ()),
+        "--fix-profile",
+        str(out),
+    ]
+    command = shlex.join(words)
+    return (
+        f"the site's page changed or the profile is wrong: run `{command}`, check its proposals, "
+        f"then `rugsbot resume` and run with `--profile {shlex.quote(str(out))}`"
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,12 @@
-"""``rugsbot backtest``: recordings through the same session, engine and governor, with the replay broker.
+"""``rugsbot backtest``: recordings through the same session, engine, governor and provably-fair auditor, with
+the replay broker.
 
-Exit codes (bot/exitcodes.py): 0 done · 1 nothing to backtest (no frame could be read) · 2 a path that does not
-exist, a bad argument or strategy parameter.
+Every alarm raised to the governor is reported (``alarms`` in ``--json``: ``{kind, reason, game, t}``; one line
+each in the text output): the first one is where a live run on these frames would have halted, and the
+provably-fair verdict per game is ``rugsbot verify``'s (one auditor, bot/fair/auditor.py).
+
+Exit codes (bot/exitcodes.py): 0 done (alarms or not: ``verify`` is the check that fails) · 1 nothing to
+backtest (no frame could be read) · 2 a path that does not exist, a bad argument or strategy parameter.
 """
 
 from __future__ import annotations
@@ -99,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
     )
     data = report.to_dict()
     data["bet_list"] = [asdict(b) for b in result.bets]
+    data["alarms"] = [asdict(a) for a in result.alarms]
     if args.out is not None:
         cliargs.write_result(args.out, data)
     if args.json:
@@ -110,7 +116,19 @@ def run(args: argparse.Namespace) -> int:
             f"frames {result.frames:,}, ticks {result.ticks:,}, games {result.games}, decisions {result.decisions:,}, "
             f"{result.ticks / max(result.elapsed_s, 1e-9):,.0f} ticks/s"
         )
+        _print_alarms(result)
     return EXIT_OK
+
+
+def _print_alarms(result: BacktestResult, shown: int = 10) -> None:
+    if not result.alarms:
+        print("alarms: none")
+        return
+    print(f"alarms: {len(result.alarms)} (a live run would have halted at the first)")
+    for a in result.alarms[:shown]:
+        print(f"  {a.kind} game {a.game or '?'}: {a.reason}")
+    if len(result.alarms) > shown:
+        print(f"  … {len(result.alarms) - shown} more (--json lists them all)")
 
 
 def _meta(

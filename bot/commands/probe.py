@@ -32,7 +32,7 @@ from bot.config import Profile, Settings, load_profile
 from bot.config.profile import find_profile, profile_from_dict
 from bot.config.sections import SelectorsConfig
 from bot.exitcodes import EXIT_CHECK_FAILED, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
-from bot.feeds.sniffer import Sniffer
+from bot.feeds.sniffer import POLLING_MESSAGE, Sniffer
 from bot.protocol.drift import DriftMonitor, DriftReport
 
 DEFAULT_LISTEN_S = 20.0
@@ -92,14 +92,12 @@ async def probe(url: str, settings: Settings, profile: Profile, listen_s: float)
 
     monitor = DriftMonitor()
     sniffer = Sniffer([monitor])
-    polling: list[str] = []
     with tempfile.TemporaryDirectory(prefix="rugsbot-probe-") as tmp:
         browser = await launch(
             settings, profile, headless=True, extension_dir=None, profile_dir=Path(tmp), trace=False
         )
         try:
             page = await browser.page()
-            page.on("request", lambda r: polling.append(r.url) if "transport=polling" in r.url else None)
             sniffer.attach(page)  # before goto: a socket opened earlier would be invisible
             started = time.monotonic()
             await page.goto(url, wait_until="load", timeout=30_000)
@@ -112,12 +110,10 @@ async def probe(url: str, settings: Settings, profile: Profile, listen_s: float)
             report = monitor.report()
         finally:
             await browser.close()
-    transport = "websocket" if sniffer.health.sockets_opened else ("polling" if polling else "none")
+    transport = sniffer.health.transport  # the run refuses to arm on "polling" by the same rule
     for item in report.drift:
         if item.kind == "no_feed" and transport == "polling":
-            item.sample = (
-                "the page's Socket.IO fell back to HTTP long-polling (websocket blocked?): nothing to sniff"
-            )
+            item.sample = POLLING_MESSAGE
     return ProbeResult(url, checks, opened, report, listen_s, transport, snapshot, screenshot)
 
 
@@ -191,6 +187,7 @@ def _write_fix(args: argparse.Namespace, settings: Settings, result: ProbeResult
     note = f"rugsbot probe {result.url} {time.strftime('%Y-%m-%d %H:%M')}: " + (
         ("checked proposals for " + ", ".join(changes)) if changes else "no change needed"
     )
+    args.fix_profile.parent.mkdir(parents=True, exist_ok=True)  # e.g. the profiles folder a halt names
     args.fix_profile.write_text(fixed_profile_text(original, changes, note), encoding="utf-8")
     return note
 

@@ -43,6 +43,7 @@ def load_report(args: argparse.Namespace) -> EvidenceReport:
     if args.file is not None:
         data = json.loads(args.file.read_text(encoding="utf-8"))
         data.pop("bet_list", None)
+        data.pop("alarms", None)  # backtest's alarm list: not part of the evidence report
         return EvidenceReport.from_dict(data)
     from bot.config import Settings
     from bot.report.from_store import records_from_store

@@ -135,5 +135,6 @@ def run(args: argparse.Namespace) -> int:
         sim_protocol_drift=args.sim_protocol_drift,
         trace=not args.no_trace,
         record=not args.no_record,
+        profile_ref=args.profile,
     )
     return run_live(settings, profile, mode, options, sim=external)

@@ -72,6 +72,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="a site update: gameStateUpdate renames tickCount to tickIndex and sends price as a string",
     )
+    parser.add_argument(
+        "--no-websocket",
+        action="store_true",
+        help="a proxy that blocks websockets: upgrades are refused (403) and the page's socket falls back to "
+        "HTTP long-polling, which the bot cannot read",
+    )
 
 
 def build_config(args: argparse.Namespace) -> SimConfig:
@@ -91,6 +97,7 @@ def build_config(args: argparse.Namespace) -> SimConfig:
         rug_at=parse_rug_schedule(args.rug_at),
         page_build=args.page_build,
         protocol_drift=args.protocol_drift,
+        no_websocket=args.no_websocket,
         host=args.host,
         port=args.port,
         seed=args.seed,
@@ -114,7 +121,12 @@ async def _serve(config: SimConfig) -> None:
         flush=True,
     )
     print(f"  rug     {server.url}/__sim/rug?at=N   (page build {config.page_build}", end="", flush=True)
-    print(", protocol drift)" if config.protocol_drift else ")", flush=True)
+    extras = [
+        x
+        for x, on in (("protocol drift", config.protocol_drift), ("no websocket", config.no_websocket))
+        if on
+    ]
+    print("".join(f", {x}" for x in extras) + ")", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -46,8 +46,10 @@ class FeedCounters:
     backfilled_ticks: int = 0
     history_frames: int = 0
     acks: int = 0
-    connects: int = 0
+    connects: int = 0  # the game feed's namespace connected (a first connect, then reconnects)
     disconnects: int = 0
+    # frames of another Socket.IO namespace (a socket for "/admin" is no reconnect of the feed), by namespace
+    other_namespace: Counter[str] = field(default_factory=Counter)
     inferred_rugs: int = 0  # rugs detected by a new gameId because the rug frame never came
     internal_errors: int = 0  # bugs caught by the last-resort guard; must stay 0
     drift: ProtocolDrift = field(default_factory=ProtocolDrift)
@@ -71,6 +73,7 @@ class FeedCounters:
             "acks": self.acks,
             "connects": self.connects,
             "disconnects": self.disconnects,
+            "other_namespace": dict(self.other_namespace),
             "inferred_rugs": self.inferred_rugs,
             "internal_errors": self.internal_errors,
             "drift": self.drift.as_dict(),

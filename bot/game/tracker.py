@@ -91,7 +91,8 @@ class GameTracker:
             timing_window=timing_window,
         )
         self._last_in_t: float | None = None
-        self._open_pending = False
+        self._open_pending = False  # an Engine.IO open waiting for its namespace connect
+        self._open_sid: str | None = None
         self._view: GameView | None = None
 
     # ------------------------------------------------------------------ public views
@@ -137,6 +138,8 @@ class GameTracker:
                 self.counters.frames_out += 1
                 return self._on_out(t, text)
             self.counters.frames_in += 1
+            if text[2:3] == "/" and text[:1] == "4":
+                return self._other_namespace(text)
             self._round.t = t
             self._last_in_t = t
             return self._on_in(t, text)
@@ -192,20 +195,31 @@ class GameTracker:
                 out.append(HistoryReceived(history, t))
         return out
 
+    def _other_namespace(self, text: str) -> list[Signal]:
+        """A frame of another namespace than ``/`` (``40/admin,{…}``, ``42/admin,[…]``): not the game feed. Its
+        connect is no reconnect of the feed and settles an Engine.IO open waiting for its namespace (a socket
+        opened for that namespace); it is counted by namespace, and it is not a sign of life of the feed."""
+        comma = text.find(",")
+        ns = text[2:comma] if comma > 0 else text[2:]
+        bump(self.counters.other_namespace, ns[:80])
+        if text[1:2] in ("0", "4"):  # connected (or refused): the open was that namespace's socket
+            self._open_pending = False
+        return []
+
+    def _connected(self, t: float, sid: str | None) -> list[Signal]:
+        pending, self._open_pending = self._open_pending, False
+        self.counters.connects += 1
+        self._round.on_reconnect()
+        return [FeedConnected(t, self._open_sid if pending else sid)]
+
     def _on_control(self, t: float, pkt: Packet) -> list[Signal]:
         if pkt.eio is EioType.OPEN:
-            self.counters.connects += 1
-            self._open_pending = True
-            self._round.on_reconnect()
-            return [FeedConnected(t, _sid(pkt.data))]
+            # A socket opens ("0{...}") and then connects a namespace: "40{...}" is the game feed (re)connected,
+            # "40/admin,{...}" another namespace's socket. Which one is known at the connect.
+            self._open_pending, self._open_sid = True, _sid(pkt.data)
+            return []
         if pkt.sio is SioType.CONNECT:
-            # A live socket sends "0{...}" then "40{...}": one connection, one signal.
-            if self._open_pending:
-                self._open_pending = False
-                return []
-            self.counters.connects += 1
-            self._round.on_reconnect()
-            return [FeedConnected(t, _sid(pkt.data))]
+            return self._connected(t, _sid(pkt.data))
         if pkt.sio is SioType.DISCONNECT or pkt.eio is EioType.CLOSE:
             self.counters.disconnects += 1
         return []  # ping/pong, noop, connect errors: nothing to track

@@ -1,9 +1,13 @@
-"""Backtest: recordings through the very session that runs live — tracker, model, decider, governor — with
-the replay broker (bets land ``latency`` after the decision on the recorded timeline) and a real database.
+"""Backtest: recordings through the very session that runs live — tracker, model, decider, governor, provably-fair
+auditor — with the replay broker (bets land ``latency`` after the decision on the recorded timeline) and a real
+database.
 
-Nothing here decides anything: it assembles the live parts (bot/app/assembly.py, as ``rugsbot run`` does), feeds
-frames, and reads the outcome back from the bets table. What the bot *would have* done is therefore what it
-does, and docs/BACKTESTING.md lists the assumptions that remain (landing tick, rejected bets, rug tick).
+Nothing here decides anything: it assembles the live parts (bot/app/assembly.py, as ``rugsbot run`` does, the
+auditor included), feeds frames, and reads the outcome back from the bets table. What the bot *would have* done
+is therefore what it does, halts included: every alarm raised to the governor is listed with its game
+(:class:`BacktestAlarm`), so an offline check sees what a live run would have halted on, and a recording
+``rugsbot verify`` fails has its ``fair_mismatch`` here for the same game. docs/BACKTESTING.md lists the
+assumptions that remain (landing tick, rejected bets, rug tick).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +27,10 @@ from bot.config.sections import EngineConfig, StrategyParam, StrategySpec
 from bot.game.signals import GameRugged, Signal, TickAdvanced
 from bot.game.state import AccountView, GameView
 from bot.optimize.metrics import BetRecords
+
+if TYPE_CHECKING:
+    from bot.app.loop import TradingLoop
+    from bot.fair.auditor import Auditor
 
 
 class _WatchingTracker:
@@ -71,6 +80,40 @@ class BacktestBet:
 
 
 @dataclass(frozen=True, slots=True)
+class BacktestAlarm:
+    """An alarm the loop raised to the governor (bot/risk/guards/alarms.py kinds), as a live run would have.
+
+    ``game``: the audited game for a ``fair_mismatch``, else the game the feed was in; ``t``: the receive time
+    of the frame after which it was raised (seconds); ``reason``: the text the governor got."""
+
+    kind: str
+    reason: str
+    game: str | None
+    t: float
+
+
+class _AlarmLog:
+    """Reads the alarms a frame raised: the loop's alarm texts, the auditor's alarms for their games."""
+
+    def __init__(self) -> None:
+        self.alarms: list[BacktestAlarm] = []
+        self._seen = 0
+
+    def after_frame(self, session: TradingLoop, auditor: Auditor | None, t: float) -> None:
+        texts = session.stats.alarms
+        if len(texts) == self._seen:
+            return
+        audited = iter(auditor.take_alarms() if auditor is not None else [])
+        for text in texts[self._seen :]:
+            kind, _, reason = text.partition(": ")
+            # the loop raises one fair_mismatch per auditor alarm, in the auditor's order (bot/app/loop.py)
+            found = next(audited, None) if kind == "fair_mismatch" else None
+            game = found.game_id if found is not None else session.tracker.view.game_id
+            self.alarms.append(BacktestAlarm(kind, reason, game, t))
+        self._seen = len(texts)
+
+
+@dataclass(frozen=True, slots=True)
 class BacktestResult:
     session_id: str
     frames: int
@@ -84,6 +127,7 @@ class BacktestResult:
     elapsed_s: float
     guard_trips: list[str] = field(default_factory=list)
     no_bet_reasons: dict[str, int] = field(default_factory=dict)
+    alarms: list[BacktestAlarm] = field(default_factory=list)
 
     def settled(self) -> list[BacktestBet]:
         return [b for b in self.bets if b.status in (BetStatus.WON.value, BetStatus.LOST.value)]
@@ -141,14 +185,16 @@ def run_backtest(
     latency_s: float,
     engine: EngineConfig | None = None,
     live_dry_run: bool = False,
+    audit: bool = True,
 ) -> BacktestResult:
     """Feed frames through a fresh session with the replay broker; read bets back from the database.
 
     ``live_dry_run`` assembles a dry run instead (DryBroker, DRY-RUN mode) for frames arriving live from a
-    socket: the acceptance test compares the two on the same frames. Raises ``ValueError`` when there is no
+    socket: the acceptance test compares the two on the same frames. ``audit``: the provably-fair auditor of a
+    live run checks every revealed game (its alarms halt, as live). Raises ``ValueError`` when there is no
     frame."""
     from bot.app.assembly import LoopConfig, LoopParts, assemble
-    from bot.app.loop import DecisionRecord, TradingLoop
+    from bot.app.loop import DecisionRecord
     from bot.brokers.paper import DryBroker, ReplayBroker
     from bot.game.tracker import GameTracker
     from bot.mode import Mode
@@ -160,8 +206,10 @@ def run_backtest(
         coin=profile.coin,
         strategies_dir=strategies_dir,
         engine=engine,
+        audit=audit,
     )
     tracker = _WatchingTracker(GameTracker())
+    alarms = _AlarmLog()
     broker = DryBroker(latency_s) if live_dry_run else ReplayBroker(latency_s)
     p_by_bet: dict[str, float] = {}
 
@@ -179,17 +227,20 @@ def run_backtest(
     try:
         parts: LoopParts | None = None
         session: TradingLoop | None = None
+        auditor: Auditor | None = None
         frames_n = 0
         for t, direction, text in frames:
             if session is None:
                 # the governor's clock starts at the first frame: replays never read the wall clock
                 parts = assemble(config, store, t=t, tracker=tracker)
                 session = parts.attach(broker, on_decision=on_decision)
+                auditor = parts.auditor
             frames_n += 1
             intent = session.on_frame(t, direction, text)
             if intent is not None:
                 session.apply(broker.place(intent))
             session.idle()
+            alarms.after_frame(session, auditor, t)
         if session is None or parts is None:
             raise ValueError("no frames to backtest")
         governor = parts.governor
@@ -224,6 +275,7 @@ def run_backtest(
             elapsed_s=time.perf_counter() - t0,
             guard_trips=trips,
             no_bet_reasons=dict(why.most_common(12)),
+            alarms=alarms.alarms,
         )
     finally:
         store.close()

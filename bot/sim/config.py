@@ -51,6 +51,8 @@ class SimConfig:
     alternately), drawn provably fair up to tick 300 and forced beyond (bot/sim/rounds.py); empty = the
     generator's own.
     ``page_build`` and ``protocol_drift``: other builds of the site (bot/sim/site_builds.py).
+    ``no_websocket``: a proxy that blocks websockets: every upgrade is refused (403) and the page's socket falls
+    back to HTTP long-polling (bot/sim/polling.py), where the bot's sniffer sees no frame.
     """
 
     host: str = "127.0.0.1"
@@ -71,6 +73,7 @@ class SimConfig:
     rug_at: tuple[int, ...] = ()
     page_build: int = 1
     protocol_drift: bool = False
+    no_websocket: bool = False
 
     def coin(self, address: str) -> CoinRule | None:
         return next((c for c in self.coins if c.address == address), None)

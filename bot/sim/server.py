@@ -10,6 +10,8 @@ the clock, :class:`bot.sim.sessions.Sessions` speaks to each socket, bot/sim/web
 
 Endpoints (same port):
 - ``/socket.io/?EIO=4&transport=websocket``: the game socket (websocket transport only, like the page);
+  with ``no_websocket`` the upgrade is refused (403, a blocking proxy) and ``transport=polling`` is served
+  instead (bot/sim/polling.py);
 - ``/`` and page files from :func:`bot.sim.assets.page_dir` (``/`` is the ``page_build``'s page);
 - ``/__sim/state``: ground truth as JSON (:class:`bot.sim.truth.SimTruth`);
 - ``/__sim/fault?name=stall&value=5``: inject a fault (bot/sim/faults.py);
@@ -35,6 +37,7 @@ from bot.sim.config import SimConfig
 from bot.sim.driver import Driver
 from bot.sim.faults import MALFORMED_FRAMES, FaultError, Faults, parse_faults
 from bot.sim.game import GameLoop, RugPlan
+from bot.sim.polling import Polling
 from bot.sim.rounds import RugError
 from bot.sim.sessions import Connection, Sessions
 from bot.sim.truth import AccountTruth, BetTruth, GameTruth, SimTruth, truth_of
@@ -56,6 +59,7 @@ class SimServer:
             self.config, self.game, self.accounts, self.faults, on_message=lambda c, t: self._on_message(c, t)
         )
         self.driver = Driver(self.game, self.faults, self.sessions, self.config.speed)
+        self.polling = Polling(self.sessions, self.config.ping_interval_ms)
         self._server: Server | None = None
         self._driver_task: asyncio.Task[None] | None = None
         self.port = 0
@@ -147,7 +151,12 @@ class SimServer:
         parts = urlsplit(request.path)
         path = parts.path
         if path.startswith("/socket.io"):
-            if request.headers.get("Upgrade", "").lower() == "websocket":
+            upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
+            if self.config.no_websocket:
+                if upgrade:
+                    return text_response(HTTPStatus.FORBIDDEN, "websocket blocked (no_websocket)\n")
+                return await self.polling.respond(request)
+            if upgrade:
                 return None
             return text_response(HTTPStatus.BAD_REQUEST, "websocket transport only\n")
         if not path.startswith("/__sim/"):

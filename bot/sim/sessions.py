@@ -43,9 +43,11 @@ MAX_QUEUED_FRAMES = 20_000  # ~80 s of frames at speed 1
 
 @dataclass(eq=False, slots=True)
 class Connection:
-    """One client socket. ``blackholed``: it gets no more event frames (its heartbeat goes on)."""
+    """One client session. ``ws`` is its websocket, ``None`` for an HTTP long-polling session (bot/sim/polling.py:
+    its queue is drained by the client's GETs instead of a writer task). ``blackholed``: it gets no more event
+    frames (its heartbeat goes on)."""
 
-    ws: ServerConnection
+    ws: ServerConnection | None
     eio_sid: str
     queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
     sio_sid: str | None = None  # set once the namespace is connected
@@ -67,7 +69,11 @@ class Connection:
         self.queue.put_nowait(None)
 
     def abort(self) -> None:
-        """Drop the TCP connection now, without a close frame (a network drop)."""
+        """Drop the TCP connection now, without a close frame (a network drop); a polling session ends at its
+        next GET."""
+        if self.ws is None:
+            self.queue.put_nowait(None)
+            return
         transport = self.ws.transport
         if transport is not None:
             transport.abort()
@@ -155,7 +161,22 @@ class Sessions:
             for t in conn.tasks:
                 t.cancel()
 
+    def open_polling(self) -> Connection:
+        """A new long-polling session (bot/sim/polling.py): its open packet queued, its heartbeat running."""
+        conn = Connection(None, eio_sid=secrets.token_urlsafe(15))
+        self.conns.add(conn)
+        conn.send(encode_open(conn.eio_sid, self.config.ping_interval_ms, self.config.ping_timeout_ms))
+        conn.tasks = [asyncio.create_task(self._pinger(conn))]
+        return conn
+
+    def forget(self, conn: Connection) -> None:
+        """A polling session ended (closed, dropped or timed out)."""
+        self.conns.discard(conn)
+        for t in conn.tasks:
+            t.cancel()
+
     async def _writer(self, conn: Connection) -> None:
+        assert conn.ws is not None
         try:
             while True:
                 text = await conn.queue.get()
@@ -182,6 +203,8 @@ class Sessions:
                 await asyncio.wait_for(conn.pong.wait(), timeout)
             except TimeoutError:  # no pong: the client is gone
                 conn.close()
+                if conn.ws is None:  # no socket to notice: a polling session ends here
+                    self.forget(conn)
                 return
 
     def handle_message(self, conn: Connection, text: str) -> None:

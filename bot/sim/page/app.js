@@ -63,6 +63,7 @@
 
   const state = {
     ws: null,
+    polling: false,  // the websocket was refused and long-polling works: stay on it (socket.io-client does)
     sid: null,
     pingTimeoutMs: 45000,
     watchdog: null,
@@ -138,19 +139,98 @@
     return scheme + "://" + location.host + "/socket.io/?EIO=4&transport=websocket";
   }
 
-  function openSocket() {
+  // Engine.IO 4 long-polling behind the WebSocket interface used here (readyState, send, close, onopen,
+  // onmessage, onclose): what a Socket.IO client falls back to when a proxy blocks websockets
+  // (`rugsbot sim --no-websocket`, bot/sim/polling.py). One GET waits for packets at a time; writes go one
+  // POST at a time, in order. The packets of a POST travel in its query (`p=`): the simulator's HTTP parser
+  // refuses request bodies.
+  function PollingSocket() {
+    this.base = location.origin + "/socket.io/?EIO=4&transport=polling";
+    this.readyState = 0;
+    this.sid = null;
+    this.onopen = this.onmessage = this.onclose = this.onerror = null;
+    this.writes = [];
+    this.writing = false;
+    this.run();
+  }
+  PollingSocket.prototype.url = function (extra) {
+    return this.base + (this.sid ? "&sid=" + encodeURIComponent(this.sid) : "") + extra + "&t=" + Date.now();
+  };
+  PollingSocket.prototype.end = function () {
+    if (this.readyState === 3) return;
+    this.readyState = 3;
+    if (this.onclose) this.onclose({});
+  };
+  PollingSocket.prototype.deliver = function (body) {
+    for (const packet of body.split("\x1e")) {
+      if (this.readyState !== 1) return;
+      if (packet === "1") return this.end();
+      if (packet !== "6" && this.onmessage) this.onmessage({ data: packet });
+    }
+  };
+  PollingSocket.prototype.run = async function () {
+    try {
+      const first = await fetch(this.url(""), { cache: "no-store" });
+      const body = await first.text();
+      if (!first.ok || body.charAt(0) !== "0") return this.end();
+      this.sid = JSON.parse(body.split("\x1e")[0].slice(1)).sid;
+      this.readyState = 1;
+      if (this.onopen) this.onopen({});
+      this.deliver(body);
+      while (this.readyState === 1) {
+        const r = await fetch(this.url(""), { cache: "no-store" });
+        if (!r.ok) return this.end();
+        this.deliver(await r.text());
+      }
+    } catch (e) {
+      this.end();
+    }
+  };
+  PollingSocket.prototype.send = function (text) {
+    if (this.readyState !== 1) return;
+    this.writes.push(text);
+    this.flush();
+  };
+  PollingSocket.prototype.flush = function () {
+    if (this.writing || !this.writes.length || this.readyState !== 1) return;
+    const packets = this.writes.splice(0).join("\x1e");
+    this.writing = true;
+    fetch(this.url("&p=" + encodeURIComponent(packets)), { method: "POST", cache: "no-store" }).then(
+      (r) => { this.writing = false; if (r.ok) this.flush(); else this.end(); },
+      () => { this.writing = false; this.end(); });
+  };
+  PollingSocket.prototype.close = function () {
+    if (this.readyState === 1) {
+      fetch(this.url("&p=1"), { method: "POST", cache: "no-store" }).catch(() => {});
+    }
+    this.end();
+  };
+
+  function openSocket(polling) {
     clearTimeout(state.reconnectTimer);
     setConn("connecting");
+    const usePolling = polling === true || state.polling;
     let ws;
     try {
-      ws = new WebSocket(socketUrl());
+      ws = usePolling ? new PollingSocket() : new WebSocket(socketUrl());
     } catch (e) {
       scheduleReconnect();
       return;
     }
+    let opened = false;
     state.ws = ws;
+    ws.onopen = () => { opened = true; state.polling = usePolling; };
     ws.onmessage = (ev) => { if (state.ws === ws) onFrame(String(ev.data)); };
-    ws.onclose = () => { if (state.ws === ws) onClosed(); };
+    ws.onclose = () => {
+      if (state.ws !== ws) return;
+      if (!opened && !usePolling) {  // the upgrade was refused: try long-polling now (tryAllTransports)
+        state.ws = null;
+        openSocket(true);
+        return;
+      }
+      if (!opened) state.polling = false;  // polling failed too: back to websocket, with backoff
+      onClosed();
+    };
     ws.onerror = () => { /* onclose follows */ };
   }
 
