@@ -298,6 +298,8 @@ class BrowserBroker(Broker):
             logger.warning(
                 "click raised {e}; waiting for the feed to tell whether it landed", e=type(exc).__name__
             )
+        # counted now, not after the confirmation wait: a run that stops meanwhile still counts the click
+        self.clicks_made += 1
         t2 = self._clock()
         logger.info(
             "clicked side bet {id} ({m}, {a} {c}) probe {p:.1f} ms fill {f:.1f} ms click {k:.1f} ms",
@@ -316,7 +318,6 @@ class BrowserBroker(Broker):
             intent.bet_id, method, t1 - t0 - fill_s, fill_s, t2 - clicked_t, clicked_t, sent_t, placed_t, t0
         )
         self.clicks.append(sample)
-        self.clicks_made += 1
         if bet is not None and placed_t is not None:
             return BrokerReport(
                 intent.bet_id,

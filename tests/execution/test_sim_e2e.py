@@ -144,7 +144,7 @@ def check_consistent(bot: LiveRun, sim: Any) -> tuple[Any, list[Any], int]:
     assert bot.sniffer.health.sink_errors == 0  # no frame failed inside the session
     truth = sim.truth()
     acct, bets, requests = our_truth(bot, truth)
-    clicks = len(bot.broker.clicks)
+    clicks = bot.broker.stats().clicks  # counted at the click (a sample waits for its confirmation)
     assert requests <= clicks, f"{requests} requests for {clicks} clicks: a click was doubled"
     server = {(b.game_id, b.start_tick): b for b in bets}
     with Store.open(bot.settings.db_path) as store:
