@@ -307,7 +307,8 @@ def test_lock_unlock_and_relock_on_browser_restart(chromium: Path, tmp_path: Pat
             assert await approval.get_attribute(W.unlock_password, "type") == "password"
             await approval.fill(W.unlock_password, "wrong password")
             await approval.click(W.unlock_submit)
-            await approval.wait_for_function("document.getElementById('unlock-error').textContent.length > 0")
+            # a selector, not wait_for_function: the extension's CSP forbids evaluating a string
+            await approval.wait_for_selector("#unlock-error:not(:empty)")
             assert await approval.text_content("#unlock-error") == "Incorrect password"
             await handle_popup(approval, password=PASSWORD)
             assert await asyncio.wait_for(task, 15) == {"ok": key}
