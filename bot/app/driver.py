@@ -33,6 +33,7 @@ class FrameDriver:
         self._tasks: set[asyncio.Task[None]] = set()
         self._idle_scheduled = False
         self._closed = False
+        self.clicks_in_flight = 0  # submits not yet returned: the watchdog never reloads under one
 
     def on_frame(self, t: float, direction: str, text: str) -> None:
         """One frame (``t``: receive time, seconds): decide, and place an intent on a task of its own."""
@@ -69,6 +70,7 @@ class FrameDriver:
         self._after_idle()
 
     async def _place(self, intent: BetIntent) -> None:
+        self.clicks_in_flight += 1
         try:
             report = await self.broker.submit(intent)
         except Exception as exc:  # the broker never raises by design; if it does, the bet is unknown
@@ -76,4 +78,6 @@ class FrameDriver:
             report = BrokerReport(
                 intent.bet_id, BetStatus.UNKNOWN, time.time(), message=f"broker error: {exc}"
             )
+        finally:
+            self.clicks_in_flight -= 1
         self.loop.apply(report)

@@ -31,6 +31,7 @@ from bot.app.driver import FrameDriver
 from bot.app.lock import DataDirInUse, DataDirLock
 from bot.app.login import WalletLogin, alarm_kind
 from bot.app.loop import TradingLoop
+from bot.app.recovery import Recovery
 from bot.app.screen import print_summary, screen_of, summary_of
 from bot.app.target import (
     LiveOptions,
@@ -108,6 +109,7 @@ class LiveRun:
         self.driver: FrameDriver | None = None
         self.sniffer: Sniffer | None = None
         self.login: WalletLogin | None = None
+        self.recovery: Recovery | None = None  # the watchdog and the heartbeat (bot/app/recovery.py)
         self.started = time.time()
         self.summary: dict[str, Any] = {}
         self._stop = asyncio.Event()
@@ -169,6 +171,14 @@ class LiveRun:
         parts = self._assemble(target.url)
         if parts.governor.state.level.value in ("HALTED", "KILLED"):
             raise _Refused(parts.governor.state.reasons)
+        recovery = self.recovery = Recovery(
+            self,
+            halt=self._halt,
+            rearm=self._rearm,
+            make_broker=self._page_broker,
+            stopping=self._stop.is_set,
+        )
+        await recovery.open(parts)
         ext = extension_dir(self.settings, self.options) if self.mode.clicks else None
         browser = self.browser = await launch(
             self.settings,
@@ -184,7 +194,6 @@ class LiveRun:
             d=browser.profile_dir,
             h=self.options.headless,
         )
-        browser.context.on("close", lambda _ctx: self._browser_gone())
         if self.mode.clicks:
             self.login = WalletLogin(
                 browser,
@@ -198,20 +207,14 @@ class LiveRun:
             )
             await self.login.start_wallet()
         page = self.page = await browser.page()
-        self.sniffer = Sniffer([self._on_frame])
+        recovery.watch(browser, page)  # a crash or a kill is relaunched from now on
+        self.sniffer = Sniffer([self._on_frame, recovery.on_frame])
         self.sniffer.attach(page)  # before goto: the socket opens during page load
         broker = self.broker
         if broker is None:
-            broker = self._attach(
-                browser_broker(
-                    page,
-                    parts.config,
-                    arm_timeout_s=self.options.arm_timeout_s,
-                    feed_ok=self._feed_ok,
-                    on_halt=lambda r: self._halt(r, "page_control_missing"),
-                )
-            )
+            broker = self._attach(self._page_broker(page))
         await page.goto(target.url, wait_until="domcontentloaded")
+        recovery.page_loaded()
         if self.login is not None:
             await self.login.connect(page)
             if self._stop.is_set():
@@ -222,6 +225,7 @@ class LiveRun:
         assert self.loop is not None
         self._games_base = self.loop.stats.games_finished
         logger.info("armed in {mode} mode on {url}", mode=self.mode.label, url=target.url)
+        recovery.start()
 
     def _assemble(self, url: str) -> LoopParts:
         from bot.brokers.paper import DryBroker
@@ -243,6 +247,17 @@ class LiveRun:
         self.loop = self.parts.attach(broker)
         self.driver = FrameDriver(self.loop, broker, after_idle=self._after_idle)
         return broker
+
+    def _page_broker(self, page: Page) -> Broker:
+        """The broker that clicks on ``page`` (at start, and on the new page after a relaunch)."""
+        assert self.parts is not None
+        return browser_broker(
+            page,
+            self.parts.config,
+            arm_timeout_s=self.options.arm_timeout_s,
+            feed_ok=self._feed_ok,
+            on_halt=lambda r: self._halt(r, "page_control_missing"),
+        )
 
     def _feed_ok(self) -> bool:
         """The page's socket is open and talking (no click may be buffered across a reconnect)."""
@@ -288,17 +303,6 @@ class LiveRun:
         ):
             self.request_stop(f"{games} games finished")
 
-    def _browser_gone(self) -> None:
-        """The browser closed while we did not ask it to (crashed, killed, OOM): no clicks are possible, and a
-        bet in flight can only be explained by the server later. Halt with the reason; the next start
-        reconciles open bets from the server (bot/bets/reconcile.py)."""
-        if self._stop.is_set():
-            return
-        self._halt(
-            "the browser closed unexpectedly (crashed or killed); open bets are reconciled at the next start",
-            "browser_crashed",
-        )
-
     def _halt(self, reason: str, kind: str = "execution") -> None:
         """A halt from the wallet or the broker: persisted by the governor before anything else."""
         if self._halt_reason is not None:
@@ -334,6 +338,7 @@ class LiveRun:
                     and not self.driver.broker.armed
                     and self._halt_reason is None
                     and not self._rearming
+                    and not (self.recovery is not None and self.recovery.busy)
                     and not self._stop.is_set()
                 ):
                     self.driver.spawn(self._rearm())
@@ -359,6 +364,8 @@ class LiveRun:
             logger.error("failure evidence saved: {p}", p=p)
 
     async def _shutdown(self) -> None:
+        if self.recovery is not None:
+            await self.recovery.stop()
         if self.driver is not None:  # clicks in flight finish (bounded) before anything closes
             await self.driver.drain(self.profile.timing.confirm_timeout_s + 2)
         if self._halt_reason and self.browser is not None and self.code == EXIT_HALTED:
@@ -370,6 +377,8 @@ class LiveRun:
         if self.parts is not None:
             with contextlib.suppress(Exception):
                 self.parts.close(time.time())
+        if self.recovery is not None:
+            await self.recovery.close()  # its lines in the session summary; the heartbeat says "stopped"
         if self.recorder is not None:
             with contextlib.suppress(Exception):
                 self.recorder.close()

@@ -21,6 +21,7 @@ from bot.config.sections import (
     ScheduleConfig,
     Strict,
     TimingConfig,
+    WatchdogConfig,
 )
 from bot.mode import Mode
 
@@ -38,6 +39,7 @@ class Profile(Strict):
     timing: TimingConfig = Field(default_factory=TimingConfig)
     browser: BrowserConfig = Field(default_factory=BrowserConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    watchdog: WatchdogConfig = Field(default_factory=WatchdogConfig)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Profile:

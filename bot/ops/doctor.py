@@ -109,14 +109,24 @@ def check_profile_lock(inp: DoctorInputs) -> Check:
     except ProfileInUse as exc:
         return Check("profile lock", Level.WARN, f"in use: {exc}")
     lock.release()
-    singleton = directory / "SingletonLock"
-    if singleton.is_symlink() or singleton.exists():
-        return Check(
-            "profile lock",
-            Level.WARN,
-            f"free for rugsbot, but Chromium's SingletonLock exists in {directory} (a browser may be open)",
-        )
     return Check("profile lock", Level.OK, f"{directory} free")
+
+
+def check_chromium_lock(inp: DoctorInputs) -> Check:
+    """Chromium's own lock files in the persistent profiles a run uses (the configured one, and the simulator
+    runs' ``<data_dir>/sim-browser-profile`` of bot/app/target.py), named by host and pid (bot/browser/singleton.py)."""
+    from bot.browser.singleton import read_singleton, user_data_dir
+
+    dirs = (inp.settings.browser_profile_dir, inp.settings.data_dir / "sim-browser-profile")
+    found = [h for h in (read_singleton(user_data_dir(d)) for d in dirs) if h is not None]
+    if not found:
+        return Check("chromium lock", Level.OK, "no Chromium lock files in " + ", ".join(map(str, dirs)))
+    advice = (
+        "a browser is running on it"
+        if any(h.running_here for h in found)
+        else "stale: `rugsbot run` removes them"
+    )
+    return Check("chromium lock", Level.WARN, "; ".join(h.describe() for h in found) + f" ({advice})")
 
 
 def check_secrets(inp: DoctorInputs) -> Check:
@@ -233,6 +243,7 @@ CHECKS: tuple[Callable[[DoctorInputs], Check], ...] = (
     check_browser,
     check_extension,
     check_profile_lock,
+    check_chromium_lock,
     check_secrets,
     check_database,
     check_disk,
