@@ -208,7 +208,7 @@ class LiveRun:
             await self.login.start_wallet()
         page = self.page = await browser.page()
         recovery.watch(browser, page)  # a crash or a kill is relaunched from now on
-        self.sniffer = Sniffer([self._on_frame, recovery.on_frame])
+        self.sniffer = Sniffer([self._on_frame, recovery.frames.on_frame])
         self.sniffer.attach(page)  # before goto: the socket opens during page load
         broker = self.broker
         if broker is None:

@@ -28,7 +28,7 @@ from loguru import logger
 
 from bot.app.drift_alarm import ALARM_KIND, DriftAlarm
 from bot.app.heartbeat import Heartbeat
-from bot.app.watchdog import GAME_EVENT_PREFIX, Action, Cause, PageState, Plan, Watchdog
+from bot.app.watchdog import Action, Cause, GameFrames, PageState, Plan, Watchdog
 from bot.browser.processes import browser_rss_mb
 from bot.browser.singleton import user_data_dir
 from bot.game.state import Phase
@@ -67,9 +67,8 @@ class Recovery:
         self.config = run.profile.watchdog
         self.policy = Watchdog(self.config)
         self.busy = False
-        self.last_event_t: float | None = None
+        self.frames = GameFrames(self._drifted)  # the sniffer sink (live.py)
         self.loaded_t = self.answered_t = time.time()
-        self.drift_alarm: DriftAlarm | None = None
         self.heartbeat: Heartbeat | None = None
         self._halt = halt
         self._rearm = rearm
@@ -91,7 +90,7 @@ class Recovery:
         await self.heartbeat.start()
         if isinstance(parts.tracker, GameTracker):
             drift = parts.tracker.counters.drift
-            self.drift_alarm = DriftAlarm(drift, self.config.protocol_drift_limit, settings.data_dir)
+            self.frames.drift_alarm = DriftAlarm(drift, self.config.protocol_drift_limit, settings.data_dir)
 
     async def close(self) -> None:
         """After the governor closed the session: add the run's own lines to its summary; stop the heartbeat."""
@@ -104,16 +103,9 @@ class Recovery:
         if self.heartbeat is not None:
             await self.heartbeat.stop()
 
-    def on_frame(self, t: float, direction: str, text: str) -> None:
-        """A sniffer sink, after the run's own: note game frames; trip the drift alarm (an int comparison)."""
-        if direction != "in" or not text.startswith(GAME_EVENT_PREFIX):
-            return
-        self.last_event_t = t
-        if self.drift_alarm is not None:
-            reason = self.drift_alarm.check(t)
-            if reason is not None:
-                logger.error("ALARM {}: {}", ALARM_KIND, reason)
-                self._halt(reason, ALARM_KIND)
+    def _drifted(self, reason: str) -> None:
+        logger.error("ALARM {}: {}", ALARM_KIND, reason)
+        self._halt(reason, ALARM_KIND)
 
     def watch(self, browser: LaunchedBrowser, page: Page) -> None:
         """Notice the browser or its page dying (crash, kill, OOM), before anything else can use them."""
@@ -145,14 +137,14 @@ class Recovery:
         if self.policy.total:
             last = self.policy.last
             parts.append(f"recoveries {self.policy.total}" + (f" (last: {last.cause.value})" if last else ""))
-        drift = self.drift_alarm.drift.total if self.drift_alarm is not None else 0
+        drift = self.frames.drift_alarm.drift.total if self.frames.drift_alarm is not None else 0
         if drift:
             parts.append(f"protocol drift {drift} events")
         return " · ".join(parts)
 
     def summary_fields(self) -> dict[str, Any]:
         """What the run adds to its session summary."""
-        drift = self.drift_alarm.drift if self.drift_alarm is not None else None
+        drift = self.frames.drift_alarm.drift if self.frames.drift_alarm is not None else None
         return {
             "recoveries": self.policy.total,
             "protocol_drift": drift.as_dict() if drift is not None else {"total": 0},
@@ -214,7 +206,7 @@ class Recovery:
         return PageState(
             now=time.time(),
             loaded_t=self.loaded_t,
-            last_event_t=self.last_event_t,
+            last_event_t=self.frames.last_t,
             answered_t=self.answered_t,
             rss_mb=self._rss_mb,
             clicking=clicking,

@@ -17,9 +17,11 @@ without a browser. The rules (profile section ``[watchdog]``, bot/config/section
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.app.drift_alarm import DriftAlarm
 from bot.config.sections import WatchdogConfig
 
 HOUR_S = 3600.0
@@ -69,6 +71,25 @@ class PageState:
     clicking: bool = False
     idle: bool = False
     maintenance: bool = False
+
+
+class GameFrames:
+    """A sniffer sink, after the run's own: when the last game frame came (what "silent" means) and, on each,
+    the protocol-drift alarm (an integer comparison). ``on_drift(reason)`` halts the run."""
+
+    def __init__(self, on_drift: Callable[[str], None]) -> None:
+        self.last_t: float | None = None
+        self.drift_alarm: DriftAlarm | None = None
+        self._on_drift = on_drift
+
+    def on_frame(self, t: float, direction: str, text: str) -> None:
+        if direction != "in" or not text.startswith(GAME_EVENT_PREFIX):
+            return
+        self.last_t = t
+        if self.drift_alarm is not None:
+            reason = self.drift_alarm.check(t)
+            if reason is not None:
+                self._on_drift(reason)
 
 
 class Watchdog:

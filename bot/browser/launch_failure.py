@@ -16,7 +16,8 @@ from bot.browser.errors import BrowserEnvironmentError
 
 # [8367:8367:1130/102242.351097:ERROR:chrome/browser/process_singleton_posix.cc:367] The profile appears ...
 _CHROMIUM_LOG = re.compile(r"\[\d+:\d+:[^:\]]*:(ERROR|FATAL):[^\]]*\]\s*(.+)")
-_STDERR = re.compile(r"^\[pid=\d+\]\[err\]\s*(.+)$", re.MULTILINE)
+# "Browser logs:" lines, or the same lines in the "Call log:" ("  - [pid=N][err] …") when Playwright replaced them
+_STDERR = re.compile(r"^\s*(?:-\s+)?\[pid=\d+\]\[err\]\s*(.+)$", re.MULTILINE)
 _NOISE = ("unexpected operator", "Can't open display", "dbus", "DevTools listening")
 MAX_CHARS = 300
 

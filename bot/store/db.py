@@ -74,7 +74,8 @@ class Store(SessionStore, HaltStore, BetStore, RecordStore, HeartbeatStore, Reco
     @classmethod
     def open_readonly(cls, path: Path, *, busy_timeout_s: float = 5.0) -> Store:
         """Open an existing database for reading only (``status``, reports): no file, directory, table or
-        migration is created, and SQLite refuses every write (``mode=ro`` URI and ``query_only``).
+        migration is created, and SQLite refuses every write (``mode=ro`` URI and ``query_only``). A reader of a
+        WAL database may leave SQLite's empty ``-wal``/``-shm`` companions; the database file is never written.
 
         Raises :class:`StoreError` when the file is missing, is not a rugsbot database or is newer than this
         bot."""
