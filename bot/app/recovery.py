@@ -156,9 +156,8 @@ class Recovery:
         if self._stopping() or browser is self._closing or browser is not self.run.browser:
             return  # our own close, or a browser already replaced
         if self._next is None or self._next.action is not Action.RELAUNCH:
-            logger.error(
-                "the browser {}: relaunching it", "page crashed" if cause is Cause.PAGE_CRASHED else "closed"
-            )
+            what = "page crashed" if cause is Cause.PAGE_CRASHED else "closed"
+            logger.warning("the browser {} unexpectedly (crashed or killed): relaunching it", what)
             self._next = Plan(Action.RELAUNCH, cause, f"{cause.value.replace('_', ' ')} (crashed or killed)")
         if self.run.parts is not None and self.run.parts.gate is not None:
             self.run.parts.gate.close()  # no decision for a page that is gone

@@ -88,7 +88,8 @@ class ProfileHeldByChromium(BrowserEnvironmentError):
 
 def sweep_stale(directory: Path) -> SingletonHolder | None:
     """Remove stale lock files from Chromium's user-data ``directory`` (call it only while holding rugsbot's own
-    profile lock). Logs one WARNING naming the host and pid; returns what was removed, or ``None``.
+    profile lock). Logs one WARNING naming the host and pid (an INFO line for a dead browser of this host, e.g.
+    one the watchdog relaunches after a kill); returns what was removed, or ``None``.
 
     Raises :class:`ProfileHeldByChromium` when a live process on this host holds the profile."""
     holder = read_singleton(directory)
@@ -98,5 +99,8 @@ def sweep_stale(directory: Path) -> SingletonHolder | None:
         raise ProfileHeldByChromium(holder)
     for name in holder.files:
         (directory / name).unlink(missing_ok=True)
-    logger.warning("removed stale {}", holder.describe())
+    if holder.on_this_host:  # a browser of ours that died (killed, crashed): Chromium itself would take over
+        logger.info("removed stale {}", holder.describe())
+    else:
+        logger.warning("removed stale {}", holder.describe())
     return holder
