@@ -244,7 +244,7 @@ class Recovery:
             logger.warning("watchdog: {a} failed: {e}", a=plan.action.value, e=error)
             if not self._stopping():
                 self._next = Plan(
-                    Action.RELAUNCH, Cause.LAUNCH_FAILED, f"{plan.action.value} failed: {error}"
+                    Action.RELAUNCH, Cause.RECOVERY_FAILED, f"{plan.action.value} failed: {error}"
                 )
         finally:
             self.busy = False

@@ -4,10 +4,11 @@ Pure decisions on a sampled :class:`PageState` (bot/app/recovery.py samples and 
 without a browser. The rules (profile section ``[watchdog]``, bot/config/sections.py):
 
 * **silent feed**: no game frame (a Socket.IO event: ``42…``; the Engine.IO pings a blackholed socket still gets
-  do not count) for ``reload_after_silent_s`` since the page was (re)loaded → reload. A page that stops
-  answering a trivial script for as long → reload too. A reload that brought no game frame → relaunch. Never
-  while a click is in flight (its report must come back first), never during a maintenance notice (the site
-  says it is quiet on purpose);
+  do not count) for ``reload_after_silent_s`` since the page was (re)loaded → reload; a reload that brought no
+  game frame → relaunch. Never while a click is in flight (its report must come back first), never during a
+  maintenance notice (the site says it is quiet on purpose);
+* **hung page**: the page has not answered a trivial script for as long → relaunch (a reload cannot help: the
+  navigation waits for the same hung renderer, Chromium 14x);
 * **crash**: the browser or its page died → relaunch (after a backoff that doubles with each recovery that hour);
 * **memory / age**: the browser's processes above ``browser_rss_limit_mb`` → relaunch; the page older than
   ``max_page_age_h`` → reload; both only between games with no bet open (:attr:`PageState.idle`);
@@ -40,12 +41,12 @@ class Cause(StrEnum):
     PAGE_CRASHED = "page_crashed"
     BROWSER_MEMORY = "browser_memory"
     PAGE_AGE = "page_age"
-    LAUNCH_FAILED = "launch_failed"  # a relaunch that did not come up is tried again
+    RECOVERY_FAILED = "recovery_failed"  # a reload or relaunch that did not come up: relaunch again
 
     @property
     def alarm_kind(self) -> str:
         """The governor's alarm kind when this cause halts the run (bot/risk/guards/alarms.py)."""
-        crashed = (Cause.BROWSER_CRASHED, Cause.PAGE_CRASHED, Cause.LAUNCH_FAILED)
+        crashed = (Cause.BROWSER_CRASHED, Cause.PAGE_CRASHED, Cause.RECOVERY_FAILED)
         return "browser_crashed" if self in crashed else "execution"
 
 
@@ -105,16 +106,19 @@ class Watchdog:
     def plan(self, s: PageState) -> Plan | None:
         """The recovery this state needs now, or ``None``."""
         cfg = self.config
-        since = max(s.loaded_t, s.last_event_t or s.loaded_t)
-        silent = s.now - since
+        hung = s.now - max(
+            s.answered_t, s.loaded_t
+        )  # first: a hung page is often silent too, and cannot reload
+        if hung > cfg.reload_after_silent_s and not s.clicking:
+            return Plan(
+                Action.RELAUNCH, Cause.PAGE_UNRESPONSIVE, f"the page has not answered for {hung:.0f} s"
+            )
+        silent = s.now - max(s.loaded_t, s.last_event_t or s.loaded_t)
         if silent > cfg.reload_after_silent_s and not s.clicking and not s.maintenance:
             detail = f"no game frame for {silent:.0f} s"
             if self._reload_was_fruitless(s):
                 return Plan(Action.RELAUNCH, Cause.SILENT_FEED, detail + " (a reload did not bring it back)")
             return Plan(Action.RELOAD, Cause.SILENT_FEED, detail)
-        hung = s.now - max(s.answered_t, s.loaded_t)
-        if hung > cfg.reload_after_silent_s and not s.clicking:
-            return Plan(Action.RELOAD, Cause.PAGE_UNRESPONSIVE, f"the page has not answered for {hung:.0f} s")
         if not s.idle:
             return None
         limit = cfg.browser_rss_limit_mb

@@ -46,7 +46,12 @@ def state(**kw: object) -> PageState:
         (
             "the page has not answered for 25 s",
             state(answered_t=T0 + 75),
-            (Action.RELOAD, Cause.PAGE_UNRESPONSIVE),
+            (Action.RELAUNCH, Cause.PAGE_UNRESPONSIVE),
+        ),
+        (
+            "hung and silent: relaunch, a reload would wait on the hung renderer",
+            state(answered_t=T0 + 75, last_event_t=T0 + 70),
+            (Action.RELAUNCH, Cause.PAGE_UNRESPONSIVE),
         ),
         ("a big browser, in a game", state(rss_mb=1600.0), None),
         (
@@ -129,7 +134,7 @@ def test_the_relaunch_backoff_doubles_with_each_recovery_of_the_hour_up_to_its_c
     [
         (Cause.BROWSER_CRASHED, "browser_crashed"),
         (Cause.PAGE_CRASHED, "browser_crashed"),
-        (Cause.LAUNCH_FAILED, "browser_crashed"),
+        (Cause.RECOVERY_FAILED, "browser_crashed"),
         (Cause.SILENT_FEED, "execution"),
         (Cause.PAGE_UNRESPONSIVE, "execution"),
         (Cause.BROWSER_MEMORY, "execution"),
