@@ -85,14 +85,18 @@ class Chaos:
     profile_dir: Path
     every_s: float
     rng: random.Random
-    next_t: float = 0.0
+    db: Path
+    next_t: float | None = None  # set once the bot has bet: faults hit a running bot, not its start
+    armed_t: float | None = None
     log: list[tuple[float, str, str]] = field(default_factory=list)  # (wall s, fault, detail)
 
-    def __post_init__(self) -> None:
-        self.next_t = 60.0 + self.rng.expovariate(1 / self.every_s)  # after warm-up
-
     def maybe(self, now: float) -> None:
-        if self.every_s <= 0 or now < self.next_t:
+        if self.next_t is None:
+            if self._has_bet():
+                self.armed_t = now
+                self.next_t = now + 30.0 + self.rng.expovariate(1 / self.every_s)  # after a warm-up
+            return
+        if now < self.next_t:
             return
         self.next_t = now + self.rng.expovariate(1 / self.every_s)
         if self.rng.random() < 0.5:
@@ -109,6 +113,13 @@ class Chaos:
             return
         os.kill(pid, signal.SIGKILL)
         self.log.append((now, "kill", f"SIGKILL browser pid {pid}"))
+
+    def _has_bet(self) -> bool:
+        try:
+            with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=5) as c:
+                return bool(c.execute("SELECT COUNT(*) FROM bets").fetchone()[0])
+        except sqlite3.Error:
+            return False
 
 
 def children(pid: int) -> list[int]:
@@ -178,7 +189,7 @@ def lost_ticks(seen: Seen, truth: dict[str, Any]) -> tuple[int, int, int]:
     feed, sometimes sends no frame for a tick (the next frame's ``partialPrices`` backfills it); its truth lists
     those ticks, and only a tick it did broadcast can be lost.
     """
-    finals = {g["id"]: int(g["final_wire_tick"]) for g in truth["games"]}
+    finals = {g["id"]: int(g["rug_tick"]) for g in truth["games"]}  # the last tick broadcast
     skipped = {g["id"]: set(g["skipped_ticks"]) for g in truth["games"]}
     inner = seen.order[1:-1]
     expected = missing = 0
@@ -254,6 +265,7 @@ def main() -> None:
                     Path(tmp) / "var" / "sim-browser-profile",
                     args.chaos_every,
                     random.Random(args.chaos_seed),
+                    Path(tmp) / "var" / "rugsbot.db",
                 )
             cmd = [
                 sys.executable,
@@ -329,7 +341,7 @@ def main() -> None:
         Path("/tmp/rugsbot-soak-truth.json").write_text(json.dumps(truth))  # kept for a re-read of a long run
         Path("/tmp/rugsbot-soak-last.log").write_text(text)  # kept for reading after the temp dir is gone
         if args.keep is not None:
-            shutil.copytree(tmp, args.keep, dirs_exist_ok=True)
+            shutil.copytree(tmp, args.keep, dirs_exist_ok=True, symlinks=True)  # Chromium's lock links dangle
     summary = dict(re.findall(r"│ (\w+)\s+│ (.+?)\s+│", text))
     checked, expected, missing = lost_ticks(seen, truth)
     mine = [
@@ -444,7 +456,7 @@ def chaos_report(
     failed = [r for r in recoveries if not r.get("ok")]
     durations = sorted(float(r.get("duration_s", 0)) for r in recoveries)
     unexplained, twice = placed_twice(own_bets, db_bets)
-    warm = [s for s in samples if s[0] >= 120.0] or samples
+    warm = [s for s in samples if s[0] >= (chaos.armed_t or 0.0) + 120.0] or samples
     quarter = max(1, len(warm) // 4)
 
     def median(xs: list[int]) -> float:
@@ -462,7 +474,7 @@ def chaos_report(
         "",
         f"`python bench/soak.py --games {args.games} --speed {args.speed} --chaos-every {args.chaos_every:g}` "
         f"(seed {args.chaos_seed}): a fault at random on average every {args.chaos_every:g} s of wall time after a "
-        "60 s warm-up, half `blackhole` (the simulator stops sending game frames to every socket open at that moment;"
+        "30 s warm-up once the bot has bet, half `blackhole` (the simulator stops sending game frames to every socket open at that moment;"
         " pings go on), half SIGKILL of the browser's main process; `[watchdog]` "
         + ", ".join(f"{k} = {v}" for k, v in CHAOS_WATCHDOG.items())
         + " (pages are also reloaded on age, between games).",
@@ -476,7 +488,7 @@ def chaos_report(
         f"| recovery time p50 / max (s) | {durations[len(durations) // 2] if durations else float('nan'):.1f} / "
         f"{durations[-1] if durations else float('nan'):.1f} |",
         f"| the bot's bets on the simulator's book no bet of its database explains / booked twice | {unexplained} / {twice} |",
-        f"| bot RSS, median of the first → last quarter after warm-up (2 min), peak (MB) | {bot_first:.1f} → "
+        f"| bot RSS, median of the first → last quarter after warm-up (2 min after the first bet), peak (MB) | {bot_first:.1f} → "
         f"{bot_last:.1f} ({(bot_last / bot_first - 1) * 100:+.1f} %), peak {bot_peak:.1f} |",
         f"| browser RSS (all Chromium processes), same (MB) | {br_first:.0f} → {br_last:.0f} "
         f"({(br_last / br_first - 1) * 100:+.1f} %), peak {br_peak:.0f} |",

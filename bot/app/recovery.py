@@ -155,6 +155,10 @@ class Recovery:
     def _gone(self, browser: LaunchedBrowser, cause: Cause) -> None:
         if self._stopping() or browser is self._closing or browser is not self.run.browser:
             return  # our own close, or a browser already replaced
+        if self._task is None:  # still starting (logging in): a start that fails is not recovered
+            reason = "the browser closed unexpectedly (crashed or killed) while the run was starting"
+            self._halt(reason, cause.alarm_kind)
+            return
         if self._next is None or self._next.action is not Action.RELAUNCH:
             what = "page crashed" if cause is Cause.PAGE_CRASHED else "closed"
             logger.warning("the browser {} unexpectedly (crashed or killed): relaunching it", what)
