@@ -172,11 +172,7 @@ class LiveRun:
         if parts.governor.state.level.value in ("HALTED", "KILLED"):
             raise _Refused(parts.governor.state.reasons)
         recovery = self.recovery = Recovery(
-            self,
-            halt=self._halt,
-            rearm=self._rearm,
-            make_broker=self._page_broker,
-            stopping=self._stop.is_set,
+            self, halt=self._halt, make_broker=self._page_broker, stopping=self._stop.is_set
         )
         await recovery.open(parts)
         ext = extension_dir(self.settings, self.options) if self.mode.clicks else None

@@ -21,14 +21,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
 from bot.app.drift_alarm import ALARM_KIND, DriftAlarm
 from bot.app.heartbeat import Heartbeat
+from bot.app.login import alarm_kind
 from bot.app.watchdog import Action, Cause, GameFrames, PageState, Plan, Watchdog
+from bot.browser.errors import SigningRequested
 from bot.browser.processes import browser_rss_mb
 from bot.browser.singleton import user_data_dir
 from bot.game.state import Phase
@@ -51,7 +53,7 @@ BETWEEN_GAMES = (Phase.RUGGED, Phase.COOLDOWN, Phase.PRESALE)
 
 
 class Recovery:
-    """One run's watchdog. ``halt(reason, kind)``, ``rearm()`` and ``make_broker(page)`` are the run's own
+    """One run's watchdog. ``halt(reason, kind)`` and ``make_broker(page)`` are the run's own
     (bot/app/live.py); ``stopping()`` says the run is ending (nothing is recovered then)."""
 
     def __init__(
@@ -59,7 +61,6 @@ class Recovery:
         run: LiveRun,
         *,
         halt: Callable[[str, str], None],
-        rearm: Callable[[], Awaitable[None]],
         make_broker: Callable[[Page], Broker],
         stopping: Callable[[], bool],
     ) -> None:
@@ -71,7 +72,6 @@ class Recovery:
         self.loaded_t = self.answered_t = time.time()
         self.heartbeat: Heartbeat | None = None
         self._halt = halt
-        self._rearm = rearm
         self._make_broker = make_broker
         self._stopping = stopping
         self._next: Plan | None = None  # a crash, or a reload that failed: done on the next check
@@ -243,6 +243,9 @@ class Recovery:
             else:
                 await self._relaunch(plan)
             await self._rearm()
+        except SigningRequested as exc:  # only a human may approve that: never retried
+            error = f"{type(exc).__name__}: {exc.reason}"
+            self._halt(exc.reason, alarm_kind(exc))
         except Exception as exc:  # the next check tries again (a relaunch), within the hourly cap
             error = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
             logger.warning("watchdog: {a} failed: {e}", a=plan.action.value, e=error)
@@ -257,6 +260,15 @@ class Recovery:
         if ok:
             logger.info("watchdog: recovered by {a} in {s:.1f} s", a=plan.action.value, s=took)
         self._record(t0, plan, ok, took, error)
+
+    async def _rearm(self) -> None:
+        """Log in again and verify every control, as after any reload (bot/app/login.py). A login that does not
+        complete (e.g. the feed went silent again meanwhile) raises and is retried by a relaunch; a missing
+        control has halted the run through the broker already."""
+        run = self.run
+        if run.login is None or run.page is None or run.broker is None or run.parts is None:
+            return  # dry-run: nothing to arm
+        await run.login.rearm(run.page, run.broker, run.parts.gate)
 
     async def _clicks_done(self) -> None:
         """Wait for a click in flight to report (its confirmation timeout bounds it)."""

@@ -46,8 +46,7 @@ class Cause(StrEnum):
     @property
     def alarm_kind(self) -> str:
         """The governor's alarm kind when this cause halts the run (bot/risk/guards/alarms.py)."""
-        crashed = (Cause.BROWSER_CRASHED, Cause.PAGE_CRASHED, Cause.RECOVERY_FAILED)
-        return "browser_crashed" if self in crashed else "execution"
+        return "browser_crashed" if self in (Cause.BROWSER_CRASHED, Cause.PAGE_CRASHED) else "execution"
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,7 +134,7 @@ def test_the_relaunch_backoff_doubles_with_each_recovery_of_the_hour_up_to_its_c
     [
         (Cause.BROWSER_CRASHED, "browser_crashed"),
         (Cause.PAGE_CRASHED, "browser_crashed"),
-        (Cause.RECOVERY_FAILED, "browser_crashed"),
+        (Cause.RECOVERY_FAILED, "execution"),
         (Cause.SILENT_FEED, "execution"),
         (Cause.PAGE_UNRESPONSIVE, "execution"),
         (Cause.BROWSER_MEMORY, "execution"),
