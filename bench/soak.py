@@ -469,27 +469,31 @@ def chaos_report(
     br_peak = max((s[2] for s in warm), default=0) / 1024
     title = "## Soak with faults: the watchdog under blackholes, browser kills and reloads"
     head = lines[2:]  # the plain soak's table and samples, under this section's title
+    settings = ", ".join(f"{k} = {v}" for k, v in CHAOS_WATCHDOG.items())
+    nan = float("nan")
+    p50, worst = (durations[len(durations) // 2], durations[-1]) if durations else (nan, nan)
+    errors = "; ".join(str(r.get("error", r)) for r in failed[:3])
     return [
         title,
         "",
         f"`python bench/soak.py --games {args.games} --speed {args.speed} --chaos-every {args.chaos_every:g}` "
-        f"(seed {args.chaos_seed}): a fault at random on average every {args.chaos_every:g} s of wall time after a "
-        "30 s warm-up once the bot has bet, half `blackhole` (the simulator stops sending game frames to every socket open at that moment;"
-        " pings go on), half SIGKILL of the browser's main process; `[watchdog]` "
-        + ", ".join(f"{k} = {v}" for k, v in CHAOS_WATCHDOG.items())
-        + " (pages are also reloaded on age, between games).",
+        f"(seed {args.chaos_seed}): a fault at random on average every {args.chaos_every:g} s of wall time, "
+        "from 30 s after the bot's first bet: half `blackhole` (the simulator sends no more game frames to the "
+        "sockets open at that moment; pings go on), half SIGKILL of the browser's main process. `[watchdog]` "
+        f"{settings} (pages are also reloaded on age, between games). Frames sent while a page was blackholed "
+        "or its browser dead are lost by design; the plain table below counts them.",
         "",
         "| watchdog measure | value |",
         "|---|---|",
         f"| faults injected | {', '.join(f'{k} {v}' for k, v in sorted(injected.items())) or 'none'} |",
         f"| recoveries recorded (SQLite `recovery` events) | {len(recoveries)}: "
         f"{', '.join(f'{k} {v}' for k, v in sorted(made.items()))} |",
-        f"| recoveries that failed | {len(failed)}{': ' + '; '.join(str(r.get('error', r)) for r in failed[:3]) if failed else ''} |",
-        f"| recovery time p50 / max (s) | {durations[len(durations) // 2] if durations else float('nan'):.1f} / "
-        f"{durations[-1] if durations else float('nan'):.1f} |",
-        f"| the bot's bets on the simulator's book no bet of its database explains / booked twice | {unexplained} / {twice} |",
-        f"| bot RSS, median of the first → last quarter after warm-up (2 min after the first bet), peak (MB) | {bot_first:.1f} → "
-        f"{bot_last:.1f} ({(bot_last / bot_first - 1) * 100:+.1f} %), peak {bot_peak:.1f} |",
+        f"| recoveries that failed (retried by a relaunch) | {len(failed)}{': ' + errors if failed else ''} |",
+        f"| recovery time p50 / max (s) | {p50:.1f} / {worst:.1f} |",
+        "| the bot's bets on the simulator's book that no bet of its database explains / booked twice | "
+        f"{unexplained} / {twice} |",
+        "| bot RSS, median of the first → last quarter after warm-up (2 min after the first bet), peak (MB) | "
+        f"{bot_first:.1f} → {bot_last:.1f} ({(bot_last / bot_first - 1) * 100:+.1f} %), peak {bot_peak:.1f} |",
         f"| browser RSS (all Chromium processes), same (MB) | {br_first:.0f} → {br_last:.0f} "
         f"({(br_last / br_first - 1) * 100:+.1f} %), peak {br_peak:.0f} |",
         f"| wall time (s) | {wall:.0f} |",

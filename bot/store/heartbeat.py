@@ -58,8 +58,8 @@ class HeartbeatStore(StoreBase):
             conn.execute(
                 "INSERT INTO heartbeat (id, pid, host, session, started, t, interval_s, stopped) "
                 "VALUES (1, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT(id) DO UPDATE SET pid = excluded.pid, "
-                "host = excluded.host, session = excluded.session, started = excluded.started, t = excluded.t, "
-                "interval_s = excluded.interval_s, stopped = NULL",
+                "host = excluded.host, session = excluded.session, started = excluded.started, "
+                "t = excluded.t, interval_s = excluded.interval_s, stopped = NULL",
                 (pid, host, session, started, t, interval_s),
             )
 

@@ -92,7 +92,10 @@ def test_a_hung_page_is_relaunched_and_rearmed_and_bets_go_on(tmp_path: Path, si
         await hung_page.evaluate("setTimeout(() => { for (;;) {} }, 0)")
         recovery = bot.recovery
         assert recovery is not None
-        ok = await wait_for(lambda: recovery.count >= 1 and not recovery.busy and bot.broker.armed, 90)  # type: ignore[union-attr]
+        ok = await wait_for(
+            lambda: recovery.count >= 1 and not recovery.busy and bot.broker is not None and bot.broker.armed,
+            90,
+        )
         seen["recovered"] = ok
         seen["new_page"] = bot.page is not hung_page
         before = confirmed(bot)

@@ -132,7 +132,8 @@ Call log:
     [
         (
             EXIT_21,
-            "The profile appears to be in use by another Chromium process (4242) on another computer (otherbox).",
+            "The profile appears to be in use by another Chromium process (4242) on another computer "
+            "(otherbox).",
         ),
         (
             "x\n[pid=1][err] [1:1:0101/000000.000001:ERROR:a.cc:1] first error\n"
@@ -227,7 +228,8 @@ def test_any_other_launch_failure_is_one_line_with_chromiums_reason(
     fake = tmp_path / "chromium"
     fake.write_text(
         "#!/bin/sh\n"
-        'echo "[9:9:0101/000000.000000:FATAL:sandbox_linux.cc(1)] Check failed: the stand-in browser cannot start." >&2\n'
+        'echo "[9:9:0101/000000.000000:FATAL:sandbox_linux.cc(1)] Check failed: '
+        'the stand-in browser cannot start." >&2\n'
         "exit 1\n"
     )
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
