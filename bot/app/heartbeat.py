@@ -13,7 +13,9 @@ import contextlib
 import os
 import socket
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from loguru import logger
 
@@ -21,9 +23,16 @@ from bot.store.db import Store
 
 
 class Heartbeat:
-    """``start()`` beats at once and then every ``interval_s``; ``stop()`` records a clean stop."""
+    """``start()`` beats at once and then every ``interval_s``; ``stop()`` records a clean stop. ``counters()``:
+    what the run counts, written with each beat."""
 
-    def __init__(self, db_path: Path, session: str, interval_s: float) -> None:
+    def __init__(
+        self,
+        db_path: Path,
+        session: str,
+        interval_s: float,
+        counters: Callable[[], Mapping[str, Any]] | None = None,
+    ) -> None:
         self.db_path = db_path
         self.session = session
         self.interval_s = interval_s
@@ -34,6 +43,7 @@ class Heartbeat:
         self._store: Store | None = None
         self._task: asyncio.Task[None] | None = None
         self._failed = False
+        self._counters = counters  # read on the event loop at each beat (cheap), written in the thread
 
     async def start(self) -> None:
         try:
@@ -54,6 +64,7 @@ class Heartbeat:
         if store is None:
             return
         try:
+            counters = dict(self._counters()) if self._counters is not None else None
             await asyncio.to_thread(
                 store.beat,
                 pid=self.pid,
@@ -62,6 +73,7 @@ class Heartbeat:
                 started=self.started,
                 t=time.time(),
                 interval_s=self.interval_s,
+                counters=counters,
             )
             self.beats += 1
             self._failed = False

@@ -86,7 +86,9 @@ class Recovery:
     async def open(self, parts: LoopParts) -> None:
         """Once the session exists: start the heartbeat, watch the tracker's drift counters (bot/game/drift.py)."""
         settings = self.run.settings
-        self.heartbeat = Heartbeat(settings.db_path, parts.governor.session, self.config.heartbeat_s)
+        self.heartbeat = Heartbeat(
+            settings.db_path, parts.governor.session, self.config.heartbeat_s, counters=self.live_counters
+        )
         await self.heartbeat.start()
         if isinstance(parts.tracker, GameTracker):
             drift = parts.tracker.counters.drift
@@ -141,6 +143,11 @@ class Recovery:
         if drift:
             parts.append(f"protocol drift {drift} events")
         return " · ".join(parts)
+
+    def live_counters(self) -> dict[str, Any]:
+        """What the heartbeat carries while the run goes on (``status`` of a running bot)."""
+        drift = self.frames.drift_alarm.drift.total if self.frames.drift_alarm is not None else 0
+        return {"recoveries": self.policy.total, "protocol_drift": drift}
 
     def summary_fields(self) -> dict[str, Any]:
         """What the run adds to its session summary."""

@@ -1,7 +1,8 @@
 """Liveness: a running bot says so in the database every few seconds, and ``status`` tells running from crashed.
 
 One row (``id = 1``), updated in place by a timer task of the run (bot/app/heartbeat.py), never by the frame
-path: pid, host, session, when the run started, the last beat and, at a clean stop, when it stopped. A process
+path: pid, host, session, when the run started, the last beat, at a clean stop when it stopped, and what the
+run counts meanwhile (``counters``: recoveries, protocol drift; ``status`` shows them while it runs). A process
 that dies (SIGKILL, OOM, power) leaves the row as it was, so a reader sees a heartbeat that is not stopped and
 either names a dead pid on this host or is too old: that run crashed.
 
@@ -11,10 +12,11 @@ now", and the writer creates it on its first beat; a reader of a database withou
 
 from __future__ import annotations
 
+import json
 import socket
 import sqlite3
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.browser.processes import pid_running
@@ -32,7 +34,8 @@ CREATE TABLE IF NOT EXISTS heartbeat (
     started REAL NOT NULL,
     t REAL NOT NULL,
     interval_s REAL NOT NULL,
-    stopped REAL
+    stopped REAL,
+    counters TEXT
 )
 """
 
@@ -46,21 +49,38 @@ class HeartbeatRow:
     t: float
     interval_s: float
     stopped: float | None
+    counters: dict[str, Any]  # what the run counts while it runs (recoveries, protocol drift)
 
 
 class HeartbeatStore(StoreBase):
     def beat(
-        self, *, pid: int, host: str, session: str | None, started: float, t: float, interval_s: float
+        self,
+        *,
+        pid: int,
+        host: str,
+        session: str | None,
+        started: float,
+        t: float,
+        interval_s: float,
+        counters: Mapping[str, Any] | None = None,
     ) -> None:
         """Write the one heartbeat row (a new run replaces the previous run's row)."""
         with self._tx() as conn:
             conn.execute(_CREATE)
             conn.execute(
-                "INSERT INTO heartbeat (id, pid, host, session, started, t, interval_s, stopped) "
-                "VALUES (1, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT(id) DO UPDATE SET pid = excluded.pid, "
+                "INSERT INTO heartbeat (id, pid, host, session, started, t, interval_s, stopped, counters) "
+                "VALUES (1, ?, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT(id) DO UPDATE SET pid = excluded.pid, "
                 "host = excluded.host, session = excluded.session, started = excluded.started, "
-                "t = excluded.t, interval_s = excluded.interval_s, stopped = NULL",
-                (pid, host, session, started, t, interval_s),
+                "t = excluded.t, interval_s = excluded.interval_s, stopped = NULL, counters = excluded.counters",
+                (
+                    pid,
+                    host,
+                    session,
+                    started,
+                    t,
+                    interval_s,
+                    json.dumps(dict(counters or {}), sort_keys=True),
+                ),
             )
 
     def stop_heartbeat(self, *, pid: int, t: float) -> None:
@@ -73,11 +93,13 @@ class HeartbeatStore(StoreBase):
         """The row, or ``None`` when no run ever beat here (works on a read-only store)."""
         try:
             r = self._conn.execute(
-                "SELECT pid, host, session, started, t, interval_s, stopped FROM heartbeat WHERE id = 1"
+                "SELECT pid, host, session, started, t, interval_s, stopped, counters FROM heartbeat WHERE id = 1"
             ).fetchone()
         except sqlite3.OperationalError:  # no such table: no run of this version ever started here
             return None
-        return None if r is None else HeartbeatRow(int(r[0]), str(r[1]), r[2], r[3], r[4], r[5], r[6])
+        if r is None:
+            return None
+        return HeartbeatRow(int(r[0]), str(r[1]), r[2], r[3], r[4], r[5], r[6], json.loads(r[7] or "{}"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +112,7 @@ class Liveness:
     host: str | None
     session: str | None
     heartbeat_age_s: float | None
+    counters: dict[str, Any] = field(default_factory=dict)
 
     @property
     def running(self) -> bool:
@@ -104,6 +127,7 @@ class Liveness:
             "host": self.host,
             "heartbeat_session": self.session,
             "heartbeat_age_s": age,
+            "live_counters": self.counters,
         }
 
 
@@ -127,4 +151,4 @@ def liveness(
         state = "crashed"
     else:
         state = "running"
-    return Liveness(state, row.pid, row.host, row.session, age)
+    return Liveness(state, row.pid, row.host, row.session, age, row.counters)

@@ -144,17 +144,21 @@ def test_the_heartbeat_task_beats_every_interval_and_says_stopped_at_the_end(tmp
     db = tmp_path / "r.db"
     Store.open(db).close()
 
-    async def scenario() -> tuple[int, str, str]:
-        hb = Heartbeat(db, "s9", interval_s=0.1)
+    counted = {"recoveries": 0}
+
+    async def scenario() -> tuple[int, str, str, dict[str, int]]:
+        hb = Heartbeat(db, "s9", interval_s=0.1, counters=lambda: counted)
         await hb.start()
+        counted["recoveries"] = 2  # what the run counts meanwhile reaches the next beats
         await asyncio.sleep(0.55)
         with Store.open_readonly(db) as ro:
-            during = liveness(ro, time.time()).state
+            live = liveness(ro, time.time())
         await hb.stop()
         with Store.open_readonly(db) as ro:
             after = liveness(ro, time.time()).state
-        return hb.beats, during, after
+        return hb.beats, live.state, after, live.counters
 
-    beats, during, after = asyncio.run(scenario())
+    beats, during, after, counters = asyncio.run(scenario())
     assert beats >= 4
     assert (during, after) == ("running", "stopped")
+    assert counters == {"recoveries": 2}
