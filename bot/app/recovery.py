@@ -78,6 +78,7 @@ class Recovery:
         self._closing: LaunchedBrowser | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._done = False  # stop() was called: the run is shutting down and closes the browser itself
         self._probe_t = self._rss_t = 0.0
         self._rss_mb: float | None = None
 
@@ -122,6 +123,7 @@ class Recovery:
         self._task = asyncio.create_task(self._run(), name="watchdog")
 
     async def stop(self) -> None:
+        self._done = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -160,8 +162,8 @@ class Recovery:
     # ------------------------------------------------------------------ the task
 
     def _gone(self, browser: LaunchedBrowser, cause: Cause) -> None:
-        if self._stopping() or browser is self._closing or browser is not self.run.browser:
-            return  # our own close, or a browser already replaced
+        if self._stopping() or self._done or browser is self._closing or browser is not self.run.browser:
+            return  # the run is closing it, or we are, or it was replaced already
         if self._task is None:  # still starting (logging in): a start that fails is not recovered
             reason = "the browser closed unexpectedly (crashed or killed) while the run was starting"
             self._halt(reason, cause.alarm_kind)
