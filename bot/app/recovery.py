@@ -1,6 +1,7 @@
-"""The run's recoveries: the watchdog's task samples the page and the browser every second, asks the policy
-(bot/app/watchdog.py) and acts: reload the page and re-arm, or relaunch the persistent context and re-arm, or halt
-past ``[watchdog] max_recoveries_per_hour``. It is also a frame sink (game frames seen, the protocol-drift alarm).
+"""The run's recoveries: the watchdog's task samples the page and the browser every second, asks the
+policy (bot/app/watchdog.py) and acts: reload the page and re-arm, or relaunch the persistent context and
+re-arm, or halt past ``[watchdog] max_recoveries_per_hour``. It also owns the run's heartbeat
+(bot/app/heartbeat.py) and a frame sink (game frames seen, the protocol-drift alarm).
 
 Order of a recovery, and why:
 1. the policy's cap is checked first (a crash loop halts with its reason instead of relaunching forever);
@@ -11,8 +12,9 @@ Order of a recovery, and why:
 4. reload (the same page and broker: the broker disarms itself on the navigation) or relaunch (a crashed browser
    after a backoff; the old context closed, a new one launched on the same locked profile, the wallet unlocked, the
    sniffer attached to the new page before ``goto``, a new broker for the new page swapped into the loop);
-5. re-arm exactly as after any reload (bot/app/login.py: log in, verify every control, reopen the gate on frames
-   received after arming); a re-arm that fails halts, as it always has;
+5. re-arm exactly as after any reload (bot/app/login.py: log in, verify every control, reopen the gate on
+   frames received after arming); a login that does not complete is retried by a relaunch (within the cap), a
+   missing control or a signing request halts, as they always have;
 6. one ``recovery`` event in the database (action, cause, detail, ok, seconds) and a log line.
 """
 
@@ -85,7 +87,7 @@ class Recovery:
     # ------------------------------------------------------------------ hooks of the run
 
     async def open(self, parts: LoopParts) -> None:
-        """Once the session exists: start the heartbeat, watch the tracker's drift counters (bot/game/drift.py)."""
+        """Once the session exists: start the heartbeat; watch the tracker's drift counters (bot/game/drift.py)."""
         settings = self.run.settings
         self.heartbeat = Heartbeat(
             settings.db_path, parts.governor.session, self.config.heartbeat_s, counters=self.live_counters
