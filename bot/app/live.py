@@ -210,7 +210,6 @@ class LiveRun:
         if broker is None:
             broker = self._attach(self._page_broker(page))
         await page.goto(target.url, wait_until="domcontentloaded")
-        recovery.page_loaded()
         if self.login is not None:
             await self.login.connect(page)
             if self._stop.is_set():
@@ -245,14 +244,15 @@ class LiveRun:
         return broker
 
     def _page_broker(self, page: Page) -> Broker:
-        """The broker that clicks on ``page`` (at start, and on the new page after a relaunch)."""
+        """The broker that clicks on ``page`` (at start; on the new page after a relaunch). A page that died
+        (crash, kill) lost its controls without a site change: no halt, the watchdog relaunches."""
         assert self.parts is not None
         return browser_broker(
             page,
             self.parts.config,
             arm_timeout_s=self.options.arm_timeout_s,
             feed_ok=self._feed_ok,
-            on_halt=lambda r: self._halt(r, "page_control_missing"),
+            on_halt=lambda r: None if page.is_closed() else self._halt(r, "page_control_missing"),
         )
 
     def _feed_ok(self) -> bool:

@@ -122,6 +122,8 @@ class Recovery:
         self.loaded_t = self.answered_t = time.time()
 
     def start(self) -> None:
+        """The run is armed: watch from now on (the silence and age clocks start now)."""
+        self.page_loaded()
         self._task = asyncio.create_task(self._run(), name="watchdog")
 
     async def stop(self) -> None:

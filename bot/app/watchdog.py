@@ -7,7 +7,8 @@ without a browser. The rules (profile section ``[watchdog]``, bot/config/section
   do not count) for ``reload_after_silent_s`` since the page was (re)loaded → reload; a reload that brought no
   game frame → relaunch. Never while a click is in flight (its report must come back first), never during a
   maintenance notice (the site says it is quiet on purpose);
-* **hung page**: the page has not answered a trivial script for as long → relaunch (a reload cannot help: the
+* **hung page**: the page has not answered a trivial script for as long (at least ``HUNG_MIN_S``: a busy
+  machine delays a script by seconds, a hung renderer never answers) → relaunch (a reload cannot help: the
   navigation waits for the same hung renderer, Chromium 14x);
 * **crash**: the browser or its page died → relaunch (after a backoff that doubles with each recovery that hour);
 * **memory / age**: the browser's processes above ``browser_rss_limit_mb`` → relaunch; the page older than
@@ -26,6 +27,7 @@ from bot.app.drift_alarm import DriftAlarm
 from bot.config.sections import WatchdogConfig
 
 HOUR_S = 3600.0
+HUNG_MIN_S = 20.0
 GAME_EVENT_PREFIX = "42"  # Socket.IO EVENT packet on the default namespace (shared/protocol.md)
 
 
@@ -108,7 +110,7 @@ class Watchdog:
         hung = s.now - max(
             s.answered_t, s.loaded_t
         )  # first: a hung page is often silent too, and cannot reload
-        if hung > cfg.reload_after_silent_s and not s.clicking:
+        if hung > max(cfg.reload_after_silent_s, HUNG_MIN_S) and not s.clicking:
             return Plan(
                 Action.RELAUNCH, Cause.PAGE_UNRESPONSIVE, f"the page has not answered for {hung:.0f} s"
             )

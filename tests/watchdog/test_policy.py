@@ -48,6 +48,7 @@ def state(**kw: object) -> PageState:
             state(answered_t=T0 + 75),
             (Action.RELAUNCH, Cause.PAGE_UNRESPONSIVE),
         ),
+        ("the page has not answered for 15 s (busy, not hung)", state(answered_t=T0 + 85), None),
         (
             "hung and silent: relaunch, a reload would wait on the hung renderer",
             state(answered_t=T0 + 75, last_event_t=T0 + 70),
@@ -72,6 +73,16 @@ def test_what_a_page_state_needs(name: str, s: PageState, want: tuple[Action, Ca
     plan = Watchdog(CFG).plan(s)
     got = None if plan is None else (plan.action, plan.cause)
     assert got == want, name
+
+
+def test_a_short_silence_setting_does_not_make_a_slow_page_hung() -> None:
+    """A busy machine may delay a script by seconds: hung means at least HUNG_MIN_S without an answer."""
+    from bot.app.watchdog import HUNG_MIN_S
+
+    dog = Watchdog(CFG.model_copy(update={"reload_after_silent_s": 6.0}))
+    assert dog.plan(state(answered_t=T0 + 100 - HUNG_MIN_S + 1)) is None
+    hung = dog.plan(state(answered_t=T0 + 100 - HUNG_MIN_S - 1))
+    assert hung is not None and hung.cause is Cause.PAGE_UNRESPONSIVE
 
 
 def test_limits_set_to_none_are_off() -> None:
