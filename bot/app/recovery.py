@@ -173,9 +173,10 @@ class Recovery:
             self._halt(reason, cause.alarm_kind)
             return
         if self._next is None or self._next.action is not Action.RELAUNCH:
-            what = "page crashed" if cause is Cause.PAGE_CRASHED else "closed"
-            logger.warning("the browser {} unexpectedly (crashed or killed): relaunching it", what)
-            self._next = Plan(Action.RELAUNCH, cause, f"{cause.value.replace('_', ' ')} (crashed or killed)")
+            what = "page crashed" if cause is Cause.PAGE_CRASHED else "browser closed unexpectedly"
+            detail = f"the {what} (crashed or killed)"
+            logger.warning("{}", detail)
+            self._next = Plan(Action.RELAUNCH, cause, detail)
         if self.run.parts is not None and self.run.parts.gate is not None:
             self.run.parts.gate.close()  # no decision for a page that is gone
         self._wake.set()
