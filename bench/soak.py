@@ -472,7 +472,9 @@ def chaos_report(
     settings = ", ".join(f"{k} = {v}" for k, v in CHAOS_WATCHDOG.items())
     nan = float("nan")
     p50, worst = (durations[len(durations) // 2], durations[-1]) if durations else (nan, nan)
-    errors = "; ".join(str(r.get("error", r)) for r in failed[:3])
+    errors = ", ".join(
+        f"{n}× {e}" for e, n in Counter(str(r.get("error", "?"))[:60] + "…" for r in failed).most_common()
+    )
     return [
         title,
         "",
@@ -488,7 +490,8 @@ def chaos_report(
         f"| faults injected | {', '.join(f'{k} {v}' for k, v in sorted(injected.items())) or 'none'} |",
         f"| recoveries recorded (SQLite `recovery` events) | {len(recoveries)}: "
         f"{', '.join(f'{k} {v}' for k, v in sorted(made.items()))} |",
-        f"| recoveries that failed (retried by a relaunch) | {len(failed)}{': ' + errors if failed else ''} |",
+        "| recoveries that failed, each retried by a relaunch (a fault hit the page while it was being re-armed) | "
+        f"{len(failed)}{': ' + errors if failed else ''} |",
         f"| recovery time p50 / max (s) | {p50:.1f} / {worst:.1f} |",
         "| the bot's bets on the simulator's book that no bet of its database explains / booked twice | "
         f"{unexplained} / {twice} |",

@@ -264,14 +264,16 @@ class LiveRun:
         return h.connected and age is not None and age < self.profile.guards.feed_silent_s
 
     async def _rearm(self) -> None:
-        """After a reload: log in again and re-verify the controls; a failure halts."""
+        """After a reload: log in again and re-verify the controls; a failure halts (unless the page died
+        meanwhile: the watchdog relaunches the browser)."""
         if self.login is None or self.page is None or self.broker is None or self.parts is None:
             return
-        self._rearming = True
+        self._rearming, page = True, self.page
         try:
-            await self.login.rearm(self.page, self.broker, self.parts.gate)
+            await self.login.rearm(page, self.broker, self.parts.gate)
         except HaltRequired as exc:
-            self._halt(exc.reason, alarm_kind(exc))
+            if not page.is_closed():
+                self._halt(exc.reason, alarm_kind(exc))
         finally:
             self._rearming = False
 

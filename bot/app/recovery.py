@@ -69,7 +69,7 @@ class Recovery:
         self.run = run
         self.config = run.profile.watchdog
         self.policy = Watchdog(self.config)
-        self.busy = False
+        self._busy = False
         self.frames = GameFrames(self._drifted)  # the sniffer sink (live.py)
         self.loaded_t = self.answered_t = time.time()
         self.heartbeat: Heartbeat | None = None
@@ -135,6 +135,12 @@ class Recovery:
             self._task = None
 
     @property
+    def busy(self) -> bool:
+        """A recovery is under way or due (a crash seen, a failed one to retry): the run's own re-arm after a
+        navigation must not run meanwhile (bot/app/live.py)."""
+        return self._busy or self._next is not None
+
+    @property
     def count(self) -> int:
         """Recoveries made by this run (each is a ``recovery`` event of the session)."""
         return self.policy.total
@@ -186,7 +192,7 @@ class Recovery:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=CHECK_EVERY_S)
             self._wake.clear()
-            if self._stopping() or self.run.halt_reason is not None or self.busy:
+            if self._stopping() or self.run.halt_reason is not None or self._busy:
                 continue
             plan, self._next = self._next, None
             if plan is None:
@@ -246,7 +252,7 @@ class Recovery:
             d=plan.detail,
             n=self.policy.in_last_hour,
         )
-        self.busy = True
+        self._busy = True
         error = ""
         try:
             if run.parts is not None and run.parts.gate is not None:
@@ -267,8 +273,9 @@ class Recovery:
                 self._next = Plan(
                     Action.RELAUNCH, Cause.RECOVERY_FAILED, f"{plan.action.value} failed: {error}"
                 )
+                self._wake.set()
         finally:
-            self.busy = False
+            self._busy = False
         ok = not error and run.halt_reason is None
         took = time.time() - t0
         if ok:
