@@ -9,7 +9,7 @@ without a browser. The rules (profile section ``[watchdog]``, bot/config/section
   maintenance notice (the site says it is quiet on purpose);
 * **hung page**: the page has not answered a trivial script for as long (at least ``HUNG_MIN_S``: a busy
   machine delays a script by seconds, a hung renderer never answers) → relaunch (a reload cannot help: the
-  navigation waits for the same hung renderer, Chromium 14x);
+  navigation waits for the same hung renderer: Chromium 156, Playwright 1.65);
 * **crash**: the browser or its page died → relaunch (after a backoff that doubles with each recovery that hour);
 * **memory / age**: the browser's processes above ``browser_rss_limit_mb`` → relaunch; the page older than
   ``max_page_age_h`` → reload; both only between games with no bet open (:attr:`PageState.idle`);

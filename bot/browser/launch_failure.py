@@ -1,7 +1,7 @@
 """A browser that would not start, explained in one line with Chromium's own reason.
 
 Playwright reports every early exit of Chromium as ``TargetClosedError: Target page, context or browser has been
-closed`` and appends the browser's stderr after ``Browser logs:`` (playwright 1.4x). The reason is in there, in
+closed`` and appends the browser's stderr after ``Browser logs:`` (Playwright 1.65). The reason is in there, in
 Chromium's log format ``[pid:tid:date:LEVEL:file.cc:line] message``, among noise (the distribution's wrapper
 script, "Can't open display" once the browser is already going down). This module picks the reason out so the
 operator reads, e.g., "The profile appears to be in use by another Chromium process (4242) on another computer

@@ -110,7 +110,7 @@ def test_doctor_says_a_browser_is_running_on_a_live_local_lock(
     assert c.level is Level.WARN and "a browser is running on it" in c.detail and "this host" in c.detail
 
 
-# The text Playwright 1.4x raised for Chromium's exit 21 on this machine (captured from a real launch; the same
+# The text Playwright 1.65 raised for Chromium 156's exit 21 on this machine (captured from a real launch; the same
 # launch is repeated for real below when a browser is present).
 EXIT_21 = """BrowserType.launch_persistent_context: Target page, context or browser has been closed
 Browser logs:
