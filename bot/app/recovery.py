@@ -51,6 +51,10 @@ PROBE_EVERY_S = 5.0  # the page answers a trivial script (a hung renderer does n
 PROBE_TIMEOUT_S = 5.0
 RSS_EVERY_S = 30.0
 RELOAD_TIMEOUT_MS = 30_000
+# A whole recovery (wait for a click, reload or relaunch, log in, verify the controls) that takes longer is given up
+# and retried by a relaunch: a browser killed while it starts can leave a Playwright call waiting forever (seen in
+# the soak, Playwright 1.65). Under load a relaunch with its login took up to ~2 minutes.
+RECOVERY_TIMEOUT_S = 180.0
 BETWEEN_GAMES = (Phase.RUGGED, Phase.COOLDOWN, Phase.PRESALE)
 
 
@@ -255,19 +259,13 @@ class Recovery:
         self._busy = True
         error = ""
         try:
-            if run.parts is not None and run.parts.gate is not None:
-                run.parts.gate.close()
-            await self._clicks_done()
-            if plan.action is Action.RELOAD:
-                await self._reload()
-            else:
-                await self._relaunch(plan)
-            await self._rearm()
+            await asyncio.wait_for(self._act(plan), timeout=RECOVERY_TIMEOUT_S)
         except SigningRequested as exc:  # only a human may approve that: never retried
             error = f"{type(exc).__name__}: {exc.reason}"
             self._halt(exc.reason, alarm_kind(exc))
         except Exception as exc:  # the next check tries again (a relaunch), within the hourly cap
-            error = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
+            first = (str(exc).splitlines() or [""])[0][:200] or f"no answer within {RECOVERY_TIMEOUT_S:g} s"
+            error = f"{type(exc).__name__}: {first}"
             logger.warning("watchdog: {a} failed: {e}", a=plan.action.value, e=error)
             if not self._stopping():
                 self._next = Plan(
@@ -281,6 +279,17 @@ class Recovery:
         if ok:
             logger.info("watchdog: recovered by {a} in {s:.1f} s", a=plan.action.value, s=took)
         self._record(t0, plan, ok, took, error)
+
+    async def _act(self, plan: Plan) -> None:
+        run = self.run
+        if run.parts is not None and run.parts.gate is not None:
+            run.parts.gate.close()
+        await self._clicks_done()
+        if plan.action is Action.RELOAD:
+            await self._reload()
+        else:
+            await self._relaunch(plan)
+        await self._rearm()
 
     async def _rearm(self) -> None:
         """Log in again and verify every control, as after any reload (bot/app/login.py). A login that does not
