@@ -8,7 +8,8 @@ without a browser. The rules (profile section ``[watchdog]``, bot/config/section
   game frame → relaunch. Never while a click is in flight (its report must come back first), never during a
   maintenance notice (the site says it is quiet on purpose);
 * **hung page**: the page has not answered a trivial script for as long (at least ``HUNG_MIN_S``: a busy
-  machine delays a script by seconds, a hung renderer never answers) → relaunch (a reload cannot help: the
+  machine delays a script by seconds, a hung renderer never answers), or the feed is silent and the page missed
+  its last probe (``UNANSWERED_S``; a hung renderer stops the feed too) → relaunch (a reload cannot help: the
   navigation waits for the same hung renderer: Chromium 156, Playwright 1.65);
 * **crash**: the browser or its page died → relaunch (after a backoff that doubles with each recovery that hour);
 * **memory / age**: the browser's processes above ``browser_rss_limit_mb`` → relaunch; the page older than
@@ -28,6 +29,7 @@ from bot.config.sections import WatchdogConfig
 
 HOUR_S = 3600.0
 HUNG_MIN_S = 20.0
+UNANSWERED_S = 8.0  # a page probed every 5 s that has not answered for this long missed its last probe
 GAME_EVENT_PREFIX = "42"  # Socket.IO EVENT packet on the default namespace (shared/protocol.md)
 
 
@@ -107,15 +109,17 @@ class Watchdog:
     def plan(self, s: PageState) -> Plan | None:
         """The recovery this state needs now, or ``None``."""
         cfg = self.config
-        hung = s.now - max(
-            s.answered_t, s.loaded_t
-        )  # first: a hung page is often silent too, and cannot reload
-        if hung > max(cfg.reload_after_silent_s, HUNG_MIN_S) and not s.clicking:
+        hung = s.now - max(s.answered_t, s.loaded_t)
+        silent = s.now - max(s.loaded_t, s.last_event_t or s.loaded_t)
+        # First: a hung renderer also stops the feed (its frames pass through it), and a reload would wait on it.
+        quiet = silent > cfg.reload_after_silent_s
+        if not s.clicking and (
+            hung > max(cfg.reload_after_silent_s, HUNG_MIN_S) or (quiet and hung > UNANSWERED_S)
+        ):
             return Plan(
                 Action.RELAUNCH, Cause.PAGE_UNRESPONSIVE, f"the page has not answered for {hung:.0f} s"
             )
-        silent = s.now - max(s.loaded_t, s.last_event_t or s.loaded_t)
-        if silent > cfg.reload_after_silent_s and not s.clicking and not s.maintenance:
+        if quiet and not s.clicking and not s.maintenance:
             detail = f"no game frame for {silent:.0f} s"
             if self._reload_was_fruitless(s):
                 return Plan(Action.RELAUNCH, Cause.SILENT_FEED, detail + " (a reload did not bring it back)")

@@ -50,6 +50,16 @@ def state(**kw: object) -> PageState:
         ),
         ("the page has not answered for 15 s (busy, not hung)", state(answered_t=T0 + 85), None),
         (
+            "silent, and the page missed its last probe: hung, not blackholed",
+            state(last_event_t=T0 + 79, answered_t=T0 + 91),
+            (Action.RELAUNCH, Cause.PAGE_UNRESPONSIVE),
+        ),
+        (
+            "silent, the page answered 6 s ago: a reload",
+            state(last_event_t=T0 + 79, answered_t=T0 + 94),
+            (Action.RELOAD, Cause.SILENT_FEED),
+        ),
+        (
             "hung and silent: relaunch, a reload would wait on the hung renderer",
             state(answered_t=T0 + 75, last_event_t=T0 + 70),
             (Action.RELAUNCH, Cause.PAGE_UNRESPONSIVE),
