@@ -16,6 +16,14 @@ the bot process, of its browser processes and of the simulator is sampled from /
 
 The issue's full soak is ≈ 5,000 games: ``python bench/soak.py --games 5000 --speed 80``. Default: a short run.
 Writes a markdown section to docs/bench/soak.md (``--out``).
+
+``--chaos-every S`` (issue 14.10) injects faults at random, on average every S seconds of wall time: a
+``blackhole`` of the page's socket (the simulator's fault: open, pinged, no game frame → the watchdog reloads) or
+a SIGKILL of the browser's main process (→ the watchdog relaunches the persistent context and re-arms), and the
+profile's ``[watchdog] max_page_age_h`` is set short so pages are also reloaded on age, between games. Then it
+also checks that every recovery the bot recorded succeeded, that each of the bot's bets on the simulator's book is
+one bet in the bot's database (no bet placed twice), and reports bot and browser RSS after warm-up. Written to
+docs/bench/soak_watchdog.md: ``python bench/soak.py --games 1000 --speed 80 --chaos-every 45``.
 """
 
 from __future__ import annotations
@@ -23,13 +31,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +49,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bot.browser.processes import main_pid  # noqa: E402
+from bot.browser.singleton import user_data_dir  # noqa: E402
 from bot.feeds.recording import iter_frames, recording_parts  # noqa: E402
 from bot.sim.runner import free_port, state_of, wait_for_sim  # noqa: E402
 
@@ -47,6 +60,66 @@ SOAK_LIMITS = {
     "daily_loss_limit_sol": 100.0,
     "max_consecutive_losses": 200,
 }
+
+
+# The watchdog under chaos: reload a silent page after 6 s (at 80x, the default 20 s is ~30 games of silence),
+# relaunch at once, never halt on the count (the soak injects far more than 6 faults an hour), and reload every
+# page older than 3 minutes between games.
+CHAOS_WATCHDOG = {
+    "reload_after_silent_s": 6.0,
+    "max_recoveries_per_hour": 100_000,
+    "relaunch_backoff_s": 0.5,
+    "relaunch_backoff_max_s": 2.0,
+    "max_page_age_h": 0.05,
+}
+CHAOS_PASSWORD = (
+    "soak-wallet-password"  # the stand-in wallet's; keeps the profile at <data_dir>/sim-browser-profile
+)
+
+
+@dataclass
+class Chaos:
+    """Random faults, on average every ``every_s`` seconds (exponential gaps), half blackholes, half kills."""
+
+    url: str
+    profile_dir: Path
+    every_s: float
+    rng: random.Random
+    db: Path
+    next_t: float | None = None  # set once the bot has bet: faults hit a running bot, not its start
+    armed_t: float | None = None
+    log: list[tuple[float, str, str]] = field(default_factory=list)  # (wall s, fault, detail)
+
+    def maybe(self, now: float) -> None:
+        if self.next_t is None:
+            if self._has_bet():
+                self.armed_t = now
+                self.next_t = now + 30.0 + self.rng.expovariate(1 / self.every_s)  # after a warm-up
+            return
+        if now < self.next_t:
+            return
+        self.next_t = now + self.rng.expovariate(1 / self.every_s)
+        if self.rng.random() < 0.5:
+            try:
+                with urllib.request.urlopen(self.url + "/__sim/fault?name=blackhole", timeout=10) as r:
+                    r.read()
+                self.log.append((now, "blackhole", "sockets open now get no game frame"))
+            except OSError as exc:
+                self.log.append((now, "blackhole-failed", str(exc)))
+            return
+        pid = main_pid(user_data_dir(self.profile_dir))
+        if pid is None:
+            self.log.append((now, "kill-skipped", "no browser process (relaunching?)"))
+            return
+        os.kill(pid, signal.SIGKILL)
+        self.log.append((now, "kill", f"SIGKILL browser pid {pid}"))
+
+    def _has_bet(self) -> bool:
+        try:
+            with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=5) as c:
+                return bool(c.execute("SELECT COUNT(*) FROM bets").fetchone()[0])
+        except sqlite3.Error:
+            return False
 
 
 def children(pid: int) -> list[int]:
@@ -116,7 +189,7 @@ def lost_ticks(seen: Seen, truth: dict[str, Any]) -> tuple[int, int, int]:
     feed, sometimes sends no frame for a tick (the next frame's ``partialPrices`` backfills it); its truth lists
     those ticks, and only a tick it did broadcast can be lost.
     """
-    finals = {g["id"]: int(g["final_wire_tick"]) for g in truth["games"]}
+    finals = {g["id"]: int(g["rug_tick"]) for g in truth["games"]}  # the last tick broadcast
     skipped = {g["id"]: set(g["skipped_ticks"]) for g in truth["games"]}
     inner = seen.order[1:-1]
     expected = missing = 0
@@ -138,7 +211,13 @@ def main() -> None:
     ap.add_argument("--interval", type=float, default=5.0)
     ap.add_argument("--out", type=Path, default=REPO / "docs/bench/soak.md")
     ap.add_argument("--keep", type=Path, default=None, help="copy the recording, log and database here")
+    ap.add_argument(
+        "--chaos-every", type=float, default=0.0, help="inject a fault every S s on average (0: none)"
+    )
+    ap.add_argument("--chaos-seed", type=int, default=14)
     args = ap.parse_args()
+    if args.chaos_every > 0 and args.out == REPO / "docs/bench/soak.md":
+        args.out = REPO / "docs/bench/soak_watchdog.md"
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -153,6 +232,8 @@ def main() -> None:
             soak_profile, n = re.subn(rf"(?m)^{key} = [0-9.]+$", f"{key} = {value}", soak_profile)
             if n != 1:
                 raise SystemExit(f"bot/profiles/sim.toml: expected one {key} line")
+        if args.chaos_every > 0:
+            soak_profile += "\n[watchdog]\n" + "".join(f"{k} = {v}\n" for k, v in CHAOS_WATCHDOG.items())
         profile_path = Path(tmp) / "soak.toml"
         profile_path.write_text(soak_profile)
         sim_log_fh = (Path(tmp) / "sim.log").open("w")
@@ -176,6 +257,16 @@ def main() -> None:
         try:
             wait_for_sim(url)
             env = {**os.environ, "RUGSBOT_DATA_DIR": f"{tmp}/var", "RUGSBOT_RECORDINGS_DIR": f"{tmp}/rec"}
+            chaos = None
+            if args.chaos_every > 0:
+                env["RUGSBOT_WALLET_PASSWORD"] = CHAOS_PASSWORD
+                chaos = Chaos(
+                    url,
+                    Path(tmp) / "var" / "sim-browser-profile",
+                    args.chaos_every,
+                    random.Random(args.chaos_seed),
+                    Path(tmp) / "var" / "rugsbot.db",
+                )
             cmd = [
                 sys.executable,
                 "-m",
@@ -198,6 +289,8 @@ def main() -> None:
                 samples: list[tuple[float, int, int, int]] = []
                 while proc.poll() is None:
                     time.sleep(args.interval)
+                    if chaos is not None:
+                        chaos.maybe(time.monotonic() - t0)
                     kids = children(proc.pid)
                     sample = (
                         time.monotonic() - t0,
@@ -231,18 +324,24 @@ def main() -> None:
             )
             replay = json.loads(out.stdout).get("totals", {}) if out.stdout.strip().startswith("{") else {}
         seen = read_recording(recs)
-        dbs = list(Path(f"{tmp}/var").rglob("*.db")) + list(Path(f"{tmp}/var").rglob("*.sqlite"))
+        dbs = [db for db in [Path(f"{tmp}/var/rugsbot.db")] if db.exists()]  # not the browser profile's own
         decisions = 0
         statuses: dict[str, int] = {}
+        db_bets: list[tuple[str, int | None, str]] = []
+        recoveries: list[dict[str, Any]] = []
         for db in dbs:
             with sqlite3.connect(db) as c:
                 decisions += c.execute("SELECT count(*) FROM decisions").fetchone()[0]
                 for status, n in c.execute("SELECT status, count(*) FROM bets GROUP BY status"):
                     statuses[status] = statuses.get(status, 0) + n
+                db_bets += list(c.execute("SELECT game, start_tick, status FROM bets"))
+                recoveries += [
+                    json.loads(r[0]) for r in c.execute("SELECT data FROM events WHERE kind = 'recovery'")
+                ]
         Path("/tmp/rugsbot-soak-truth.json").write_text(json.dumps(truth))  # kept for a re-read of a long run
         Path("/tmp/rugsbot-soak-last.log").write_text(text)  # kept for reading after the temp dir is gone
         if args.keep is not None:
-            shutil.copytree(tmp, args.keep, dirs_exist_ok=True)
+            shutil.copytree(tmp, args.keep, dirs_exist_ok=True, symlinks=True)  # Chromium's lock links dangle
     summary = dict(re.findall(r"│ (\w+)\s+│ (.+?)\s+│", text))
     checked, expected, missing = lost_ticks(seen, truth)
     mine = [
@@ -307,8 +406,103 @@ def main() -> None:
         ),
         "",
     ]
+    if chaos is not None:
+        lines = chaos_report(args, lines, chaos, recoveries, own_bets, db_bets, samples, wall)
     args.out.write_text("\n".join(lines))
     print("\n".join(lines))
+
+
+def placed_twice(
+    own_bets: list[dict[str, Any]], db_bets: list[tuple[str, int | None, str]]
+) -> tuple[int, int]:
+    """(the simulator's bets of ours that no bet in the bot's database explains, bets booked twice by either side).
+
+    A second click for one decision would book a second bet on the simulator's side that the bot never wrote: it
+    would be unexplained. A bet reconciled from the balance (its confirmation lost to a fault) may have no start tick
+    in the database: it explains one bet of its game."""
+    from collections import Counter
+
+    landed = ("won", "lost", "confirmed", "unknown")
+    known = Counter((g, st) for g, st, status in db_bets if status in landed and st is not None)
+    by_game = Counter(g for g, st, status in db_bets if status in landed and st is None)
+    sim = Counter((b["game_id"], b["start_tick"]) for b in own_bets)
+    twice = sum(n - 1 for n in sim.values() if n > 1) + sum(n - 1 for n in known.values() if n > 1)
+    unexplained = 0
+    for (game, start), n in sim.items():
+        have = known.get((game, start), 0)
+        if have >= n:
+            continue
+        spare = min(by_game[game], n - have)
+        by_game[game] -= spare
+        unexplained += n - have - spare
+    return unexplained, twice
+
+
+def chaos_report(
+    args: argparse.Namespace,
+    lines: list[str],
+    chaos: Chaos,
+    recoveries: list[dict[str, Any]],
+    own_bets: list[dict[str, Any]],
+    db_bets: list[tuple[str, int | None, str]],
+    samples: list[tuple[float, int, int, int]],
+    wall: float,
+) -> list[str]:
+    """The watchdog's part of the soak: faults injected, recoveries made and whether each succeeded, RSS bounds."""
+    from collections import Counter
+
+    injected = Counter(name for _, name, _ in chaos.log)
+    made = Counter(f"{r['action']} ({r['cause']})" for r in recoveries)
+    failed = [r for r in recoveries if not r.get("ok")]
+    durations = sorted(float(r.get("duration_s", 0)) for r in recoveries)
+    unexplained, twice = placed_twice(own_bets, db_bets)
+    warm = [s for s in samples if s[0] >= (chaos.armed_t or 0.0) + 120.0] or samples
+    quarter = max(1, len(warm) // 4)
+
+    def median(xs: list[int]) -> float:
+        xs = sorted(xs)
+        return xs[len(xs) // 2] / 1024 if xs else float("nan")
+
+    bot_first, bot_last = median([s[1] for s in warm[:quarter]]), median([s[1] for s in warm[-quarter:]])
+    br_first, br_last = median([s[2] for s in warm[:quarter]]), median([s[2] for s in warm[-quarter:]])
+    bot_peak = max((s[1] for s in warm), default=0) / 1024
+    br_peak = max((s[2] for s in warm), default=0) / 1024
+    title = "## Soak with faults: the watchdog under blackholes, browser kills and reloads"
+    head = lines[2:]  # the plain soak's table and samples, under this section's title
+    settings = ", ".join(f"{k} = {v}" for k, v in CHAOS_WATCHDOG.items())
+    nan = float("nan")
+    p50, worst = (durations[len(durations) // 2], durations[-1]) if durations else (nan, nan)
+    errors = ", ".join(
+        f"{n}× {e}" for e, n in Counter(str(r.get("error", "?"))[:60] + "…" for r in failed).most_common()
+    )
+    return [
+        title,
+        "",
+        f"`python bench/soak.py --games {args.games} --speed {args.speed} --chaos-every {args.chaos_every:g}` "
+        f"(seed {args.chaos_seed}): a fault at random on average every {args.chaos_every:g} s of wall time, "
+        "from 30 s after the bot's first bet: half `blackhole` (the simulator sends no more game frames to the "
+        "sockets open at that moment; pings go on), half SIGKILL of the browser's main process. `[watchdog]` "
+        f"{settings} (pages are also reloaded on age, between games). Frames sent while a page was blackholed "
+        "or its browser dead are lost by design; the plain table below counts them.",
+        "",
+        "| watchdog measure | value |",
+        "|---|---|",
+        f"| faults injected | {', '.join(f'{k} {v}' for k, v in sorted(injected.items())) or 'none'} |",
+        f"| recoveries recorded (SQLite `recovery` events) | {len(recoveries)}: "
+        f"{', '.join(f'{k} {v}' for k, v in sorted(made.items()))} |",
+        "| recoveries that failed, each retried by a relaunch (a fault hit the page while it was being re-armed) | "
+        f"{len(failed)}{': ' + errors if failed else ''} |",
+        f"| recovery time p50 / max (s) | {p50:.1f} / {worst:.1f} |",
+        "| the bot's bets on the simulator's book that no bet of its database explains / booked twice | "
+        f"{unexplained} / {twice} |",
+        "| bot RSS, median of the first → last quarter after warm-up (2 min after the first bet), peak (MB) | "
+        f"{bot_first:.1f} → {bot_last:.1f} ({(bot_last / bot_first - 1) * 100:+.1f} %), peak {bot_peak:.1f} |",
+        f"| browser RSS (all Chromium processes), same (MB) | {br_first:.0f} → {br_last:.0f} "
+        f"({(br_last / br_first - 1) * 100:+.1f} %), peak {br_peak:.0f} |",
+        f"| wall time (s) | {wall:.0f} |",
+        "",
+        *head,
+    ]
 
 
 if __name__ == "__main__":

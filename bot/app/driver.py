@@ -30,6 +30,7 @@ class FrameDriver:
         self._tasks: set[asyncio.Task[None]] = set()
         self._idle_scheduled = False
         self._closed = False
+        self.clicks_in_flight = 0  # submits not yet returned: the watchdog never reloads under one
 
     def on_frame(self, t: float, direction: str, text: str) -> None:
         """One frame (``t``: receive time, seconds): decide, and place an intent on a task of its own."""
@@ -66,5 +67,10 @@ class FrameDriver:
         self._after_idle()
 
     async def _place(self, intent: BetIntent) -> None:
-        # the broker template never raises: a placement that failed half-way comes back as UNKNOWN
-        self.loop.apply(await self.broker.submit(intent))
+        self.clicks_in_flight += 1
+        try:
+            # the broker template never raises: a placement that failed half-way comes back as UNKNOWN
+            report = await self.broker.submit(intent)
+        finally:
+            self.clicks_in_flight -= 1
+        self.loop.apply(report)

@@ -37,6 +37,7 @@ from bot.app.driver import FrameDriver
 from bot.app.lock import DataDirLock
 from bot.app.login import WalletLogin, alarm_kind
 from bot.app.loop import TradingLoop
+from bot.app.recovery import Recovery
 from bot.app.screen import print_summary, screen_of
 from bot.app.target import (
     LiveOptions,
@@ -128,6 +129,7 @@ class LiveRun:
         self.driver: FrameDriver | None = None
         self.sniffer: Sniffer | None = None
         self.login: WalletLogin | None = None
+        self.recovery: Recovery | None = None  # the watchdog and the heartbeat (bot/app/recovery.py)
         self.started = time.time()
         self.summary: dict[str, Any] = {}
         self._stop = asyncio.Event()
@@ -197,6 +199,9 @@ class LiveRun:
         self.store = open_database(self.settings)
         refuse_if_halted(self.store)  # before a browser, a session row or a recording
         tracker = GameTracker()
+        recovery = self.recovery = Recovery(
+            self, halt=self._halt, make_broker=self._page_broker, stopping=self._stop.is_set
+        )
         ext = extension_dir(self.settings, self.options) if self.mode.clicks else None
         browser = self.browser = await launch(
             self.settings,
@@ -212,7 +217,8 @@ class LiveRun:
             d=browser.profile_dir,
             h=self.options.headless,
         )
-        browser.context.on("close", lambda _ctx: self._browser_gone())
+        # until armed a lost browser fails the start; from then on the watchdog relaunches it (recovery.watch)
+        browser.context.on("close", lambda _ctx: None if self.ready else self.browser_gone_while_starting())
         if self.mode.clicks:
             self.login = WalletLogin(
                 browser,
@@ -226,7 +232,8 @@ class LiveRun:
             )
             await self.login.start_wallet()
         page = self.page = await browser.page()
-        self.sniffer = Sniffer([self._on_frame])
+        recovery.watch(browser, page)  # a crash or a kill is relaunched from now on
+        self.sniffer = Sniffer([self._on_frame, recovery.frames.on_frame])
         self.sniffer.attach(page)  # before goto: the socket opens during page load
         started = time.time()
         try:
@@ -237,18 +244,10 @@ class LiveRun:
         parts = self._assemble(target.url, started, tracker)
         if parts.governor.state.level.value in ("HALTED", "KILLED"):
             raise StartRefused(parts.governor.state.reasons)
+        await recovery.open(parts)  # the heartbeat names the session row
         broker = self.broker
-        fix = fix_advice(target.url, self.options.profile_ref, self.settings.profiles_dir, self.profile.name)
         if broker is None:
-            broker = self._attach(
-                browser_broker(
-                    page,
-                    parts.config,
-                    arm_timeout_s=self.options.arm_timeout_s,
-                    feed_ok=self._feed_ok,
-                    on_halt=lambda r: self._halt(f"{r}; {fix}", "page_control_missing"),
-                )
-            )
+            broker = self._attach(self._page_broker(page))
         assert self.driver is not None
         early, self._early = self._early or [], None
         for frame in early:
@@ -263,6 +262,7 @@ class LiveRun:
         assert self.loop is not None
         self._games_base = self.loop.stats.games_finished
         logger.info("armed in {mode} mode on {url}", mode=self.mode.label, url=target.url)
+        recovery.start()
 
     def _assemble(self, url: str, t: float, tracker: GameTracker) -> LoopParts:
         """The session row, the recording and the loop, from ``t`` (when the page began to load)."""
@@ -284,6 +284,21 @@ class LiveRun:
         self.driver = FrameDriver(self.loop, broker, after_idle=self._after_idle)
         return broker
 
+    def _page_broker(self, page: Page) -> Broker:
+        """The broker that clicks on ``page`` (at start; on the new page after a relaunch). A page that died
+        (crash, kill) lost its controls without a site change: no halt, the watchdog relaunches."""
+        assert self.parts is not None and self.target is not None
+        fix = fix_advice(
+            self.target.url, self.options.profile_ref, self.settings.profiles_dir, self.profile.name
+        )
+        return browser_broker(
+            page,
+            self.parts.config,
+            arm_timeout_s=self.options.arm_timeout_s,
+            feed_ok=self._feed_ok,
+            on_halt=lambda r: None if page.is_closed() else self._halt(f"{r}; {fix}", "page_control_missing"),
+        )
+
     def _feed_ok(self) -> bool:
         """The page's socket is open and talking (no click may be buffered across a reconnect)."""
         if self.sniffer is None:
@@ -293,14 +308,16 @@ class LiveRun:
         return h.connected and age is not None and age < self.profile.guards.feed_silent_s
 
     async def _rearm(self) -> None:
-        """After a reload: log in again and re-verify the controls; a failure halts."""
+        """After a reload: log in again and re-verify the controls; a failure halts (unless the page died
+        meanwhile: the watchdog relaunches the browser)."""
         if self.login is None or self.page is None or self.broker is None or self.parts is None:
             return
-        self._rearming = True
+        self._rearming, page = True, self.page
         try:
-            await self.login.rearm(self.page, self.broker, self.parts.gate)
+            await self.login.rearm(page, self.broker, self.parts.gate)
         except HaltRequired as exc:
-            self._halt(exc.reason, alarm_kind(exc))
+            if not page.is_closed():
+                self._halt(exc.reason, alarm_kind(exc))
         finally:
             self._rearming = False
 
@@ -330,18 +347,13 @@ class LiveRun:
         ):
             self.request_stop(f"{games} games finished")
 
-    def _browser_gone(self) -> None:
-        """The browser closed while we did not ask it to (crashed, killed, OOM): no clicks are possible. Armed in
-        a mode that clicks, a bet in flight can only be explained by the server later: halt with the reason
-        (the next start reconciles open bets from the server, bot/bets/reconcile.py). Before arming, or in a
-        dry run, no bet can be in doubt: an environment problem (exit 4), not a halt."""
+    def browser_gone_while_starting(self) -> None:
+        """The browser closed before the run was armed (crashed, killed, OOM): no bet can be in doubt yet, so an
+        environment problem (exit 4), not a halt. Once armed, the watchdog relaunches it (bot/app/recovery.py)."""
         if self._stop.is_set() or self.closing:
             return
-        what = "the browser closed unexpectedly (crashed or killed)"
-        if self.mode.clicks and self.ready:
-            self._halt(f"{what}; open bets are reconciled at the next start", "browser_crashed")
-        else:
-            self._fail(BrowserProblem(what, hint="check memory and the browser; run again"))
+        what = "the browser closed unexpectedly (crashed or killed) while the run was starting"
+        self._fail(BrowserProblem(what, hint="check memory and the browser; run again"))
 
     def _halt(self, reason: str, kind: str = "execution") -> None:
         """A halt from the wallet or the broker: persisted by the governor before anything else."""
@@ -378,6 +390,7 @@ class LiveRun:
                     and not self.driver.broker.armed
                     and self._halt_reason is None
                     and not self._rearming
+                    and not (self.recovery is not None and self.recovery.busy)
                     and not self._stop.is_set()
                 ):
                     self.driver.spawn(self._rearm())

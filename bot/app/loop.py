@@ -185,6 +185,12 @@ class TradingLoop:
         self._started = False
         self._betting = True
 
+    def replace_broker(self, broker: Broker) -> None:
+        """Click through ``broker`` from now on (a relaunched browser's new page): it books into this loop's
+        bet tracker, so bets placed through the old page keep their one owner and are settled from the feed."""
+        broker.attach(self.bets)
+        self.broker = broker
+
     # ------------------------------------------------------------- decision path
 
     def on_frame(self, t: float, direction: str, text: str) -> BetIntent | None:

@@ -68,7 +68,7 @@ def screen_of(run: LiveRun) -> Screen:
         clicks=broker.clicks,
         games=loop.stats.games_finished if loop is not None else 0,
         elapsed_s=now - run.started,
-        note=f"HALTED: {run.halt_reason}" if run.halt_reason else "",
+        note=f"HALTED: {run.halt_reason}" if run.halt_reason else run.recovery.note() if run.recovery else "",
     )
 
 
@@ -101,6 +101,10 @@ def summary_of(run: LiveRun) -> dict[str, Any]:
         "click_confirm_p50_ms": round(lat[len(lat) // 2] * 1000, 1) if lat else None,
         "recording": str(run.recorder.current_path) if run.recorder is not None else None,
     }
+    if run.recovery is not None:  # the watchdog's reloads and relaunches, and the feed's protocol drift
+        extra = run.recovery.summary_fields()
+        out["recoveries"] = extra["recoveries"]
+        out["protocol_drift"] = extra["protocol_drift"]["total"]
     if run.sim is not None:
         out["sim_url"] = run.sim.url
     return out

@@ -35,6 +35,8 @@ async def save_failure(run: LiveRun, label: str) -> None:
 async def shutdown(run: LiveRun) -> None:
     """Close everything ``run`` opened; each step runs even when an earlier one failed."""
     run.closing = True  # from now on the browser closes because we close it, not because it crashed
+    if run.recovery is not None:
+        await run.recovery.stop()
     if run.driver is not None:
         await run.driver.drain(run.profile.timing.confirm_timeout_s + 2)
     if run.halt_reason and run.browser is not None and run.code == EXIT_HALTED:
@@ -46,6 +48,8 @@ async def shutdown(run: LiveRun) -> None:
     if run.parts is not None:
         with contextlib.suppress(Exception):
             run.parts.close(time.time())
+    if run.recovery is not None:
+        await run.recovery.close()  # its lines in the session summary; the heartbeat says "stopped"
     if run.recorder is not None:
         with contextlib.suppress(Exception):
             run.recorder.close()

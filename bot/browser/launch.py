@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, ClassVar
 
 from bot.browser.errors import BrowserNotFound, ExtensionInvalid, ProfileInUse
+from bot.browser.launch_failure import BrowserLaunchFailed, chromium_reason
+from bot.browser.singleton import sweep_stale, user_data_dir
 from bot.config import Profile, Settings
 
 if TYPE_CHECKING:
@@ -255,7 +257,9 @@ async def launch(
     """Launch Chromium on the persistent profile with the wallet extension loaded.
 
     Checks everything cheap first (browser, extension manifest, profile lock) so a misconfiguration
-    fails in milliseconds with one clear message instead of a Playwright stack trace.
+    fails in milliseconds with one clear message instead of a Playwright stack trace; sweeps Chromium's stale
+    lock files (bot/browser/singleton.py) and raises :class:`BrowserLaunchFailed` with Chromium's own reason
+    when the browser exits while starting.
     """
     executable = find_browser(settings)
     names = extension_names(extension_dir) if extension_dir is not None else ()
@@ -263,19 +267,24 @@ async def launch(
     lock = ProfileLock(directory).acquire()
     pw: Playwright | None = None
     try:
+        from playwright.async_api import Error as PlaywrightError
         from playwright.async_api import async_playwright
 
+        sweep_stale(user_data_dir(directory))  # safe: we hold the profile's lock (bot/browser/singleton.py)
         ua = profile.browser.user_agent or realistic_user_agent(browser_version(executable))
         pw = await async_playwright().start()
-        context = await pw.chromium.launch_persistent_context(
-            str(directory / "chromium"),
-            executable_path=str(executable),
-            headless=headless,
-            ignore_default_args=["--disable-extensions"],
-            args=launch_args(extension_dir, as_root=os.geteuid() == 0),
-            user_agent=ua,
-            viewport={"width": 1400, "height": 900},
-        )
+        try:
+            context = await pw.chromium.launch_persistent_context(
+                str(user_data_dir(directory)),
+                executable_path=str(executable),
+                headless=headless,
+                ignore_default_args=["--disable-extensions"],
+                args=launch_args(extension_dir, as_root=os.geteuid() == 0),
+                user_agent=ua,
+                viewport={"width": 1400, "height": 900},
+            )
+        except PlaywrightError as exc:  # Chromium exited while starting: its stderr says why, in one line
+            raise BrowserLaunchFailed(chromium_reason(str(exc)), str(executable)) from None
         if trace:
             await context.tracing.start(screenshots=True, snapshots=False)
             await context.tracing.start_chunk()

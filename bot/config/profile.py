@@ -22,6 +22,7 @@ from bot.config.sections import (
     ScheduleConfig,
     Strict,
     TimingConfig,
+    WatchdogConfig,
 )
 from bot.mode import Mode
 
@@ -40,6 +41,7 @@ class Profile(Strict):
     browser: BrowserConfig = Field(default_factory=BrowserConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    watchdog: WatchdogConfig = Field(default_factory=WatchdogConfig)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Profile:

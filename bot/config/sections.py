@@ -122,6 +122,39 @@ class BrowserConfig(Strict):
     selectors: SelectorsConfig = Field(default_factory=SelectorsConfig)
 
 
+class WatchdogConfig(Strict):
+    """Unattended operation of a run (bot/app/watchdog.py, bot/app/recovery.py, bot/app/heartbeat.py): reload a
+    silent or hung page, relaunch a crashed browser, recycle a bloated one, say that the bot is alive, and halt on
+    protocol drift. Every recovery counts against ``max_recoveries_per_hour``; beyond it the run halts."""
+
+    reload_after_silent_s: float = Field(
+        20.0,
+        gt=0,
+        description="no game frame (socket open or not), or a page that stops answering, this long → reload",
+    )
+    max_recoveries_per_hour: int = Field(
+        6, ge=0, description="reloads + relaunches in any 60 minutes; one more halts (0: halt at the first)"
+    )
+    relaunch_backoff_s: float = Field(
+        2.0,
+        ge=0,
+        description="wait before relaunching a crashed browser; doubles with each recovery that hour",
+    )
+    relaunch_backoff_max_s: float = Field(60.0, ge=0, description="cap of that wait")
+    browser_rss_limit_mb: float | None = Field(
+        2048.0, gt=0, description="RSS of all the browser's processes; above → relaunch in the next cooldown"
+    )
+    max_page_age_h: float | None = Field(
+        12.0, gt=0, description="reload the page in the next cooldown after this"
+    )
+    protocol_drift_limit: int = Field(
+        5, ge=1, description="drifted gameStateUpdate / own-bet events before the run halts (protocol_drift)"
+    )
+    heartbeat_s: float = Field(
+        2.0, gt=0, le=30, description="how often a running bot says so in the database"
+    )
+
+
 class ScheduleWindow(Strict):
     name: str
     cron: str = Field(description="crontab expression: minute hour day month day_of_week")

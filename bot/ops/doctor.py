@@ -123,8 +123,8 @@ def check_extension(inp: DoctorInputs) -> Check:
 
 def check_profile_lock(inp: DoctorInputs) -> Check:
     """Is the folder the run will use free? Probes rugsbot's lock without taking it for longer than the
-    probe and without writing to it (doctor changes nothing); Chromium's own ``SingletonLock`` lives in the
-    ``chromium/`` user-data folder inside it."""
+    probe and without writing to it (doctor changes nothing); Chromium's own lock files are
+    :func:`check_chromium_lock`'s."""
     import fcntl
 
     from bot.browser.launch import LOCK_NAME
@@ -147,34 +147,21 @@ def check_profile_lock(inp: DoctorInputs) -> Check:
                 holder = fh.read().strip() or "another process"
                 return Check("profile lock", Level.WARN, f"in use: {directory} is held by {holder}")
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-    singleton = directory / "chromium" / "SingletonLock"
-    if singleton.is_symlink() or singleton.exists():
-        running, owner = _singleton_owner(singleton)
-        return Check(
-            "profile lock",
-            Level.WARN if running else Level.OK,
-            f"{directory} free for rugsbot; Chromium's SingletonLock in {singleton.parent}: {owner}",
-        )
     return Check("profile lock", Level.OK, f"{directory} free")
 
 
-def _singleton_owner(link: Path) -> tuple[bool, str]:
-    """Chromium's SingletonLock is a symlink to ``<hostname>-<pid>``: (may that browser still run, why)."""
-    import socket
+def check_chromium_lock(inp: DoctorInputs) -> Check:
+    """Chromium's own lock files in every persistent profile a run may use: the configured one and the simulator
+    runs' ``<data_dir>/sim-browser-profile`` (bot/app/target.py), named by host and pid (bot/browser/singleton.py)."""
+    from bot.browser.singleton import read_singleton, user_data_dir
 
-    try:
-        host, _, pid = os.readlink(link).rpartition("-")
-    except OSError:
-        return True, "unreadable, a browser may be open"
-    if host == socket.gethostname() and pid.isdigit():
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return False, f"left by pid {pid}, which is gone (Chromium takes a stale lock over)"
-        except PermissionError:
-            pass
-        return True, f"Chromium pid {pid} is running on it"
-    return True, f"held by {host or '?'} pid {pid or '?'}, a browser may be open"
+    dirs = (inp.settings.browser_profile_dir, inp.settings.data_dir / "sim-browser-profile")
+    found = [h for h in (read_singleton(user_data_dir(d)) for d in dirs) if h is not None]
+    if not found:
+        return Check("chromium lock", Level.OK, "no Chromium lock files in " + ", ".join(map(str, dirs)))
+    running = any(h.running_here for h in found)
+    advice = "a browser is running on it" if running else "stale: `rugsbot run` removes them"
+    return Check("chromium lock", Level.WARN, "; ".join(h.describe() for h in found) + f" ({advice})")
 
 
 def check_secrets(inp: DoctorInputs) -> Check:
@@ -310,6 +297,7 @@ CHECKS: tuple[Callable[[DoctorInputs], Check], ...] = (
     check_browser,
     check_extension,
     check_profile_lock,
+    check_chromium_lock,
     check_secrets,
     check_database,
     check_disk,

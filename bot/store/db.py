@@ -38,7 +38,9 @@ from bot.store.daily import DailyStore
 from bot.store.engine_state import StateStore
 from bot.store.errors import BetTransitionError, StoreError
 from bot.store.halts import HaltStore
+from bot.store.heartbeat import HeartbeatStore
 from bot.store.records import RecordStore
+from bot.store.recoveries import RecoveryStore
 from bot.store.retention import RetentionStore
 from bot.store.schema import LATEST_VERSION, MIGRATIONS
 from bot.store.sessions import SessionStore
@@ -46,9 +48,19 @@ from bot.store.sessions import SessionStore
 __all__ = ["BetStatus", "BetTransitionError", "Store", "StoreError", "legal_transition"]
 
 
-class Store(SessionStore, HaltStore, BetStore, RecordStore, StateStore, RetentionStore, DailyStore):
+class Store(
+    SessionStore,
+    HaltStore,
+    BetStore,
+    RecordStore,
+    StateStore,
+    RetentionStore,
+    DailyStore,
+    HeartbeatStore,
+    RecoveryStore,
+):
     """The database: one front over one module per aggregate (sessions, halts, bets, records, saved state,
-    retention, daily totals)."""
+    retention, daily totals, heartbeat, recoveries)."""
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
@@ -70,6 +82,36 @@ class Store(SessionStore, HaltStore, BetStore, RecordStore, StateStore, Retentio
         conn.execute("PRAGMA foreign_keys = ON")
         store = cls(conn, path, durable=durable)
         store._migrate()
+        return store
+
+    @classmethod
+    def open_readonly(cls, path: Path, *, busy_timeout_s: float = 5.0) -> Store:
+        """Open an existing database for reading only (``status``, reports): no file, directory, table or
+        migration is created, and SQLite refuses every write (``mode=ro`` URI and ``query_only``). A reader of a
+        WAL database may leave SQLite's empty ``-wal``/``-shm`` companions; the database file is never written.
+
+        Raises :class:`StoreError` when the file is missing, is not a rugsbot database or is newer than this
+        bot."""
+        path = Path(path)
+        if not path.is_file():
+            raise StoreError(f"{path}: no such database")
+        try:
+            conn = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro",
+                uri=True,
+                timeout=busy_timeout_s,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            conn.execute("PRAGMA query_only = ON")
+            store = cls(conn, path, durable=False)
+            version = store.schema_version()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: not a rugsbot database ({exc})") from None
+        if version > LATEST_VERSION:
+            conn.close()
+            raise StoreError(f"{path}: schema version {version} is newer than this bot ({LATEST_VERSION})")
         return store
 
     def close(self) -> None:

@@ -1,8 +1,10 @@
-"""The browser process is killed under a running bot: it notices within seconds and halts with a clear reason.
+"""The browser process is killed under a running bot that may not recover (``[watchdog]
+max_recoveries_per_hour = 0``): it notices within seconds and halts with a clear reason.
 
 A real `rugsbot run --sim --practice` in headless Chromium; once it is armed, the test SIGKILLs every Chromium
 process the bot started. The bot must stop by itself (no hang), exit with the halted code, say why, and leave
-the halt persisted so the next start does not bet until `rugsbot resume`.
+the halt persisted so the next start does not bet until `rugsbot resume`. (With recoveries allowed, the default,
+the watchdog relaunches the browser instead: tests/watchdog/test_acceptance.py.)
 """
 
 from __future__ import annotations
@@ -51,6 +53,9 @@ def test_killed_browser_halts_the_bot(tmp_path: Path) -> None:
         "RUGSBOT_DATA_DIR": str(tmp_path / "var"),
         "RUGSBOT_RECORDINGS_DIR": str(tmp_path / "rec"),
     }
+    profile = tmp_path / "no-recovery.toml"
+    sim_profile = (REPO / "bot" / "profiles" / "sim.toml").read_text()
+    profile.write_text(sim_profile + "\n[watchdog]\nmax_recoveries_per_hour = 0\n")
     log = tmp_path / "run.log"
     with log.open("w") as fh:
         proc = subprocess.Popen(
@@ -61,7 +66,7 @@ def test_killed_browser_halts_the_bot(tmp_path: Path) -> None:
                 "run",
                 "--sim",
                 "--profile",
-                "sim",
+                str(profile),
                 "--practice",
                 "--headless",
                 "--duration",

@@ -20,9 +20,7 @@ def _has_traceback(record: Any) -> bool:
 def test_a_drawing_bug_is_one_warning_with_its_traceback() -> None:
     records: list[tuple[str, str, bool]] = []
     sink = logger.add(
-        lambda m: records.append(
-            (m.record["level"].name, m.record["message"], _has_traceback(m.record))
-        ),
+        lambda m: records.append((m.record["level"].name, m.record["message"], _has_traceback(m.record))),
         level="DEBUG",
     )
 

@@ -26,6 +26,7 @@ class AlarmKind(StrEnum):
     BROWSER_CRASHED = (
         "browser_crashed"  # the browser died under the bot: no clicks, bets in flight unexplained
     )
+    PROTOCOL_DRIFT = "protocol_drift"  # the feed no longer fits what the tracker reads
 
 
 class AlarmGuard:
