@@ -1,7 +1,8 @@
 """The live run's lifecycle (``rugsbot run``): dry-run (watch only), practice (FREE coin) or live, in a browser.
 
 Order of a run, and why:
-1. lock the data directory (bot/app/lock.py) before anything is written: one bot per database;
+1. lock the data directory (bot/app/lock.py, in bot/app/start.py) before anything is written: one bot per
+   database; settle the operator console's token and address (bot/app/console_plan.py);
 2. assemble the trading loop (bot/app/assembly.py); refuse to start while a halt is recorded (exit 3);
 3. launch Chromium on the locked profile with the wallet extension; start the approval watcher before
    anything can ask the wallet for something;
@@ -20,15 +21,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import sys
 import time
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
 from bot.app.assembly import LoopConfig, LoopParts, assemble, browser_broker
+from bot.app.console_source import RunConsole
 from bot.app.driver import FrameDriver
-from bot.app.lock import DataDirInUse, DataDirLock
 from bot.app.login import WalletLogin, alarm_kind
 from bot.app.loop import TradingLoop
 from bot.app.screen import print_summary, screen_of, summary_of
@@ -50,31 +50,11 @@ from bot.mode import Mode
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
+    from bot.app.console_plan import ConsolePlan
     from bot.browser.launch import LaunchedBrowser
     from bot.feeds.recording import RecordingWriter
     from bot.feeds.sniffer import Sniffer
     from bot.store.db import Store
-
-
-def run_live(
-    settings: Settings, profile: Profile, mode: Mode, options: LiveOptions, *, sim: SimLike | None = None
-) -> int:
-    """Lock the data directory, configure the logs and run. Returns an exit code (bot/exitcodes.py): a second
-    run on a data directory in use refuses in one line on stderr (4) and writes nothing."""
-    try:
-        lock = DataDirLock(settings.data_dir).acquire()
-    except (DataDirInUse, OSError) as exc:
-        print(f"rugsbot run: {exc}", file=sys.stderr)
-        return EXIT_ENVIRONMENT
-    try:
-        from bot.logs import configure
-
-        configure(mode, level=settings.log_level, log_dir=settings.log_dir, secrets=settings.secret_values())
-        return asyncio.run(LiveRun(settings, profile, mode, options, sim=sim).main())
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
-    finally:
-        lock.release()
 
 
 class LiveRun:
@@ -89,6 +69,7 @@ class LiveRun:
         options: LiveOptions,
         *,
         sim: SimLike | None = None,
+        console: ConsolePlan | None = None,
     ) -> None:
         self.settings = settings
         self.profile = profile
@@ -115,6 +96,13 @@ class LiveRun:
         self._last_rotate = time.time()
         self._halt_reason: str | None = None
         self._rearming = False
+        self.console = RunConsole(
+            self,
+            console,
+            stopping=self._stop.is_set,
+            feed_ok=self._feed_ok,
+            halt=lambda r: self._halt(r, None),
+        )
 
     # ------------------------------------------------------------------ main
 
@@ -169,6 +157,7 @@ class LiveRun:
         parts = self._assemble(target.url)
         if parts.governor.state.level.value in ("HALTED", "KILLED"):
             raise _Refused(parts.governor.state.reasons)
+        await self.console.start()  # before the browser: /health answers while it launches
         ext = extension_dir(self.settings, self.options) if self.mode.clicks else None
         browser = self.browser = await launch(
             self.settings,
@@ -241,7 +230,8 @@ class LiveRun:
         assert self.parts is not None
         self.broker = broker
         self.loop = self.parts.attach(broker)
-        self.driver = FrameDriver(self.loop, broker, after_idle=self._after_idle)
+        observer = self.console.observe(self.loop)
+        self.driver = FrameDriver(self.loop, broker, after_idle=self._after_idle, observer=observer)
         return broker
 
     def _feed_ok(self) -> bool:
@@ -299,12 +289,13 @@ class LiveRun:
             "browser_crashed",
         )
 
-    def _halt(self, reason: str, kind: str = "execution") -> None:
-        """A halt from the wallet or the broker: persisted by the governor before anything else."""
+    def _halt(self, reason: str, kind: str | None = "execution") -> None:
+        """A halt from the wallet or the broker: persisted by the governor before anything else (``kind``
+        None: persisted already, by the operator through the console)."""
         if self._halt_reason is not None:
             return
         self._halt_reason = reason
-        if self.parts is not None:
+        if self.parts is not None and kind is not None:
             self.parts.governor.alarm(kind, reason)
         if self.broker is not None:
             self.broker.halt(reason)
@@ -375,6 +366,7 @@ class LiveRun:
                 self.recorder.close()
         if self.browser is not None:
             await self.browser.close()
+        await self.console.stop()  # its audit rows go through the store
         if self.store is not None:
             with contextlib.suppress(Exception):
                 self.store.close()

@@ -23,6 +23,7 @@ from bot.config import Profile, Settings
 from bot.mode import Mode
 
 if TYPE_CHECKING:
+    from bot.console.server import ConsoleConfig
     from bot.feeds.recording import RecordingWriter
 
 
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
 class LiveOptions:
     """How the run was asked to go (the run command's arguments, typed). ``duration_s``/``games``: stop
     after that many seconds / finished games. ``sim``: against a simulator, started here unless one is handed
-    to the run. ``arm_timeout_s``: how long the controls may take to appear before the run halts."""
+    to the run. ``arm_timeout_s``: how long the controls may take to appear before the run halts.
+    ``dashboard``: the operator console's address (bot/app/console_plan.py), ``None`` for none."""
 
     headless: bool
     duration_s: float | None = None
@@ -45,6 +47,7 @@ class LiveOptions:
     trace: bool = True
     record: bool = True
     arm_timeout_s: float = 5.0
+    dashboard: ConsoleConfig | None = None
 
 
 class SimLike(Protocol):
