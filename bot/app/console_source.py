@@ -111,6 +111,7 @@ class RunConsole:
         self._sockets_seen = 0
         self._was_armed = False
         self._disarmed = False
+        self._failed = False  # a publishing failure was logged
 
     @property
     def enabled(self) -> bool:
@@ -132,8 +133,6 @@ class RunConsole:
             token=self.plan.token,
             sock=self.plan.sock,
         )
-        led = self._parts().governor.ledger_view()
-        self._equity.append(EquityPoint(time.time(), led.bankroll_lamports))
         self._poller = asyncio.ensure_future(self._poll())
         logger.info("operator console at {url}", url=self.server.url)
 
@@ -172,10 +171,17 @@ class RunConsole:
     # ------------------------------------------------------------------ off the decision path
 
     def idle(self) -> None:
-        """After a burst of frames: publish what changed."""
-        loop = self._loop
-        if loop is None:
+        """After a burst of frames: publish what changed. Never raises (a failure is logged once)."""
+        if self._loop is None:
             return
+        try:
+            self._publish(self._loop)
+        except Exception:
+            if not self._failed:
+                self._failed = True
+                logger.exception("console: publishing failed (the run goes on)")
+
+    def _publish(self, loop: TradingLoop) -> None:
         view = loop.tracker.view
         d = loop.last_decision
         key = (view.game_id, view.tick, view.phase.value)
@@ -190,6 +196,7 @@ class RunConsole:
             info = decision_info(d)
             self._decisions.appendleft(info)
             self.hub.publish(DecisionEvent(info))
+        self._start_equity()
         self._sync_reports(loop)
         self._sync_guards()
         self._sync_recoveries()
@@ -198,12 +205,15 @@ class RunConsole:
         while True:
             await asyncio.sleep(POLL_S)
             try:
+                self._start_equity()
                 if self._loop is not None:
                     self._sync_reports(self._loop)
                 self._sync_guards()
                 self._sync_recoveries()
             except Exception:  # the console must never take the run down
-                logger.exception("console: poll failed")
+                if not self._failed:
+                    self._failed = True
+                    logger.exception("console: poll failed (the run goes on)")
 
     def _sync_reports(self, loop: TradingLoop) -> None:
         """Every broker report applied since the last call: bet metrics, click latency, bet events."""
@@ -228,8 +238,18 @@ class RunConsole:
         led = self._parts().governor.ledger_view()
         if status in (BetStatus.WON, BetStatus.LOST):
             self._settled.appendleft(info)
-            self._equity.append(EquityPoint(report.t, led.bankroll_lamports))
+            # realised equity: the armed bankroll plus each settlement (a logged-in ledger follows the server's
+            # balance, which may arrive after the settlement's report)
+            base = self._equity[-1].bankroll_lamports if self._equity else led.bankroll_lamports
+            self._equity.append(EquityPoint(report.t, base + info.pnl_lamports))
         self.hub.publish(BetEvent(info, led.bankroll_lamports, led.session_pnl_lamports))
+
+    def _start_equity(self) -> None:
+        """The equity curve starts at the bankroll the run was armed with (a logged-in run knows its bankroll
+        only from the server's balance, after the wallet login)."""
+        if not self._equity and self._armed():
+            bankroll = self._parts().governor.ledger_view().bankroll_lamports
+            self._equity.append(EquityPoint(time.time(), bankroll))
 
     def _sync_guards(self, action: str = "") -> None:
         guards = self._guard_info()

@@ -63,7 +63,7 @@ class PauseGate:
     def decide(self, snapshot: Snapshot) -> DecisionLike:
         reason = self._pause.reason
         if reason is not None:
-            return Skipped(f"paused by the operator: {reason}")
+            return Skipped(f"paused by the operator ({reason})")
         decision: DecisionLike = self.inner.decide(snapshot)
         return decision
 
