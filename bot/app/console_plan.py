@@ -69,17 +69,10 @@ def plan_console(settings: Settings, config: ConsoleConfig | None) -> ConsolePla
     if config is None or not config.enabled:
         return None
     try:
-        if not is_loopback(config.host):  # refuse before a token file is generated for nothing
+        if not is_loopback(config.host):  # refuse before anything is bound or generated
             check_bind(config.host, resolve_token(settings, create=False))
-        token = resolve_token(settings)
-        check_bind(config.host, token)
     except ConsoleRefused as exc:
         raise ConsoleStartError(f"--dashboard: {exc}", EXIT_USAGE) from None
-    except OSError as exc:
-        raise ConsoleStartError(
-            f"console: cannot write the token into {settings.data_dir}: {exc}", EXIT_ENVIRONMENT
-        ) from None
-    assert token is not None  # resolve_token(create=True) always returns one
     try:
         sock = listen(config.host, config.port)
     except OSError as exc:
@@ -96,6 +89,17 @@ def plan_console(settings: Settings, config: ConsoleConfig | None) -> ConsolePla
             file=sys.stderr,
         )
         return None
+    try:
+        token = resolve_token(settings)
+        check_bind(config.host, token)
+    except (ConsoleRefused, OSError) as exc:
+        sock.close()
+        if isinstance(exc, ConsoleRefused):
+            raise ConsoleStartError(f"--dashboard: {exc}", EXIT_USAGE) from None
+        raise ConsoleStartError(
+            f"console: cannot write the token into {settings.data_dir}: {exc}", EXIT_ENVIRONMENT
+        ) from None
+    assert token is not None  # resolve_token(create=True) always returns one
     plan = ConsolePlan(config, token, sock)
     if token.created:
         print(
