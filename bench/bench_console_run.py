@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
-import re
 import subprocess
 import sys
 import tempfile
@@ -59,7 +59,6 @@ from bot.sim.runner import start_sim_in_thread  # noqa: E402
 from bot.store.db import Store  # noqa: E402
 
 WARMUP_S = 3.0
-TICK_RE = re.compile(r'"gameId":"([^"]+)".*?"tickCount":(\d+)')
 PROFILE = {
     "name": "bench",
     "mode": "practice",
@@ -121,10 +120,13 @@ async def one_run(
         orig = sessions.broadcast
 
         def timed(text: str) -> None:
-            if text.startswith('42["gameStateUpdate"'):
-                m = TICK_RE.search(text)
-                if m is not None:
-                    sent.setdefault((m.group(1), int(m.group(2))), time.time())
+            if text.startswith('42["gameStateUpdate"') and '"tickCount"' in text:
+                now = time.time()
+                state = json.loads(text[2:])[
+                    1
+                ]  # top-level fields: other games' ids appear inside the history
+                if state.get("active") is True and "gameId" in state and "tickCount" in state:  # not presale
+                    sent.setdefault((state["gameId"], int(state["tickCount"])), now)
             orig(text)
 
         sessions.broadcast = timed  # type: ignore[method-assign]
@@ -233,7 +235,7 @@ def row(label: str, r: dict[str, list[float]]) -> str:
         return f"{pct(xs, 50) * 1e3:.2f} / {pct(xs, 99) * 1e3:.2f}" if xs else "—"
 
     return (
-        f"| {label} | {len(r['sim'])} | {ms('sim')} | {ms('frame')} | {ms('loop')} | {len(r['confirm'])} "
+        f"| {label} | {len(r['frame'])} | {ms('sim')} | {ms('frame')} | {ms('loop')} | {len(r['confirm'])} "
         f"| {ms('click')} | {ms('confirm')} |"
     )
 
@@ -261,6 +263,7 @@ def main() -> None:
         (f"console + page + {args.clients} SSE clients", True, args.clients),
     )
     merged: dict[str, dict[str, list[float]]] = {label: {} for label, _, _ in configs}
+    rounds: dict[str, list[float]] = {label: [] for label, _, _ in configs}  # sim → decision p99 per round
     load0 = os.getloadavg()[0]
     loads: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-console-run-") as tmp:
@@ -271,24 +274,31 @@ def main() -> None:
                 )
                 for k, v in r.items():
                     merged[label].setdefault(k, []).extend(v)
+                rounds[label].append(pct(r["sim"], 99))
                 loads.append(os.getloadavg()[0])
                 print(f"round {rnd + 1} {row(label, r)} load {loads[-1]:.1f}", flush=True)
-    base = merged[configs[0][0]]
-    page = merged[configs[1][0]]
-    many = merged[configs[2][0]]
+    base_label = configs[0][0]
+    base = merged[base_label]
 
-    def ratio(r: dict[str, list[float]], key: str, q: float) -> str:
-        return f"{pct(r[key], q) / pct(base[key], q):.2f}x"
+    def ratio(label: str, key: str, q: float) -> str:
+        return f"{pct(merged[label][key], q) / pct(base[key], q):.2f}x"
 
+    def round_p99(label: str) -> str:
+        per = ", ".join(f"{x * 1e3:.0f}" for x in rounds[label])
+        return f"{per} (median {float(np.median(rounds[label])) * 1e3:.0f})"
+
+    others = [label for label, _, _ in configs[1:]]
     lines = [
         "## Operator console inside a real run (bench/bench_console_run.py)",
         "",
         f"`bench/bench_console_run.py --seconds {args.seconds:g} --rounds {args.rounds} --clients {args.clients} "
         f"--speed {args.speed:g}`, {time.strftime('%Y-%m-%d')}, {platform.machine()}, 2 cores shared with other "
         f"agents; load average {load0:.1f} at the start, {min(loads):.1f}–{max(loads):.1f} after each "
-        f"configuration. LiveRun in practice mode against the simulator at {args.speed:g}x (same seed every time: "
-        "the same games), headless Chromium with the stand-in wallet, the fixed strategy betting up to 4 times a "
-        f"game; {args.rounds} rounds, each running every configuration for {args.seconds:g} s after arming "
+        f"configuration. LiveRun in practice mode against the simulator at {args.speed:g}x, i.e. "
+        f"{4 * args.speed:g} ticks and so up to {8 * args.speed:g} console events a second, {args.speed:g} times "
+        "the live rate (same seed every time: the same games), headless Chromium with the stand-in wallet, the "
+        "fixed strategy betting up to 4 times a game (no decision is taken while a bet is open). "
+        f"{args.rounds} rounds, each running every configuration for {args.seconds:g} s after arming "
         f"(+{WARMUP_S:g} s warm-up), samples pooled per configuration. The page (a second headless Chromium at "
         "phone size, polling /api/state every 5 s and following the event stream) and the SSE clients "
         "(bench/bench_console.py's worker) run in separate niced processes on the same 2 cores. Times in ms, "
@@ -299,11 +309,19 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|",
         *(row(label, merged[label]) for label, _, _ in configs),
         "",
-        f"Ratios to no console, p50 / p99. sim → decision: page {ratio(page, 'sim', 50)} / {ratio(page, 'sim', 99)}, "
-        f"page + {args.clients} clients {ratio(many, 'sim', 50)} / {ratio(many, 'sim', 99)}; loop time: page "
-        f"{ratio(page, 'loop', 50)} / {ratio(page, 'loop', 99)}, + clients {ratio(many, 'loop', 50)} / "
-        f"{ratio(many, 'loop', 99)}; click → confirmation: page {ratio(page, 'confirm', 50)} / "
-        f"{ratio(page, 'confirm', 99)}, + clients {ratio(many, 'confirm', 50)} / {ratio(many, 'confirm', 99)}.",
+        "sim sends tick → decision, p99 per round (ms): "
+        + "; ".join(f"{label}: {round_p99(label)}" for label, _, _ in configs)
+        + ".",
+        "",
+        "Ratios to no console, p50 / p99: "
+        + "; ".join(
+            f"{label}: sim → decision {ratio(label, 'sim', 50)} / {ratio(label, 'sim', 99)}, loop time "
+            f"{ratio(label, 'loop', 50)} / {ratio(label, 'loop', 99)}, frame in → click "
+            f"{ratio(label, 'click', 50)} / {ratio(label, 'click', 99)}, click → confirmation "
+            f"{ratio(label, 'confirm', 50)} / {ratio(label, 'confirm', 99)}"
+            for label in others
+        )
+        + ".",
         "",
     ]
     args.out.write_text("\n".join(lines), encoding="utf-8")

@@ -113,10 +113,6 @@ class RunConsole:
         self._disarmed = False
         self._failed = False  # a publishing failure was logged
 
-    @property
-    def enabled(self) -> bool:
-        return self.plan is not None
-
     # ------------------------------------------------------------------ lifecycle (the run calls these)
 
     async def start(self) -> None:
@@ -310,13 +306,19 @@ class RunConsole:
     def halt(self, reason: str, by: str) -> ControlResult:
         """What ``rugsbot halt --reason`` writes (fsync'd, ``source`` = ``by``), then the run's halt: the broker
         refuses clicks, betting stops and the run exits 3. Idempotent: the first active halt row stays."""
-        row = self._parts().store.set_halt(reason, source=by)
-        if self._operator_halt is None:
-            self._operator_halt = row
+        message = ""
+        try:
+            row = self._parts().store.set_halt(reason, source=by)
+        except Exception as exc:  # fail closed: the run halts in memory all the same, and says so
+            logger.exception("console: the halt row could not be written; halting in memory only")
+            message = f"halted, but the halt row could not be written ({type(exc).__name__})"
+        else:
+            if self._operator_halt is None:
+                self._operator_halt = row
         logger.error("HALTED from the console ({by}): {reason}", by=by, reason=reason)
         self._halt(reason)
         self._sync_guards("halt")
-        return ControlResult(True, "HALTED")
+        return ControlResult(True, "HALTED", message)
 
     def pause(self, reason: str, by: str) -> ControlResult:
         """No new bet until resumed; the feed, the decisions' estimates and open bets go on."""
@@ -336,10 +338,22 @@ class RunConsole:
         unknown = tuple(b.bet_id for b in store.open_bets() if b.status is BetStatus.UNKNOWN)
         logger.warning("resumed from the console ({by}): {n} halt(s) cleared", by=by, n=len(cleared))
         self._sync_guards("resume")
-        level = "STOPPING" if self._stopping() else self._guard_info().level
         return ResumeResult(
-            tuple(ClearedHalt(h.id, h.reason, h.source) for h in cleared), unknown, unpaused, level
+            tuple(ClearedHalt(h.id, h.reason, h.source) for h in cleared),
+            unknown,
+            unpaused,
+            self._level_after_resume({h.id for h in cleared}),
         )
+
+    def _level_after_resume(self, cleared: set[int]) -> str:
+        """The level the run is in once the governor has polled the cleared halt (≤ ``halt_poll_s`` of feed
+        time): its own pauses still hold; a stopping run stays stopping."""
+        if self._stopping():
+            return "STOPPING"
+        state = self._parts().governor.state
+        if state.level.value == "HALTED" and state.halt is not None and state.halt.id in cleared:
+            return "PAUSED" if state.pauses else "ACTIVE"
+        return self._guard_info().level
 
     # ------------------------------------------------------------------ reads
 
