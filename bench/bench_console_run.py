@@ -12,14 +12,17 @@ interleaved round by round so a change in the machine's load hits all of them:
 * ``console + page + N SSE clients``: the same plus N event-stream clients (bench/bench_console.py's worker,
   a separate niced process).
 
-Measured, per frame that produced a decision (after arming plus a warm-up):
+Measured, per ACTIVE tick frame after arming plus a warm-up:
 
-* sim → decision: the simulator sent the tick frame (its send time, same process clock) → the decision was
-  made. This includes Chromium, Playwright and every wait of the bot's event loop, so it is where the
-  console's work on that loop (socket writes, snapshots) would show;
-* frame → decision: the frame's receive time in Python (the sniffer's clock) → decision made;
-* the loop's own time for the frame (perf_counter around the driver's ``on_frame``);
-* clicks, from the clicking broker's records: frame in (the decision frame) → click, click → confirmation.
+* sim → handled: the simulator sent the tick frame (its send time, same process clock) → the bot's frame
+  handler returned. This includes Chromium, Playwright and every wait of the bot's event loop, so it is where
+  the console's work on that loop (socket writes, snapshots) would show; "sim → decision" is the same for the
+  frames that made a decision (none is made while a bet is open);
+* frame in → skip decided: the frame's receive time in Python (the sniffer's clock) → the decision made, and
+  the loop's own time for it (perf_counter around the driver's ``on_frame``), for skip decisions (a bet
+  decision also writes its intent ahead, an fsync: bets are measured by their clicks);
+* clicks, from the clicking broker's records: frame in (the decision frame) → click, click → confirmation;
+* the bot process's CPU (user + system per wall second, the simulator thread included).
 
 Writes docs/bench/console-run.md.
 
@@ -91,22 +94,33 @@ def pct(xs: list[float], q: float) -> float:
 
 
 class TimedRun(LiveRun):
-    """LiveRun with every decision's times recorded: (game, tick, frame receive t, decided t, loop seconds)."""
+    """LiveRun with every tick frame's times recorded: (game, tick, frame receive t, handled t, loop seconds,
+    what the frame led to: "" no decision (a bet was open), "skip", "bet")."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.samples: list[tuple[str | None, int, float, float, float]] = []
+        self.samples: list[tuple[str | None, int, float, float, float, str]] = []
         self.armed_t: float | None = None
 
     def _on_frame(self, t: float, direction: str, text: str) -> None:
         loop = self.loop
-        before = loop.stats.decisions if loop is not None else -1
+        if loop is None:
+            super()._on_frame(t, direction, text)
+            return
+        decisions, intents, tick = loop.stats.decisions, loop.stats.intents, loop.tracker.view.tick
         p0 = time.perf_counter()
         super()._on_frame(t, direction, text)
         spent = time.perf_counter() - p0
-        if loop is not None and loop.stats.decisions != before and loop.last_decision is not None:
-            d = loop.last_decision
-            self.samples.append((d.game_id, d.tick, t, time.time(), spent))
+        view = loop.tracker.view
+        if view.tick != tick and view.phase.value == "ACTIVE":
+            made = (
+                ""
+                if loop.stats.decisions == decisions
+                else "bet"
+                if loop.stats.intents != intents
+                else "skip"
+            )
+            self.samples.append((view.game_id, view.tick, t, time.time(), spent, made))
 
 
 async def one_run(
@@ -174,7 +188,9 @@ async def one_run(
         bot.request_stop("bench: time")
 
     task = asyncio.ensure_future(stopper())
+    cpu0 = os.times()
     await bot.main()
+    cpu1 = os.times()
     task.cancel()
     sim.stop()
     for h in helpers:
@@ -182,15 +198,23 @@ async def one_run(
         h.wait(timeout=30)
     assert bot.armed_t is not None, f"{label}: the run never armed ({bot.reason})"
     since = bot.armed_t + WARMUP_S
-    out: dict[str, list[float]] = {k: [] for k in ("sim", "frame", "loop", "click", "confirm")}
-    for game, tick, t, decided, spent in bot.samples:
+    keys = ("tick", "sim", "frame", "loop", "click", "confirm", "cpu")
+    out: dict[str, list[float]] = {k: [] for k in keys}
+    for game, tick, t, handled, spent, made in bot.samples:
         if t < since or game is None:
             continue
-        out["frame"].append(decided - t)
-        out["loop"].append(spent)
         s = sent.get((game, tick))
         if s is not None:
-            out["sim"].append(decided - s)
+            out["tick"].append(handled - s)
+            if made:
+                out["sim"].append(handled - s)
+        if (
+            made == "skip"
+        ):  # a bet decision also writes its intent ahead (an fsync): compared apart, by clicks
+            out["frame"].append(handled - t)
+            out["loop"].append(spent)
+    wall = cpu1.elapsed - cpu0.elapsed
+    out["cpu"].append((cpu1.user + cpu1.system - cpu0.user - cpu0.system) / wall)
     with Store.open(settings.db_path) as store:
         decided = {r.bet_id: r.decided_t for r in store.bets()}
     for c in getattr(bot.broker, "clicks", []):  # the clicking broker's own record of each click
@@ -235,8 +259,9 @@ def row(label: str, r: dict[str, list[float]]) -> str:
         return f"{pct(xs, 50) * 1e3:.2f} / {pct(xs, 99) * 1e3:.2f}" if xs else "—"
 
     return (
-        f"| {label} | {len(r['frame'])} | {ms('sim')} | {ms('frame')} | {ms('loop')} | {len(r['confirm'])} "
-        f"| {ms('click')} | {ms('confirm')} |"
+        f"| {label} | {len(r['tick'])} | {ms('tick')} | {len(r['sim'])} | {ms('sim')} | {ms('frame')} "
+        f"| {ms('loop')} | {len(r['confirm'])} | {ms('click')} | {ms('confirm')} "
+        f"| {float(np.mean(r['cpu'])) * 100:.0f} % |"
     )
 
 
@@ -263,7 +288,7 @@ def main() -> None:
         (f"console + page + {args.clients} SSE clients", True, args.clients),
     )
     merged: dict[str, dict[str, list[float]]] = {label: {} for label, _, _ in configs}
-    rounds: dict[str, list[float]] = {label: [] for label, _, _ in configs}  # sim → decision p99 per round
+    rounds: dict[str, list[float]] = {label: [] for label, _, _ in configs}  # sim → handled p99 per round
     load0 = os.getloadavg()[0]
     loads: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-console-run-") as tmp:
@@ -274,7 +299,7 @@ def main() -> None:
                 )
                 for k, v in r.items():
                     merged[label].setdefault(k, []).extend(v)
-                rounds[label].append(pct(r["sim"], 99))
+                rounds[label].append(pct(r["tick"], 99))
                 loads.append(os.getloadavg()[0])
                 print(f"round {rnd + 1} {row(label, r)} load {loads[-1]:.1f}", flush=True)
     base_label = configs[0][0]
@@ -304,18 +329,20 @@ def main() -> None:
         "(bench/bench_console.py's worker) run in separate niced processes on the same 2 cores. Times in ms, "
         "p50 / p99.",
         "",
-        "| configuration | decisions | sim sends tick → decision | frame in → decision | loop time per frame "
-        "| bets confirmed | frame in → click | click → confirmation |",
-        "|---|---|---|---|---|---|---|---|",
+        "| configuration | tick frames | sim sends tick → handled | decisions | sim sends tick → decision "
+        "| frame in → skip decided | loop time, skip | bets confirmed | frame in → click | click → confirmation "
+        "| bot process CPU |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
         *(row(label, merged[label]) for label, _, _ in configs),
         "",
-        "sim sends tick → decision, p99 per round (ms): "
+        "sim sends tick → handled, p99 per round (ms): "
         + "; ".join(f"{label}: {round_p99(label)}" for label, _, _ in configs)
         + ".",
         "",
         "Ratios to no console, p50 / p99: "
         + "; ".join(
-            f"{label}: sim → decision {ratio(label, 'sim', 50)} / {ratio(label, 'sim', 99)}, loop time "
+            f"{label}: sim → handled {ratio(label, 'tick', 50)} / {ratio(label, 'tick', 99)}, sim → decision "
+            f"{ratio(label, 'sim', 50)} / {ratio(label, 'sim', 99)}, loop time "
             f"{ratio(label, 'loop', 50)} / {ratio(label, 'loop', 99)}, frame in → click "
             f"{ratio(label, 'click', 50)} / {ratio(label, 'click', 99)}, click → confirmation "
             f"{ratio(label, 'confirm', 50)} / {ratio(label, 'confirm', 99)}"

@@ -67,6 +67,9 @@ if TYPE_CHECKING:
     from bot.app.loop import DecisionRecord, TradingLoop
 
 POLL_S = 1.0  # events and guard changes during a silence (no frame, so no burst to follow)
+CLICK_QUIET_S = (
+    0.1  # after a bet decision, the console publishes nothing for this long (or until the next burst)
+)
 RECENT_DECISIONS = 20
 RECENT_SETTLED = 20
 EQUITY_POINTS = 2000
@@ -104,6 +107,7 @@ class RunConsole:
         self._settled: deque[BetInfo] = deque(maxlen=RECENT_SETTLED)  # newest first
         self._equity: deque[EquityPoint] = deque(maxlen=EQUITY_POINTS)
         self._last_decision: DecisionRecord | None = None
+        self._quiet_for: DecisionRecord | None = None  # the bet decision whose click the console waited for
         self._last_tick: tuple[str | None, int, str] | None = None
         self._reports_seen = 0
         self._guards: GuardInfo | None = None
@@ -167,8 +171,22 @@ class RunConsole:
     # ------------------------------------------------------------------ off the decision path
 
     def idle(self) -> None:
-        """After a burst of frames: publish what changed. Never raises (a failure is logged once)."""
+        """After a burst of frames: publish what changed. Never raises (a failure is logged once).
+
+        Not right after a bet decision: its click is starting on the same event loop, and every write to a
+        page (one per open event stream) would run between the click's steps. The events wait for the next
+        burst of frames, or :data:`CLICK_QUIET_S`, whichever comes first."""
         if self._loop is None:
+            return
+        d = self._loop.last_decision
+        if (
+            d is not None
+            and d.intent is not None
+            and d is not self._last_decision
+            and d is not self._quiet_for
+        ):
+            self._quiet_for = d
+            asyncio.get_running_loop().call_later(CLICK_QUIET_S, self.idle)
             return
         try:
             self._publish(self._loop)
