@@ -7,6 +7,7 @@ headless Chromium with the stand-in wallet, a profile that bets often (bench_cli
 interleaved round by round so a change in the machine's load hits all of them:
 
 * ``no console``: LiveRun without a console (the frame path exactly as without this feature);
+* ``console, nobody watching``: the console on, no client: its cost inside the bot process alone;
 * ``console + page``: the console on, its page open in a second headless Chromium (a separate, niced
   process: it stands for a phone) — the page polls /api/state every 5 s and follows /api/events;
 * ``console + page + N SSE clients``: the same plus N event-stream clients (bench/bench_console.py's worker,
@@ -124,7 +125,7 @@ class TimedRun(LiveRun):
 
 
 async def one_run(
-    label: str, console: bool, clients: int, seconds: float, speed: float, tmp: Path
+    label: str, console: bool, page: bool, clients: int, seconds: float, speed: float, tmp: Path
 ) -> dict[str, list[float]]:
     sim = start_sim_in_thread(SimConfig(speed=speed, seed="bench-console-run", players=6))
     sent: dict[tuple[str, int], float] = {}
@@ -163,7 +164,8 @@ async def one_run(
     helpers: list[subprocess.Popen[str]] = []
     if plan is not None:
         base = f"http://127.0.0.1:{plan.port}"
-        helpers.append(nice([__file__, "--viewer", base, "--seconds", str(seconds + 60)]))
+        if page:
+            helpers.append(nice([__file__, "--viewer", base, "--seconds", str(seconds + 60)]))
         if clients:
             worker = ROOT / "bench" / "bench_console.py"
             helpers.append(
@@ -283,19 +285,20 @@ def main() -> None:
 
     logger.remove()
     configs = (
-        ("no console", False, 0),
-        ("console + page", True, 0),
-        (f"console + page + {args.clients} SSE clients", True, args.clients),
+        ("no console", False, False, 0),
+        ("console, nobody watching", True, False, 0),
+        ("console + page", True, True, 0),
+        (f"console + page + {args.clients} SSE clients", True, True, args.clients),
     )
-    merged: dict[str, dict[str, list[float]]] = {label: {} for label, _, _ in configs}
-    rounds: dict[str, list[float]] = {label: [] for label, _, _ in configs}  # sim → handled p99 per round
+    merged: dict[str, dict[str, list[float]]] = {label: {} for label, *_ in configs}
+    rounds: dict[str, list[float]] = {label: [] for label, *_ in configs}  # sim → handled p99 per round
     load0 = os.getloadavg()[0]
     loads: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-console-run-") as tmp:
         for rnd in range(args.rounds):
-            for label, console, clients in configs:
+            for label, console, page, clients in configs:
                 r = asyncio.run(
-                    one_run(f"{label} {rnd}", console, clients, args.seconds, args.speed, Path(tmp))
+                    one_run(f"{label} {rnd}", console, page, clients, args.seconds, args.speed, Path(tmp))
                 )
                 for k, v in r.items():
                     merged[label].setdefault(k, []).extend(v)
@@ -312,7 +315,7 @@ def main() -> None:
         per = ", ".join(f"{x * 1e3:.0f}" for x in rounds[label])
         return f"{per} (median {float(np.median(rounds[label])) * 1e3:.0f})"
 
-    others = [label for label, _, _ in configs[1:]]
+    others = [label for label, *_ in configs[1:]]
     lines = [
         "## Operator console inside a real run (bench/bench_console_run.py)",
         "",
@@ -333,10 +336,10 @@ def main() -> None:
         "| frame in → skip decided | loop time, skip | bets confirmed | frame in → click | click → confirmation "
         "| bot process CPU |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
-        *(row(label, merged[label]) for label, _, _ in configs),
+        *(row(label, merged[label]) for label, *_ in configs),
         "",
         "sim sends tick → handled, p99 per round (ms): "
-        + "; ".join(f"{label}: {round_p99(label)}" for label, _, _ in configs)
+        + "; ".join(f"{label}: {round_p99(label)}" for label, *_ in configs)
         + ".",
         "",
         "Ratios to no console, p50 / p99: "
@@ -349,6 +352,14 @@ def main() -> None:
             for label in others
         )
         + ".",
+        "",
+        'How to read it: "loop time, skip" is the decision path itself (tracker, model, strategies, governor, '
+        'the decision row); the console adds one counter increment to it. "sim sends tick → handled" adds '
+        "everything before the frame reaches the bot's handler (the simulator thread, Chromium, Playwright and "
+        "the bot's event loop, where the console's socket writes run), and its p99 is set by waits for a core "
+        "on this shared machine: compare the per-round p99s of one configuration with each other before "
+        "reading a ratio across configurations. The page's Chromium and the SSE clients share the bot's 2 "
+        "cores here; on a phone they cost the bot nothing but the socket writes (bot process CPU).",
         "",
     ]
     args.out.write_text("\n".join(lines), encoding="utf-8")
