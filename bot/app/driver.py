@@ -11,22 +11,40 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, Protocol
 
 from bot.app.loop import TradingLoop
 from bot.bets.model import BetIntent
 from bot.brokers.base import Broker
 
 
+class FrameObserver(Protocol):
+    """Watches the frame path without taking part in it (the operator console, bot/app/console_source.py).
+    ``frame(t0)``: after each frame, ``t0`` the ``perf_counter()`` when it reached the loop; increments only.
+    ``idle()``: after each burst, with the loop's own off-path work."""
+
+    def frame(self, t0: float) -> None: ...
+    def idle(self) -> None: ...
+
+
 class FrameDriver:
     """Feeds frames to ``loop`` and hands its intents to ``broker``. ``after_idle()`` runs after each burst's
     off-path work (the run checks halts and its stop conditions there)."""
 
-    def __init__(self, loop: TradingLoop, broker: Broker, *, after_idle: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        loop: TradingLoop,
+        broker: Broker,
+        *,
+        after_idle: Callable[[], None],
+        observer: FrameObserver | None = None,
+    ) -> None:
         self.loop = loop
         self.broker = broker
         self._after_idle = after_idle
+        self._observer = observer
         self._tasks: set[asyncio.Task[None]] = set()
         self._idle_scheduled = False
         self._closed = False
@@ -36,7 +54,10 @@ class FrameDriver:
         """One frame (``t``: receive time, seconds): decide, and place an intent on a task of its own."""
         if self._closed:
             return
+        t0 = time.perf_counter()
         intent = self.loop.on_frame(t, direction, text)
+        if self._observer is not None:
+            self._observer.frame(t0)
         if intent is not None:
             self.spawn(self._place(intent))
         if not self._idle_scheduled:
@@ -64,6 +85,9 @@ class FrameDriver:
         self._idle_scheduled = False
         with contextlib.suppress(Exception):
             self.loop.idle()
+        if self._observer is not None:
+            with contextlib.suppress(Exception):
+                self._observer.idle()
         self._after_idle()
 
     async def _place(self, intent: BetIntent) -> None:

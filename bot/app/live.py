@@ -1,8 +1,9 @@
 """The live run's lifecycle (``rugsbot run``): dry-run (watch only), practice (FREE coin) or live, in a browser.
 
 Order of a run, and why:
-1. lock the data directory (bot/app/lock.py) before anything is written: one bot per database; delete the
-   throw-away browser profiles killed runs left behind;
+1. lock the data directory (bot/app/lock.py, in bot/app/start.py) before anything is written: one bot per
+   database; settle the operator console's token and address (bot/app/console_plan.py); delete the throw-away
+   browser profiles killed runs left behind;
 2. refuse to start while a halt is recorded (exit 3);
 3. launch Chromium on the locked profile with the wallet extension; start the approval watcher before
    anything can ask the wallet for something;
@@ -10,7 +11,8 @@ Order of a run, and why:
    buffer until the loop exists);
 5. assemble the trading loop (bot/app/assembly.py: session row, recording) once the site has answered and its
    socket is on websocket: an unreachable site or a socket on HTTP long-polling (bot/feeds/sniffer.py) is exit 4
-   with no session row, no recording and no halt (a halt is for doubt about money);
+   with no session row, no recording and no halt (a halt is for doubt about money); the console serves from
+   here on (bot/app/console_source.py);
 6. log in through the wallet (practice/live, bot/app/login.py), verify every control and select the coin,
    arm, and only then open the decider's gate: no decision is taken on a frame from before arming;
 7. every sniffed frame goes through ``TradingLoop.on_frame``; an intent is clicked by the broker on its own
@@ -33,8 +35,8 @@ from typing import TYPE_CHECKING, Any
 from loguru import logger
 
 from bot.app.assembly import LoopConfig, LoopParts, assemble, browser_broker
+from bot.app.console_source import RunConsole
 from bot.app.driver import FrameDriver
-from bot.app.lock import DataDirLock
 from bot.app.login import WalletLogin, alarm_kind
 from bot.app.loop import TradingLoop
 from bot.app.recovery import Recovery
@@ -50,14 +52,13 @@ from bot.app.target import (
     open_recording,
     open_target,
     refuse_if_halted,
-    sweep_temp_profiles,
 )
 from bot.app.teardown import save_failure, shutdown
 from bot.brokers.base import Broker, BrokerStats
 from bot.browser.errors import HaltRequired, WalletError
 from bot.browser.probe import fix_advice
 from bot.config import Profile, Settings
-from bot.errors import BrowserProblem, DiskProblem, RugsbotError, describe
+from bot.errors import BrowserProblem, RugsbotError, describe
 from bot.exitcodes import EXIT_HALTED, EXIT_INTERRUPTED, EXIT_OK
 from bot.game.tracker import GameTracker
 from bot.mode import Mode
@@ -65,36 +66,11 @@ from bot.mode import Mode
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
+    from bot.app.console_plan import ConsolePlan
     from bot.browser.launch import LaunchedBrowser
     from bot.feeds.recording import RecordingWriter
     from bot.feeds.sniffer import Sniffer
     from bot.store.db import Store
-
-
-def run_live(
-    settings: Settings, profile: Profile, mode: Mode, options: LiveOptions, *, sim: SimLike | None = None
-) -> int:
-    """Lock the data directory, configure the logs and run. Returns an exit code (bot/exitcodes.py) or raises the
-    run's :attr:`LiveRun.error` (a :class:`~bot.errors.RugsbotError` or an unexpected exception) once everything
-    is closed. A second run on a data directory in use raises ``DataDirInUse`` and writes nothing."""
-    try:
-        lock = DataDirLock(settings.data_dir).acquire()  # DataDirInUse (a LockHeld) passes through
-    except OSError as exc:
-        raise DiskProblem(f"cannot lock the data directory {settings.data_dir}: {exc}") from exc
-    try:
-        from bot.logs import configure
-
-        configure(mode, level=settings.log_level, log_dir=settings.log_dir, secrets=settings.secret_values())
-        sweep_temp_profiles(settings)  # under the lock: no other run can be using one
-        run = LiveRun(settings, profile, mode, options, sim=sim)
-        code = asyncio.run(run.main())
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
-    finally:
-        lock.release()
-    if run.error is not None:
-        raise run.error
-    return code
 
 
 class LiveRun:
@@ -109,6 +85,7 @@ class LiveRun:
         options: LiveOptions,
         *,
         sim: SimLike | None = None,
+        console: ConsolePlan | None = None,
     ) -> None:
         self.settings = settings
         self.profile = profile
@@ -139,6 +116,13 @@ class LiveRun:
         self._rearming = False
         self.closing = False  # set by the shutdown: the browser closes because we close it, not a crash
         self._early: list[tuple[float, str, str]] | None = []  # frames before the loop exists; None after
+        self.console = RunConsole(
+            self,
+            console,
+            stopping=self._stop.is_set,
+            feed_ok=self._feed_ok,
+            halt=lambda r: self._halt(r, None),
+        )
 
     # ------------------------------------------------------------------ main
 
@@ -245,6 +229,7 @@ class LiveRun:
         if parts.governor.state.level.value in ("HALTED", "KILLED"):
             raise StartRefused(parts.governor.state.reasons)
         await recovery.open(parts)  # the heartbeat names the session row
+        await self.console.start()  # it reads the run's parts: listening (backlog) since start-up, served now
         broker = self.broker
         if broker is None:
             broker = self._attach(self._page_broker(page))
@@ -261,7 +246,13 @@ class LiveRun:
                 parts.gate.open(time.time(), broker)
         assert self.loop is not None
         self._games_base = self.loop.stats.games_finished
-        logger.info("armed in {mode} mode on {url}", mode=self.mode.label, url=target.url)
+        server = self.console.server
+        logger.info(
+            "armed in {mode} mode on {url}{console}",
+            mode=self.mode.label,
+            url=target.url,
+            console=f"; operator console at {server.url}" if server is not None else "",
+        )
         recovery.start()
 
     def _assemble(self, url: str, t: float, tracker: GameTracker) -> LoopParts:
@@ -281,7 +272,8 @@ class LiveRun:
         assert self.parts is not None
         self.broker = broker
         self.loop = self.parts.attach(broker)
-        self.driver = FrameDriver(self.loop, broker, after_idle=self._after_idle)
+        observer = self.console.observe(self.loop)
+        self.driver = FrameDriver(self.loop, broker, after_idle=self._after_idle, observer=observer)
         return broker
 
     def _page_broker(self, page: Page) -> Broker:
@@ -355,12 +347,13 @@ class LiveRun:
         what = "the browser closed unexpectedly (crashed or killed) while the run was starting"
         self._fail(BrowserProblem(what, hint="check memory and the browser; run again"))
 
-    def _halt(self, reason: str, kind: str = "execution") -> None:
-        """A halt from the wallet or the broker: persisted by the governor before anything else."""
+    def _halt(self, reason: str, kind: str | None = "execution") -> None:
+        """A halt from the wallet or the broker: persisted by the governor before anything else (``kind``
+        None: persisted already, by the operator through the console)."""
         if self._halt_reason is not None:
             return
         self._halt_reason = reason
-        if self.parts is not None:
+        if self.parts is not None and kind is not None:
             self.parts.governor.alarm(kind, reason)
         if self.broker is not None:
             self.broker.halt(reason)

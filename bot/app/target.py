@@ -49,6 +49,7 @@ TEMP_PROFILES = "browser-tmp"
 _NET_ERROR = re.compile(r"\bnet::ERR_[A-Z_]+")
 
 if TYPE_CHECKING:
+    from bot.console.server import ConsoleConfig
     from bot.feeds.recording import RecordingWriter
     from bot.store.db import Store
 
@@ -57,7 +58,8 @@ if TYPE_CHECKING:
 class LiveOptions:
     """How the run was asked to go (the run command's arguments, typed). ``duration_s``/``games``: stop
     after that many seconds / finished games. ``sim``: against a simulator, started here unless one is handed
-    to the run. ``arm_timeout_s``: how long the controls may take to appear before the run halts."""
+    to the run. ``arm_timeout_s``: how long the controls may take to appear before the run halts.
+    ``dashboard``: the operator console's address (bot/app/console_plan.py), ``None`` for none."""
 
     headless: bool
     duration_s: float | None = None
@@ -73,6 +75,7 @@ class LiveOptions:
     record: bool = True
     arm_timeout_s: float = 5.0
     profile_ref: str | None = None  # ``--profile`` as given (a missing control's advice names it)
+    dashboard: ConsoleConfig | None = None
 
 
 class SimLike(Protocol):

@@ -58,6 +58,7 @@ async def shutdown(run: LiveRun) -> None:
                 path.unlink(missing_ok=True)
     if run.browser is not None:
         await run.browser.close()
+    await run.console.stop()  # its audit rows go through the store
     if run.store is not None:
         with contextlib.suppress(Exception):
             run.store.close()

@@ -75,6 +75,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--yes-live", action="store_true", help="skip the typed LIVE confirmation (live profiles)"
     )
+    console = parser.add_mutually_exclusive_group()
+    console.add_argument(
+        "--dashboard",
+        default=None,
+        metavar="HOST:PORT",
+        help="serve the operator console here (default 127.0.0.1:8780, best effort; an address given here must "
+        "be free; a non-loopback one needs RUGSBOT_DASHBOARD_TOKEN of 16+ characters)",
+    )
+    console.add_argument("--no-dashboard", action="store_true", help="no operator console")
     parser.add_argument("--no-trace", action="store_true", help="do not keep a Playwright trace for failures")
     parser.add_argument("--no-record", action="store_true", help="do not record the session's frames")
 
@@ -101,8 +110,9 @@ def confirm_live(args: argparse.Namespace, stdin: Any = None, stdout: Any = None
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.app.live import run_live
+    from bot.app.start import run_live
     from bot.app.target import ExternalSim, LiveOptions
+    from bot.console.server import ConsoleConfig
 
     settings, profile = load(args)
     mode = resolve_mode(profile, args)
@@ -117,6 +127,10 @@ def run(args: argparse.Namespace) -> int:
         parse_rug_schedule(args.sim_rug_at)
     except ValueError as exc:
         raise UsageError(f"--sim-rug-at: {exc}") from None
+    try:
+        dashboard = ConsoleConfig.from_flags(args.dashboard, disabled=args.no_dashboard)
+    except ValueError as exc:
+        raise UsageError(f"--dashboard: {exc}") from None
     external = None
     if args.sim_url:
         if not args.sim_url.startswith(("http://127.", "http://localhost")):
@@ -136,5 +150,6 @@ def run(args: argparse.Namespace) -> int:
         trace=not args.no_trace,
         record=not args.no_record,
         profile_ref=args.profile,
+        dashboard=dashboard if dashboard.enabled else None,
     )
     return run_live(settings, profile, mode, options, sim=external)

@@ -105,11 +105,13 @@ def is_loopback(host: str) -> bool:
 def check_bind(host: str, token: ConsoleToken | None) -> None:
     """Raises :class:`ConsoleRefused` for a non-loopback ``host`` without a configured (env) token of at least
     :data:`MIN_NETWORK_TOKEN_CHARS` characters, and for any host without a token at all."""
-    if token is None:
-        raise ConsoleRefused("the console needs a token (set RUGSBOT_DASHBOARD_TOKEN or let it be generated)")
     if is_loopback(host):
+        if token is None:
+            raise ConsoleRefused(
+                "the console needs a token (set RUGSBOT_DASHBOARD_TOKEN or let it be generated)"
+            )
         return
-    if token.source != "env":
+    if token is None or token.source != "env":
         raise ConsoleRefused(
             f"refusing to serve the console on {host} (not loopback) without RUGSBOT_DASHBOARD_TOKEN set"
         )

@@ -12,6 +12,7 @@ has returned. Nothing the server does is on the decision path except :meth:`Even
 from __future__ import annotations
 
 import asyncio
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,11 +45,16 @@ KEEPALIVE_S = 15.0
 
 @dataclass(frozen=True, slots=True)
 class ConsoleConfig:
-    """Where the console listens and how much it accepts. ``port`` 0 picks a free port (tests)."""
+    """Where the console listens and how much it accepts. ``port`` 0 picks a free port (tests).
+
+    ``required``: the run may not go on without its console. True when the operator named the address; the
+    default address is best effort, because another program (or a second bot on another data dir) may hold
+    it, and a run that bets must not fail to start over a page."""
 
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     enabled: bool = True
+    required: bool = True
     control_burst: int = 5  # control requests at once per client address ...
     control_per_s: float = 2.0  # ... then one every this many seconds
     max_clients: int = 200  # event-stream clients
@@ -60,7 +66,7 @@ class ConsoleConfig:
         if disabled:
             return cls(enabled=False)
         if address is None:
-            return cls()
+            return cls(required=False)
         host, port = parse_address(address)
         return cls(host=host, port=port)
 
@@ -121,14 +127,21 @@ class ConsoleServer:
         self._routes.add_to(app)
         return app
 
-    async def start(self) -> None:
-        """Bind and serve on the running loop. Raises OSError when the address is in use."""
+    async def start(self, sock: socket.socket | None = None) -> None:
+        """Serve on the running loop: on ``sock`` when the caller bound it already (``rugsbot run`` binds at
+        start-up, so an address in use is a one-line refusal before any browser starts), else bind here.
+        Raises OSError when the address is in use."""
         self.hub.bind(asyncio.get_running_loop())
         # access_log=None: an access log line would carry /?token=… ; handle_signals=False: signals are the run's
         runner = web.AppRunner(self.app(), access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
         try:
-            await web.TCPSite(runner, self.config.host, self.config.port, reuse_address=True).start()
+            site: web.BaseSite = (
+                web.SockSite(runner, sock)
+                if sock is not None
+                else web.TCPSite(runner, self.config.host, self.config.port, reuse_address=True)
+            )
+            await site.start()
         except BaseException:
             await runner.cleanup()
             raise
@@ -161,13 +174,15 @@ async def start_console(
     hub: EventHub | None = None,
     audit: AuditSink | None = None,
     token: ConsoleToken | None = None,
+    sock: socket.socket | None = None,
 ) -> ConsoleServer:
     """Resolve the token (env, else the data dir's file, generated if missing), check the address, start.
 
     Raises :class:`bot.console.auth.ConsoleRefused` (a non-loopback address without a configured token),
     OSError (address in use, data dir not writable). ``token.created`` tells the caller to show
     ``server.token_url`` once. The metrics and hub are created here unless the run made them already (it
-    needs them from its first frame, before the server is up)."""
+    needs them from its first frame, before the server is up). ``sock``: a listening socket bound to the
+    config's address by the caller (see :meth:`ConsoleServer.start`)."""
     config = config or ConsoleConfig()
     token = token if token is not None else resolve_token(settings)
     if token is None:
@@ -183,6 +198,6 @@ async def start_console(
         audit=audit,
         db_path=settings.db_path,
     )
-    await server.start()
+    await server.start(sock)
     write_address(settings, config.host, server.port)
     return server

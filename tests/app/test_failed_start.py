@@ -41,6 +41,8 @@ def _env(tmp: Path, **extra: str) -> dict[str, str]:
         "RUGSBOT_RECORDINGS_DIR": str(tmp / "rec"),
         "RUGSBOT_BROWSER_PROFILE_DIR": str(tmp / "profile"),
         "RUGSBOT_STRATEGIES_DIR": str(tmp / "strategies"),
+        # a configured console token: no first-run console URL on stdout (tests/console cover that line)
+        "RUGSBOT_DASHBOARD_TOKEN": "failed-start-console-token",
         **extra,
     }
 

@@ -59,6 +59,7 @@ BIND_CASES = [
     ("0.0.0.0", "env-long", None),
     ("example.org", "env-long", None),
     ("127.0.0.1", "none", "needs a token"),
+    ("0.0.0.0", "none", "without RUGSBOT_DASHBOARD_TOKEN"),
 ]
 
 
