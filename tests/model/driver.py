@@ -110,21 +110,25 @@ class Operator:
         profile = r.choices(("model-calm", "model-tight"), (3, 2))[0]
         kind = r.choices(("games", "signal", "halt"), (7, 10, 2))[0]
         if kind == "games":
-            return Action("run", mode, wallet, profile, Stop("games", games=r.choice((1, 2, 2, 3))))
+            stop = Stop("games", games=r.choice((1, 2, 2, 3)), twin=r.random() < 0.25)
+            return Action("run", mode, wallet, profile, stop)
         moments = ("startup", "armed", "intent", "click", "settled")
         moment = r.choice(moments if mode == "practice" else ("startup", "armed", "intent", "settled"))
         delay = round(r.uniform(0, DELAYS[moment]), 3)
         if kind == "halt":
             return Action("run", mode, wallet, profile, Stop("halt", moment=moment, delay_s=delay))
         sig = r.choice(SIGNALS)
-        stop = Stop("signal", sig=sig, group=r.random() < 0.5, moment=moment, delay_s=delay)
+        twice = sig != signal.SIGKILL and r.random() < 0.25
+        stop = Stop("signal", sig=sig, group=r.random() < 0.5, moment=moment, delay_s=delay, twice=twice)
         return Action("run", mode, wallet, profile, stop)
 
 
 def rug_schedule(rng: random.Random, n: int = 12) -> list[int]:
-    """Rug ticks for the sequence's games (provably fair, ``rugsbot sim --rug-at``): short games, with windows
-    that win (rug within 40 ticks of a bet at tick 5-8) and lose."""
-    return [rng.randint(15, 110) for _ in range(n)]
+    """Rug ticks for the sequence's games (provably fair, ``rugsbot sim --rug-at``): mostly short games, with
+    windows that win (rug within 40 ticks of a bet at tick 5-8) and lose; some long ones (150-300 ticks, 5-9 s
+    at speed 8) so that a restart can land in the game of the bet it left open, and a profile would place more
+    bets in one game than its cap allows."""
+    return [rng.randint(15, 110) if rng.random() < 0.7 else rng.randint(150, 300) for _ in range(n)]
 
 
 def expected_exits(stop: Stop, mode: str, refused: bool, hit: bool) -> set[int]:
@@ -155,6 +159,7 @@ class Sequence:
         self.rng = random.Random(seed)
         self.history = History(limits=dict(LIMITS))
         self.report = SequenceReport(seed, base=str(base))
+        self._recordings = 0
 
     def run(self) -> SequenceReport:
         started = time.monotonic()
@@ -242,6 +247,14 @@ class Sequence:
             )
         if result.stragglers:
             self.report.notes.append(f"step {step}: {result.stragglers} process(es) outlived the run by 20 s")
+        if result.twin is not None:
+            twin_code, twin_out = result.twin
+            if twin_code != 4 or "in use" not in twin_out:
+                problems.append(f"a second run on the data directory exited {twin_code}: {twin_out[-1500:]}")
+        recordings = len(list((world.base / "rec").glob("*.frames.jsonl.gz")))
+        if recordings - self._recordings > 1:
+            problems.append(f"one run step left {recordings - self._recordings} recordings")
+        self._recordings = recordings
         if result.halt_code not in (None, 0):
             problems.append(f"rugsbot halt during the run exited {result.halt_code}")
         return account, label, problems

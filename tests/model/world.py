@@ -51,10 +51,14 @@ ACCOUNT_LINE = re.compile(r"\| (?:logged in as|account) (did:sim:[1-9A-HJ-NP-Za-
 class Stop:
     """How a run ends: after ``games`` finished games, or by ``signal`` (to the bot's pid, or to its whole
     process group as a terminal's Ctrl-C or systemd does) at ``moment`` + ``delay_s``, or by an operator
-    ``rugsbot halt`` at that moment."""
+    ``rugsbot halt`` at that moment. ``twin``: once the run is armed, the operator starts a second ``rugsbot run``
+    on the same data directory (it must refuse: exit 4, nothing written). ``twice``: an impatient operator sends
+    the signal again 0.3 s later."""
 
     kind: str  # games | signal | halt
     games: int = 0
+    twin: bool = False
+    twice: bool = False
     sig: int = 0
     group: bool = False
     moment: str = ""
@@ -62,11 +66,12 @@ class Stop:
 
     def __str__(self) -> str:
         if self.kind == "games":
-            return f"--games {self.games}"
+            return f"--games {self.games}" + (", a second run started once armed" if self.twin else "")
         at = f"at {self.moment}+{self.delay_s:.2f}s"
         if self.kind == "halt":
             return f"rugsbot halt {at}"
-        return f"{signal.Signals(self.sig).name} to the {'group' if self.group else 'pid'} {at}"
+        again = " twice" if self.twice else ""
+        return f"{signal.Signals(self.sig).name}{again} to the {'group' if self.group else 'pid'} {at}"
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class RunResult:
     stragglers: int  # processes of the run still alive 20 s after it exited (then killed by the harness)
     log: Path
     halt_code: int | None = None  # the exit code of `rugsbot halt` for a halt stop
+    twin: tuple[int, str] | None = None  # the second run's exit code and output (a twin stop)
 
 
 class Simulator:
@@ -168,7 +174,7 @@ class World:
                 "--profile", str(PROFILES / f"{profile}.toml"), f"--{mode}", "--headless", "--no-trace",
                 "--games", str(games)]  # fmt: skip
         started = time.monotonic()
-        hit, halt_code = False, None
+        hit, halt_code, twin = False, None, None
         with log.open("w") as out:
             proc = subprocess.Popen(
                 args,
@@ -179,15 +185,22 @@ class World:
                 start_new_session=True,
             )
             try:
-                if stop.kind != "games":
+                if stop.twin:
+                    hit = self._wait_for(proc, log, MOMENTS["armed"], started + 150)
+                    if proc.poll() is None:
+                        second = subprocess.run(
+                            args, env=self.env(wallet), cwd=REPO, capture_output=True, text=True, timeout=120
+                        )
+                        twin = (second.returncode, second.stdout + second.stderr)
+                elif stop.kind != "games":
                     hit = self._wait_for(proc, log, MOMENTS[stop.moment], started + 150)
                     if proc.poll() is None:
                         time.sleep(stop.delay_s)
                         if stop.kind == "signal":
-                            if stop.group:
-                                os.killpg(proc.pid, stop.sig)
-                            else:
-                                os.kill(proc.pid, stop.sig)
+                            for i in range(2 if stop.twice else 1):
+                                time.sleep(0.3 * i)
+                                with contextlib.suppress(ProcessLookupError):
+                                    (os.killpg if stop.group else os.kill)(proc.pid, stop.sig)
                         else:
                             halt_code, _ = self.cli("halt", "--reason", OPERATOR_REASON)
                 code = proc.wait(timeout=max(5.0, timeout_s - (time.monotonic() - started)))
@@ -199,7 +212,14 @@ class World:
         text = log.read_text(errors="replace")
         found = ACCOUNT_LINE.findall(text)
         return RunResult(
-            code, hit, found[-1] if found else None, time.monotonic() - started, stragglers, log, halt_code
+            code,
+            hit,
+            found[-1] if found else None,
+            time.monotonic() - started,
+            stragglers,
+            log,
+            halt_code,
+            twin,
         )
 
     @staticmethod
