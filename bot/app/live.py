@@ -46,6 +46,7 @@ from bot.browser.errors import BrowserEnvironmentError, HaltRequired
 from bot.config import Profile, Settings
 from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_HALTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from bot.mode import Mode
+from bot.risk.guards.alarms import AlarmKind
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -138,10 +139,13 @@ class LiveRun:
         except asyncio.CancelledError:
             self.code, self.reason = EXIT_INTERRUPTED, "interrupted"
         except Exception as exc:
-            logger.exception("run failed")
             first_line = (str(exc).splitlines() or [""])[0]
-            self.code, self.reason = EXIT_ENVIRONMENT, f"{type(exc).__name__}: {first_line}"
-            await self._save_failure("error")
+            if self._stop.is_set():  # the browser went with the stop (a terminal's Ctrl-C reaches it too)
+                logger.warning("stopped while starting: {}: {}", type(exc).__name__, first_line)
+            else:
+                logger.exception("run failed")
+                self.code, self.reason = EXIT_ENVIRONMENT, f"{type(exc).__name__}: {first_line}"
+                await self._save_failure("error")
         finally:
             await self._shutdown()
         print_summary(self.mode, self.summary or {"reason": self.reason})
@@ -300,8 +304,13 @@ class LiveRun:
         )
 
     def _halt(self, reason: str, kind: str = "execution") -> None:
-        """A halt from the wallet or the broker: persisted by the governor before anything else."""
+        """A halt from the wallet or the broker: persisted by the governor before anything else. Not once a stop
+        is under way: Ctrl-C in a terminal and ``systemctl stop`` signal the browser too, and failing to operate a
+        page that is being closed is the stop itself (a signing request still halts)."""
         if self._halt_reason is not None:
+            return
+        if self._stop.is_set() and kind in _CLOSING_EFFECTS:
+            logger.warning("while stopping: {} (not a halt: the page is being closed)", reason)
             return
         self._halt_reason = reason
         if self.parts is not None:
@@ -380,6 +389,9 @@ class LiveRun:
                 self.store.close()
         if self.target is not None:
             self.target.close()
+
+
+_CLOSING_EFFECTS = frozenset({AlarmKind.EXECUTION, AlarmKind.PAGE_CONTROL_MISSING, AlarmKind.BROWSER_CRASHED})
 
 
 class _Refused(HaltRequired):

@@ -101,7 +101,11 @@ def observe(world: World, truth: dict[str, Any]) -> Observation:
         balances={a["player_id"]: int(a["balances"][PRACTICE_COIN]) for a in truth["accounts"]},
         requests={k: int(v) for k, v in truth["sidebet_requests"].items()},
         rug_ticks={g["id"]: int(g["rug_tick"]) for g in truth["games"]},
-        books=_books(world, {b.account for b in bets if b.mode == PRACTICE}),
+        books=_books(
+            world,
+            {b.account for b in bets if b.mode == PRACTICE}
+            | {s.account for s in sessions.values() if s.mode == PRACTICE and s.account is not None},
+        ),
         verdict_guards=named,
         intents=intents,
     )
