@@ -110,7 +110,8 @@ class Operator:
         profile = r.choices(("model-calm", "model-tight"), (3, 2))[0]
         kind = r.choices(("games", "signal", "halt"), (7, 10, 2))[0]
         if kind == "games":
-            stop = Stop("games", games=r.choice((1, 2, 2, 3)), twin=r.random() < 0.25)
+            games = r.choice((1, 2, 2, 3))
+            stop = Stop("games", games=games, twin=games > 1 and r.random() < 0.3)
             return Action("run", mode, wallet, profile, stop)
         moments = ("startup", "armed", "intent", "click", "settled")
         moment = r.choice(moments if mode == "practice" else ("startup", "armed", "intent", "settled"))
@@ -238,8 +239,15 @@ class Sequence:
         )
         if len(sessions) > 1:
             problems.append(f"one run wrote {len(sessions)} sessions: {sorted(sessions)}")
-        if result.exit_code not in expected_exits(action.stop, action.mode, refused, result.hit):
-            tail = result.log.read_text(errors="replace")[-2500:]
+        text = result.log.read_text(errors="replace")
+        if action.stop.twice and result.exit_code == -action.stop.sig and "session ended: signal" in text:
+            # Known (docs/BENCHMARKS.md, "Operator model"): a second signal that lands after the run finished
+            # (asyncio has restored the default action) ends the process with it instead of 130; nothing is lost.
+            self.report.notes.append(
+                f"step {step}: the second signal ended a finished run ({result.exit_code})"
+            )
+        elif result.exit_code not in expected_exits(action.stop, action.mode, refused, result.hit):
+            tail = text[-2500:]
             problems.append(f"run exited {result.exit_code} after {action.stop} (refused={refused}):\n{tail}")
         if action.stop.kind != "games" and not result.hit and not refused:
             self.report.notes.append(
@@ -247,6 +255,8 @@ class Sequence:
             )
         if result.stragglers:
             self.report.notes.append(f"step {step}: {result.stragglers} process(es) outlived the run by 20 s")
+        if action.stop.twin and result.twin is None:
+            self.report.notes.append(f"step {step}: the first run ended before the second one was refused")
         if result.twin is not None:
             twin_code, twin_out = result.twin
             if twin_code != 4 or "in use" not in twin_out:

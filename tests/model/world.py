@@ -83,7 +83,7 @@ class RunResult:
     stragglers: int  # processes of the run still alive 20 s after it exited (then killed by the harness)
     log: Path
     halt_code: int | None = None  # the exit code of `rugsbot halt` for a halt stop
-    twin: tuple[int, str] | None = None  # the second run's exit code and output (a twin stop)
+    twin: tuple[int, str] | None = None  # the second run's exit code and output, while the first still ran
 
 
 class Simulator:
@@ -191,7 +191,8 @@ class World:
                         second = subprocess.run(
                             args, env=self.env(wallet), cwd=REPO, capture_output=True, text=True, timeout=120
                         )
-                        twin = (second.returncode, second.stdout + second.stderr)
+                        if proc.poll() is None:  # the first held the lock all along: a fair test
+                            twin = (second.returncode, second.stdout + second.stderr)
                 elif stop.kind != "games":
                     hit = self._wait_for(proc, log, MOMENTS[stop.moment], started + 150)
                     if proc.poll() is None:
