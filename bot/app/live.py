@@ -32,6 +32,7 @@ from bot.app.lock import DataDirInUse, DataDirLock
 from bot.app.login import WalletLogin, alarm_kind
 from bot.app.loop import TradingLoop
 from bot.app.screen import print_summary, screen_of, summary_of
+from bot.app.signals import keep_exit_code
 from bot.app.target import (
     LiveOptions,
     SimLike,
@@ -71,7 +72,7 @@ def run_live(
         from bot.logs import configure
 
         configure(mode, level=settings.log_level, log_dir=settings.log_dir, secrets=settings.secret_values())
-        return asyncio.run(LiveRun(settings, profile, mode, options, sim=sim).main())
+        return keep_exit_code(asyncio.run(LiveRun(settings, profile, mode, options, sim=sim).main()))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     finally:

@@ -239,15 +239,8 @@ class Sequence:
         )
         if len(sessions) > 1:
             problems.append(f"one run wrote {len(sessions)} sessions: {sorted(sessions)}")
-        text = result.log.read_text(errors="replace")
-        if action.stop.twice and result.exit_code == -action.stop.sig and "session ended: signal" in text:
-            # Known (docs/BENCHMARKS.md, "Operator model"): a second signal that lands after the run finished
-            # (asyncio has restored the default action) ends the process with it instead of 130; nothing is lost.
-            self.report.notes.append(
-                f"step {step}: the second signal ended a finished run ({result.exit_code})"
-            )
-        elif result.exit_code not in expected_exits(action.stop, action.mode, refused, result.hit):
-            tail = text[-2500:]
+        if result.exit_code not in expected_exits(action.stop, action.mode, refused, result.hit):
+            tail = result.log.read_text(errors="replace")[-2500:]
             problems.append(f"run exited {result.exit_code} after {action.stop} (refused={refused}):\n{tail}")
         if action.stop.kind != "games" and not result.hit and not refused:
             self.report.notes.append(
