@@ -24,7 +24,10 @@ _KINDS = (
     ("  the signal to the whole process group (terminal Ctrl-C, systemd)", r"SIG\w+(?: twice)? to the group"),
     ("  the signal sent twice", r"SIG\w+ twice"),
     ("  `rugsbot halt` from another terminal during the run", r"stop: rugsbot halt at"),
-    ("  refused at the start (halted)", r"-> exit 3 in [0-2] s \(moment not seen; None"),
+    (
+        "  practice runs refused at the start (halted)",
+        r"\. run --practice .* -> exit 3 in \d+ s \(moment not seen; None",
+    ),
     ("`rugsbot halt`", r"\. rugsbot halt ->"),
     ("`rugsbot resume`", r"\. rugsbot resume ->"),
 )
