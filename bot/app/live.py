@@ -62,6 +62,7 @@ from bot.errors import BrowserProblem, RugsbotError, describe
 from bot.exitcodes import EXIT_HALTED, EXIT_INTERRUPTED, EXIT_OK
 from bot.game.tracker import GameTracker
 from bot.mode import Mode
+from bot.risk.guards.alarms import AlarmKind
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -135,16 +136,22 @@ class LiveRun:
             await self._start()
             await self._wait()
         except HaltRequired as exc:
-            if isinstance(exc, WalletError) and not self.ready:  # set-up, not doubt: nothing was bet yet
+            if self._stop.is_set() and alarm_kind(exc) in _CLOSING_EFFECTS:
+                logger.warning("while stopping: {} (not a halt: the page is being closed)", exc.reason)
+            elif isinstance(exc, WalletError) and not self.ready:  # set-up, not doubt: nothing was bet yet
                 self._fail(BrowserProblem(f"the wallet login failed: {exc.reason}"))
             else:
                 self._halt(exc.reason, alarm_kind(exc))
         except asyncio.CancelledError:
             self.code, self.reason = EXIT_INTERRUPTED, "interrupted"
         except Exception as exc:
-            self._fail(network_problem(exc, self.target.url if self.target else "the site") or exc)
-            if self.error is exc and not isinstance(exc, RugsbotError):  # a bug: keep the page's evidence
-                await save_failure(self, "error")
+            if self._stop.is_set():  # the browser went with the stop (a terminal's Ctrl-C reaches it too)
+                first_line = (str(exc).splitlines() or [""])[0]
+                logger.warning("stopped while starting: {}: {}", type(exc).__name__, first_line)
+            else:
+                self._fail(network_problem(exc, self.target.url if self.target else "the site") or exc)
+                if self.error is exc and not isinstance(exc, RugsbotError):  # a bug: keep the page's evidence
+                    await save_failure(self, "error")
         finally:
             await shutdown(self)
         if self.parts is None:  # failed before the site answered: no session, nothing to summarise
@@ -348,9 +355,14 @@ class LiveRun:
         self._fail(BrowserProblem(what, hint="check memory and the browser; run again"))
 
     def _halt(self, reason: str, kind: str | None = "execution") -> None:
-        """A halt from the wallet or the broker: persisted by the governor before anything else (``kind``
-        None: persisted already, by the operator through the console)."""
+        """A halt from the wallet or the broker: persisted by the governor before anything else (``kind`` None:
+        persisted already, by the operator through the console). Not once a stop is under way: Ctrl-C in a
+        terminal and ``systemctl stop`` signal the browser too, and failing to operate a page that is being
+        closed is the stop itself (a signing request still halts)."""
         if self._halt_reason is not None:
+            return
+        if self._stop.is_set() and kind in _CLOSING_EFFECTS:
+            logger.warning("while stopping: {} (not a halt: the page is being closed)", reason)
             return
         self._halt_reason = reason
         if self.parts is not None and kind is not None:
@@ -403,3 +415,6 @@ class LiveRun:
     def halt_reason(self) -> str | None:
         """Why the run halted (a halt from the wallet, the broker or the governor), or ``None``."""
         return self._halt_reason
+
+
+_CLOSING_EFFECTS = frozenset({AlarmKind.EXECUTION, AlarmKind.PAGE_CONTROL_MISSING, AlarmKind.BROWSER_CRASHED})

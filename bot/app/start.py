@@ -14,6 +14,7 @@ import contextlib
 from bot.app.console_plan import plan_console
 from bot.app.live import LiveRun
 from bot.app.lock import DataDirLock
+from bot.app.signals import keep_exit_code
 from bot.app.target import LiveOptions, SimLike, open_database, refuse_if_halted, sweep_temp_profiles
 from bot.config import Profile, Settings
 from bot.errors import DiskProblem
@@ -44,7 +45,7 @@ def run_live(
         configure(mode, level=settings.log_level, log_dir=settings.log_dir, secrets=secrets)
         sweep_temp_profiles(settings)
         run = LiveRun(settings, profile, mode, options, sim=sim, console=console)
-        code = asyncio.run(run.main())
+        code = keep_exit_code(asyncio.run(run.main()))  # a late second signal cannot change it now
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     finally:

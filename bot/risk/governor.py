@@ -371,6 +371,10 @@ class Governor:
     def _evaluate(self, now: float, proposal: SideBet | None) -> Verdict:
         ctx = self._ctx(now, proposal)
         verdicts = [v for g in self.guards if (v := self._check(g, ctx)).action]
+        if self.ledger.logged_in and self.ledger.account is None:
+            # Whose session this is is not known yet: the books shown are the last account's, and no bet can be
+            # opened. A halt on them could be another account's limit; it is judged once the feed tells.
+            verdicts = [v for v in verdicts if v.action < Action.HALT]
         self._levels.update(verdicts, now)
         blocked = self._levels.blocked()
         if proposal is None or blocked is not None:
