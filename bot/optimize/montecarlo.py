@@ -40,7 +40,7 @@ from bot.optimize.exact import ExactRunner, SessionSetup
 from bot.optimize.metrics import BetRecords, ticks_for_seconds
 from bot.optimize.parallel import run_all
 from bot.optimize.vector import EntryRule, schedule
-from bot.optimize.vector_guards import Limits, play
+from bot.optimize.vector_guards import Limits, play, unmodelled_guards
 
 SESSION_GAMES = 20_000  # ≈ 15 days of feed time per simulated account
 
@@ -139,6 +139,9 @@ def vector_obstacle(plan: SimPlan) -> str | None:
     if rule is None:
         return "not a tick-only rule"
     s = plan.setup
+    unmodelled = unmodelled_guards(s.guards)
+    if unmodelled:
+        return "no vectorised formula for guard(s) " + ", ".join(unmodelled)
     t = float(Timeline.of(np.ones(1, dtype=np.int64), plan.feed_t0).tick0[0])
     land = 1
     while t + land * NOMINAL_TICK_S < t + s.latency_s:

@@ -16,8 +16,9 @@ limit falls in one of three kinds:
 
 The formulas mirror the guard classes in bot/risk/guards/ (``loss``, ``stake``, ``streak``, ``rate``), the
 ledger's fold (equity, peak, UTC day of a settlement), ``bot.engine.adaptive.Adaptation`` and
-``bot.engine.drift.DriftMonitor``; tests/optimize/test_vector_equals_exact.py holds them to the exact runner,
-bet for bet, with every guard on and binding.
+``bot.engine.drift.DriftMonitor``; tests/optimize/test_vector.py holds them to the exact runner, bet for bet,
+with every guard on and binding. A guard not in :data:`MODELLED_GUARDS` (a new plug-in) has no formula here:
+:func:`unmodelled_guards` names it and the session goes to the exact runner, which runs every guard.
 """
 
 from __future__ import annotations
@@ -35,10 +36,46 @@ from bot.feeds.generated import Timeline
 from bot.game.rules import MIN_BET_LAMPORTS, PAYOUT_MULTIPLIER, WINDOW_TICKS
 from bot.money import sol_to_lamports
 from bot.optimize.vector import Schedule
+from bot.risk import guards as guard_registry
+from bot.risk.guards.bets import BalanceMismatch, UnconfirmedBet
+from bot.risk.guards.feed import FeedSilent, Maintenance, TickStall
+from bot.risk.guards.loss import DailyLossLimit, MaxDrawdown, SessionLossLimit, TakeProfit
+from bot.risk.guards.rate import MaxBetsPerHour
+from bot.risk.guards.stake import MaxBetsPerGame, MaxStakePerBet, MaxStakePerGame, MinReserve, OneOpenBet
+from bot.risk.guards.streak import LossStreakCooldown, MaxConsecutiveLosses
 from bot.risk.book import DAY_S, HOUR_S
 
+# The guards whose effect this module computes (stops, caps, delays above) or that cannot act on a generated feed
+# with one bet at a time (feed, confirmation and balance guards): every other guard needs the exact runner.
+MODELLED_GUARDS: frozenset[type] = frozenset(
+    {
+        FeedSilent,
+        TickStall,
+        Maintenance,
+        UnconfirmedBet,
+        BalanceMismatch,
+        SessionLossLimit,
+        DailyLossLimit,
+        MaxDrawdown,
+        TakeProfit,
+        MaxConsecutiveLosses,
+        LossStreakCooldown,
+        MaxBetsPerHour,
+        OneOpenBet,
+        MaxBetsPerGame,
+        MaxStakePerBet,
+        MaxStakePerGame,
+        MinReserve,
+    }
+)
 Z_MARGIN = 0.01  # adaptation: a z-score this close to the trigger is not proof enough
 NATS_MARGIN = 1e-6  # drift CUSUM: float rounding of a cumulative sum vs the monitor's running one
+
+
+def unmodelled_guards(guards: GuardsConfig) -> list[str]:
+    """The guards the governor would run for ``guards`` that this module has no formula for (class names), read
+    from the registry at call time (bot/risk/guards/__init__.py ``build_guards``)."""
+    return [type(g).__name__ for g in guard_registry.build_guards(guards) if type(g) not in MODELLED_GUARDS]
 
 
 def _lamports(sol: float | None) -> int | None:

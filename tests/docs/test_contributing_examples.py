@@ -212,11 +212,6 @@ def test_the_exact_simulation_applies_it() -> None:
 
 
 @GUARD
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug for the lead: the vectorised Monte Carlo path (bot/optimize/vector_guards.py) knows the guards by "
-    "their fields and silently ignores one it does not model, instead of leaving the session to the exact runner",
-)
 def test_the_vectorised_simulation_applies_it() -> None:
     stake, won = sim_log(5.0, Runner.AUTO)
     before = bankroll_before_each_bet(stake, won, sol_to_lamports(1.0))
