@@ -37,13 +37,13 @@ from bot.game.rules import MIN_BET_LAMPORTS, PAYOUT_MULTIPLIER, WINDOW_TICKS
 from bot.money import sol_to_lamports
 from bot.optimize.vector import Schedule
 from bot.risk import guards as guard_registry
+from bot.risk.book import DAY_S, HOUR_S
 from bot.risk.guards.bets import BalanceMismatch, UnconfirmedBet
 from bot.risk.guards.feed import FeedSilent, Maintenance, TickStall
 from bot.risk.guards.loss import DailyLossLimit, MaxDrawdown, SessionLossLimit, TakeProfit
 from bot.risk.guards.rate import MaxBetsPerHour
 from bot.risk.guards.stake import MaxBetsPerGame, MaxStakePerBet, MaxStakePerGame, MinReserve, OneOpenBet
 from bot.risk.guards.streak import LossStreakCooldown, MaxConsecutiveLosses
-from bot.risk.book import DAY_S, HOUR_S
 
 # The guards whose effect this module computes (stops, caps, delays above) or that cannot act on a generated feed
 # with one bet at a time (feed, confirmation and balance guards): every other guard needs the exact runner.
