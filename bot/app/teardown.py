@@ -1,11 +1,13 @@
 """The end of a live run (bot/app/live.py): everything it opened is closed in reverse order, and what a failure
 leaves behind is evidence, not debris.
 
-Order, and why: clicks in flight finish first (bounded by the confirmation timeout), so their reports reach
-the ledger; a halt saves a screenshot and the Playwright trace while the page still exists; no frame reaches
-the loop once it starts closing; the session row is closed with the summary; then the recording, the browser,
-the database and the target (a simulator started here, a throw-away browser profile). A run that failed
-before it was ready keeps no recording: it holds nothing anyone could audit.
+Order, and why: the watchdog stops first (nothing is recovered during a stop); clicks in flight finish (bounded
+by the confirmation timeout), so their reports reach the ledger; a halt saves a screenshot and the Playwright
+trace while the page still exists; no frame reaches the loop once it starts closing; the session row is closed
+with the summary; the engine's memory is saved and the run-end alert queued while the database is open; then
+the recording, the browser, the database and the target (a simulator started here, a throw-away browser
+profile); the alerts get their bounded drain last. A run that failed before it was ready keeps no recording:
+it holds nothing anyone could audit.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ async def shutdown(run: LiveRun) -> None:
             run.parts.close(time.time())
     if run.recovery is not None:
         await run.recovery.close()  # its lines in the session summary; the heartbeat says "stopped"
+    with contextlib.suppress(Exception):
+        run.ops.finish(run.reason, run.code, run.summary, time.time())  # engine memory saved; run-end alert
     if run.recorder is not None:
         with contextlib.suppress(Exception):
             run.recorder.close()
@@ -64,3 +68,4 @@ async def shutdown(run: LiveRun) -> None:
             run.store.close()
     if run.target is not None:
         run.target.close()
+    run.ops.stop()  # last: the alerts queued above get their bounded drain
