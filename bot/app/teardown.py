@@ -36,36 +36,38 @@ async def save_failure(run: LiveRun, label: str) -> None:
 
 async def shutdown(run: LiveRun) -> None:
     """Close everything ``run`` opened; each step runs even when an earlier one failed."""
-    run.closing = True  # from now on the browser closes because we close it, not because it crashed
-    if run.recovery is not None:
-        await run.recovery.stop()
-    if run.driver is not None:
-        await run.driver.drain(run.profile.timing.confirm_timeout_s + 2)
-    if run.halt_reason and run.browser is not None and run.code == EXIT_HALTED:
-        await save_failure(run, "halt")
-    if run.driver is not None:
-        run.driver.close()
-    if run.loop is not None and run.parts is not None:
-        run.summary = summary_of(run)
-    if run.parts is not None:
-        with contextlib.suppress(Exception):
-            run.parts.close(time.time())
-    if run.recovery is not None:
-        await run.recovery.close()  # its lines in the session summary; the heartbeat says "stopped"
-    with contextlib.suppress(Exception):
-        run.ops.finish(run.reason, run.code, run.summary, time.time())  # engine memory saved; run-end alert
-    if run.recorder is not None:
-        with contextlib.suppress(Exception):
-            run.recorder.close()
-        if run.error is not None and not run.ready:
-            for path in run.recorder.paths:
-                path.unlink(missing_ok=True)
-    if run.browser is not None:
-        await run.browser.close()
-    await run.console.stop()  # its audit rows go through the store
-    if run.store is not None:
-        with contextlib.suppress(Exception):
-            run.store.close()
-    if run.target is not None:
-        run.target.close()
-    run.ops.stop()  # last: the alerts queued above get their bounded drain
+    try:
+        run.closing = True  # from now on the browser closes because we close it, not because it crashed
+        if run.recovery is not None:
+            await run.recovery.stop()
+        if run.driver is not None:
+            await run.driver.drain(run.profile.timing.confirm_timeout_s + 2)
+        if run.halt_reason and run.browser is not None and run.code == EXIT_HALTED:
+            await save_failure(run, "halt")
+        if run.driver is not None:
+            run.driver.close()
+        if run.loop is not None and run.parts is not None:
+            run.summary = summary_of(run)
+        if run.parts is not None:
+            with contextlib.suppress(Exception):
+                run.parts.close(time.time())
+        if run.recovery is not None:
+            await run.recovery.close()  # its lines in the session summary; the heartbeat says "stopped"
+        with contextlib.suppress(Exception):  # engine memory saved; the run-end alert queued
+            run.ops.finish(run.reason, run.code, run.summary, time.time())
+        if run.recorder is not None:
+            with contextlib.suppress(Exception):
+                run.recorder.close()
+            if run.error is not None and not run.ready:
+                for path in run.recorder.paths:
+                    path.unlink(missing_ok=True)
+        if run.browser is not None:
+            await run.browser.close()
+        await run.console.stop()  # its audit rows go through the store
+        if run.store is not None:
+            with contextlib.suppress(Exception):
+                run.store.close()
+        if run.target is not None:
+            run.target.close()
+    finally:
+        run.ops.stop()  # last, whatever failed above: the alerts queued get their bounded drain
