@@ -23,7 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from bot.app.loop import DeciderLike, DecisionLike, DecisionRecord, RecorderLike, TrackerLike, TradingLoop
+from bot.app.loop import (
+    AnomalyLike,
+    DeciderLike,
+    DecisionLike,
+    DecisionRecord,
+    RecorderLike,
+    TrackerLike,
+    TradingLoop,
+)
 from bot.brokers.base import Broker
 from bot.config import Profile
 from bot.config.sections import EngineConfig
@@ -103,6 +111,11 @@ class ArmGate:
         self._broker: Broker | None = None
 
     @property
+    def decider(self) -> DeciderLike:
+        """The decider behind the gate (its adaptation is saved across restarts: bot/app/ops_hooks.py)."""
+        return self._decider
+
+    @property
     def opened_at(self) -> float | None:
         """Receive time (seconds) from which decisions pass, or ``None`` while closed."""
         return self._since
@@ -145,9 +158,14 @@ class LoopParts:
     recorder: RecorderLike | None
 
     def attach(
-        self, broker: Broker, *, on_decision: Callable[[DecisionRecord], None] | None = None
+        self,
+        broker: Broker,
+        *,
+        on_decision: Callable[[DecisionRecord], None] | None = None,
+        anomalies: AnomalyLike | None = None,
     ) -> TradingLoop:
-        """The trading loop on these parts with ``broker``; ``on_decision`` sees every decision record."""
+        """The trading loop on these parts with ``broker``; ``on_decision`` sees every decision record;
+        ``anomalies`` the tick gaps, settled bets and stakes (the run's alerts)."""
         return TradingLoop(
             mode=self.config.mode,
             coin=self.config.coin,
@@ -159,6 +177,7 @@ class LoopParts:
             auditor=self.auditor,
             recorder=self.recorder,
             on_decision=on_decision,
+            anomalies=anomalies,
         )
 
     def close(self, t: float) -> None:

@@ -37,8 +37,10 @@ from loguru import logger
 from bot.app.assembly import LoopConfig, LoopParts, assemble, browser_broker
 from bot.app.console_source import RunConsole
 from bot.app.driver import FrameDriver
+from bot.app.housekeeping import Housekeeping
 from bot.app.login import WalletLogin, alarm_kind
 from bot.app.loop import TradingLoop
+from bot.app.ops_hooks import RunOps
 from bot.app.recovery import Recovery
 from bot.app.screen import print_summary, screen_of
 from bot.app.target import (
@@ -112,9 +114,9 @@ class LiveRun:
         self.summary: dict[str, Any] = {}
         self._stop = asyncio.Event()
         self._games_base: int | None = None  # games finished when the bot became ready (see _after_idle)
-        self._last_rotate = time.time()
         self._halt_reason: str | None = None
-        self._rearming = False
+        self.ops = RunOps(settings, profile, mode)  # alerts and engine memory (bot/app/ops_hooks.py)
+        self.chores = Housekeeping(self, halt=self._halt, stopping=self._stop.is_set)
         self.closing = False  # set by the shutdown: the browser closes because we close it, not a crash
         self._early: list[tuple[float, str, str]] | None = []  # frames before the loop exists; None after
         self.console = RunConsole(
@@ -132,6 +134,7 @@ class LiveRun:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, self.request_stop, f"signal {sig.name}")
+        self.ops.start()
         try:
             await self._start()
             await self._wait()
@@ -233,6 +236,7 @@ class LiveRun:
             raise network_problem(exc, target.url) or exc from exc
         await self.sniffer.require_websocket()  # HTTP long-polling: exit 4 before anything is written
         parts = self._assemble(target.url, started, tracker)
+        self.ops.open(parts, target.url, time.time())  # engine memory restored before any frame reaches it
         if parts.governor.state.level.value in ("HALTED", "KILLED"):
             raise StartRefused(parts.governor.state.reasons)
         await recovery.open(parts)  # the heartbeat names the session row
@@ -278,7 +282,7 @@ class LiveRun:
     def _attach(self, broker: Broker) -> Broker:
         assert self.parts is not None
         self.broker = broker
-        self.loop = self.parts.attach(broker)
+        self.loop = self.parts.attach(broker, anomalies=self.ops.anomalies)
         observer = self.console.observe(self.loop)
         self.driver = FrameDriver(self.loop, broker, after_idle=self._after_idle, observer=observer)
         return broker
@@ -306,20 +310,6 @@ class LiveRun:
         age = h.age(time.time())
         return h.connected and age is not None and age < self.profile.guards.feed_silent_s
 
-    async def _rearm(self) -> None:
-        """After a reload: log in again and re-verify the controls; a failure halts (unless the page died
-        meanwhile: the watchdog relaunches the browser)."""
-        if self.login is None or self.page is None or self.broker is None or self.parts is None:
-            return
-        self._rearming, page = True, self.page
-        try:
-            await self.login.rearm(page, self.broker, self.parts.gate)
-        except HaltRequired as exc:
-            if not page.is_closed():
-                self._halt(exc.reason, alarm_kind(exc))
-        finally:
-            self._rearming = False
-
     # ------------------------------------------------------------------ the frame path
 
     def _on_frame(self, t: float, direction: str, text: str) -> None:
@@ -331,6 +321,9 @@ class LiveRun:
     def _after_idle(self) -> None:
         if self.loop is None or self.parts is None:
             return
+        now = time.time()
+        self.ops.after_burst(self.loop, now)  # at a game end: the engine's memory is saved
+        self.ops.poll(now, armed=self.ready)
         state = self.parts.governor.state
         if state.level.value in ("HALTED", "KILLED") and self.mode.clicks and not self._stop.is_set():
             self._halt_reason = self._halt_reason or "; ".join(state.reasons)
@@ -367,6 +360,7 @@ class LiveRun:
         self._halt_reason = reason
         if self.parts is not None and kind is not None:
             self.parts.governor.alarm(kind, reason)
+        self.ops.halted(reason, kind)
         if self.broker is not None:
             self.broker.halt(reason)
         self.code, self.reason = EXIT_HALTED, f"halted: {reason}"
@@ -386,22 +380,7 @@ class LiveRun:
                     await asyncio.wait_for(self._stop.wait(), timeout=timeout)
                 if deadline is not None and time.time() >= deadline:
                     self.request_stop(f"duration {duration:g} s reached")
-                if self.parts is not None:
-                    # time-based guards (feed silence) must fire during a silence too, not only on frames
-                    self.parts.governor.tick(self.parts.tracker.view, time.time())
-                if (
-                    self.driver is not None
-                    and self.mode.clicks
-                    and not self.driver.broker.armed
-                    and self._halt_reason is None
-                    and not self._rearming
-                    and not (self.recovery is not None and self.recovery.busy)
-                    and not self._stop.is_set()
-                ):
-                    self.driver.spawn(self._rearm())
-                if time.time() - self._last_rotate > 60 and self.browser is not None:
-                    self._last_rotate = time.time()
-                    await self.browser.rotate_trace()
+                await self.chores.every_second()  # guards on the wall clock, alerts, re-arm, trace
 
     def broker_stats(self) -> BrokerStats:
         return self.broker.stats() if self.broker is not None else BrokerStats()

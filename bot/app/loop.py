@@ -108,6 +108,15 @@ class AuditorLike(Protocol):
     def on_signal(self, signal: Signal) -> list[Any]: ...
 
 
+class AnomalyLike(Protocol):
+    """What the run's alerts watch on the frame path (bot/ops/anomalies.py: AnomalyWatch): each call only
+    compares numbers and enqueues an alert."""
+
+    def on_tick_gap(self, gap_s: float, game_id: str | None, tick: int) -> None: ...
+    def on_settled(self, won: bool) -> None: ...
+    def on_stake(self, amount_lamports: int, game_id: str | None) -> None: ...
+
+
 class RecorderLike(Protocol):
     def write(self, t: float, direction: str, frame: str) -> None: ...
 
@@ -156,6 +165,7 @@ class TradingLoop:
         auditor: AuditorLike | None = None,
         recorder: RecorderLike | None = None,
         on_decision: Callable[[DecisionRecord], None] | None = None,
+        anomalies: AnomalyLike | None = None,
     ) -> None:
         self.mode = mode
         self.coin = coin
@@ -167,6 +177,8 @@ class TradingLoop:
         self.auditor = auditor
         self.recorder = recorder
         self.on_decision = on_decision
+        self.anomalies = anomalies
+        self._timing_samples = 0  # tick gaps the anomaly watch has seen (a gap is fed once)
         self.stats = LoopStats()
         self.last_decision: DecisionRecord | None = None
         self.reports: deque[BrokerReport] = deque(maxlen=2048)  # recent reports, for the screen and tests
@@ -283,6 +295,8 @@ class TradingLoop:
             strategy = self._strategies.pop(report.bet_id, None)
             if report.status in (BetStatus.WON, BetStatus.LOST):
                 self.decider.on_settled(report.status is BetStatus.WON, stake, report.t, strategy=strategy)
+                if self.anomalies is not None:
+                    self.anomalies.on_settled(report.status is BetStatus.WON)
 
     def _route(self, sig: Signal, view: GameView) -> None:
         if isinstance(sig, SidebetRequested):
@@ -302,7 +316,13 @@ class TradingLoop:
         if self.auditor is not None and not isinstance(sig, HistoryReceived):
             self.auditor.on_signal(sig)  # cheap: remembers announced hashes and live prices
         if isinstance(sig, TickAdvanced):
+            timing = view.timing
+            if self.anomalies is not None and timing.samples != self._timing_samples:
+                self._timing_samples = timing.samples  # a gap of consecutive ticks (not across a jump)
+                self.anomalies.on_tick_gap(timing.last_gap_s, view.game_id, view.tick)
             return
+        if isinstance(sig, OwnBetPlaced) and self.anomalies is not None:
+            self.anomalies.on_stake(sig.bet.amount_lamports, sig.bet.game_id)
         if isinstance(sig, GameRugged):
             self.stats.games_finished += 1
             self.model.observe_tick_timing(view.timing)

@@ -373,6 +373,7 @@ class Recovery:
         }
         if error:
             data["error"] = error
+        run.ops.recovered(f"{plan.action.value} ({plan.cause.value}: {plan.detail})", ok, took, error)
         try:
             run.store.record_recovery(t, run.parts.governor.session, data)
         except Exception as exc:  # the recovery itself happened; a full disk must not stop the run here

@@ -1,11 +1,13 @@
 """The end of a live run (bot/app/live.py): everything it opened is closed in reverse order, and what a failure
 leaves behind is evidence, not debris.
 
-Order, and why: clicks in flight finish first (bounded by the confirmation timeout), so their reports reach
-the ledger; a halt saves a screenshot and the Playwright trace while the page still exists; no frame reaches
-the loop once it starts closing; the session row is closed with the summary; then the recording, the browser,
-the database and the target (a simulator started here, a throw-away browser profile). A run that failed
-before it was ready keeps no recording: it holds nothing anyone could audit.
+Order, and why: the watchdog stops first (nothing is recovered during a stop); clicks in flight finish (bounded
+by the confirmation timeout), so their reports reach the ledger; a halt saves a screenshot and the Playwright
+trace while the page still exists; no frame reaches the loop once it starts closing; the session row is closed
+with the summary; the engine's memory is saved and the run-end alert queued while the database is open; then
+the recording, the browser, the database and the target (a simulator started here, a throw-away browser
+profile); the alerts get their bounded drain last. A run that failed before it was ready keeps no recording:
+it holds nothing anyone could audit.
 """
 
 from __future__ import annotations
@@ -34,33 +36,38 @@ async def save_failure(run: LiveRun, label: str) -> None:
 
 async def shutdown(run: LiveRun) -> None:
     """Close everything ``run`` opened; each step runs even when an earlier one failed."""
-    run.closing = True  # from now on the browser closes because we close it, not because it crashed
-    if run.recovery is not None:
-        await run.recovery.stop()
-    if run.driver is not None:
-        await run.driver.drain(run.profile.timing.confirm_timeout_s + 2)
-    if run.halt_reason and run.browser is not None and run.code == EXIT_HALTED:
-        await save_failure(run, "halt")
-    if run.driver is not None:
-        run.driver.close()
-    if run.loop is not None and run.parts is not None:
-        run.summary = summary_of(run)
-    if run.parts is not None:
-        with contextlib.suppress(Exception):
-            run.parts.close(time.time())
-    if run.recovery is not None:
-        await run.recovery.close()  # its lines in the session summary; the heartbeat says "stopped"
-    if run.recorder is not None:
-        with contextlib.suppress(Exception):
-            run.recorder.close()
-        if run.error is not None and not run.ready:
-            for path in run.recorder.paths:
-                path.unlink(missing_ok=True)
-    if run.browser is not None:
-        await run.browser.close()
-    await run.console.stop()  # its audit rows go through the store
-    if run.store is not None:
-        with contextlib.suppress(Exception):
-            run.store.close()
-    if run.target is not None:
-        run.target.close()
+    try:
+        run.closing = True  # from now on the browser closes because we close it, not because it crashed
+        if run.recovery is not None:
+            await run.recovery.stop()
+        if run.driver is not None:
+            await run.driver.drain(run.profile.timing.confirm_timeout_s + 2)
+        if run.halt_reason and run.browser is not None and run.code == EXIT_HALTED:
+            await save_failure(run, "halt")
+        if run.driver is not None:
+            run.driver.close()
+        if run.loop is not None and run.parts is not None:
+            run.summary = summary_of(run)
+        if run.parts is not None:
+            with contextlib.suppress(Exception):
+                run.parts.close(time.time())
+        if run.recovery is not None:
+            await run.recovery.close()  # its lines in the session summary; the heartbeat says "stopped"
+        with contextlib.suppress(Exception):  # engine memory saved; the run-end alert queued
+            run.ops.finish(run.reason, run.code, run.summary, time.time())
+        if run.recorder is not None:
+            with contextlib.suppress(Exception):
+                run.recorder.close()
+            if run.error is not None and not run.ready:
+                for path in run.recorder.paths:
+                    path.unlink(missing_ok=True)
+        if run.browser is not None:
+            await run.browser.close()
+        await run.console.stop()  # its audit rows go through the store
+        if run.store is not None:
+            with contextlib.suppress(Exception):
+                run.store.close()
+        if run.target is not None:
+            run.target.close()
+    finally:
+        run.ops.stop()  # last, whatever failed above: the alerts queued get their bounded drain

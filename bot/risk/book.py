@@ -9,6 +9,10 @@ Cash (protocol.md: the stake is debited at placement, a win credits 5x):
 * ``expected_cash`` – what the balance should be by our own accounting: the starting bankroll (paper) or the
   server's balance at the session's anchor (logged in), minus every stake from its write-ahead intent on, plus
   payouts; a rejected / cancelled bet is refunded only if its stake was taken after the anchor.
+* ``unseen_credit`` – payouts of won bets added to ``expected_cash`` at their settlement that no server balance
+  has shown yet: at the rug the result comes first and the credited ``playerUpdate`` after it (bot/sim/game.py
+  sends them in that order; the real site's balance follows in the burst after the rug's silence). The next
+  server balance of the account clears them (bot/risk/guards/bets.py judges what is left).
 * The **anchor** is the first server balance of a session. While the account still has open bets from an
   earlier session, the anchor waits: their stakes are in ``expected_cash`` and their outcomes are not known, so
   the server's number cannot replace our own yet (the bet tracker explains them from exactly that difference);
@@ -61,6 +65,7 @@ class AccountBook:
     balance_session: str | None = None  # the session of the latest server balance
     anchor_difference: int | None = None  # server − our own books at the last anchor (logged, not a loss)
     debited: set[str] = field(default_factory=set)
+    unseen_credit: dict[str, int] = field(default_factory=dict)  # bet_id -> payout booked, in no balance yet
     open: dict[str, OpenBet] = field(default_factory=dict)
     realized_total: int = 0
     wins_total: int = 0
@@ -94,6 +99,7 @@ class AccountBook:
         session are still open (then :meth:`settle_anchor` anchors once they are explained)."""
         self.server_cash = lamports
         self.balance_session = session
+        self.unseen_credit.clear()  # a new balance shows the payouts the server credited; the guard judges the rest
         if self.anchor_session == session or self.earlier_open(session):
             return
         old = self.expected_cash

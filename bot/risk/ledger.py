@@ -214,7 +214,10 @@ class Ledger:
             payout = int(d.get("payout_lamports") or 0) if status is BetStatus.WON else 0
             in_balance = not was_debited and d.get("evidence") in _SEEN_IN_BALANCE
             pnl = payout - amount
-            book.on_settled(won=status is BetStatus.WON, pnl=pnl, credit=0 if in_balance else payout, t=ev.t)
+            credit = 0 if in_balance else payout
+            book.on_settled(won=status is BetStatus.WON, pnl=pnl, credit=credit, t=ev.t)
+            if credit and self.logged_in and book.server_cash is not None:
+                book.unseen_credit[bet_id] = credit  # until the next balance of the account shows it
             if ev.session == self.session:
                 self.session_pnl += pnl
                 if status is BetStatus.WON:
@@ -322,6 +325,11 @@ class Ledger:
         yesterday's number, nor before bets left open by an earlier session are explained)."""
         b = self._book
         return self.logged_in and self.account is not None and b.anchor_session == self.session
+
+    @property
+    def unseen_credit(self) -> int:
+        """Payouts booked at settlement that no server balance has shown yet (lamports; logged in only)."""
+        return sum(self._book.unseen_credit.values())
 
     def balance_difference(self) -> int | None:
         """server − expected (logged in, once both are known)."""

@@ -40,7 +40,10 @@ class UnconfirmedBet:
 class BalanceMismatch:
     """Logged in only. A difference is normal for a moment (the server debits ~one tick after our write-ahead
     intent; a payout may be credited before or after the settlement report), so it pauses first and halts when
-    it outlives ``balance_mismatch_grace_s`` of *flowing* feed time. Silences count at most ``max_step_s`` per
+    it outlives ``balance_mismatch_grace_s`` of *flowing* feed time. A difference of exactly the payouts booked
+    at settlement and not in a balance yet (``ledger.unseen_credit``: a win at the rug, whose credited balance
+    comes after the result) is expected: no pause and no WARNING while it lasts less than the grace; past it,
+    the payout the server never credited halts. Silences count at most ``max_step_s`` per
     check: around every rug the feed goes quiet for 1–5 s and the balance update comes in the burst after it,
     so a silence is no evidence that the server disagrees. No server balance yet (this session) → pause."""
 
@@ -85,6 +88,15 @@ class BalanceMismatch:
         if self._last is not None and ctx.now > self._last:
             self._elapsed += min(ctx.now - self._last, self.max_step_s)
         self._last = ctx.now if self._last is None else max(self._last, ctx.now)
+        unseen = led.unseen_credit
+        if unseen and abs(diff + unseen) <= self.tolerance:  # a win booked, its credited balance on its way
+            if self._elapsed < self.grace_s:
+                return Verdict.allow()
+            return Verdict.halt(
+                f"a payout of {fmt_sol(unseen, 6)} booked at settlement is not in the server's balance "
+                f"{fmt_sol(led.server_cash, 6)} after {self._elapsed:.1f} s of feed",
+                self.name,
+            )
         what = (
             f"server balance {fmt_sol(led.server_cash, 6)} != ledger {fmt_sol(led.server_cash - diff, 6)} "
             f"(diff {fmt_sol(diff, 6)})"
