@@ -34,6 +34,9 @@ class Verdict:
     reason: str = ""
     until: float | None = None  # PAUSE only: feed time the pause ends (None: while the condition holds)
     guard: str = ""  # which guard said so ("governor" for state-based refusals)
+    # a state every run passes through (no server balance before the first playerUpdate), not an anomaly: its
+    # trip is logged at INFO, where WARNING means the operator should look
+    routine: bool = False
 
     @property
     def allowed(self) -> bool:
@@ -48,8 +51,10 @@ class Verdict:
         return cls(Action.DENY, reason, None, guard)
 
     @classmethod
-    def pause(cls, reason: str, until: float | None = None, guard: str = "") -> Verdict:
-        return cls(Action.PAUSE, reason, until, guard)
+    def pause(
+        cls, reason: str, until: float | None = None, guard: str = "", *, routine: bool = False
+    ) -> Verdict:
+        return cls(Action.PAUSE, reason, until, guard, routine)
 
     @classmethod
     def halt(cls, reason: str, guard: str = "") -> Verdict:
@@ -63,7 +68,7 @@ class Verdict:
         """The same verdict attributed to ``guard`` (guards need not repeat their own name)."""
         if self.guard == guard:
             return self
-        return Verdict(self.action, self.reason, self.until, guard)
+        return Verdict(self.action, self.reason, self.until, guard, self.routine)
 
     def __str__(self) -> str:
         if self.action is Action.ALLOW:
