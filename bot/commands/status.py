@@ -102,6 +102,7 @@ def collect(path: Any) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     from bot.config import Settings
     from bot.money import fmt_sol
+    from bot.utc import iso
 
     path = Settings().db_path
     if not path.exists():
@@ -121,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"state: {st['state']}")
         if st["halt"]:
             h = st["halt"]
-            print(f"  halted since {h['set_at']:.0f} by {h['source']}: {h['reason']}")
+            print(f"  halted since {iso(h['set_at'])} by {h['source']}: {h['reason']}")
             print("  `rugsbot resume` clears it")
         s = st["last_session"]
         if s is None:

@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from bot.utc import iso
+
 
 class Action(IntEnum):
     ALLOW = 0
@@ -74,7 +76,7 @@ class Verdict:
         if self.action is Action.ALLOW:
             return "allow"
         who = f"{self.guard}: " if self.guard else ""
-        until = f" (until {self.until:.1f})" if self.until is not None else ""
+        until = f" (until {iso(self.until)})" if self.until is not None else ""
         return f"{self.action.name.lower()} [{who}{self.reason}]{until}"
 
 
