@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.bets.model import coin_label
 from bot.mode import Mode
+from bot.shorten import shorten
 from bot.ui.screen import Screen, latency_stats
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def screen_of(run: LiveRun) -> Screen:
         ev=est.ev if est else None,
         break_even=est.break_even if est else None,
         last_decision=decision,
-        last_reason=(d.reason if d is not None else "")[:REASON_CHARS],
+        last_reason=shorten(d.reason if d is not None else "", REASON_CHARS),
         bankroll_lamports=led.bankroll_lamports,
         session_pnl_lamports=led.session_pnl_lamports,
         bets=led.bets_this_session,

@@ -27,6 +27,7 @@ from bot.config.sections import EngineConfig, StrategyParam, StrategySpec
 from bot.game.signals import GameRugged, Signal, TickAdvanced
 from bot.game.state import AccountView, GameView
 from bot.optimize.metrics import BetRecords
+from bot.shorten import shorten
 
 if TYPE_CHECKING:
     from bot.app.loop import TradingLoop
@@ -220,7 +221,7 @@ def run_backtest(
             p_by_bet[rec.intent.bet_id] = rec.estimate.p_win
         else:  # why no bet: the strategy's reason, or the governor's verdict on a proposal
             text = rec.reason if rec.proposal is None else f"refused: {rec.verdict}"
-            why[text.split(";")[0][:80]] += 1
+            why[shorten(text.split(";")[0], 80)] += 1
 
     t0 = time.perf_counter()
     store = Store.open(db_path)
