@@ -266,9 +266,9 @@ class LiveRun:
         """The session row, the recording and the loop, from ``t`` (when the page began to load)."""
         from bot.brokers.paper import DryBroker
 
-        assert self.store is not None
+        assert self.store is not None and self.target is not None
         if self.options.record:
-            self.recorder = open_recording(self.settings, self.profile, self.mode, url)
+            self.recorder = open_recording(self.settings, self.profile, self.mode, self.target)
         config = LoopConfig.live(self.profile, self.mode, self.settings.strategies_dir)
         self.parts = assemble(config, self.store, t=t, tracker=tracker, recorder=self.recorder)
         if self.mode is Mode.DRY_RUN:
