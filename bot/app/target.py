@@ -180,7 +180,9 @@ def open_target(settings: Settings, profile: Profile, options: LiveOptions, sim:
     started here in a thread."""
     password = settings.wallet_password
     if not options.sim:
-        return Target(settings.url or profile.browser.url, settings.browser_profile_dir, password)
+        real = settings.run_profile_dir(sim=False)
+        assert real is not None  # the real site always has its persistent profile
+        return Target(settings.url or profile.browser.url, real, password)
     own = sim is None
     if sim is None:
         from bot.sim.config import SimConfig, parse_rug_schedule
@@ -196,13 +198,14 @@ def open_target(settings: Settings, profile: Profile, options: LiveOptions, sim:
         )
         sim = start_sim_in_thread(cfg)
         logger.info("simulator started at {url} (speed {s}x)", url=sim.url, s=cfg.speed)
-    if password is None:
+    kept = settings.run_profile_dir(sim=True)
+    if kept is None:
         parent = temp_profiles_dir(settings)
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix="sim-profile-", dir=parent))
         token = SecretStr(secrets.token_urlsafe(18))
         return Target(sim.url, tmp, token, sim, own, throwaway=True)
-    return Target(sim.url, settings.data_dir / "sim-browser-profile", password, sim, own)
+    return Target(sim.url, kept, password, sim, own)
 
 
 def open_database(settings: Settings) -> Store:
