@@ -19,6 +19,15 @@ if TYPE_CHECKING:
 REASON_CHARS = 80
 
 
+def games_played(run: LiveRun) -> int:
+    """Games that finished after the bot was ready (armed; watching, in a dry run): the game in progress at
+    connect, or one that rugs during the wallet login, is not a game the bot played. ``--games`` stops on it,
+    and the screen and the summary count it."""
+    if run.loop is None or run.games_base is None:
+        return 0
+    return run.loop.stats.games_finished - run.games_base
+
+
 def screen_of(run: LiveRun) -> Screen:
     """What the operator sees now. Amounts stay in lamports: the renderer formats them."""
     assert run.parts is not None
@@ -67,7 +76,7 @@ def screen_of(run: LiveRun) -> Screen:
         click_latency_last_ms=last,
         click_latency_p50_ms=p50,
         clicks=broker.clicks,
-        games=loop.stats.games_finished if loop is not None else 0,
+        games=games_played(run),
         elapsed_s=now - run.started,
         note=f"HALTED: {run.halt_reason}" if run.halt_reason else run.recovery.note() if run.recovery else "",
     )
@@ -85,7 +94,7 @@ def summary_of(run: LiveRun) -> dict[str, Any]:
         "reason": run.reason,
         "duration_s": round(time.time() - run.started, 1),
         "frames": s.frames,
-        "games": s.games_finished,
+        "games": games_played(run),
         "decisions": s.decisions,
         "intents": s.intents,
         "reports": dict(s.reports),
