@@ -24,6 +24,7 @@ from bot.exitcodes import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
 )
+from bot.shorten import shorten
 
 DEBUG_HINT = "run with --debug for the traceback"
 
@@ -116,6 +117,6 @@ def describe(exc: BaseException) -> tuple[int, str]:
         return EXIT_ENVIRONMENT, f"{one_line(exc.strerror or str(exc))}{where}"
     if isinstance(exc, MemoryError):
         return EXIT_ENVIRONMENT, "out of memory; ask for less (fewer games, points or jobs)"
-    first = one_line(str(exc))[:200]
+    first = shorten(one_line(str(exc)), 200)
     what = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
     return EXIT_ENVIRONMENT, f"internal error ({what}); {DEBUG_HINT}"

@@ -37,6 +37,7 @@ from bot.app.console_state import (
     feed_info,
     guard_info,
 )
+from bot.app.screen import games_played
 from bot.bets.model import BetStatus, BrokerReport
 from bot.console import (
     BetEvent,
@@ -318,7 +319,7 @@ class RunConsole:
             guards=self._guard_info(),
             feed=feed_info(sniffer.health if sniffer is not None else None, self._feed_ok()),
             clicks=clicks_info(run.broker_stats()),
-            games=loop.stats.games_finished if loop is not None else 0,
+            games=games_played(run),
             note=f"HALTED: {run.halt_reason}" if run.halt_reason else "",
         )
 

@@ -42,7 +42,7 @@ from bot.app.login import WalletLogin, alarm_kind
 from bot.app.loop import TradingLoop
 from bot.app.ops_hooks import RunOps
 from bot.app.recovery import Recovery
-from bot.app.screen import print_summary, screen_of
+from bot.app.screen import games_played, print_summary, screen_of
 from bot.app.target import (
     LiveOptions,
     SimLike,
@@ -113,7 +113,7 @@ class LiveRun:
         self.started = time.time()
         self.summary: dict[str, Any] = {}
         self._stop = asyncio.Event()
-        self._games_base: int | None = None  # games finished when the bot became ready (see _after_idle)
+        self.games_base: int | None = None  # games finished when the bot became ready (screen.games_played)
         self._halt_reason: str | None = None
         self.ops = RunOps(settings, profile, mode)  # alerts and engine memory (bot/app/ops_hooks.py)
         self.chores = Housekeeping(self, halt=self._halt, stopping=self._stop.is_set)
@@ -172,12 +172,13 @@ class LiveRun:
             self.loop.stop_betting()
         self._stop.set()
 
-    def request_stop(self, why: str) -> None:
-        """Stop betting now and end the run (the feed keeps flowing meanwhile, so open bets settle)."""
+    def request_stop(self, why: str, level: str = "WARNING") -> None:
+        """Stop betting now and end the run (the feed keeps flowing meanwhile, so open bets settle). ``level``:
+        INFO for the end the operator asked for (``--games``, ``--duration``); a signal or a halt is WARNING."""
         if self.loop is not None:
             self.loop.stop_betting()
         if not self._stop.is_set():
-            logger.warning("stopping: {}", why)
+            logger.log(level, "stopping: {}", why)
             if why.startswith("signal"):
                 self.code, self.reason = EXIT_INTERRUPTED, why
             self._stop.set()
@@ -256,7 +257,7 @@ class LiveRun:
             if parts.gate is not None:  # the next decision is on a frame that arrived after arming
                 parts.gate.open(time.time(), broker)
         assert self.loop is not None
-        self._games_base = self.loop.stats.games_finished
+        self.games_base = self.loop.stats.games_finished
         server = self.console.server
         logger.info(
             "armed in {mode} mode on {url}{console}",
@@ -270,9 +271,9 @@ class LiveRun:
         """The session row, the recording and the loop, from ``t`` (when the page began to load)."""
         from bot.brokers.paper import DryBroker
 
-        assert self.store is not None
+        assert self.store is not None and self.target is not None
         if self.options.record:
-            self.recorder = open_recording(self.settings, self.profile, self.mode, url)
+            self.recorder = open_recording(self.settings, self.profile, self.mode, self.target)
         config = LoopConfig.live(self.profile, self.mode, self.settings.strategies_dir)
         self.parts = assemble(config, self.store, t=t, tracker=tracker, recorder=self.recorder)
         if self.mode is Mode.DRY_RUN:
@@ -330,14 +331,9 @@ class LiveRun:
             self.code, self.reason = EXIT_HALTED, f"halted: {self._halt_reason}"
             self.request_stop(self.reason)
         games = self.options.games
-        # --games counts games that finished after the bot was ready (armed, or watching in dry-run): the game
-        # in progress at connect, or one that rugs during the wallet login, is not a game the bot played.
-        if (
-            games is not None
-            and self._games_base is not None
-            and self.loop.stats.games_finished - self._games_base >= games
-        ):
-            self.request_stop(f"{games} games finished")
+        # --games counts the games the bot played (bot/app/screen.py games_played), as its summary does
+        if games is not None and self.ready and games_played(self) >= games:
+            self.request_stop(f"{games} games finished", "INFO")
 
     def browser_gone_while_starting(self) -> None:
         """The browser closed before the run was armed (crashed, killed, OOM): no bet can be in doubt yet, so an
@@ -379,7 +375,7 @@ class LiveRun:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), timeout=timeout)
                 if deadline is not None and time.time() >= deadline:
-                    self.request_stop(f"duration {duration:g} s reached")
+                    self.request_stop(f"duration {duration:g} s reached", "INFO")
                 await self.chores.every_second()  # guards on the wall clock, alerts, re-arm, trace
 
     def broker_stats(self) -> BrokerStats:
@@ -388,7 +384,7 @@ class LiveRun:
     @property
     def ready(self) -> bool:
         """Armed (watching, in a dry run): from here on a failure may concern a bet."""
-        return self._games_base is not None
+        return self.games_base is not None
 
     @property
     def halt_reason(self) -> str | None:

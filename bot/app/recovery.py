@@ -37,6 +37,7 @@ from bot.browser.processes import browser_rss_mb
 from bot.browser.singleton import user_data_dir
 from bot.game.state import Phase
 from bot.game.tracker import GameTracker
+from bot.shorten import shorten
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -264,7 +265,10 @@ class Recovery:
             error = f"{type(exc).__name__}: {exc.reason}"
             self._halt(exc.reason, alarm_kind(exc))
         except Exception as exc:  # the next check tries again (a relaunch), within the hourly cap
-            first = (str(exc).splitlines() or [""])[0][:200] or f"no answer within {RECOVERY_TIMEOUT_S:g} s"
+            first = (
+                shorten((str(exc).splitlines() or [""])[0], 200)
+                or f"no answer within {RECOVERY_TIMEOUT_S:g} s"
+            )
             error = f"{type(exc).__name__}: {first}"
             logger.warning("watchdog: {a} failed: {e}", a=plan.action.value, e=error)
             if not self._stopping():

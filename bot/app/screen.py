@@ -10,12 +10,22 @@ from typing import TYPE_CHECKING, Any
 
 from bot.bets.model import coin_label
 from bot.mode import Mode
+from bot.shorten import shorten
 from bot.ui.screen import Screen, latency_stats
 
 if TYPE_CHECKING:
     from bot.app.live import LiveRun
 
 REASON_CHARS = 80
+
+
+def games_played(run: LiveRun) -> int:
+    """Games that finished after the bot was ready (armed; watching, in a dry run): the game in progress at
+    connect, or one that rugs during the wallet login, is not a game the bot played. ``--games`` stops on it,
+    and the screen and the summary count it."""
+    if run.loop is None or run.games_base is None:
+        return 0
+    return run.loop.stats.games_finished - run.games_base
 
 
 def screen_of(run: LiveRun) -> Screen:
@@ -52,7 +62,7 @@ def screen_of(run: LiveRun) -> Screen:
         ev=est.ev if est else None,
         break_even=est.break_even if est else None,
         last_decision=decision,
-        last_reason=(d.reason if d is not None else "")[:REASON_CHARS],
+        last_reason=shorten(d.reason if d is not None else "", REASON_CHARS),
         bankroll_lamports=led.bankroll_lamports,
         session_pnl_lamports=led.session_pnl_lamports,
         bets=led.bets_this_session,
@@ -66,7 +76,7 @@ def screen_of(run: LiveRun) -> Screen:
         click_latency_last_ms=last,
         click_latency_p50_ms=p50,
         clicks=broker.clicks,
-        games=loop.stats.games_finished if loop is not None else 0,
+        games=games_played(run),
         elapsed_s=now - run.started,
         note=f"HALTED: {run.halt_reason}" if run.halt_reason else run.recovery.note() if run.recovery else "",
     )
@@ -84,7 +94,7 @@ def summary_of(run: LiveRun) -> dict[str, Any]:
         "reason": run.reason,
         "duration_s": round(time.time() - run.started, 1),
         "frames": s.frames,
-        "games": s.games_finished,
+        "games": games_played(run),
         "decisions": s.decisions,
         "intents": s.intents,
         "reports": dict(s.reports),

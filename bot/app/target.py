@@ -81,6 +81,11 @@ class LiveOptions:
 class SimLike(Protocol):
     @property
     def url(self) -> str: ...
+    @property
+    def speed(self) -> float | None:
+        """How many times faster than the real site its clock runs (``None``: not known here)."""
+        ...
+
     def stop(self) -> None: ...
 
 
@@ -89,6 +94,7 @@ class ExternalSim:
     """A simulator this process did not start (``--sim-url``): used, never stopped."""
 
     url: str
+    speed: float | None = None  # started elsewhere: its clock is not known here unless told
 
     def stop(self) -> None:
         return None
@@ -105,6 +111,11 @@ class Target:
     sim: SimLike | None = None
     own_sim: bool = False
     throwaway: bool = False  # profile_dir is this run's own, deleted by close()
+
+    @property
+    def sim_speed(self) -> float | None:
+        """The simulator's clock speed (``None``: the real site, or a simulator whose speed is unknown)."""
+        return self.sim.speed if self.sim is not None else None
 
     def close(self) -> None:
         """Stop a simulator started here and delete a throw-away profile."""
@@ -169,7 +180,9 @@ def open_target(settings: Settings, profile: Profile, options: LiveOptions, sim:
     started here in a thread."""
     password = settings.wallet_password
     if not options.sim:
-        return Target(settings.url or profile.browser.url, settings.browser_profile_dir, password)
+        real = settings.run_profile_dir(sim=False)
+        assert real is not None  # the real site always has its persistent profile
+        return Target(settings.url or profile.browser.url, real, password)
     own = sim is None
     if sim is None:
         from bot.sim.config import SimConfig, parse_rug_schedule
@@ -185,13 +198,14 @@ def open_target(settings: Settings, profile: Profile, options: LiveOptions, sim:
         )
         sim = start_sim_in_thread(cfg)
         logger.info("simulator started at {url} (speed {s}x)", url=sim.url, s=cfg.speed)
-    if password is None:
+    kept = settings.run_profile_dir(sim=True)
+    if kept is None:
         parent = temp_profiles_dir(settings)
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix="sim-profile-", dir=parent))
         token = SecretStr(secrets.token_urlsafe(18))
         return Target(sim.url, tmp, token, sim, own, throwaway=True)
-    return Target(sim.url, settings.data_dir / "sim-browser-profile", password, sim, own)
+    return Target(sim.url, kept, password, sim, own)
 
 
 def open_database(settings: Settings) -> Store:
@@ -234,8 +248,10 @@ def extension_dir(settings: Settings, options: LiveOptions) -> Path:
     return found
 
 
-def open_recording(settings: Settings, profile: Profile, mode: Mode, url: str) -> RecordingWriter:
-    """A new recording of every frame, ``<recordings_dir>/<stamp>-<mode>.frames.jsonl.gz``."""
+def open_recording(settings: Settings, profile: Profile, mode: Mode, target: Target) -> RecordingWriter:
+    """A new recording of every frame, ``<recordings_dir>/<stamp>-<mode>.frames.jsonl.gz``. On a simulator the
+    header carries ``sim_speed`` (its clock runs that many times faster than the site's; ``null`` when not
+    known), so a replay knows the time base of the receive timestamps."""
     from bot import __version__
     from bot.feeds.recording import RecordingWriter
 
@@ -246,7 +262,9 @@ def open_recording(settings: Settings, profile: Profile, mode: Mode, url: str) -
         "bot": __version__,
         "profile": profile.name,
         "mode": mode.label,
-        "url": url,
+        "url": target.url,
         "start": time.time(),
     }
+    if target.sim is not None:
+        header["sim_speed"] = target.sim_speed
     return RecordingWriter(path, header)

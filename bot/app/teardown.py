@@ -21,6 +21,11 @@ from loguru import logger
 from bot.app.screen import summary_of
 from bot.exitcodes import EXIT_HALTED
 
+OPERATOR_SOURCES = (
+    "cli:",
+    "console:",
+)  # halt rows written by `rugsbot halt` / the console (bot/commands/halt.py)
+
 if TYPE_CHECKING:
     from bot.app.live import LiveRun
 
@@ -34,6 +39,16 @@ async def save_failure(run: LiveRun, label: str) -> None:
         logger.error("failure evidence saved: {p}", p=p)
 
 
+def _by_operator(run: LiveRun) -> bool:
+    """The halt was an operator's decision (``rugsbot halt``, the console's halt): no fault, so no failure
+    evidence. The first active halt row tells (a fault's halt written earlier stays the cause)."""
+    try:
+        row = run.store.active_halt() if run.store is not None else None
+    except Exception:  # cannot tell: keep the evidence
+        return False
+    return row is not None and row.source.startswith(OPERATOR_SOURCES)
+
+
 async def shutdown(run: LiveRun) -> None:
     """Close everything ``run`` opened; each step runs even when an earlier one failed."""
     try:
@@ -42,7 +57,7 @@ async def shutdown(run: LiveRun) -> None:
             await run.recovery.stop()
         if run.driver is not None:
             await run.driver.drain(run.profile.timing.confirm_timeout_s + 2)
-        if run.halt_reason and run.browser is not None and run.code == EXIT_HALTED:
+        if run.halt_reason and run.browser is not None and run.code == EXIT_HALTED and not _by_operator(run):
             await save_failure(run, "halt")
         if run.driver is not None:
             run.driver.close()

@@ -162,9 +162,14 @@ class BetTracker(TrackerBook):
             return out
         won = bet.outcome == Outcome.WON.value or bet.payout_lamports > 0
         status = BetStatus.WON if won else BetStatus.LOST
-        at = f" at tick {bet.settled_tick}" if bet.settled_tick is not None else ""
+        # the wire's tickIndex is the rug tick on a win but the START tick on a loss (every loss in the real
+        # captures): a loss is told by its window, which ended without a rug
+        if won:
+            at = f"rug at tick {bet.settled_tick}" if bet.settled_tick is not None else "rug"
+        else:
+            at = f"window ticks {bet.start_tick}–{bet.end_tick} ended without a rug"
         b.stale = False
-        out.append(self._close(b, status, t, f"settled{at} ({source})", evidence, bet.payout_lamports))
+        out.append(self._close(b, status, t, f"settled: {at} ({source})", evidence, bet.payout_lamports))
         return out
 
     def _orphan(self, bet: OwnSidebet, source: str) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from bot.browser.errors import BrowserEnvironmentError
+from bot.shorten import shorten
 
 # [8367:8367:1130/102242.351097:ERROR:chrome/browser/process_singleton_posix.cc:367] The profile appears ...
 _CHROMIUM_LOG = re.compile(r"\[\d+:\d+:[^:\]]*:(ERROR|FATAL):[^\]]*\]\s*(.+)")
@@ -48,4 +49,4 @@ def chromium_reason(message: str) -> str:
 
 def _cut(text: str) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 1] + "…"
+    return shorten(text, MAX_CHARS)

@@ -22,6 +22,7 @@ from bot.engine.calibration import (
 )
 from bot.errors import NothingToCheck, UsageError
 from bot.exitcodes import EXIT_OK
+from bot.shorten import shorten
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +59,10 @@ def run(args: argparse.Namespace) -> int:
         except (KeyError, ValueError, UnicodeDecodeError, csv.Error, OSError) as exc:
             why = f"missing column {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
             raise NothingToCheck(
-                f"nothing to calibrate: {p} is not a game-length CSV with game_key, final_tick ({why})"[:300]
+                shorten(
+                    f"nothing to calibrate: {p} is not a game-length CSV with game_key, final_tick ({why})",
+                    300,
+                )
             ) from None
         reports.append((p.name, calibrate_game_lengths(lengths, profile.engine)))
     if not any(r.observations for _, r in reports):

@@ -12,6 +12,7 @@ from bot.commands import argtypes
 from bot.config import ConfigError, Profile
 from bot.config.sections import StrategyParam
 from bot.errors import NothingToCheck, UsageError
+from bot.shorten import shorten
 
 
 def add_strategy_args(parser: argparse.ArgumentParser) -> None:
@@ -121,7 +122,7 @@ def recordings(paths: list[Path]) -> list[Path]:
         if not why:
             ln, problem = reader.bad_lines[0] if reader.bad_lines else (0, "empty")
             why = f"{f}{f', line {ln}' if ln else ''}: {problem}"
-    raise NothingToCheck(f"not a recording: no frame could be read ({why[:200]})")
+    raise NothingToCheck(f"not a recording: no frame could be read ({shorten(why, 200)})")
 
 
 def write_result(path: Path, data: Mapping[str, Any]) -> None:

@@ -12,6 +12,7 @@ import getpass
 
 from bot.commands.common import add_json_arg, emit_json, open_store
 from bot.exitcodes import EXIT_OK
+from bot.utc import iso
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
             }
         )
     elif before is not None:
-        print(f"already halted since {row.set_at:.0f}: {row.reason} (source {row.source})")
+        print(f"already halted since {iso(row.set_at)}: {row.reason} (source {row.source})")
     else:
         print(f"HALTED: {row.reason} (written to {path}; `rugsbot resume` clears it)")
     return EXIT_OK

@@ -26,6 +26,7 @@ from bot.optimize.montecarlo import (
 )
 from bot.optimize.parallel import ParallelError
 from bot.report.summary import print_summary
+from bot.shorten import shorten
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -124,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
         runner=runner.value,
         vector_path=vector_obstacle(plan) or "possible",
         exact_sessions=log.exact_sessions,
-        no_bet_reasons={why[:80]: n for why, n in log.declined},
+        no_bet_reasons={shorten(why, 80): n for why, n in log.declined},
     )
     return _output(args, _report(args, log, f"simulate {name}", meta, plan.lag_ticks))
 

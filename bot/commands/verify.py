@@ -30,6 +30,7 @@ from bot.feeds.parts import recording_groups
 from bot.feeds.recording import RecordingReader
 from bot.game.signals import HistoryReceived
 from bot.game.tracker import GameTracker
+from bot.shorten import shorten
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -89,7 +90,7 @@ def audit_recording(parts: list[Path], auditor: Auditor) -> list[FileStats]:
         stats.bad_lines = len(reader.bad_lines)
         if reader.bad_lines:
             line, why = reader.bad_lines[0]
-            stats.first_bad_line = f"line {line}: {why}"[:160]
+            stats.first_bad_line = shorten(f"line {line}: {why}", 160)
         stats.undecodable = sum(tracker.counters.undecodable.values()) - undecodable_before
         stats.games_new = auditor.counts.games - games_before
         out.append(stats)

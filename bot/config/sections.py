@@ -30,7 +30,10 @@ class EngineConfig(Strict):
     promo_value_per_bet: float = Field(0.0, ge=0, le=0.5, description="e.g. rakeback, as a fraction of stake")
     drift_alarm: bool = True
     drift_log_lr_threshold: float = Field(
-        9.2, gt=0, description="SPRT log-likelihood ratio to alarm (≈ 1e-4)"
+        12.0,
+        gt=0,
+        description="CUSUM statistic (nats) that raises the drift alarm: 12 → 0.4 % false alarms per 20k fair "
+        "games, a ±25 % hazard flagged in a median 454 / 242 games (docs/bench/drift.md)",
     )
     drift_delta: float = Field(
         0.25, gt=0, lt=1, description="relative hazard change the drift test looks for (±)"

@@ -72,6 +72,22 @@ class Settings(BaseSettings):
         found = installed(self.data_dir)
         return found.path if found is not None else None
 
+    def run_profile_dir(self, *, sim: bool) -> Path | None:
+        """The persistent browser-profile folder a run uses (``rugsbot.lock`` in it; Chromium's data in its
+        ``chromium/`` subfolder): ``browser_profile_dir`` on the real site; on the simulator
+        ``<data_dir>/sim-browser-profile`` when a wallet password is set (the wallet it onboarded is kept), else
+        ``None``: a fresh throw-away folder per run (bot/app/target.py). The one rule ``run`` and ``doctor``
+        share."""
+        if not sim:
+            return self.browser_profile_dir
+        pw = self.wallet_password
+        return self.sim_browser_profile_dir if pw is not None and pw.get_secret_value() else None
+
+    @property
+    def sim_browser_profile_dir(self) -> Path:
+        """The simulator runs' persistent profile (used when a wallet password is set)."""
+        return self.data_dir / "sim-browser-profile"
+
     def secret_values(self) -> list[str]:
         """Raw secret strings the log filter must scrub."""
         out: list[str] = []

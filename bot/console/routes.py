@@ -32,6 +32,7 @@ from bot.console.icons import IconSet
 from bot.console.metrics import RunMetrics
 from bot.console.source import ConsoleSource
 from bot.console.state import ConsoleState, ControlEvent
+from bot.shorten import shorten
 
 STATIC = Path(__file__).parent / "static"
 COOKIE_MAX_AGE_S = 30 * 24 * 3600
@@ -138,7 +139,7 @@ class Routes:
             return body
         reason = _text(body.get("reason")) or "paused from the console"
         by = f"console:{request.remote or 'unknown'}"
-        result = self.source.pause(reason[:MAX_REASON_CHARS], by)
+        result = self.source.pause(shorten(reason, MAX_REASON_CHARS), by)
         return self._controlled(request, "pause", result.ok, result.level, by, {"reason": reason}, result)
 
     async def halt(self, request: web.Request) -> web.Response:
@@ -150,7 +151,7 @@ class Routes:
             self._record(request, "halt", "no_reason")
             return error(400, 'a halt needs a reason: {"reason": "..."}')
         by = f"console:{request.remote or 'unknown'}"
-        result = self.source.halt(reason[:MAX_REASON_CHARS], by)
+        result = self.source.halt(shorten(reason, MAX_REASON_CHARS), by)
         return self._controlled(request, "halt", result.ok, result.level, by, {"reason": reason}, result)
 
     async def resume(self, request: web.Request) -> web.Response:

@@ -29,6 +29,7 @@ import msgspec
 from loguru import logger
 
 from bot.feeds.parts import part_order, part_path, recording_groups, recording_parts
+from bot.shorten import shorten
 
 __all__ = [
     "Anonymizer",
@@ -181,7 +182,9 @@ class RecordingReader:
                     line = fh.readline()
                 except (EOFError, OSError, zlib.error) as exc:
                     # A truncated gzip stream: everything before this point was already yielded.
-                    self.bad_lines.append((lineno + 1, f"truncated: {type(exc).__name__}: {exc}"[:200]))
+                    self.bad_lines.append(
+                        (lineno + 1, shorten(f"truncated: {type(exc).__name__}: {exc}", 200))
+                    )
                     return
                 if not line:
                     return
@@ -199,7 +202,7 @@ class RecordingReader:
             rec = _LINE.decode(stripped)
         except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
             reason = "truncated line" if not line.endswith(b"\n") else f"bad json: {exc}"
-            self.bad_lines.append((lineno, reason[:200]))
+            self.bad_lines.append((lineno, shorten(reason, 200)))
             return None
         if rec.header is not None:
             if lineno == 1 and rec.frame is None:

@@ -46,6 +46,7 @@ from bot.protocol.events import (
     decode_event,
 )
 from bot.protocol.frames import EioType, Packet, SioType, Undecodable, decode
+from bot.shorten import shorten
 
 __all__ = ["SIDE_FEATURE_EVENTS", "FeedCounters", "GameTracker"]
 
@@ -145,7 +146,7 @@ class GameTracker:
             return self._on_in(t, text)
         except Exception as exc:  # last-resort guard: a tracker bug must not stop the bot
             self.counters.internal_errors += 1
-            return [FeedProblem("internal", f"{type(exc).__name__}: {exc}"[:200], t)]
+            return [FeedProblem("internal", shorten(f"{type(exc).__name__}: {exc}", 200), t)]
 
     def _on_in(self, t: float, text: str) -> list[Signal]:
         if text.startswith(_GSU_PREFIX):

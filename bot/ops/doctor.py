@@ -63,14 +63,9 @@ class DoctorInputs:
         return self.needs_wallet and not self.sim
 
     def browser_profile_dir(self) -> Path | None:
-        """The browser-profile folder the run locks (``rugsbot.lock``; Chromium's user data is its
-        ``chromium/`` subfolder, bot/browser/launch.py). A simulator run without a wallet password uses a
-        fresh temporary folder (None); with one, ``<data_dir>/sim-browser-profile`` so the wallet it
-        onboarded is kept; any other run ``RUGSBOT_BROWSER_PROFILE_DIR`` (bot/commands/run.py, ``_start_sim``).
-        """
-        if self.sim:
-            return self.settings.data_dir / "sim-browser-profile" if self.password_set else None
-        return self.settings.browser_profile_dir
+        """The browser-profile folder the run locks, by the run's own rule (:meth:`Settings.run_profile_dir`;
+        ``None``: a fresh throw-away folder)."""
+        return self.settings.run_profile_dir(sim=self.sim)
 
 
 def check_python(_: DoctorInputs) -> Check:
@@ -155,7 +150,7 @@ def check_chromium_lock(inp: DoctorInputs) -> Check:
     runs' ``<data_dir>/sim-browser-profile`` (bot/app/target.py), named by host and pid (bot/browser/singleton.py)."""
     from bot.browser.singleton import read_singleton, user_data_dir
 
-    dirs = (inp.settings.browser_profile_dir, inp.settings.data_dir / "sim-browser-profile")
+    dirs = (inp.settings.browser_profile_dir, inp.settings.sim_browser_profile_dir)
     found = [h for h in (read_singleton(user_data_dir(d)) for d in dirs) if h is not None]
     if not found:
         return Check("chromium lock", Level.OK, "no Chromium lock files in " + ", ".join(map(str, dirs)))

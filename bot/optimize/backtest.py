@@ -26,7 +26,9 @@ from bot.config import Profile
 from bot.config.sections import EngineConfig, StrategyParam, StrategySpec
 from bot.game.signals import GameRugged, Signal, TickAdvanced
 from bot.game.state import AccountView, GameView
+from bot.game.tracker import GameTracker
 from bot.optimize.metrics import BetRecords
+from bot.shorten import shorten
 
 if TYPE_CHECKING:
     from bot.app.loop import TradingLoop
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
 class _WatchingTracker:
     """The real tracker, plus a note of rug ticks and tick gaps for the report (no behaviour of its own)."""
 
-    def __init__(self, inner: object) -> None:
+    def __init__(self, inner: GameTracker) -> None:
         self.inner = inner
         self.rug_ticks: list[int] = []
         self.tick_gaps: list[float] = []
@@ -45,14 +47,20 @@ class _WatchingTracker:
 
     @property
     def view(self) -> GameView:
-        return self.inner.view  # type: ignore[attr-defined]
+        return self.inner.view
 
     @property
     def account(self) -> AccountView:
-        return self.inner.account  # type: ignore[attr-defined]
+        return self.inner.account
+
+    def new_recording(self) -> None:
+        """Another recording starts: another socket, hours or days later. Its games are not the last file's, and
+        the gap between the files is no feed silence: the game state starts afresh, as at a start."""
+        self.inner = GameTracker()
+        self._last = None
 
     def on_frame(self, t: float, direction: str, text: str) -> list[Signal]:
-        signals: list[Signal] = self.inner.on_frame(t, direction, text)  # type: ignore[attr-defined]
+        signals: list[Signal] = self.inner.on_frame(t, direction, text)
         for sig in signals:
             if isinstance(sig, TickAdvanced):
                 self.ticks += 1
@@ -169,11 +177,24 @@ def engine_for(
     return profile.engine.model_copy(update={"strategies": [spec]})
 
 
-def frames_of(paths: Sequence[Path]) -> Iterable[tuple[float, str, str]]:
-    from bot.feeds.recording import iter_frames
+NEW_RECORDING = "recording"  # the direction of frames_of's marker between two recordings (no frame)
 
-    for fr in iter_frames(paths):
-        yield fr.t, fr.dir, fr.frame
+
+def frames_of(paths: Sequence[Path]) -> Iterable[tuple[float, str, str]]:
+    """The frames of ``paths`` as ``(t, direction, text)``; between two recordings (a file and its rotated parts
+    are one) a marker ``(t, NEW_RECORDING, path)``, which :func:`run_backtest` takes as a fresh start."""
+    from bot.feeds.parts import recording_groups
+    from bot.feeds.recording import RecordingReader
+
+    groups, missing = recording_groups(paths)
+    if missing:
+        raise FileNotFoundError(missing[0])
+    for i, group in enumerate(groups):
+        for k, path in enumerate(group):
+            for n, fr in enumerate(RecordingReader(path)):
+                if i > 0 and k == 0 and n == 0:
+                    yield fr.t, NEW_RECORDING, str(path)
+                yield fr.t, fr.dir, fr.frame
 
 
 def run_backtest(
@@ -196,7 +217,6 @@ def run_backtest(
     from bot.app.assembly import LoopConfig, LoopParts, assemble
     from bot.app.loop import DecisionRecord
     from bot.brokers.paper import DryBroker, ReplayBroker
-    from bot.game.tracker import GameTracker
     from bot.mode import Mode
     from bot.store.db import Store
 
@@ -220,7 +240,7 @@ def run_backtest(
             p_by_bet[rec.intent.bet_id] = rec.estimate.p_win
         else:  # why no bet: the strategy's reason, or the governor's verdict on a proposal
             text = rec.reason if rec.proposal is None else f"refused: {rec.verdict}"
-            why[text.split(";")[0][:80]] += 1
+            why[shorten(text.split(";")[0], 80)] += 1
 
     t0 = time.perf_counter()
     store = Store.open(db_path)
@@ -230,6 +250,9 @@ def run_backtest(
         auditor: Auditor | None = None
         frames_n = 0
         for t, direction, text in frames:
+            if direction == NEW_RECORDING:
+                tracker.new_recording()
+                continue
             if session is None:
                 # the governor's clock starts at the first frame: replays never read the wall clock
                 parts = assemble(config, store, t=t, tracker=tracker)

@@ -57,6 +57,7 @@ from bot.optimize.betlog import BetLog
 from bot.risk.governor import BetRefused, Governor, Level
 from bot.risk.ledger import next_utc_midnight
 from bot.risk.verdict import Action
+from bot.shorten import shorten
 from bot.store.db import Store
 
 _NUMBER = re.compile(r"[-+]?\d[\d.,]*")
@@ -64,7 +65,7 @@ _NUMBER = re.compile(r"[-+]?\d[\d.,]*")
 
 def _kind(reason: str) -> str:
     """A reason without its numbers (P(win), EV, ticks): thousands of decisions count under a few kinds."""
-    return _NUMBER.sub("#", reason.split(";")[0])[:80]
+    return shorten(_NUMBER.sub("#", reason.split(";")[0]), 80)
 
 
 class WakeHint(Protocol):

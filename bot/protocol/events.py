@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 
 from bot.protocol.frames import Packet
+from bot.shorten import shorten
 
 _ABSENT = msgspec.Raw(b"")  # a Raw field that was not in the payload
 
@@ -315,7 +316,7 @@ def decode_event(packet: Packet) -> Event | UnknownEvent | InvalidEvent:
     try:
         return decoder.decode(payload)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        return InvalidEvent(name, str(exc)[:200])
+        return InvalidEvent(name, shorten(str(exc), 200))
     except RecursionError:
         return InvalidEvent(name, "too deeply nested")
 
@@ -327,6 +328,6 @@ def decode_ack(packet: Packet) -> Ack | InvalidEvent:
     try:
         return _ACK.decode(packet.args[0])
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        return InvalidEvent("ack", str(exc)[:200])
+        return InvalidEvent("ack", shorten(str(exc), 200))
     except RecursionError:
         return InvalidEvent("ack", "too deeply nested")

@@ -50,9 +50,13 @@ def records_from_store(db_path: Path, session: str) -> tuple[str, BetRecords, di
         p_at = {(d.game, d.tick): d.p_win for d in store.decisions(row.id) if d.p_win is not None}
         p = [p_at.get((b.game, b.decided_tick)) for b in bets]
         lat = [b.latency_s for b in bets if b.latency_s is not None]
+        # finished games seen whole only: a game joined mid-way is biased long (the inspection paradox) and a
+        # lost rug frame leaves only a lower bound (both stored seen_complete = 0), as the backtest's pool
         finals = [
             int(r["final_tick"])
-            for r in store.db.query("SELECT final_tick FROM games WHERE final_tick IS NOT NULL")
+            for r in store.db.query(
+                "SELECT final_tick FROM games WHERE final_tick IS NOT NULL AND seen_complete = 1"
+            )
         ]
         start = starting_bankroll(store, row)
         records = BetRecords(

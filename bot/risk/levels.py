@@ -107,7 +107,7 @@ class Levels:
         self.record(v, now)
 
     def trip(self, v: Verdict, now: float) -> None:
-        log = logger.warning if v.action >= Action.PAUSE else logger.info
+        log = logger.warning if v.action >= Action.PAUSE and not v.routine else logger.info
         log("guard {} -> {}", v.guard, v)
         self.record(v, now)
 

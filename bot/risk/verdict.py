@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from bot.utc import iso
+
 
 class Action(IntEnum):
     ALLOW = 0
@@ -34,6 +36,9 @@ class Verdict:
     reason: str = ""
     until: float | None = None  # PAUSE only: feed time the pause ends (None: while the condition holds)
     guard: str = ""  # which guard said so ("governor" for state-based refusals)
+    # a state every run passes through (no server balance before the first playerUpdate), not an anomaly: its
+    # trip is logged at INFO, where WARNING means the operator should look
+    routine: bool = False
 
     @property
     def allowed(self) -> bool:
@@ -48,8 +53,10 @@ class Verdict:
         return cls(Action.DENY, reason, None, guard)
 
     @classmethod
-    def pause(cls, reason: str, until: float | None = None, guard: str = "") -> Verdict:
-        return cls(Action.PAUSE, reason, until, guard)
+    def pause(
+        cls, reason: str, until: float | None = None, guard: str = "", *, routine: bool = False
+    ) -> Verdict:
+        return cls(Action.PAUSE, reason, until, guard, routine)
 
     @classmethod
     def halt(cls, reason: str, guard: str = "") -> Verdict:
@@ -63,13 +70,13 @@ class Verdict:
         """The same verdict attributed to ``guard`` (guards need not repeat their own name)."""
         if self.guard == guard:
             return self
-        return Verdict(self.action, self.reason, self.until, guard)
+        return Verdict(self.action, self.reason, self.until, guard, self.routine)
 
     def __str__(self) -> str:
         if self.action is Action.ALLOW:
             return "allow"
         who = f"{self.guard}: " if self.guard else ""
-        until = f" (until {self.until:.1f})" if self.until is not None else ""
+        until = f" (until {iso(self.until)})" if self.until is not None else ""
         return f"{self.action.name.lower()} [{who}{self.reason}]{until}"
 
 

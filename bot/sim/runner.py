@@ -43,6 +43,11 @@ class SimHandle:
         return self.server.port
 
     @property
+    def speed(self) -> float:
+        """Its clock's speed (``SimConfig.speed``: ticks this many times faster than the site's)."""
+        return self.server.config.speed
+
+    @property
     def ws_url(self) -> str:
         return self.url.replace("http://", "ws://", 1) + "/socket.io/?EIO=4&transport=websocket"
 

@@ -116,8 +116,6 @@ SIM_KEPT = "var/sim-browser-profile"  # `run --sim` with a wallet password keeps
         (True, PASSWORD, SITE, None, Level.OK, f"{SIM_KEPT} not created yet"),
         (True, None, SITE, None, Level.OK, "fresh temporary profile"),
         (True, None, SIM_KEPT, None, Level.OK, "fresh temporary profile"),
-        (False, None, None, "chromium/running", Level.WARN, "is running on it"),
-        (False, None, None, "chromium/gone", Level.OK, "which is gone"),
         (False, None, None, "running", Level.OK, f"{SITE} free"),  # not where Chromium keeps it
     ],
     ids=[
@@ -128,8 +126,6 @@ SIM_KEPT = "var/sim-browser-profile"  # `run --sim` with a wallet password keeps
         "sim-kept-site-held",
         "sim-temporary-site-held",
         "sim-temporary-kept-held",
-        "chromium-running",
-        "chromium-stale",
         "singleton-one-folder-up",
     ],
 )
@@ -164,6 +160,34 @@ def test_profile_lock_looks_at_the_folder_the_run_uses(
         if lock is not None:
             lock.release()
     assert not (machine / SIM_KEPT).exists() or held == SIM_KEPT  # doctor created nothing
+
+
+@pytest.mark.parametrize(
+    ("state", "level", "text"),
+    [
+        ("running", Level.WARN, "a browser is running on it"),
+        ("gone", Level.WARN, "stale: `rugsbot run` removes them"),
+        (None, Level.OK, "no Chromium lock files"),
+    ],
+    ids=["chromium-running", "chromium-stale", "chromium-none"],
+)
+def test_chromium_lock_names_the_pid_and_whether_it_still_runs(
+    machine: Path, state: str | None, level: Level, text: str
+) -> None:
+    """Chromium's own lock in the ``chromium/`` user-data folder of the profile (bot/browser/singleton.py):
+    doctor names host and pid; a live pid is a browser open on it, a dead one is swept by the next run."""
+    from bot.ops.doctor import check_chromium_lock
+
+    pid = None
+    if state is not None:
+        target = machine / SITE / "chromium"
+        target.mkdir(parents=True)
+        pid = os.getpid() if state == "running" else _a_dead_pid()
+        (target / "SingletonLock").symlink_to(f"{socket.gethostname()}-{pid}")
+    c = check_chromium_lock(_inp(sim=False, needs_wallet=True))
+    assert c.level is level and text in c.detail, c
+    if pid is not None:
+        assert f"pid {pid}" in c.detail and socket.gethostname() in c.detail, c
 
 
 def _a_dead_pid() -> int:

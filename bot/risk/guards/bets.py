@@ -70,7 +70,7 @@ class BalanceMismatch:
                 # the balance cannot be the starting point while an earlier session's bet may be in it
                 what = f"{len(earlier)} bet(s) of an earlier session to explain first"
                 return Verdict.pause(f"no server balance yet: {what}", None, self.name)
-            return Verdict.pause("no server balance yet", None, self.name)
+            return Verdict.pause("no server balance yet", None, self.name, routine=True)  # every start
         diff = led.balance_difference()
         # A stake we committed but the server has not debited yet (intent / clicked / unknown) explains itself.
         in_flight = sum(

@@ -20,8 +20,8 @@ class FeedSilent:
         return cls(cfg.feed_silent_s)
 
     def check(self, ctx: GuardContext) -> Verdict:
-        if ctx.game is None:
-            return Verdict.pause("no frame seen yet", None, self.name)
+        if ctx.game is None or ctx.game.t <= 0:  # the tracker's empty view (t 0) is no frame either
+            return Verdict.pause("no frame seen yet", None, self.name, routine=True)  # every start
         age = ctx.now - ctx.game.t
         if age > self.silent_s:
             return Verdict.pause(f"feed silent for {age:.1f} s (> {self.silent_s:g} s)", None, self.name)
