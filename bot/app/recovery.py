@@ -77,6 +77,7 @@ class Recovery:
         self._busy = False
         self.frames = GameFrames(self._drifted)  # the sniffer sink (live.py)
         self.loaded_t = self.answered_t = time.time()
+        self._probe_missed = False
         self.heartbeat: Heartbeat | None = None
         self._halt = halt
         self._make_broker = make_broker
@@ -88,6 +89,7 @@ class Recovery:
         self._done = False  # stop() was called: the run is shutting down and closes the browser itself
         self._probe_t = self._rss_t = 0.0
         self._rss_mb: float | None = None
+        self._probe_missed = False
 
     # ------------------------------------------------------------------ hooks of the run
 
@@ -208,15 +210,19 @@ class Recovery:
     async def _sample(self) -> PageState:
         run, now = self.run, time.time()
         page, browser = run.page, run.browser
-        if page is not None and now - self._probe_t >= PROBE_EVERY_S:
+        silent_s = now - max(self.loaded_t, self.frames.last_t or self.loaded_t)
+        # A silent feed is probed at once: a hung renderer stops the feed too, and only the probe tells a hung
+        # page (relaunch) from a quiet socket (reload, which would wait on a hung renderer for its timeout).
+        due = silent_s > self.config.reload_after_silent_s and self._probe_t < now - CHECK_EVERY_S
+        if page is not None and (due or now - self._probe_t >= PROBE_EVERY_S):
             self._probe_t = now
             try:
                 await asyncio.wait_for(page.evaluate("1"), timeout=PROBE_TIMEOUT_S)
-                self.answered_t = time.time()
+                self.answered_t, self._probe_missed = time.time(), False
             except TimeoutError:
-                pass  # not answering: the policy reloads once that lasts
+                self._probe_missed = True  # not answering: the policy relaunches once that lasts
             except Exception:  # navigating, or closing: the page's process answered
-                self.answered_t = time.time()
+                self.answered_t, self._probe_missed = time.time(), False
         if browser is not None and now - self._rss_t >= RSS_EVERY_S and self.config.browser_rss_limit_mb:
             self._rss_t = now
             self._rss_mb = await asyncio.to_thread(browser_rss_mb, user_data_dir(browser.profile_dir))
@@ -240,6 +246,7 @@ class Recovery:
             clicking=clicking,
             idle=idle,
             maintenance=maintenance,
+            probe_missed=self._probe_missed,
         )
 
     async def _recover(self, plan: Plan) -> None:

@@ -65,7 +65,8 @@ class PageState:
     """What the watchdog looks at (wall-clock seconds). ``loaded_t``: the page's last (re)load;
     ``last_event_t``: the last game frame; ``answered_t``: the page last answered a script; ``rss_mb``: all the
     browser's processes (``None``: unknown); ``clicking``: a click is in flight; ``idle``: between games, no bet
-    open and no click in flight; ``maintenance``: the site announced maintenance."""
+    open and no click in flight; ``maintenance``: the site announced maintenance; ``probe_missed``: the page did
+    not answer the last trivial script within its timeout."""
 
     now: float
     loaded_t: float
@@ -75,6 +76,7 @@ class PageState:
     clicking: bool = False
     idle: bool = False
     maintenance: bool = False
+    probe_missed: bool = False  # the last probe of the page timed out (a silent feed is probed at once)
 
 
 class GameFrames:
@@ -114,7 +116,8 @@ class Watchdog:
         # First: a hung renderer also stops the feed (its frames pass through it), and a reload would wait on it.
         quiet = silent > cfg.reload_after_silent_s
         if not s.clicking and (
-            hung > max(cfg.reload_after_silent_s, HUNG_MIN_S) or (quiet and hung > UNANSWERED_S)
+            hung > max(cfg.reload_after_silent_s, HUNG_MIN_S)
+            or (quiet and (hung > UNANSWERED_S or s.probe_missed))
         ):
             return Plan(
                 Action.RELAUNCH, Cause.PAGE_UNRESPONSIVE, f"the page has not answered for {hung:.0f} s"

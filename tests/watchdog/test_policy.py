@@ -55,6 +55,11 @@ def state(**kw: object) -> PageState:
             (Action.RELAUNCH, Cause.PAGE_UNRESPONSIVE),
         ),
         (
+            "silent, and the probe made on the silence timed out: hung, not blackholed",
+            state(last_event_t=T0 + 79, answered_t=T0 + 94, probe_missed=True),
+            (Action.RELAUNCH, Cause.PAGE_UNRESPONSIVE),
+        ),
+        (
             "silent, the page answered 6 s ago: a reload",
             state(last_event_t=T0 + 79, answered_t=T0 + 94),
             (Action.RELOAD, Cause.SILENT_FEED),
