@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.config.sections import GuardsConfig
 from bot.risk.guards.alarms import AlarmGuard, AlarmKind
-from bot.risk.guards.base import Guard, GuardContext
+from bot.risk.guards.base import Guard, GuardContext, GuardFactory
 from bot.risk.guards.bets import BalanceMismatch, UnconfirmedBet
 from bot.risk.guards.feed import FeedSilent, Maintenance, TickStall
 from bot.risk.guards.loss import DailyLossLimit, MaxDrawdown, SessionLossLimit, TakeProfit
@@ -14,7 +14,7 @@ from bot.risk.guards.stake import MaxBetsPerGame, MaxStakePerBet, MaxStakePerGam
 from bot.risk.guards.streak import LossStreakCooldown, MaxConsecutiveLosses
 
 # Order matters only for reporting: among equally severe verdicts the first is the one shown.
-GUARD_CLASSES = (
+BUILTIN_GUARDS = (
     FeedSilent,
     TickStall,
     Maintenance,
@@ -33,6 +33,8 @@ GUARD_CLASSES = (
     MaxStakePerGame,
     MinReserve,
 )
+# The registry build_guards reads at call time: a guard plug-in is added here (docs/CONTRIBUTING.md).
+GUARD_CLASSES: tuple[type[GuardFactory], ...] = BUILTIN_GUARDS
 
 
 def build_guards(cfg: GuardsConfig) -> list[Guard]:
@@ -45,6 +47,7 @@ def build_guards(cfg: GuardsConfig) -> list[Guard]:
 
 
 __all__ = [
+    "BUILTIN_GUARDS",
     "GUARD_CLASSES",
     "AlarmGuard",
     "AlarmKind",
