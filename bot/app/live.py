@@ -37,12 +37,13 @@ from loguru import logger
 from bot.app.assembly import LoopConfig, LoopParts, assemble, browser_broker
 from bot.app.console_source import RunConsole
 from bot.app.driver import FrameDriver
+from bot.app.games_limit import GamesLimit
 from bot.app.housekeeping import Housekeeping
 from bot.app.login import WalletLogin, alarm_kind
 from bot.app.loop import TradingLoop
 from bot.app.ops_hooks import RunOps
 from bot.app.recovery import Recovery
-from bot.app.screen import games_played, print_summary, screen_of
+from bot.app.screen import print_summary, screen_of
 from bot.app.target import (
     LiveOptions,
     SimLike,
@@ -114,6 +115,7 @@ class LiveRun:
         self.summary: dict[str, Any] = {}
         self._stop = asyncio.Event()
         self.games_base: int | None = None  # games finished when the bot became ready (screen.games_played)
+        self.games_limit = GamesLimit(options.games)
         self._halt_reason: str | None = None
         self.ops = RunOps(settings, profile, mode)  # alerts and engine memory (bot/app/ops_hooks.py)
         self.chores = Housekeeping(self, halt=self._halt, stopping=self._stop.is_set)
@@ -330,10 +332,9 @@ class LiveRun:
             self._halt_reason = self._halt_reason or "; ".join(state.reasons)
             self.code, self.reason = EXIT_HALTED, f"halted: {self._halt_reason}"
             self.request_stop(self.reason)
-        games = self.options.games
-        # --games counts the games the bot played (bot/app/screen.py games_played), as its summary does
-        if games is not None and self.ready and games_played(self) >= games:
-            self.request_stop(f"{games} games finished", "INFO")
+        why = self.games_limit.stop_reason(self, now)  # --games N, once its bets are settled
+        if why is not None:
+            self.request_stop(why, "INFO")
 
     def browser_gone_while_starting(self) -> None:
         """The browser closed before the run was armed (crashed, killed, OOM): no bet can be in doubt yet, so an

@@ -98,7 +98,8 @@ def summary_of(run: LiveRun) -> dict[str, Any]:
         "decisions": s.decisions,
         "intents": s.intents,
         "reports": dict(s.reports),
-        "bets": led.bets_this_session,
+        "bets": led.bets_this_session - led.unplaced_this_session,  # placed: the server took them
+        "not_placed": led.unplaced_this_session,  # rejected by the server or cancelled before a click
         "wins": led.wins,
         "losses": led.losses,
         "wins_total": led.wins_total,  # the account's, across sessions

@@ -67,7 +67,8 @@ class Ledger:
         self.account: str | None = account  # this session's account, once known
         self._last_seen: str | None = None  # the account of the latest event in scope (shown until known)
         self.session_pnl = 0
-        self.bets_this_session = 0
+        self.bets_this_session = 0  # intents written by this session (what strategies count)
+        self.unplaced_this_session = 0  # of those, rejected by the server or cancelled before a click
         self.wins = 0  # this session's
         self.losses = 0
         self._none = self._new_book("")
@@ -210,6 +211,8 @@ class Ledger:
         book.debited.discard(bet_id)
         if status in (BetStatus.REJECTED, BetStatus.CANCELLED):
             book.on_refund(bet_id, amount, game, was_debited)
+            if old is not None and old.session == self.session:
+                self.unplaced_this_session += 1
         else:
             payout = int(d.get("payout_lamports") or 0) if status is BetStatus.WON else 0
             in_balance = not was_debited and d.get("evidence") in _SEEN_IN_BALANCE

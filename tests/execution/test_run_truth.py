@@ -95,3 +95,24 @@ def test_an_operator_halt_saves_no_failure_evidence(
     evidence = [p for p in logs if p.suffix == ".png" or p.name.endswith("trace.zip")]
     assert evidence == []
     assert not [m for _, m in records if "failure evidence" in m]
+
+
+def test_games_1_waits_for_the_result_of_the_bet_open_on_its_last_rug(
+    sim: Any, tmp_path: Path, run: Callable[[Awaitable[Any]], Any], records: list[tuple[str, str]]
+) -> None:
+    """Every game rugs at tick 20 and the bet lands from tick 4 on: it is won at the very rug that ends the run's
+    last game. The run must book that win before it ends (it stopped on the rug frame and left the bet open)."""
+    from bot.store.db import Store
+
+    settings = settings_for(tmp_path)
+    bot = LiveRun(settings, profile_from_dict(PROFILE), Mode.PRACTICE, options(games=1), sim=sim)
+    code = run(bot.main())
+    assert code == EXIT_OK, bot.reason
+    assert ("INFO", "stopping: 1 games finished") in records
+    with Store.open(settings.db_path) as store:
+        mine = [b for b in store.bets() if b.session == bot.summary.get("session", b.session)]
+        assert mine, "the bot bet in its game"
+        assert store.open_bets() == [], [(b.bet_id, b.status) for b in store.open_bets()]
+    assert bot.summary["wins"] >= 1 and bot.summary["wins"] + bot.summary["losses"] == len(
+        [b for b in mine if b.status.value in ("won", "lost")]
+    ), bot.summary

@@ -152,6 +152,31 @@ def test_ledger_view_fields(tmp_path: Path) -> None:
     assert gov.ledger.drawdown_pct == pytest.approx(0.3)
 
 
+@pytest.mark.parametrize(
+    ("outcome", "placed", "unplaced"),
+    [(BetStatus.CANCELLED, 0, 1), (BetStatus.REJECTED, 0, 1), (BetStatus.LOST, 1, 0), (BetStatus.WON, 1, 0)],
+)
+def test_a_bet_the_server_never_took_is_not_counted_as_placed(
+    tmp_path: Path, outcome: BetStatus, placed: int, unplaced: int
+) -> None:
+    """The run summary's ``bets`` are bets the server took: an intent rejected or cancelled before its click is
+    counted apart (``not_placed``), while strategies still see every intent of the session."""
+    gov = make_governor(tmp_path / "bot.db")
+    v = view(T0, game="g-1")
+    gov.tick(v, T0)
+    intent = gov.open_bet(gov_bet(3 * MILLI), v, gov.ledger.coin)
+    if outcome in (BetStatus.WON, BetStatus.LOST):
+        gov.on_report(BrokerReport(intent.bet_id, BetStatus.CONFIRMED, T0 + 0.2, start_tick=11, end_tick=51))
+    payout = 15 * MILLI if outcome is BetStatus.WON else None
+    gov.on_report(BrokerReport(intent.bet_id, outcome, T0 + 10, payout_lamports=payout))
+    led = gov.ledger
+    assert led.bets_this_session == 1
+    assert (led.bets_this_session - led.unplaced_this_session, led.unplaced_this_session) == (
+        placed,
+        unplaced,
+    )
+
+
 def test_logged_in_bankroll_is_the_servers_and_anchors_per_session(tmp_path: Path) -> None:
     gov = make_governor(tmp_path / "bot.db", logged_in=True)
     assert gov.ledger.coin == PRACTICE_COIN and gov.ledger.bankroll is None
