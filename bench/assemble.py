@@ -13,9 +13,13 @@ ORDER = ["codec", "session", "engine", "risk", "fair", "sim", "execution", "evid
 
 HEADER = """# Benchmarks
 
-Measured on the project's machine: 2 cores (AMD EPYC, x86_64), 24 GiB, Python 3.11, Debian Chromium, often
-shared with other work (the load average is given where it was recorded). Each section below is written by
-its script in `bench/`; re-run a script to refresh its section, then `python bench/assemble.py`.
+Measured on the project's machine: 2 cores (AMD EPYC, x86_64), 24 GiB, Python 3.11, Debian Chromium, shared
+with up to 8 other agents. Every section says when it was measured (UTC) and the load average (1/5/15 min) at its
+start and end, or says that the load was not recorded; a section not re-run after the last restructuring says so
+and gives its date. With 2 cores and a load of 5–16, p99s and wall rates move severalfold between runs: read
+ratios, medians and the paired runs (new code against the code a section was last measured on, alternating) that
+the re-run notes give. Each section below is written by its script in `bench/`; re-run a script to refresh its
+section, then `python bench/assemble.py`. The table gives each target's newest measurement and its load.
 
 | target (from the issues) | result | section |
 |---|---|---|

@@ -9,13 +9,14 @@ Writes docs/bench/alerts.md (``--out``).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bench_sections import load_average, measured_line  # noqa: E402
 
 from bot.config.sections import AlertKind, AlertsConfig  # noqa: E402
 from bot.ops.alerts import Alerter, Endpoint  # noqa: E402
@@ -40,6 +41,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=5000)
     ap.add_argument("--out", type=Path, default=REPO / "docs/bench/alerts.md")
     args = ap.parse_args()
+    load_start = load_average()
     rows = []
     with receiver("hang") as rx:
         for label, coalesce in (("queued (coalescing off)", 0.0), ("coalesced (one kind, 15 min)", 15.0)):
@@ -51,12 +53,11 @@ def main() -> None:
             rows.append(
                 f"| {label} | {args.n} | {pct(xs, 0.5):.1f} | {pct(xs, 0.99):.1f} | {xs[-1] * 1e6:,.0f} |"
             )
-    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     text = "\n".join(
         [
             "## Alerts: cost to the caller (bench/bench_alerts.py)",
             "",
-            f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load}. The endpoint is "
+            f"{measured_line(load_start)} The endpoint is "
             "a local HTTP server that never answers; the sender thread waits in its 2 s read timeout meanwhile.",
             "",
             "| path | calls | p50 µs | p99 µs | max µs |",

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_sections import replace_section
+from bench_sections import load_average, measured_line, replace_section
 
 from bot.commands.cliargs import quiet_logs
 from bot.config import Profile
@@ -57,6 +57,7 @@ def main() -> int:
     ap.add_argument("--speed", type=float, default=40.0)
     ap.add_argument("--out", type=Path, default=Path("docs/bench/evidence.md"))
     args = ap.parse_args()
+    load_start = load_average()
     quiet_logs("ERROR")
     profile = Profile()
     profile = profile.model_copy(
@@ -100,8 +101,8 @@ def main() -> int:
         [
             "## Backtest (`rugsbot backtest`, bot/optimize/backtest.py)",
             "",
-            f"Measured with `bench/bench_backtest.py` on CPython {platform.python_version()}, {platform.machine()}, "
-            "a shared 2-core machine, best of 5, database on /dev/shm as `rugsbot backtest` does (on disk: ≈ 4x slower on the real captures, the durable write-ahead commits dominate). Strategy `fixed` (0.002 SOL, up to 20 bets a game), latency 0.22 s, a fresh "
+            f"`bench/bench_backtest.py` on CPython {platform.python_version()}, {platform.machine()}. "
+            f"{measured_line(load_start)} Best of 5, database on /dev/shm as `rugsbot backtest` does (on disk: ≈ 4x slower on the real captures, the durable write-ahead commits dominate). Strategy `fixed` (0.002 SOL, up to 20 bets a game), latency 0.22 s, a fresh "
             "SQLite database per run (write-ahead bet rows, decisions and guard events are real writes). Time covers "
             "reading + decoding the recording, the session and the database, not the report. Audit: the live "
             "provably-fair auditor, on in every backtest (`run_backtest(audit=True)`); off for comparison.",

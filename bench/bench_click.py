@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench_sections import load_average, measured_line
+
 
 def pct(xs: list[float], q: float) -> float:
     s = sorted(xs)
@@ -212,6 +214,7 @@ def main() -> None:
     ap.add_argument("--speed", type=float, default=4.0)
     ap.add_argument("--out", type=Path, default=Path("docs/bench/execution.md"))
     a = ap.parse_args()
+    load_start = load_average()
     from loguru import logger
 
     logger.remove()
@@ -226,9 +229,9 @@ def main() -> None:
     )
     text = f"""## Execution: click latency (bench/bench_click.py)
 
-Measured {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())} on {platform.machine()} / Python
-{platform.python_version()}, headless Chromium `/usr/bin/chromium` driven by Playwright, machine shared with
-other jobs (2 cores), so tails are pessimistic. Reproduce: `.venv/bin/python bench/bench_click.py`.
+{measured_line(load_start)} {platform.machine()} / Python
+{platform.python_version()}, headless Chromium `/usr/bin/chromium` driven by Playwright; on a shared machine
+the tails are pessimistic. Reproduce: `.venv/bin/python bench/bench_click.py`.
 
 ### Click primitives ({a.clicks} clicks each, static page with the site's controls)
 {head}

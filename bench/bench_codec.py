@@ -28,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_sections import load_average, measured_line  # noqa: E402
+
 from bot.feeds.recording import RecordedFrame, read_recording  # noqa: E402
 from bot.game.signals import TickAdvanced  # noqa: E402
 from bot.game.tracker import GameTracker  # noqa: E402
@@ -182,7 +184,7 @@ def markdown(r: dict[str, object], rec: dict[str, float], when: str) -> str:
     assert isinstance(sizes, dict)
     return f"""## Codec + tracker throughput (bench/bench_codec.py)
 
-Measured {when} on {machine()} (2 cores shared with other jobs; numbers are a floor, not a peak).
+{when} {machine()}; numbers are a floor, not a peak.
 Input: both real captures in tests/fixtures/real/captures ({r["frames_per_pass"]} frames a pass:
 {r["tick_frames_per_pass"]} tick frames, {r["history_frames_per_pass"]} `gameHistory` frames), {r["passes"]} passes,
 fresh `GameTracker` each pass; a frame's cost is its median over the passes. Timed: `tracker.on_frame(t, dir, text)` (codec + typed events + tracker) plus
@@ -217,9 +219,10 @@ def main() -> int:
     ap.add_argument("--passes", type=int, default=30)
     ap.add_argument("--write", action="store_true", help="write docs/bench/codec.md")
     args = ap.parse_args()
+    load_start = load_average()
     r = run(args.passes)
     rec = bench_recording(args.passes)
-    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    when = measured_line(load_start)
     md = markdown(r, rec, when)
     print(md)
     if args.write:

@@ -10,11 +10,12 @@ Also measured: ``observe_game`` plus the first estimate after it (the posterior 
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import statistics
 import time
 from pathlib import Path
+
+from bench_sections import load_average, measured_line
 
 from bot.config.sections import EngineConfig, StrategySpec
 from bot.engine.probability import ProbabilityModel
@@ -134,7 +135,7 @@ def main() -> int:
     ap.add_argument("--write", type=Path, default=None)
     args = ap.parse_args()
     views = real_views()
-    load_before = os.getloadavg()[0]
+    load_start = load_average()
     rows = []
     for label, specs in (
         ("default (ev_threshold)", [StrategySpec(name="ev_threshold")]),
@@ -150,9 +151,8 @@ def main() -> int:
     lines = [
         "## Engine: estimate + decide latency",
         "",
-        f"Measured by `bench/bench_decision.py --repeat {args.repeat}` on {platform.python_implementation()} "
-        f"{platform.python_version()}, {platform.machine()}, a 2-core machine shared with other jobs (1-min load "
-        f"average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after the run). Inputs: the "
+        f"`bench/bench_decision.py --repeat {args.repeat}` on {platform.python_implementation()} "
+        f"{platform.python_version()}, {platform.machine()}. {measured_line(load_start)} Inputs: the "
         f"{len(views)} active-tick views of the real capture `2025-12-12_17-16-58_raw` replayed through the real "
         "`GameTracker`, × repeat. Times per call in microseconds (`time.perf_counter_ns`).",
         "",

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import platform
 import sys
 import time
@@ -27,6 +26,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench_sections import load_average, measured_line  # noqa: E402
 
 from bot.config.sections import EngineConfig  # noqa: E402
 from bot.engine.drift import DriftMonitor  # noqa: E402
@@ -104,6 +105,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=20261130)
     ap.add_argument("--print", action="store_true", help="print instead of writing docs/bench/drift.md")
     args = ap.parse_args()
+    load_start = load_average()
 
     cfg = EngineConfig()
     h0, delta, default = RUG_HAZARD, cfg.drift_delta, cfg.drift_log_lr_threshold
@@ -148,12 +150,12 @@ def main() -> int:
 
     cpu = platform.processor() or platform.machine()
     text = [
-        "# Drift monitor: false alarms on a fair generator, detection delay for a real shift",
+        "## Drift monitor: false alarms on a fair generator, detection delay for a real shift",
         "",
         "`.venv/bin/python bench/bench_drift.py` "
         f"(--sessions {args.sessions} --games {args.games} --shifted {args.shifted} --seed {args.seed}).",
-        f"Measured {time.strftime('%Y-%m-%d', time.gmtime())} on {cpu}, {os.cpu_count()} cores shared with other "
-        f"jobs, Python {platform.python_version()}, numpy {np.__version__}; {elapsed:.0f} s.",
+        f"{measured_line(load_start)} {cpu}, Python {platform.python_version()}, numpy {np.__version__}; "
+        f"{elapsed:.0f} s. The results are counts of a seeded run, not times: the load does not change them.",
         "",
         f"Two-sided CUSUM of bot/engine/drift.py, h0 = {h0}/tick, δ = ±{delta:g}; games drawn from the fair "
         "generator's rug law (bot.feeds.generated.rug_ticks), each seen whole (at_risk = rug tick, one rug), as "

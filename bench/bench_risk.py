@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_sections import load_average, measured_line  # noqa: E402
 from loguru import logger  # noqa: E402
 
 from bot.bets.model import BetStatus, BrokerReport  # noqa: E402
@@ -64,6 +65,7 @@ def main() -> int:
     ap.add_argument("--bets", type=int, default=200)
     ap.add_argument("--print", action="store_true")
     args = ap.parse_args()
+    load_start = load_average()
     logger.remove()
     rows: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory() as d:
@@ -189,8 +191,8 @@ def main() -> int:
     text = [
         "## Risk governor and store (bench/bench_risk.py)",
         "",
-        f"Measured {time.strftime('%Y-%m-%d', time.gmtime())} on {cpu}, {os.cpu_count()} cores shared with other "
-        "jobs, SQLite " + __import__("sqlite3").sqlite_version + f", Python {platform.python_version()}, "
+        f"{measured_line(load_start)} {cpu}, "
+        "SQLite " + __import__("sqlite3").sqlite_version + f", Python {platform.python_version()}, "
         "database in a temporary directory on the local disk. Median / p99 unless one number.",
         "",
         "| what | time |",

@@ -13,13 +13,13 @@ normal tick frames that lead to a decision, tick frames without one, and history
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from bench_sections import load_average, measured_line
 
 from bot.app.assembly import LoopConfig, assemble
 from bot.brokers.paper import DryBroker
@@ -42,6 +42,7 @@ def main() -> None:
     ap.add_argument("--games", type=int, default=40)
     ap.add_argument("--out", type=Path, default=REPO / "docs/bench/session.md")
     args = ap.parse_args()
+    load_start = load_average()
 
     frames = [
         (t, encode_event(o.event, *o.args))
@@ -110,12 +111,11 @@ def main() -> None:
         ("history frame (~300 KB) on the decision path", history),
         ("off-path audit of a history frame (TradingLoop.idle)", idle),
     ]
-    load = os.getloadavg()[0]
     lines = [
         "## TradingLoop: frame in → decision out",
         "",
-        f"`bench/bench_session.py --games {args.games}`, {time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()}, "
-        f"2 cores, load average {load:.1f} at the start. {len(frames)} simulator frames, {bets} paper bets, "
+        f"`bench/bench_session.py --games {args.games}`, {platform.processor() or platform.machine()}. "
+        f"{measured_line(load_start)} {len(frames)} simulator frames, {bets} paper bets, "
         "profile: `fixed` + `ev_threshold`, durable WAL store.",
         "",
         "| path | n | p50 ms | p99 ms | max ms |",

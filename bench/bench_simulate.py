@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import dataclasses
-import os
 import platform
 import pstats
 import sys
@@ -31,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from bench_sections import replace_section
+from bench_sections import load_average, measured_line, replace_section
 
 from bot.commands.cliargs import quiet_logs
 from bot.config import Profile
@@ -121,7 +120,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=Path("docs/bench/evidence.md"))
     args = ap.parse_args()
     quiet_logs("CRITICAL")
-    load_before = os.getloadavg()
+    load_before = load_average()
     n, m = args.games, args.exact_games
     rows: list[str] = []
     fixed, fixed20, late = ("fixed", {}), ("fixed", {"max_bets_per_game": 20}), ("late_game", {})
@@ -195,14 +194,13 @@ def main() -> int:
         )
     )
     anatomy = where_time_goes(plan(profile(*fixed), m // 2, Runner.EXACT))
-    load_after = os.getloadavg()
     body = "\n".join(
         [
             "## Monte Carlo (`rugsbot simulate`, bot/optimize/)",
             "",
-            f"Measured with `bench/bench_simulate.py` on CPython {platform.python_version()}, {platform.machine()}, "
-            f"a shared 2-core machine: load average {load_before[0]:.1f} before, {load_after[0]:.1f} after "
-            "(other agents running; CPU-second rates are less distorted by that than wall rates). Vectorised rows: "
+            f"`bench/bench_simulate.py` on CPython {platform.python_version()}, {platform.machine()}. "
+            f"{measured_line(load_before)} CPU-second rates are less distorted by the load than wall rates. "
+            "Vectorised rows: "
             "best of 3. Every profile has every guard configured; far limits keep sessions running (the last exact "
             "row uses the default limits). Times cover generation, the runner and the guards, not the report. "
             "'exact' = sessions the exact runner played / sessions.",

@@ -204,6 +204,11 @@ def lost_ticks(seen: Seen, truth: dict[str, Any]) -> tuple[int, int, int]:
     return len(inner), expected, missing
 
 
+def rate(count: int, seconds: float, digits: int) -> str:
+    """count per second, or "–" when nothing was recorded (a run that ended before its first frame)."""
+    return f"{count / seconds:,.{digits}f}" if seconds > 0 else "–"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--games", type=int, default=60)
@@ -363,7 +368,7 @@ def main() -> None:
     bot0, bot1 = (warm[0][1], warm[-1][1]) if warm else (0, 0)
     growth = (bot1 - bot0) / bot0 * 100 if bot0 else float("nan")
     peak = max((s[1] for s in warm), default=0)
-    active_s = max(seen.last_t - seen.first_t, 1e-9)
+    active_s = max(seen.last_t - seen.first_t, 0.0)
     lines = [
         "## Soak: the whole bot against the simulator",
         "",
@@ -387,8 +392,8 @@ def main() -> None:
         f"{expected} |",
         f"| frames recorded / undecodable / invalid / tracker internal errors | {replay.get('frames', '?')} / "
         f"{replay.get('undecodable', '?')} / {replay.get('invalid', '?')} / {replay.get('internal_errors', '?')} |",
-        f"| frames in per second (recorded span {active_s:.0f} s) | {seen.frames_in / active_s:.0f} |",
-        f"| decisions (rows in SQLite) / per second | {decisions} / {decisions / active_s:.1f} |",
+        f"| frames in per second (recorded span {active_s:.0f} s) | {rate(seen.frames_in, active_s, 0)} |",
+        f"| decisions (rows in SQLite) / per second | {decisions} / {rate(decisions, active_s, 1)} |",
         f"| session end reason | {summary.get('reason', '?')} |",
         f"| bot RSS after warm-up → peak → end (MB) | {bot0 / 1024:.1f} → {peak / 1024:.1f} → {bot1 / 1024:.1f} "
         f"({growth:+.1f} %) |",
