@@ -366,7 +366,8 @@ class Governor:
         except Exception as exc:
             logger.exception("guard {} failed", guard.name)
             return Verdict.halt(f"guard error: {type(exc).__name__}: {exc}", guard.name)
-        return v if v.guard else v.by(guard.name)
+        # an allow verdict is dropped by the caller: labelling a copy of it per guard per frame doubled the cost
+        return v if v.guard or not v.action else v.by(guard.name)
 
     def _evaluate(self, now: float, proposal: SideBet | None) -> Verdict:
         ctx = self._ctx(now, proposal)
