@@ -31,13 +31,20 @@ def summary_lines(report: EvidenceReport) -> list[str]:
     when a result file does not say); a stored session without a server balance shows no bankroll."""
     r = report
     unit = str(r.meta.get("coin_label") or "SOL")
-    if r.meta.get("bankroll_known", True):
-        bankroll = (
+    if not r.meta.get("bankroll_known", True):
+        bankroll = ["bankroll   unknown: the session recorded no server balance"]
+    elif r.sessions > 1:
+        bankroll = [
+            f"sessions   {r.sessions:,} independent sessions, each from {fmt_sol(r.starting_bankroll_lamports)} "
+            f"{unit}; P&L summed over them {fmt_sol(r.profit_lamports)} {unit}",
+            f"worst      session P&L {fmt_sol(r.worst_session_pnl_lamports or 0)} {unit}; "
+            f"max drawdown within a session {fmt_sol(r.max_drawdown_lamports)} {unit} ({r.max_drawdown_pct:.1f}%)",
+        ]
+    else:
+        bankroll = [
             f"bankroll   {fmt_sol(r.starting_bankroll_lamports)} → {fmt_sol(r.final_bankroll_lamports)} {unit}; "
             f"max drawdown {fmt_sol(r.max_drawdown_lamports)} {unit} ({r.max_drawdown_pct:.1f}%)"
-        )
-    else:
-        bankroll = "bankroll   unknown: the session recorded no server balance"
+        ]
     lines = [
         f"{r.label or 'run'}: {r.games:,} games, {r.bets:,} bets, {r.wins:,} wins",
         f"win rate   {r.win_rate:.4f}  95% CI [{r.cp_low:.4f}, {r.cp_high:.4f}] (Clopper-Pearson), "
@@ -47,7 +54,7 @@ def summary_lines(report: EvidenceReport) -> list[str]:
         f"ROI {r.roi * 100:+.2f}%",
         f"money      staked {fmt_sol(r.staked_lamports)} {unit}, paid {fmt_sol(r.payout_lamports)} {unit}, "
         f"P&L {fmt_sol(r.profit_lamports)} {unit}",
-        bankroll,
+        *bankroll,
         f"streaks    longest losing {r.max_losing_streak} (P(≥ that in {r.bets:,} bets) = {r.p_max_streak:.3f})",
     ]
     if r.baseline is not None:
