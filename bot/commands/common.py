@@ -28,7 +28,7 @@ def add_json_arg(parser: argparse.ArgumentParser) -> None:
 
 def load(args: argparse.Namespace) -> tuple[Settings, Profile]:
     settings = Settings()
-    profile = load_profile(getattr(args, "profile", None), settings.profiles_dir)
+    profile = load_profile(getattr(args, "profile", None), settings.profiles_dir, settings.strategies_dir)
     return settings, profile
 
 

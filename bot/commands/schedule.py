@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from bot.commands import argtypes
 from bot.commands.common import add_profile_arg, emit_json, load
 from bot.config import Mode, Profile, Settings
 from bot.errors import Halted, UsageError
-from bot.exitcodes import EXIT_HALTED, EXIT_OK
+from bot.exitcodes import EXIT_HALTED, EXIT_INTERRUPTED, EXIT_OK
 from bot.ops.scheduler import RunRequest, SubprocessRunner, WindowScheduler, fire_times, trigger_for
 
 HEARTBEAT_S = 30
@@ -202,14 +203,27 @@ def run(args: argparse.Namespace) -> int:
             db.daily_summary(alerter.notify)
 
     sched.add_job(heartbeat, "interval", seconds=HEARTBEAT_S, id="heartbeat", max_instances=1, coalesce=True)
-    print(f"schedule: {len(cfg.windows)} window(s) in {cfg.timezone}; Ctrl-C to stop")
+    print(f"schedule: {len(cfg.windows)} window(s) in {cfg.timezone}; Ctrl-C to stop", flush=True)
+    # SIGTERM stops the schedule like Ctrl-C does, and both end with 130 as `run` does (bot/exitcodes.py)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        with contextlib.suppress(KeyboardInterrupt, SystemExit):
-            sched.start()
+        try:
+            with contextlib.suppress(SystemExit):
+                sched.start()
+        except KeyboardInterrupt:
+            runner.request_stop()  # a window's run is stopped cleanly, then its outcome recorded
+            with contextlib.suppress(Exception):
+                sched.shutdown(wait=True)
+            return EXIT_INTERRUPTED
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if alerter is not None:
             alerter.stop()
     return EXIT_HALTED if ws.stopped and ws.stopped.startswith("halted") else EXIT_OK
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _alerter(settings: Settings, profile: Profile) -> Any:

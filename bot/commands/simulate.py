@@ -133,11 +133,10 @@ def run(args: argparse.Namespace) -> int:
 def _report(
     args: argparse.Namespace, log: BetLog, label: str, meta: dict[str, Any], lag: int
 ) -> EvidenceReport:
-    pnl = log.session_pnl()
-    meta.update(sessions=log.sessions, worst_session_pnl_lamports=int(pnl.min()) if pnl.size else 0)
-    return evaluate(
-        records_from_log(log, lag), label=label, seed=args.seed, baseline=not args.no_baseline, meta=meta
-    )
+    records = records_from_log(log, lag)
+    # meta's copies predate the report's own fields; docs/BACKTESTING.md and scripts read them
+    meta.update(sessions=records.sessions, worst_session_pnl_lamports=int(records.session_pnl().min()))
+    return evaluate(records, label=label, seed=args.seed, baseline=not args.no_baseline, meta=meta)
 
 
 def _output(args: argparse.Namespace, report: EvidenceReport) -> int:

@@ -113,10 +113,14 @@ def find_profile(name_or_path: str, profiles_dir: Path | None = None) -> Path:
     )
 
 
-def load_profile(name_or_path: str | None, profiles_dir: Path | None = None) -> Profile:
+def load_profile(
+    name_or_path: str | None, profiles_dir: Path | None = None, strategies_dir: Path | None = None
+) -> Profile:
     """Load and validate; any problem becomes one :class:`ConfigError` naming file, key and problem.
 
     ``profiles_dir`` is the user's folder, searched before the shipped profiles (see :func:`find_profile`).
+    With ``strategies_dir`` (the user's strategy plug-ins, searched before the built-ins) every
+    ``[[engine.strategies]]`` entry is built once too (:func:`check_strategies`).
     """
     if name_or_path is None:
         return Profile()
@@ -136,7 +140,31 @@ def load_profile(name_or_path: str | None, profiles_dir: Path | None = None) -> 
         ) from None
     except OSError as exc:
         raise ConfigError(source, WHOLE_FILE, f"cannot read: {exc.strerror}") from None
-    return profile_from_dict(data, source)
+    profile = profile_from_dict(data, source)
+    if strategies_dir is not None:
+        check_strategies(profile, source, strategies_dir)
+    return profile
+
+
+def check_strategies(profile: Profile, source: str, strategies_dir: Path) -> None:
+    """Each strategy's name and params as the engine will build them, so a bad one is refused when the profile
+    loads — before a simulator, browser or socket starts — as one :class:`ConfigError` naming the file, the
+    key (``engine.strategies.0.name`` / ``.params``) and the engine's own message."""
+    from bot.engine.params import StrategyError
+    from bot.engine.strategy import strategy_class
+
+    for i, spec in enumerate(profile.engine.strategies):
+        key = f"engine.strategies.{i}"
+        try:
+            cls = strategy_class(spec.name, strategies_dir)
+        except StrategyError as exc:
+            raise ConfigError(source, f"{key}.name", str(exc)) from None
+        try:
+            cls(spec.params)
+        except StrategyError as exc:
+            raise ConfigError(source, f"{key}.params", str(exc)) from None
+        except Exception as exc:
+            raise ConfigError(source, f"{key}.params", f"{spec.name}: {type(exc).__name__}: {exc}") from None
 
 
 def profile_from_dict(data: dict[str, object], source: str = "<profile>") -> Profile:

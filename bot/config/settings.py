@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.config.errors import ConfigError
+
+ENV_SOURCE = "environment (RUGSBOT_* or .env)"
+# loguru 0.7's built-in level names (``logger.level(name)``): anything else fails when the logs are configured
+LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
 
 
 class Settings(BaseSettings):
@@ -43,11 +50,30 @@ class Settings(BaseSettings):
     alert_urls: SecretStr | None = Field(
         None, description="apprise URLs, space-separated (they carry tokens: never logged)"
     )
-    log_level: str = Field("INFO", description="console log level")
+    log_level: str = Field("INFO", description=f"console log level: {', '.join(LOG_LEVELS)}")
     url: str | None = Field(None, description="override the site URL (e.g. a simulator)")
     dashboard_token: SecretStr | None = Field(
         None, description="operator console token (else generated into the data dir, mode 0600); never logged"
     )
+
+    def __init__(self, **values: Any) -> None:
+        """Raises :class:`~bot.config.errors.ConfigError` (exit 2) naming the variable, for every command
+        alike, instead of pydantic's multi-line ValidationError (which the CLI would call an internal error)."""
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = "RUGSBOT_" + "_".join(str(p) for p in first["loc"]).upper()
+            problem = str(first["msg"]).removeprefix("Value error, ")
+            raise ConfigError(ENV_SOURCE, name, problem) from None
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"{value!r} is not a log level; use one of {', '.join(LOG_LEVELS)}")
+        return level
 
     @property
     def db_path(self) -> Path:

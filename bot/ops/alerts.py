@@ -37,7 +37,8 @@ from typing import Any
 from loguru import logger
 
 from bot.config.sections import ALERT_LEVELS, AlertKind, AlertLevel, AlertsConfig
-from bot.config.settings import Settings
+from bot.config.settings import Settings, url_secrets
+from bot.logs import Redactor
 
 __all__ = ["Alert", "Alerter", "Delivery", "Endpoint", "InvalidAlertURL"]
 
@@ -101,6 +102,7 @@ class Endpoint:
     service: Any  # apprise.Apprise holding one plugin
     failing: bool = False
     failures: int = 0
+    secrets: tuple[str, ...] = ()  # the URL and its token-like parts (Settings.url_secrets): never shown
 
     @property
     def name(self) -> str:
@@ -120,7 +122,7 @@ class Endpoint:
         plugin.socket_read_timeout = timeout_s
         service = apprise.Apprise()
         service.add(plugin)
-        return cls(number, scheme, service)
+        return cls(number, scheme, service, secrets=tuple(url_secrets(url)))
 
 
 class _Captured(logging.Handler):
@@ -166,9 +168,13 @@ class Alerter:
     _drop_logged: bool = False
     _closed: bool = False
     _capture: _Captured = field(default_factory=_Captured)
+    _redact: Redactor = field(init=False)
 
     def __post_init__(self) -> None:
         self._queue = queue.Queue(maxsize=self.config.queue_size)
+        # apprise's reasons name parts of the URL (Telegram's chat id, a webhook path): every detail this
+        # class returns or logs goes through here, whether or not the process's log filter knows them
+        self._redact = Redactor([s for ep in self.endpoints for s in ep.secrets])
 
     @classmethod
     def from_settings(cls, settings: Settings, config: AlertsConfig, *, source: str = "") -> Alerter:
@@ -276,6 +282,7 @@ class Alerter:
         finally:
             apprise_log.removeHandler(self._capture)
             apprise_log.propagate = propagate
+        detail = self._redact.text(detail)
         self._account(ep, ok, detail)
         return Delivery(ep.name, ok, detail)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,11 @@ class SubprocessRunner:
     poll_s: float = 2.0
     command: Sequence[str] | None = None  # tests: replace the child command
     last_stop_reason: str = ""
+    _stop_requested: threading.Event = field(default_factory=threading.Event)
+
+    def request_stop(self) -> None:
+        """The schedule itself is stopping: a running child gets SIGTERM at the next poll (≤ ``poll_s``)."""
+        self._stop_requested.set()
 
     def argv(self, req: RunRequest) -> list[str]:
         if self.command is not None:
@@ -73,6 +79,8 @@ class SubprocessRunner:
                     return proc.wait()
 
     def _stop_reason(self, req: RunRequest, elapsed: float) -> str:
+        if self._stop_requested.is_set():
+            return "the schedule was interrupted"
         if elapsed > req.max_duration_s + min(STOP_GRACE_S, req.max_duration_s):
             return f"outlived the window ({elapsed:.0f} s)"
         pnl = self.session_pnl_sol() if self.session_pnl_sol is not None else None

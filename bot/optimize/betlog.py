@@ -66,10 +66,6 @@ class BetLog:
         cols = zip(self.game, self.decided_tick, self.start_tick, self.stake, self.won, strict=True)
         return [(int(g), int(d), int(s), int(k), bool(w)) for g, d, s, k, w in cols]
 
-    def session_pnl(self) -> np.ndarray:
-        """Final P&L (lamports) of every session, including the ones without a bet."""
-        return np.bincount(self.session, weights=self.profit, minlength=self.sessions).astype(np.int64)
-
     @classmethod
     def empty(cls, games: np.ndarray, starting_bankroll: int) -> BetLog:
         i = np.zeros(0, dtype=np.int64)

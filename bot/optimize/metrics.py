@@ -8,6 +8,7 @@ timing?" — hence intervals and p-values next to every rate.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -31,7 +32,12 @@ def ticks_for_seconds(latency_s: float, tick_s: float = NOMINAL_TICK_S) -> int:
 
 @dataclass(frozen=True, slots=True)
 class BetRecords:
-    """Bets in placement order. ``final_pool`` holds rug ticks of every game seen (for the baseline)."""
+    """Bets in placement order. ``final_pool`` holds rug ticks of every game seen (for the baseline).
+
+    ``session`` (0-based, non-decreasing) says which of ``sessions`` independent runs placed each bet; every
+    session starts from ``starting_bankroll`` (a fresh simulated account), so bankroll curves and drawdowns
+    are per session. ``None``: one session.
+    """
 
     stake: np.ndarray  # lamports
     won: np.ndarray  # bool
@@ -43,10 +49,43 @@ class BetRecords:
     final_pool: np.ndarray | None = None
     guard_trips: tuple[str, ...] = ()
     lag_ticks: int = 1
+    session: np.ndarray | None = None  # int64 session index per bet
+    sessions: int = 1
 
     @property
     def profit(self) -> np.ndarray:
         return np.where(self.won, self.stake * PAYOUT_MULTIPLIER, 0) - self.stake
+
+    def session_index(self) -> np.ndarray:
+        return np.zeros(self.stake.size, dtype=np.int64) if self.session is None else self.session
+
+    def session_pnl(self) -> np.ndarray:
+        """Final P&L (lamports) of every session, including the ones without a bet."""
+        count = max(self.sessions, 1)
+        return np.bincount(self.session_index(), weights=self.profit, minlength=count).astype(np.int64)
+
+    def session_equity(self) -> np.ndarray:
+        """Bankroll after each bet within its own session (lamports): each session restarts at the start."""
+        profit = self.profit
+        equity = np.empty(profit.size, dtype=np.int64)
+        for lo, hi in _runs(self.session_index()):
+            equity[lo:hi] = self.starting_bankroll + np.cumsum(profit[lo:hi])
+        return equity
+
+    def session_drawdown(self) -> np.ndarray:
+        """Fall from the session's running peak after each bet (lamports); the start counts as a peak."""
+        equity = self.session_equity()
+        peak = np.empty_like(equity)
+        for lo, hi in _runs(self.session_index()):
+            peak[lo:hi] = np.maximum.accumulate(np.maximum(equity[lo:hi], self.starting_bankroll))
+        return peak - equity
+
+
+def _runs(idx: np.ndarray) -> list[tuple[int, int]]:
+    """``[lo, hi)`` slices of equal consecutive values."""
+    cuts = np.flatnonzero(np.diff(idx)) + 1
+    edges = np.concatenate([[0], cuts, [idx.size]]).astype(int)
+    return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +104,8 @@ class Series:
     """Downsampled curves and histograms for charts (plain lists so they serialise as JSON)."""
 
     equity_x: list[int] = field(default_factory=list)  # bet number
-    equity: list[int] = field(default_factory=list)  # lamports after that bet
-    drawdown: list[int] = field(default_factory=list)
+    equity: list[int] = field(default_factory=list)  # start + P&L summed over sessions after that bet
+    drawdown: list[int] = field(default_factory=list)  # within the bet's own session
     streak_lengths: list[int] = field(default_factory=list)  # 1..K
     streak_counts: list[int] = field(default_factory=list)
     streak_expected: list[float] = field(default_factory=list)  # geometric q=0.8183, same number of runs
@@ -102,14 +141,16 @@ class EvidenceReport:
     ev_high: float
     max_losing_streak: int
     p_max_streak: float  # P(a streak this long or longer in this many bets) at q = 0.8183
-    max_drawdown_lamports: int
-    max_drawdown_pct: float
-    starting_bankroll_lamports: int
-    final_bankroll_lamports: int
+    max_drawdown_lamports: int  # the largest fall from a peak within one session (sessions never glue)
+    max_drawdown_pct: float  # that fall as a percentage of its session's peak
+    starting_bankroll_lamports: int  # of every session
+    final_bankroll_lamports: int  # start + P&L summed over all sessions: one account's only if sessions == 1
     guard_trips: list[str]
     baseline: Baseline | None
     series: Series
     meta: dict[str, Any] = field(default_factory=dict)
+    sessions: int = 1  # independent sessions (fresh accounts) the bets came from
+    worst_session_pnl_lamports: int | None = None  # None: a result file written before sessions were counted
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -178,9 +219,8 @@ def _histogram(
 
 def build_series(records: BetRecords) -> Series:
     profit = records.profit
-    equity = records.starting_bankroll + np.cumsum(profit)
-    curve = np.concatenate([[records.starting_bankroll], equity])
-    dd = np.maximum.accumulate(curve) - curve
+    curve = np.concatenate([[records.starting_bankroll], records.starting_bankroll + np.cumsum(profit)])
+    dd = np.concatenate([[0], records.session_drawdown()])
     idx = _downsample(curve.size)
     runs = stats.run_lengths(~records.won.astype(bool))
     k_max = int(max(1, runs.max() if runs.size else 1))
@@ -237,8 +277,7 @@ def evaluate(
     per_unit = profit / np.maximum(records.stake, 1)
     ev, ev_ci = stats.mean_interval(per_unit.astype(float))
     streak = stats.max_run(~won)
-    equity = records.starting_bankroll + np.cumsum(profit)
-    dd_abs, dd_frac = stats.max_drawdown(equity, records.starting_bankroll)
+    dd_abs, dd_frac = _worst_drawdown(records)
     base = (
         random_entry_baseline(records, np.random.default_rng(seed), replicates=replicates)
         if baseline
@@ -269,9 +308,22 @@ def evaluate(
         max_drawdown_lamports=int(dd_abs),
         max_drawdown_pct=dd_frac * 100.0,
         starting_bankroll_lamports=records.starting_bankroll,
-        final_bankroll_lamports=int(equity[-1]) if n else records.starting_bankroll,
+        final_bankroll_lamports=records.starting_bankroll + payout - staked,
         guard_trips=list(records.guard_trips),
         baseline=base,
         series=build_series(records),
         meta=dict(meta or {}),
+        sessions=max(records.sessions, 1),
+        worst_session_pnl_lamports=int(records.session_pnl().min()),
     )
+
+
+def _worst_drawdown(records: BetRecords) -> tuple[int, float]:
+    """The largest fall from a session's running peak (lamports) and its fraction of that peak."""
+    equity = records.session_equity()
+    falls = [
+        stats.max_drawdown(equity[lo:hi], records.starting_bankroll)
+        for lo, hi in _runs(records.session_index())
+    ]
+    dd, frac = max(falls, default=(0.0, 0.0))
+    return int(dd), frac

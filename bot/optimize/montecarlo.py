@@ -254,4 +254,6 @@ def records_from_log(log: BetLog, lag_ticks: int = 1) -> BetRecords:
         final_pool=log.game_rug_ticks,
         guard_trips=log.guard_trips,
         lag_ticks=lag_ticks,
+        session=log.session,
+        sessions=log.sessions,
     )

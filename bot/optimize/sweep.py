@@ -49,7 +49,9 @@ class SweepRow:
             "ev_high": r.ev_high,
             "roi": r.roi,
             "profit_lamports": r.profit_lamports,
-            "max_drawdown_lamports": r.max_drawdown_lamports,
+            "max_drawdown_lamports": r.max_drawdown_lamports,  # within one session
+            "sessions": r.sessions,
+            "worst_session_pnl_lamports": r.worst_session_pnl_lamports,
             "max_losing_streak": r.max_losing_streak,
             "guard_trips": len(r.guard_trips),
             "baseline_p": r.baseline.p_value if r.baseline else None,
@@ -182,7 +184,7 @@ def print_table(rows: list[SweepRow], title: str) -> None:
         "win rate [95% CI]",
         "EV/bet [95% CI]",
         "P&L SOL",
-        "max DD SOL",
+        "max DD/session",
         "p vs random",
     ):
         table.add_column(col, justify="left" if col == "params" else "right")

@@ -40,6 +40,7 @@ def _kv(rows: list[tuple[str, str]]) -> str:
 def render_charts(r: EvidenceReport) -> list[str]:
     s = r.series
     equity_sol = [v / 1e9 for v in s.equity]
+    summed = f", P&L summed over {r.sessions:,} independent sessions" if r.sessions > 1 else ""
     dd_sol = [-v / 1e9 for v in s.drawdown]
     streak_edges = [k - 0.5 for k in s.streak_lengths] + (
         [s.streak_lengths[-1] + 0.5] if s.streak_lengths else []
@@ -47,7 +48,7 @@ def render_charts(r: EvidenceReport) -> list[str]:
     return [
         charts.line_chart(
             "equity",
-            "Equity (SOL) after each bet",
+            f"Equity (SOL) after each bet{summed}",
             s.equity_x,
             equity_sol,
             x_label="bet #",
@@ -56,7 +57,7 @@ def render_charts(r: EvidenceReport) -> list[str]:
         ),
         charts.line_chart(
             "drawdown",
-            "Drawdown from the running peak (SOL)",
+            "Drawdown from the session's running peak (SOL)",
             s.equity_x,
             dd_sol,
             x_label="bet #",
@@ -100,6 +101,25 @@ def render_charts(r: EvidenceReport) -> list[str]:
     ]
 
 
+def _bankroll_rows(r: EvidenceReport) -> list[tuple[str, str]]:
+    """One account's bankroll, or — for independent sessions — their sum labelled as such and the worst one."""
+    drawdown = f"{fmt_sol(r.max_drawdown_lamports)} SOL ({r.max_drawdown_pct:.1f}% of the peak)"
+    if r.sessions <= 1:
+        return [
+            (
+                "bankroll",
+                f"{fmt_sol(r.starting_bankroll_lamports)} → {fmt_sol(r.final_bankroll_lamports)} SOL",
+            ),
+            ("max drawdown", drawdown),
+        ]
+    return [
+        ("sessions", f"{r.sessions:,} independent, each from {fmt_sol(r.starting_bankroll_lamports)} SOL"),
+        ("P&L summed over sessions", f"{fmt_sol(r.profit_lamports)} SOL"),
+        ("worst session P&L", f"{fmt_sol(r.worst_session_pnl_lamports or 0)} SOL"),
+        ("max drawdown within a session", drawdown),
+    ]
+
+
 def render_html(r: EvidenceReport) -> str:
     base = r.baseline
     rows = [
@@ -121,8 +141,7 @@ def render_html(r: EvidenceReport) -> str:
             "staked / paid / P&L",
             f"{fmt_sol(r.staked_lamports)} / {fmt_sol(r.payout_lamports)} / {fmt_sol(r.profit_lamports)} SOL",
         ),
-        ("bankroll", f"{fmt_sol(r.starting_bankroll_lamports)} → {fmt_sol(r.final_bankroll_lamports)} SOL"),
-        ("max drawdown", f"{fmt_sol(r.max_drawdown_lamports)} SOL ({r.max_drawdown_pct:.1f}% of the peak)"),
+        *_bankroll_rows(r),
         (
             "longest losing streak",
             f"{r.max_losing_streak} (P(≥ that in {r.bets:,} bets) = {r.p_max_streak:.3f})",

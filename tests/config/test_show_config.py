@@ -142,13 +142,33 @@ def test_value_and_source(
     assert shown.endswith(f"# {source}")
 
 
+KEYED_STRATEGY = """
+from bot.engine.params import FloatParam, StrParam
+from bot.engine.strategy import Strategy
+
+
+class Keyed(Strategy):
+    name = "keyed"
+    interface_version = 2
+    stake_sol = FloatParam(0.001, min=0.001, max=1.0, help="stake")
+    api_token = StrParam("", help="a token")
+    note = StrParam("", help="a note")
+
+    def propose(self, ctx):
+        return None
+"""
+
+
 def test_strategy_list_source_and_secret_named_keys(
     clean_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("RUGSBOT_WALLET_PASSWORD", SECRET)
+    # a user strategy (strategies dir) declaring secret-named params: profiles may only give declared ones
+    (clean_env / "strategies").mkdir()
+    (clean_env / "strategies" / "keyed.py").write_text(KEYED_STRATEGY)
     path = clean_env / "p.toml"
     path.write_text(
-        'name = "p"\n[[engine.strategies]]\nname = "fixed"\n'
+        'name = "p"\n[[engine.strategies]]\nname = "keyed"\n'
         f'params = {{ stake_sol = 0.002, api_token = "tok-123", note = "{SECRET}" }}\n'
     )
     text = _show(capsys, "--profile", str(path))
