@@ -10,6 +10,7 @@ early (``rugsbot status | head``) costs no traceback and no exit code: the rest 
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import importlib
 import os
 import sys
@@ -124,6 +125,10 @@ class _StdoutGuard:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None and not faulthandler.is_enabled():
+        # A crash in native code (Chromium's driver, SQLite, numpy) kills the process with a signal and no
+        # Python traceback; the stacks of every thread on stderr are the only evidence it leaves.
+        faulthandler.enable()
     args_list = list(sys.argv[1:] if argv is None else argv)
     # Import only the chosen command's module (fast start, and a broken optional part cannot break others).
     chosen = next((a for a in args_list if not a.startswith("-")), None)

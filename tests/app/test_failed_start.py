@@ -79,7 +79,8 @@ def test_an_unreachable_site_is_exit_4_in_one_line_and_no_halt(
     tmp_path: Path, url: str, net_error: str
 ) -> None:
     url = url.format(refused=_refused_port())
-    r = _cli(tmp_path, "run", "--headless", "--games", "1", RUGSBOT_URL=url)
+    # --no-dashboard: the console is not what this tests, and its default port may be taken by another run
+    r = _cli(tmp_path, "run", "--headless", "--games", "1", "--no-dashboard", RUGSBOT_URL=url)
     assert r.returncode == EXIT_ENVIRONMENT, r.stderr[-3000:]
     lines = r.stderr.splitlines()
     assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr[-3000:]
@@ -120,7 +121,17 @@ def test_stale_throw_away_profiles_are_swept_and_live_ones_kept(tmp_path: Path) 
 @pytest.mark.skipif(not browser_available(), reason="no Chromium found")
 def test_a_killed_runs_throw_away_profile_is_deleted_at_the_next_start(tmp_path: Path) -> None:
     """SIGKILL cannot be caught: the profile stays behind, in the data directory, until the next run starts."""
-    cmd = [sys.executable, "-m", "bot.cli", "run", "--sim", "--dry-run", "--headless", "--no-trace"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        "--sim",
+        "--dry-run",
+        "--headless",
+        "--no-trace",
+        "--no-dashboard",
+    ]
     cmd += ["--sim-speed", "8", "--duration", "120"]
     log = tmp_path / "first.log"
     with log.open("w") as fh:
@@ -149,7 +160,18 @@ def test_a_killed_runs_throw_away_profile_is_deleted_at_the_next_start(tmp_path:
 def test_a_wallet_that_will_not_unlock_is_exit_4_not_a_halt(tmp_path: Path) -> None:
     """Before arming nothing was bet: a login that fails (here: the wrong password for the profile's wallet) is
     a set-up problem to fix, not a persisted halt that needs `resume` and stops the scheduler."""
-    args = ["run", "--sim", "--practice", "--headless", "--duration", "1", "--sim-speed", "8", "--no-trace"]
+    args = [
+        "run",
+        "--sim",
+        "--practice",
+        "--headless",
+        "--duration",
+        "1",
+        "--sim-speed",
+        "8",
+        "--no-trace",
+        "--no-dashboard",
+    ]
     first = _cli(tmp_path, *args, timeout=180, RUGSBOT_WALLET_PASSWORD="first-password-123")
     assert first.returncode == EXIT_OK, first.stderr[-3000:]  # the profile's wallet now has this password
     recordings = sorted((tmp_path / "rec").iterdir())
