@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"rugsbot alerts: {exc}", file=sys.stderr)
         return EXIT_USAGE
     text = f"test alert from rugsbot (profile {profile.name}): if you read this, alerts reach you"
-    results = alerter.deliver(Alert(AlertKind.RUN_END, text, time.time()))
+    # sent as the least urgent kind, with its own title: a test must not read like a real run's end
+    results = alerter.deliver(Alert(AlertKind.RUN_END, text, time.time(), heading="test alert"))
     ok = all(r.ok for r in results)
     if args.json:
         emit_json(

@@ -71,13 +71,14 @@ class Alert:
     t: float  # wall clock (epoch s) when raised
     held_back: int = 0  # alerts of this kind coalesced into this one since the previous one was sent
     held_since: float | None = None
+    heading: str | None = None  # instead of the kind's title (``rugsbot alerts test``'s own)
 
     @property
     def level(self) -> AlertLevel:
         return ALERT_LEVELS[self.kind]
 
     def title(self, source: str) -> str:
-        return f"rugsbot {source}: {_TITLES[self.kind]}"
+        return f"rugsbot {source}: {self.heading or _TITLES[self.kind]}"
 
     def body(self) -> str:
         if not self.held_back:

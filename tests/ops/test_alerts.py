@@ -236,6 +236,8 @@ def test_alerts_test_command_exit_codes(
     assert code == {"delivered": 0, "refused": 4, "unset": 2, "invalid": 2}[case]
     if case == "delivered":
         assert json.loads(out)["ok"] is True and "test alert" in rx.messages()[0]
+        title = str(rx.payloads[0]["title"])  # its own title, not a real run's end
+        assert title.endswith(": test alert") and "run ended" not in title, title
     elif case == "refused":
         assert json.loads(out)["endpoints"][0]["ok"] is False
     if code:
