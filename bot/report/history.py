@@ -13,8 +13,9 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.bets.model import coin_label
 from bot.game.rules import P_WIN
-from bot.money import PRACTICE_COIN, SOL_MINT, fmt_sol
+from bot.money import fmt_sol
 from bot.optimize.stats import binom_two_sided_p, clopper_pearson
 
 
@@ -92,7 +93,7 @@ def query_history(conn: sqlite3.Connection) -> History:
     """Aggregate in SQL (one pass per grouping over the bets table; indexes are not needed at this size)."""
     sessions = int(conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0])
     days = tuple(
-        DayRow(r[0], r[1], _coin(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6]))
+        DayRow(r[0], r[1], coin_label(r[2], r[1]), int(r[3]), int(r[4]), int(r[5]), int(r[6]))
         for r in conn.execute(
             f"SELECT day, mode, coin, COUNT(*), SUM(won), SUM(stake), SUM(pnl) FROM ({_SETTLED}) "
             "GROUP BY day, mode, coin ORDER BY day, mode, coin"
@@ -100,7 +101,14 @@ def query_history(conn: sqlite3.Connection) -> History:
     )
     strategies = tuple(
         StrategyRow(
-            r[0], r[1], _coin(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6]), WinRate.of(r[4], r[3])
+            r[0],
+            r[1],
+            coin_label(r[2], r[1]),
+            int(r[3]),
+            int(r[4]),
+            int(r[5]),
+            int(r[6]),
+            WinRate.of(r[4], r[3]),
         )
         for r in conn.execute(
             f"SELECT strategy, mode, coin, COUNT(*), SUM(won), SUM(stake), SUM(pnl) FROM ({_SETTLED}) "
@@ -123,10 +131,6 @@ def load_history(db_path: Path) -> History:
         conn.close()
 
 
-def _coin(coin: str) -> str:
-    return {SOL_MINT: "SOL", PRACTICE_COIN: "FREE"}.get(coin, coin)
-
-
 def history_lines(h: History) -> list[str]:
     """The history as plain text lines (``rugsbot report --all``)."""
     o = h.overall
@@ -140,23 +144,23 @@ def history_lines(h: History) -> list[str]:
         lines += [
             "",
             "P&L per day (UTC)",
-            f"{'day':<10}  {'mode':<8} {'coin':<5} {'bets':>6} {'wins':>6} {'P&L':>14}",
+            f"{'day':<10}  {'mode':<8} {'coin':<9} {'bets':>6} {'wins':>6} {'P&L':>14}",
         ]
         lines += [
-            f"{d.day:<10}  {d.mode:<8} {d.coin:<5} {d.bets:>6} {d.wins:>6} {fmt_sol(d.pnl_lamports):>14}"
+            f"{d.day:<10}  {d.mode:<8} {d.coin:<9} {d.bets:>6} {d.wins:>6} {fmt_sol(d.pnl_lamports):>14}"
             for d in h.days
         ]
     if h.strategies:
         lines += [
             "",
             "per strategy",
-            f"{'strategy':<16} {'mode':<8} {'coin':<5} {'bets':>6} {'win rate [95% CI]':>26} {'P&L':>14}",
+            f"{'strategy':<16} {'mode':<8} {'coin':<9} {'bets':>6} {'win rate [95% CI]':>26} {'P&L':>14}",
         ]
         for s in h.strategies:
             w = s.win_rate
             rate = f"{w.rate or 0:.4f} [{w.low:.4f}, {w.high:.4f}]"
             lines.append(
-                f"{s.strategy:<16} {s.mode:<8} {s.coin:<5} {s.bets:>6} {rate:>26} {fmt_sol(s.pnl_lamports):>14}"
+                f"{s.strategy:<16} {s.mode:<8} {s.coin:<9} {s.bets:>6} {rate:>26} {fmt_sol(s.pnl_lamports):>14}"
             )
     return lines
 

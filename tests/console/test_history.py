@@ -73,12 +73,12 @@ def test_pnl_per_day_and_strategy_never_mixes_coins_or_modes(tmp_path: Path) -> 
     days = [(d.day, d.mode, d.coin, d.bets, d.wins, d.staked_lamports, d.pnl_lamports) for d in h.days]
     assert days == [
         ("2026-03-01", "PRACTICE", "FREE", 2, 1, 2 * STAKE, 4 * STAKE - STAKE),
-        ("2026-03-02", "DRY-RUN", "SOL", 2, 0, 2 * STAKE, -2 * STAKE),
+        ("2026-03-02", "DRY-RUN", "paper SOL", 2, 0, 2 * STAKE, -2 * STAKE),
         ("2026-03-02", "PRACTICE", "FREE", 2, 1, 2 * STAKE, -STAKE + 4 * STAKE),
     ]
     rows = [(s.strategy, s.mode, s.coin, s.bets, s.wins, s.pnl_lamports) for s in h.strategies]
     assert rows == [
-        ("fixed", "DRY-RUN", "SOL", 2, 0, -2 * STAKE),
+        ("fixed", "DRY-RUN", "paper SOL", 2, 0, -2 * STAKE),
         ("fixed", "PRACTICE", "FREE", 3, 1, 4 * STAKE - 2 * STAKE),
         ("late_game", "PRACTICE", "FREE", 1, 1, 4 * STAKE),
     ]
@@ -117,7 +117,7 @@ def test_report_all(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     assert "2 sessions, 6 settled bets" in text
     assert "win rate 2/6 = 0.3333" in text and "consistent" in text
-    assert "late_game" in text and "2026-03-02  DRY-RUN  SOL" in text
+    assert "late_game" in text and "2026-03-02  DRY-RUN  paper SOL" in text
     # one source at a time (an argparse usage error: one line, exit 2). Not "last": argparse does not see an
     # argument whose value *is* its default object, and an interned literal "last" is the default itself.
     assert main(["report", "--all", "--session", "s00001", "--db", str(db)]) == EXIT_USAGE
