@@ -63,6 +63,7 @@ def _inputs(t: Path) -> None:
     (t / "empty.jsonl").write_bytes(b"")
     (t / "garbage.bin").write_bytes(bytes(range(256)) * 4)
     (t / "text.jsonl").write_text("just some notes\nnot frames\n")
+    (t / "other.json").write_text('{"not": 1}')
     (t / "folder").mkdir()
     (t / "corrupt.jsonl.gz").write_bytes(gzip.compress(b'{"t": 1, "dir": "in", "frame": "42"}\n' * 50)[:40])
     for name, data in PROFILES.items():
@@ -134,9 +135,16 @@ ROWS: list[tuple[str, str, int, str]] = [
             ("text.jsonl", "text.jsonl"),
         )
     ],
-    ("report empty", "report {t}/empty.jsonl", EXIT_USAGE, "cannot read"),
+    ("report empty", "report {t}/empty.jsonl", EXIT_USAGE, "not a simulate/backtest/report result file"),
     ("report folder", "report {t}/folder", EXIT_USAGE, "cannot read"),
-    ("report garbage", "report {t}/garbage.bin", EXIT_USAGE, "cannot read"),
+    ("report garbage", "report {t}/garbage.bin", EXIT_USAGE, "not a simulate/backtest/report result file"),
+    (
+        "report recording",
+        "report {t}/corrupt.jsonl.gz",
+        EXIT_USAGE,
+        "not a simulate/backtest/report result file",
+    ),
+    ("report other json", "report {t}/other.json", EXIT_USAGE, "fields do not match"),
     ("sweep merge garbage", "sweep --merge {t}/garbage.bin", EXIT_USAGE, "--merge"),
     ("wallet folder", "wallet install --from {t}/folder", EXIT_USAGE, "folder"),
     ("wallet garbage", "wallet install --from {t}/garbage.bin", EXIT_USAGE, "not a CRX"),

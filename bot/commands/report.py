@@ -39,12 +39,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
+def _result_file(path: Path) -> EvidenceReport:
+    """A ``simulate``/``backtest``/``report --json`` result. Raises ``UsageError`` naming the file for anything
+    else (a recording, a gzip, JSON of another shape); ``OSError`` for a file that cannot be read."""
+    what = f"{path}: not a simulate/backtest/report result file"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{what} (not JSON text: {exc.__class__.__name__})") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{what} (a JSON {type(data).__name__}, not an object)")
+    data.pop("bet_list", None)
+    data.pop("alarms", None)  # backtest's alarm list: not part of the evidence report
+    try:
+        return EvidenceReport.from_dict(data)
+    except (TypeError, KeyError, ValueError) as exc:
+        raise UsageError(f"{what} (fields do not match: {exc})") from None
+
+
 def load_report(args: argparse.Namespace) -> EvidenceReport:
     if args.file is not None:
-        data = json.loads(args.file.read_text(encoding="utf-8"))
-        data.pop("bet_list", None)
-        data.pop("alarms", None)  # backtest's alarm list: not part of the evidence report
-        return EvidenceReport.from_dict(data)
+        return _result_file(args.file)
     from bot.config import Settings
     from bot.report.from_store import records_from_store
 
