@@ -252,7 +252,7 @@ def check_disk(inp: DoctorInputs) -> Check:
 
 def check_clock(inp: DoctorInputs) -> Check:
     """Receive times of ``--recording`` against the server's send stamps (bot/ops/recording_clock.py)."""
-    from bot.ops.recording_clock import read_clock
+    from bot.ops.recording_clock import NotARecording, read_clock
 
     if inp.recording is None:
         return Check(
@@ -260,7 +260,10 @@ def check_clock(inp: DoctorInputs) -> Check:
         )
     if not inp.recording.is_file():
         return Check("clock", Level.FAIL, f"{inp.recording}: no such file")
-    r = read_clock(inp.recording)
+    try:
+        r = read_clock(inp.recording)
+    except NotARecording as exc:
+        return Check("clock", Level.FAIL, f"{inp.recording}: not a recording: {exc}")
     if r is None:
         return Check(
             "clock",

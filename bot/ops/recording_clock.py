@@ -100,10 +100,15 @@ def _zone_offset(skew_s: float) -> int:
     return 0
 
 
+class NotARecording(ValueError):
+    """The file holds no frame at all (not a recording, or empty); ``str()`` says why, with the first bad line."""
+
+
 def read_clock(path: Path) -> ClockReading | None:
     """Read one recording (``.jsonl`` or ``.jsonl.gz``); None when no frame carries a send stamp.
 
-    Never raises on bad lines (see :class:`bot.feeds.recording.RecordingReader`).
+    Skips bad lines (see :class:`bot.feeds.recording.RecordingReader`); raises :class:`NotARecording` when no
+    line at all is a frame.
     """
     from bot.feeds.recording import RecordingReader
 
@@ -129,6 +134,9 @@ def read_clock(path: Path) -> ClockReading | None:
                 if last is not None and tick == last[0] + 1:
                     intervals.append(fr.t - last[1])
                 last = (tick, fr.t)
+    if reader.frames_read == 0:
+        first = f"; line {reader.bad_lines[0][0]}: {reader.bad_lines[0][1]}" if reader.bad_lines else ""
+        raise NotARecording(f"no frame in it ({len(reader.bad_lines)} bad line(s){first})")
     if not diffs:
         return None
     median = statistics.median(diffs)

@@ -397,6 +397,20 @@ def test_clock_ignores_the_stamps_of_past_games(machine: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("content", "why"),
+    [(b"", "0 bad line(s)"), (bytes(range(256)) * 4, "bad json"), (b"just notes\nnot frames\n", "bad json")],
+    ids=["empty", "binary", "text"],
+)
+def test_clock_on_a_file_that_is_not_a_recording_fails_and_says_so(
+    machine: Path, content: bytes, why: str
+) -> None:
+    path = machine / "junk.jsonl"
+    path.write_bytes(content)
+    c = check_clock(_inp(recording=path))
+    assert c.level is Level.FAIL and "not a recording" in c.detail and why in c.detail, c
+
+
+@pytest.mark.parametrize(
     ("name", "level", "texts"),
     [
         # local time written as UTC: the capture's time zone, not this machine's clock
