@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.config.errors import ConfigError
@@ -30,7 +30,10 @@ class Settings(BaseSettings):
     browser_path: Path | None = Field(
         None, description="Chromium/Chrome executable; found automatically if unset"
     )
-    browser_profile_dir: Path = Field(Path("var/browser-profile"), description="persistent browser profile")
+    browser_profile_dir: Path = Field(
+        Path("var/browser-profile"),
+        description="persistent browser profile (default: <data_dir>/browser-profile, so two data dirs never share one)",
+    )
     extension_dir: Path | None = Field(
         None,
         description="unpacked wallet extension (default: the Phantom `rugsbot wallet install` put in the "
@@ -74,6 +77,14 @@ class Settings(BaseSettings):
         if level not in LOG_LEVELS:
             raise ValueError(f"{value!r} is not a log level; use one of {', '.join(LOG_LEVELS)}")
         return level
+
+    @model_validator(mode="after")
+    def _profile_in_data_dir(self) -> Settings:
+        # Unset, the profile follows the data dir: a second bot on another data dir got the same relative
+        # var/browser-profile and met the first one's profile lock (found by a new operator's tryout).
+        if "browser_profile_dir" not in self.model_fields_set:
+            self.browser_profile_dir = self.data_dir / "browser-profile"
+        return self
 
     @property
     def db_path(self) -> Path:

@@ -87,3 +87,21 @@ def test_show_config_redacts_secret(
     assert data["resolved"]["mode"] == {"value": "dry-run", "source": "default"}
     assert main(["show-config"]) == 0
     assert SECRET not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "var/browser-profile"),
+        ({"RUGSBOT_DATA_DIR": "/srv/bot-a"}, "/srv/bot-a/browser-profile"),
+        ({"RUGSBOT_DATA_DIR": "/srv/bot-a", "RUGSBOT_BROWSER_PROFILE_DIR": "/srv/profile"}, "/srv/profile"),
+    ],
+    ids=["default", "follows-data-dir", "explicit"],
+)
+def test_the_browser_profile_follows_the_data_dir_unless_set(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: str
+) -> None:
+    """Two bots on two data dirs never share a browser profile by default (one would meet the other's lock)."""
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    assert Settings().browser_profile_dir == Path(expected)
