@@ -3,9 +3,12 @@ tests/slow_tests.txt (the fast lane leaves those out) and, under pytest-xdist, t
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from loguru import logger
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REAL = FIXTURES / "real"
@@ -35,6 +38,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # the rest keeps pytest's order. One process (-n 0) keeps pytest's order.
     if hasattr(config, "workerinput"):  # an xdist worker: it collects, the controller hands out
         items.sort(key=lambda item: order[item.nodeid])
+
+
+@pytest.fixture(autouse=True)
+def _loguru_sinks_of_a_test_end_with_it() -> Iterator[None]:
+    """A command run in-process (``main([...])``) replaces loguru's sinks with one on the test's captured
+    stderr, which pytest closes after the test; a later command that logs without reconfiguring (``alerts
+    test``) then writes "Logging error ... closed file" into its own stderr. Which test ran before depends on
+    pytest-xdist's scheduling, so each test removes the sinks it added. (loguru has no public list of sinks.)"""
+    before = set(logger._core.handlers)  # type: ignore[attr-defined]
+    yield
+    for sink_id in set(logger._core.handlers) - before:  # type: ignore[attr-defined]
+        with contextlib.suppress(ValueError):
+            logger.remove(sink_id)
 
 
 @pytest.fixture(scope="session")
