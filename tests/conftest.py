@@ -4,6 +4,7 @@ tests/slow_tests.txt (the fast lane leaves those out) and, under pytest-xdist, t
 from __future__ import annotations
 
 import contextlib
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,6 +52,19 @@ def _loguru_sinks_of_a_test_end_with_it() -> Iterator[None]:
     for sink_id in set(logger._core.handlers) - before:  # type: ignore[attr-defined]
         with contextlib.suppress(ValueError):
             logger.remove(sink_id)
+
+
+@pytest.fixture(autouse=True)
+def _stop_signals_of_a_test_end_with_it() -> Iterator[None]:
+    """A ``rugsbot run`` in-process ends by ignoring SIGINT and SIGTERM (bot/app/signals.py: the process exits
+    next). In a pytest process it does not, and every later child inherits SIG_IGN: a scheduler test's child
+    then outlives its SIGTERM. Which test ran before depends on pytest-xdist's scheduling, so each test puts the
+    dispositions back."""
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for sig, handler in before.items():
+        if handler is not None:
+            signal.signal(sig, handler)
 
 
 @pytest.fixture(scope="session")
