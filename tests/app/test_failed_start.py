@@ -28,6 +28,7 @@ from bot.app.target import sweep_temp_profiles, temp_profiles_dir
 from bot.browser.launch import ProfileLock
 from bot.config import Settings
 from bot.exitcodes import EXIT_ENVIRONMENT, EXIT_OK
+from bot.sim.runner import free_port
 from tests.execution.conftest import browser_available
 
 REPO = Path(__file__).resolve().parents[2]
@@ -79,8 +80,10 @@ def test_an_unreachable_site_is_exit_4_in_one_line_and_no_halt(
     tmp_path: Path, url: str, net_error: str
 ) -> None:
     url = url.format(refused=_refused_port())
-    # --no-dashboard: the console is not what this tests, and its default port may be taken by another run
-    r = _cli(tmp_path, "run", "--headless", "--games", "1", "--no-dashboard", RUGSBOT_URL=url)
+    # the console on a free port, not the default 127.0.0.1:8780: when another run holds that one, the run
+    # (rightly) says so on stderr, and this test counts stderr lines
+    console = f"127.0.0.1:{free_port()}"
+    r = _cli(tmp_path, "run", "--headless", "--games", "1", "--dashboard", console, RUGSBOT_URL=url)
     assert r.returncode == EXIT_ENVIRONMENT, r.stderr[-3000:]
     lines = r.stderr.splitlines()
     assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr[-3000:]
@@ -121,18 +124,9 @@ def test_stale_throw_away_profiles_are_swept_and_live_ones_kept(tmp_path: Path) 
 @pytest.mark.skipif(not browser_available(), reason="no Chromium found")
 def test_a_killed_runs_throw_away_profile_is_deleted_at_the_next_start(tmp_path: Path) -> None:
     """SIGKILL cannot be caught: the profile stays behind, in the data directory, until the next run starts."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        "--sim",
-        "--dry-run",
-        "--headless",
-        "--no-trace",
-        "--no-dashboard",
-    ]
-    cmd += ["--sim-speed", "8", "--duration", "120"]
+    cmd = [sys.executable, "-m", "bot.cli", "run", "--sim", "--dry-run", "--headless", "--no-trace"]
+    # --no-dashboard: the console is not under test, and parallel runs would share its default 127.0.0.1:8780
+    cmd += ["--sim-speed", "8", "--no-dashboard", "--duration", "120"]
     log = tmp_path / "first.log"
     with log.open("w") as fh:
         proc = subprocess.Popen(cmd, cwd=tmp_path, env=_env(tmp_path), stdout=fh, stderr=subprocess.STDOUT)
@@ -160,6 +154,7 @@ def test_a_killed_runs_throw_away_profile_is_deleted_at_the_next_start(tmp_path:
 def test_a_wallet_that_will_not_unlock_is_exit_4_not_a_halt(tmp_path: Path) -> None:
     """Before arming nothing was bet: a login that fails (here: the wrong password for the profile's wallet) is
     a set-up problem to fix, not a persisted halt that needs `resume` and stops the scheduler."""
+    # --no-dashboard: the console is not under test, and parallel runs would share its default 127.0.0.1:8780
     args = [
         "run",
         "--sim",

@@ -64,7 +64,8 @@ def test_a_second_run_on_the_same_data_directory_refuses_and_writes_nothing(tmp_
         "RUGSBOT_WALLET_PASSWORD", None
     )  # a throw-away browser profile: only the data directory is shared
     cmd = [sys.executable, "-m", "bot.cli", "run", "--sim", "--profile", "sim", "--dry-run", "--headless"]
-    cmd += ["--sim-speed", "8", "--duration", "120", "--no-trace"]
+    # --no-dashboard: the console is not under test, and parallel runs would share its default 127.0.0.1:8780
+    cmd += ["--sim-speed", "8", "--duration", "120", "--no-trace", "--no-dashboard"]
     out = tmp_path / "first.out"
     with out.open("w") as fh:
         first = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=fh, stderr=subprocess.STDOUT)

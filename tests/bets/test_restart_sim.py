@@ -67,8 +67,9 @@ def _env(tmp: Path) -> dict[str, str]:
 
 
 def _run_args(url: str, profile: str, *extra: str) -> list[str]:
+    # --no-dashboard: the console is not under test, and parallel runs would share its default 127.0.0.1:8780
     return [sys.executable, "-m", "bot.cli", "run", "--sim-url", url, "--profile", profile, "--headless",
-            "--no-trace", *extra]  # fmt: skip
+            "--no-trace", "--no-dashboard", *extra]  # fmt: skip
 
 
 def _run(env: dict[str, str], args: list[str], log: Path, timeout: float = 300) -> int:

@@ -209,9 +209,12 @@ def test_replay_of_a_may_2025_recording_sees_every_game(capsys: pytest.CaptureFi
 
 
 def test_human_output_prints_the_feed_as_text_not_markup(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "[bold]odd.jsonl"
+    # a relative path: the heading is cut to the console's width, and a long tmp_path (as under pytest-xdist)
+    # would cut the file name itself
+    monkeypatch.chdir(tmp_path)
+    path = Path("[bold]odd.jsonl")
     path.write_text(json.dumps({"t": 1.0, "dir": "in", "frame": '42["[red]x[/red]",{}]'}) + "\n")
     assert main(["replay", str(path)]) == 0
     out = capsys.readouterr().out

@@ -146,8 +146,18 @@ def test_the_run_refuses_a_page_on_long_polling_before_arming(tmp_path: Path) ->
     }
     sim = start_sim_in_thread(SimConfig(speed=8, seed="polling-run", players=2, no_websocket=True))
     try:
+        # --no-dashboard: the console is not under test, and parallel runs would share its default 127.0.0.1:8780
         run = _cli(
-            env, "run", "--sim-url", sim.url, "--profile", "sim", "--practice", "--headless", "--no-trace"
+            env,
+            "run",
+            "--sim-url",
+            sim.url,
+            "--profile",
+            "sim",
+            "--practice",
+            "--headless",
+            "--no-trace",
+            "--no-dashboard",
         )
         truth = sim.truth()
     finally:

@@ -39,9 +39,10 @@ def test_a_stop_during_the_login_is_not_a_halt(tmp_path: Path, sig: signal.Signa
     env |= {"RUGSBOT_DATA_DIR": str(tmp_path / "var"), "RUGSBOT_RECORDINGS_DIR": str(tmp_path / "rec")}
     log = tmp_path / "run.log"
     with log.open("w") as out:
+        # --no-dashboard: the console is not under test, and parallel runs would share its default 127.0.0.1:8780
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "run", "--sim", "--sim-speed", "4", "--profile", "sim", "--practice",
-             "--headless", "--no-trace", "--games", "3"],
+             "--headless", "--no-trace", "--games", "3", "--no-dashboard"],
             env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         try:
@@ -74,9 +75,10 @@ def test_a_second_sigterm_while_the_process_exits_keeps_exit_code_130(tmp_path: 
     env |= {"RUGSBOT_DATA_DIR": str(tmp_path / "var"), "RUGSBOT_RECORDINGS_DIR": str(tmp_path / "rec")}
     log = tmp_path / "run.log"
     with log.open("w") as out:
+        # --no-dashboard: the console is not under test, and parallel runs would share its default 127.0.0.1:8780
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "run", "--sim", "--sim-speed", "4", "--profile", "sim", "--dry-run",
-             "--headless", "--no-trace", "--games", "3"],
+             "--headless", "--no-trace", "--games", "3", "--no-dashboard"],
             env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:

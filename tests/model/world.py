@@ -170,9 +170,10 @@ class World:
         # a signal run still ends if its moment never comes; a halted dry-run keeps watching (only clicking modes
         # stop on a halt: bot/app/live.py) until its games are over
         games = {"games": stop.games, "halt": 3}.get(stop.kind, 8)
+        # --no-dashboard: the console is not under test, and parallel runs would share its default 127.0.0.1:8780
         args = [sys.executable, "-m", "bot.cli", "run", "--sim-url", self.sim_url,
                 "--profile", str(PROFILES / f"{profile}.toml"), f"--{mode}", "--headless", "--no-trace",
-                "--games", str(games)]  # fmt: skip
+                "--games", str(games), "--no-dashboard"]  # fmt: skip
         started = time.monotonic()
         hit, halt_code, twin = False, None, None
         with log.open("w") as out:

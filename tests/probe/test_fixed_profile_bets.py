@@ -44,7 +44,17 @@ def test_the_old_profile_halts_with_the_probe_command_whose_fix_arms_and_bets(tm
         "RUGSBOT_WALLET_PASSWORD": "probe-test-pw",
         "RUGSBOT_PROFILES_DIR": str(tmp_path / "profiles"),  # not there yet: the probe creates it
     }
-    run_args = ("run", "--sim-url", "--practice", "--headless", "--games", "2", "--no-trace")
+    # --no-dashboard: the console is not under test, and parallel runs would share its default 127.0.0.1:8780
+    run_args = (
+        "run",
+        "--sim-url",
+        "--practice",
+        "--headless",
+        "--games",
+        "2",
+        "--no-trace",
+        "--no-dashboard",
+    )
     # every game rugs at tick 60, drawn provably fair: the bot's auditor must find nothing wrong
     sim = start_sim_in_thread(SimConfig(speed=8, seed="fixed-bets", players=4, page_build=2, rug_at=(60,)))
     try:

@@ -43,16 +43,19 @@ def test_pid_running_tells_live_dead_and_zombie_processes() -> None:
         zombie.wait()
 
 
+# ids by name: the pid in the values differs between pytest-xdist workers, which must collect the same ids
+LIVENESS_CASES = [
+    ("this process, fresh beat", os.getpid(), HOST, 1.0, False, "running"),
+    ("this process, beat 30 s old (hung)", os.getpid(), HOST, 30.0, False, "crashed"),
+    ("a dead pid on this host, fresh beat", None, HOST, 1.0, False, "crashed"),
+    ("another host, fresh beat", 4242, "otherbox", 1.0, False, "running"),
+    ("another host, stale beat", 4242, "otherbox", 60.0, False, "crashed"),
+    ("a clean stop", os.getpid(), HOST, 300.0, True, "stopped"),
+]
+
+
 @pytest.mark.parametrize(
-    ("name", "pid", "host", "age_s", "stopped", "state"),
-    [
-        ("this process, fresh beat", os.getpid(), HOST, 1.0, False, "running"),
-        ("this process, beat 30 s old (hung)", os.getpid(), HOST, 30.0, False, "crashed"),
-        ("a dead pid on this host, fresh beat", None, HOST, 1.0, False, "crashed"),
-        ("another host, fresh beat", 4242, "otherbox", 1.0, False, "running"),
-        ("another host, stale beat", 4242, "otherbox", 60.0, False, "crashed"),
-        ("a clean stop", os.getpid(), HOST, 300.0, True, "stopped"),
-    ],
+    ("name", "pid", "host", "age_s", "stopped", "state"), LIVENESS_CASES, ids=[c[0] for c in LIVENESS_CASES]
 )
 def test_liveness_from_the_heartbeat_row(
     tmp_path: Path, name: str, pid: int | None, host: str, age_s: float, stopped: bool, state: str
