@@ -4,8 +4,9 @@ Why wait: the N-th game's rug is also the moment a bet open on it is won or lost
 (``currentSidebetResult``, then the balance) arrives just after the rug frame. A run that stopped on the rug
 frame left a bet it had just won open: the summary, the run-end alert and the P&L metric counted it as
 neither, and only the next start reconciled it (found by a new operator's tryout). So from the N-th game on no
-new bet is decided (``TradingLoop.stop_betting``) and the run ends when this session has no open bet, or after
-:data:`SETTLE_WAIT_S` (then the next start reconciles it from the server, as after any stop).
+new bet is decided (``TradingLoop.stop_betting``) and the run ends when this session has no open bet and the
+server's balance shows every payout it booked (``Ledger.unseen_credit``), or after :data:`SETTLE_WAIT_S` (then
+the next start reconciles it from the server, as after any stop).
 """
 
 from __future__ import annotations
@@ -37,10 +38,13 @@ class GamesLimit:
             self._reached_t = now
             run.loop.stop_betting()
         governor = run.parts.governor
-        open_here = [b.bet_id for b in governor.ledger.open_bets if b.session == governor.session]
+        led = governor.ledger
+        open_here = [b.bet_id for b in led.open_bets if b.session == governor.session]
         done = f"{self.games} games finished"
-        if not open_here:
+        # settled, and a win's payout seen in a server balance too: the session's bankroll is the server's
+        if not open_here and not led.unseen_credit:
             return done
         if now - self._reached_t > SETTLE_WAIT_S:
-            return f"{done}; {', '.join(open_here)} not settled within {SETTLE_WAIT_S:g} s (reconciled at the next start)"
+            waiting = ", ".join(open_here) or "the balance after the last payout"
+            return f"{done}; {waiting} not seen within {SETTLE_WAIT_S:g} s (reconciled at the next start)"
         return None

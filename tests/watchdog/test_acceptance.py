@@ -46,6 +46,13 @@ def bets_by_status(store: Store, session: str) -> dict[str, int]:
     return {r["status"]: r["n"] for r in rows}
 
 
+def rejected_by_server(store: Store, session: str) -> int:
+    """Bets the simulator refused: each was a request. A bet booked rejected as never placed (its click died with a
+    killed page before a ``requestSidebet`` left it) is not."""
+    sql = "SELECT COUNT(*) AS n FROM bets WHERE session = ? AND status = 'rejected' AND evidence = 'server_rejected'"
+    return int(next(iter(store.db.query(sql, [session])))["n"])
+
+
 def settled_since(store: Store, session: str, t: float) -> int:
     """Bets of the session decided after ``t`` and settled (won or lost)."""
     sql = "SELECT COUNT(*) AS n FROM bets WHERE session = ? AND status IN ('won', 'lost') AND decided_t > ?"
@@ -211,6 +218,7 @@ def test_a_killed_browser_is_relaunched_and_the_seventh_kill_within_the_hour_hal
         events = recovery_events(store, sid)
         halts = store.halts()
         statuses = bets_by_status(store, sid)
+        refused = rejected_by_server(store, sid)
     assert len(events) == 6 and all(
         e["action"] == "relaunch" and e["cause"] == "browser_crashed" for e in events
     )
@@ -219,7 +227,7 @@ def test_a_killed_browser_is_relaunched_and_the_seventh_kill_within_the_hour_hal
     assert "browser_crashed" in halts[0].reason and "max_recoveries_per_hour = 6" in halts[0].reason, halts
     assert "6 recoveries in the last hour" in halts[0].reason
     # never a second click for one decision: each request the simulator got is one bet it booked (or rejected)
-    assert truth["requests"] == len(truth["bets"]) + statuses.get("rejected", 0), (
+    assert truth["requests"] == len(truth["bets"]) + refused, (
         truth["requests"],
         statuses,
     )
@@ -250,7 +258,9 @@ def test_protocol_drift_halts_with_the_named_alarm_and_a_sample_file(tmp_path: P
         halts = store.halts()
         sid = last_session_id(store)
         summary = store.session(sid).summary if sid else None  # type: ignore[union-attr]
-    assert len(halts) == 1 and "protocol drift: 5 events" in halts[0].reason, halts
+    # the limit is 5; frames buffered while the run started are counted in one go, so the halt may name more
+    drifted = re.search(r"protocol drift: (\d+) events", halts[0].reason) if len(halts) == 1 else None
+    assert drifted is not None and int(drifted.group(1)) >= 5, halts
     assert halts[0].source == "guard:alarm:protocol_drift"
     assert "tick_stall" not in halts[0].reason
     samples = sorted((tmp_path / "var").glob("protocol-drift-*.json"))
