@@ -233,7 +233,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"rugsbot probe: {problem}", file=sys.stderr)
         return EXIT_USAGE
     settings = Settings()
-    profile = load_profile(args.profile, settings.profiles_dir)  # ConfigError → exit 2 in bot.cli
+    # ConfigError (a bad key, limit or strategy parameter) → exit 2 in bot.cli, before a browser starts
+    profile = load_profile(args.profile, settings.profiles_dir, settings.strategies_dir)
     try:
         result = asyncio.run(probe(args.url, settings, profile, args.listen))
     except BrowserEnvironmentError as exc:
