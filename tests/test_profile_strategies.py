@@ -38,7 +38,9 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize("command", ["show-config", "run --sim", "simulate --games 50", "probe http://127.0.0.1:9"])
+@pytest.mark.parametrize(
+    "command", ["show-config", "run --sim", "simulate --games 50", "probe http://127.0.0.1:9"]
+)
 @pytest.mark.parametrize(
     ("strategy", "key", "problem"),
     [
