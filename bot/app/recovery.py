@@ -266,6 +266,8 @@ class Recovery:
         )
         self._busy = True
         error = ""
+        if run.loop is not None:
+            run.loop.bets.page_lost()  # a click of the old page is explained by the balance, never "not sent"
         try:
             await asyncio.wait_for(self._act(plan), timeout=RECOVERY_TIMEOUT_S)
         except SigningRequested as exc:  # only a human may approve that: never retried

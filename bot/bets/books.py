@@ -238,6 +238,14 @@ class TrackerBook:
             self._emit(b, report)
         return report
 
+    def page_lost(self) -> None:
+        """The page that clicked is being reloaded or relaunched (it died, hung or went silent): a click it made may
+        have sent its ``requestSidebet`` without the sniffer seeing it, so "no request was seen" is no longer
+        evidence that the server never took the bet. Such bets are explained by the server's balance instead."""
+        for b in self._bets.values():
+            if not b.paper and b.sent_t is None and not b.window_known:  # a click may be under way or done
+                b.unobserved = True
+
     def clicked(self, bet_id: str, t: float) -> None:
         b = self._bets.get(bet_id)
         if b is not None:

@@ -70,6 +70,9 @@ class TrackedBet:
     clicked_t: float | None = None
     placed_t: float | None = None  # when the server's confirmation arrived
     sent_t: float | None = None  # the page's requestSidebet was sniffed
+    unobserved: bool = (
+        False  # the page that clicked died or navigated: its requestSidebet may have gone unseen
+    )
     ack_id: int | None = None
     submitting: bool = False  # inside the broker's submit(): placement facts are returned by submit itself
     rejection: str | None = None  # a rejection ack that arrived during submit

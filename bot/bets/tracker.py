@@ -359,7 +359,11 @@ class BetTracker(TrackerBook):
                     text = "paper bet voided: its game ended unseen"
                     out.append(self._close(b, BetStatus.CANCELLED, sig.t, text, Evidence.VOID))
             elif (
-                b.status is BetStatus.UNKNOWN and not b.window_known and b.sent_t is None and not b.left_open
+                b.status is BetStatus.UNKNOWN
+                and not b.window_known
+                and b.sent_t is None
+                and not b.unobserved  # its page died: an unseen request is no proof (BetTracker.page_lost)
+                and not b.left_open
             ):
                 text = "never placed: no requestSidebet reached the socket"
                 out.append(self._close(b, BetStatus.REJECTED, sig.t, text, Evidence.NEVER_PLACED))

@@ -103,6 +103,7 @@ class Case:
     payout: int | None = None
     cash: int = BASE
     extra: dict[str, object] = field(default_factory=dict)
+    page_lost: bool = False  # the page that clicked died before its request was seen (a watchdog recovery)
 
 
 CASES = [
@@ -131,6 +132,19 @@ CASES = [
         "no request ever left the page: never placed when its game ends",
         [("in", gsu(NEXT, 0))],
         [(BetStatus.REJECTED, Evidence.NEVER_PLACED)],
+    ),
+    Case(
+        "the page died after the click, its request unseen: explained by the balance (won), never 'not placed'",
+        [("in", gsu(NEXT, 0)), ("in", player(100.04))],
+        [(BetStatus.WON, Evidence.BALANCE_CHANGE)],
+        payout=50_000_000,
+        page_lost=True,
+    ),
+    Case(
+        "the page died after the click, its request unseen, the stake back: never taken",
+        [("in", gsu(NEXT, 0)), ("in", player(100.0))],
+        [(BetStatus.CANCELLED, Evidence.NEVER_PLACED)],
+        page_lost=True,
     ),
     Case(
         "request sent, game over, the server shows no bet and the stake back: never taken",
@@ -255,6 +269,8 @@ def run_case(case: Case) -> tuple[BetTracker, list[BrokerReport]]:
         intent = BetIntent("s1-b1", GAME, 10, 100.0, STAKE, PRACTICE_COIN, "fixed", "t", ME, Mode.PRACTICE)
         tracker.begin_submit(intent, paper=False)
         tracker.end_submit(BrokerReport("s1-b1", case.submitted, 100.5, evidence=Evidence.TIMEOUT))
+        if case.page_lost:
+            tracker.page_lost()
     for i, (direction, text) in enumerate(case.frames):
         feed(direction, text, 101.0 + i * 0.25)
     return tracker, out
