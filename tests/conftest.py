@@ -4,6 +4,7 @@ tests/slow_tests.txt (the fast lane leaves those out) and, under pytest-xdist, t
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,6 +66,17 @@ def _stop_signals_of_a_test_end_with_it() -> Iterator[None]:
     for sig, handler in before.items():
         if handler is not None:
             signal.signal(sig, handler)
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No ``RUGSBOT_*`` variable from the caller's shell, and ``tmp_path`` as the working directory (where a
+    relative ``var/`` and ``.env`` are looked for): a command sees only what the test sets."""
+    for key in list(os.environ):
+        if key.startswith("RUGSBOT_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,9 @@ from bot.exitcodes import EXIT_OK, EXIT_USAGE
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    for key in list(os.environ):
-        if key.startswith("RUGSBOT_"):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("RUGSBOT_DATA_DIR", str(tmp_path / "var"))
-    return tmp_path
+def env(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("RUGSBOT_DATA_DIR", str(clean_env / "var"))
+    return clean_env
 
 
 @pytest.mark.parametrize(

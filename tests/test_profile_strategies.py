@@ -4,7 +4,6 @@ Chromium and the socket before failing without naming the file)."""
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -29,13 +28,9 @@ class Mine(Strategy):
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    for key in list(os.environ):
-        if key.startswith("RUGSBOT_"):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("RUGSBOT_DATA_DIR", str(tmp_path / "var"))
-    return tmp_path
+def env(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("RUGSBOT_DATA_DIR", str(clean_env / "var"))
+    return clean_env
 
 
 @pytest.mark.parametrize(

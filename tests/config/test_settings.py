@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,6 @@ from bot.config.profile import profile_from_dict
 from bot.config.resolve import CliOverrides, resolve
 
 SECRET = "correct-horse-battery-staple-9f"
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    for key in list(os.environ):
-        if key.startswith("RUGSBOT_"):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def test_env_file_and_env_var(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -206,17 +206,6 @@ def test_levels_are_fixed_per_kind() -> None:
 # ---------------------------------------------------------------------------------------- the CLI
 
 
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    import os
-
-    for key in list(os.environ):
-        if key.startswith("RUGSBOT_"):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 @pytest.mark.parametrize("case", ["delivered", "refused", "unset", "invalid"])
 def test_alerts_test_command_exit_codes(
     case: str, clean_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
